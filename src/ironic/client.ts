@@ -1,0 +1,40 @@
+// The typed Ironic client: one object per resource family over one HTTP core.
+//   const ironic = new IronicClient(ironicClientOptions({ url }), logger);
+//   await ironic.nodes.list(["uuid", "provision_state"], { associated: false });
+
+import type { Logger } from "../log/logger.js";
+import { silentLogger } from "../log/logger.js";
+import { AllocationsApi } from "./allocations.js";
+import type { IronicClientOptions } from "./config.js";
+import { IronicHttp } from "./http.js";
+import type { Microversion } from "./microversion.js";
+import { NodesApi } from "./nodes.js";
+import { PortgroupsApi, PortsApi } from "./ports.js";
+import { VolumesApi } from "./volumes.js";
+
+export class IronicClient {
+  readonly http: IronicHttp;
+  readonly nodes: NodesApi;
+  readonly ports: PortsApi;
+  readonly portgroups: PortgroupsApi;
+  readonly volumes: VolumesApi;
+  readonly allocations: AllocationsApi;
+
+  constructor(options: IronicClientOptions, logger: Logger = silentLogger) {
+    this.http = new IronicHttp(options, logger);
+    this.nodes = new NodesApi(this.http);
+    this.ports = new PortsApi(this.http);
+    this.portgroups = new PortgroupsApi(this.http);
+    this.volumes = new VolumesApi(this.http);
+    this.allocations = new AllocationsApi(this.http);
+  }
+
+  /** Negotiates now (instead of on first use) and returns the version in use. */
+  async connect(): Promise<Microversion> {
+    return this.http.microversion();
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}
