@@ -77,6 +77,17 @@ export const NODE_FIELD_FEATURE: Partial<Record<NodeField, Feature>> = {
 
 export const ALL_NODE_FIELDS = Object.keys(nodeFieldSchemas) as NodeField[];
 
+/**
+ * Ironic 21.4 quirks, checked against a real server: `created_at`/`updated_at`
+ * are refused in `fields=` (400) and only come with a full GET; `conductor` and
+ * `allocation_uuid` work in a single-node GET but make the list endpoint fail
+ * with 500. The types below keep callers from asking for them where they break.
+ */
+export type UnselectableNodeField = "created_at" | "updated_at";
+export type UnlistableNodeField = UnselectableNodeField | "conductor" | "allocation_uuid";
+export type SelectableNodeField = Exclude<NodeField, UnselectableNodeField>;
+export type ListableNodeField = Exclude<NodeField, UnlistableNodeField>;
+
 type StateField = "power_state" | "target_power_state" | "provision_state" | "target_provision_state";
 interface TypedStates {
   power_state: PowerState;

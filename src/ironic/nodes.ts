@@ -10,9 +10,11 @@ import {
   NODE_FIELD_FEATURE,
   nodeViewSchema,
   toNodeView,
+  type ListableNodeField,
   type Node,
   type NodeField,
   type NodeView,
+  type SelectableNodeField,
 } from "./node-schema.js";
 import { collectAll, parseItem } from "./pagination.js";
 import type { PowerTarget, ProvisionTarget } from "./states.js";
@@ -122,7 +124,7 @@ export class NodesApi {
   }
 
   /** Lists nodes with only `fields`, following pages until done. */
-  async list<F extends NodeField>(
+  async list<F extends ListableNodeField>(
     fields: readonly F[],
     filters: NodeFilters = {},
     options: ListOptions = {},
@@ -143,15 +145,22 @@ export class NodesApi {
     );
   }
 
-  /** One node by UUID or name, with `fields` (default: all of them). */
-  async get<F extends NodeField = NodeField>(ident: string, fields?: readonly F[]): Promise<NodeView<F>> {
-    const wanted = fields === undefined ? await this.allFields() : await this.checkFields(fields);
+  /** One node by UUID or name, with only `fields`. */
+  async get<F extends SelectableNodeField>(ident: string, fields: readonly F[]): Promise<NodeView<F>> {
+    const wanted = await this.checkFields(fields);
     const path = `/v1/nodes/${encodePath(ident)}`;
     const raw = await this.http.json(
       { method: "GET", path, query: { fields: wanted.join(",") }, expect: [200] },
       nodeViewSchema(wanted),
     );
-    return toNodeView(raw, wanted);
+    return toNodeView(raw, fields);
+  }
+
+  /** One node by UUID or name with every field (incl. timestamps). */
+  async getFull(ident: string): Promise<Node> {
+    const path = `/v1/nodes/${encodePath(ident)}`;
+    const response = await this.http.send({ method: "GET", path, expect: [200] });
+    return this.fullNode(response.text, `GET ${path}`, response.status);
   }
 
   private async fullNode(text: string, label: string, status: number): Promise<Node> {

@@ -1,6 +1,6 @@
-// The one logger of the project (S8, S14): pino, with every record passed through
-// `redactDeep` before it is written, and message strings scrubbed of registered
-// secrets. Convention: error = an operator must act; warn = degraded but handled;
+// The one logger of the project (S8, S14): pino, with every serialized line passed
+// through `redactDeep` just before it is written (keys that name secrets, and
+// registered secret values). Convention: error = an operator must act; warn = degraded but handled;
 // info = lifecycle events; debug = request-level detail. Lines about a node or an
 // instance carry `node` / `instance` fields (use `logger.child({ node, instance })`).
 
@@ -19,29 +19,30 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const registry = options.registry ?? processSecrets;
-  const asRecord = (value: unknown): Record<string, unknown> =>
-    typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
   return pino(
     {
       name: options.name ?? "ironic-compute",
       level: options.level ?? "info",
-      formatters: {
-        log: (record) => asRecord(redactDeep(record, registry)),
-        bindings: (bindings) => asRecord(redactDeep(bindings, registry)),
-      },
-      // Errors go through the same redaction as everything else.
-      serializers: { err: (error: unknown) => redactDeep(error, registry) },
       hooks: {
-        logMethod(args, method) {
-          const scrubbed = args.map((arg: unknown) =>
-            typeof arg === "string" ? registry.scrub(arg) : arg,
-          ) as Parameters<typeof method>;
-          method.apply(this, scrubbed);
-        },
+        // The last point before a line is written, so it sees everything: the
+        // record, child bindings, serialized errors and the message text.
+        streamWrite: (line) => redactLine(line, registry),
       },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/** Redacts one serialized JSON log line (by key and by registered value). */
+export function redactLine(line: string, registry: SecretRegistry = processSecrets): string {
+  let record: unknown;
+  try {
+    record = JSON.parse(line) as unknown;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return registry.scrub(line);
+  }
+  return `${JSON.stringify(redactDeep(record, registry))}\n`;
 }
 
 /** A logger that writes nothing: the default for library objects built without one. */
