@@ -1,0 +1,293 @@
+// What the client does when Ironic (or the network) misbehaves. The faults come
+// from the fault proxy — a HAND-MADE FAKE in front of the real Ironic, used only
+// for answers a real Ironic cannot give on demand: resets, 503s, lock storms,
+// malformed or oversized bodies, slow answers, states from a newer release.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { enrolNodes } from "../../src/dev/enrol.js";
+import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import type { IronicClient } from "../../src/ironic/client.js";
+import {
+  BadRequestError,
+  InvalidResponseError,
+  NodeAssociatedError,
+  NodeLockedError,
+  NotFoundError,
+  TimeoutError,
+  UnavailableError,
+  VersionUnavailableError,
+} from "../../src/ironic/errors.js";
+import { captureLog } from "../support/log-capture.js";
+import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+
+let proxy: FaultProxy;
+let direct: IronicClient;
+let node = "";
+const resourceClass = uniqueResourceClass("faults");
+const fastRetry = { attempts: 5, baseDelayMs: 10, maxDelayMs: 50 };
+
+const nodePath = () => `/v1/nodes/${node}`;
+const viaProxy = (overrides: Parameters<typeof newClient>[0] = {}, logger?: Parameters<typeof newClient>[1]) =>
+  newClient({ url: proxy.url, retry: fastRetry, ...overrides }, logger);
+const hits = (path: string) => proxy.requests.filter((r) => r.path.split("?")[0] === path).length;
+
+const lockedBody = (n: string) =>
+  JSON.stringify({
+    error_message: JSON.stringify({
+      faultcode: "Client",
+      faultstring: `Node ${n} is locked by host conductor-1, please retry after the current operation is completed.`,
+      debuginfo: null,
+    }),
+  });
+
+beforeAll(async () => {
+  direct = newClient();
+  [node = ""] = await enrolNodes(direct, { count: 1, resourceClass });
+  proxy = await startFaultProxy(sharedIronicUrl());
+});
+
+afterEach(() => {
+  proxy.clear();
+  proxy.requests.length = 0;
+});
+
+afterAll(async () => {
+  await proxy.stop();
+  await direct.close();
+});
+
+describe("retried faults", () => {
+  it("retries after a connection reset and then succeeds", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "GET", path: nodePath(), times: 2, action: { kind: "reset" } });
+    const got = await client.nodes.get(node, ["provision_state"]);
+    expect(got.provision_state).toBe("available");
+    expect(hits(nodePath())).toBe(3);
+    await client.close();
+  });
+
+  it("retries 503 then succeeds, logging a warning per retry", async () => {
+    const log = captureLog("warn");
+    const client = viaProxy({}, log.logger);
+    await client.connect();
+    proxy.add({ method: "GET", path: nodePath(), times: 3, action: { kind: "status", status: 503, body: "busy" } });
+    await client.nodes.get(node, ["uuid"]);
+    expect(hits(nodePath())).toBe(4);
+    expect(log.records().filter((r) => r["msg"] === "Ironic request will be retried")).toHaveLength(3);
+    await client.close();
+  });
+
+  it("rides out a 409 'node locked' storm on an update", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "PATCH", path: nodePath(), times: 4, action: { kind: "status", status: 409, body: lockedBody(node) } });
+    const updated = await client.nodes.update(node, [{ op: "add", path: "/extra/storm", value: "over" }]);
+    expect(updated.extra).toMatchObject({ storm: "over" });
+    expect(hits(nodePath())).toBe(5);
+    await client.close();
+  });
+
+  it("gives up after the configured attempts with NodeLockedError", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "PATCH", path: nodePath(), action: { kind: "status", status: 409, body: lockedBody(node) } });
+    await expect(client.nodes.update(node, [{ op: "add", path: "/extra/x", value: 1 }])).rejects.toBeInstanceOf(
+      NodeLockedError,
+    );
+    expect(hits(nodePath())).toBe(fastRetry.attempts);
+    await client.close();
+  });
+
+  it("reports UnavailableError when Ironic stays down past the attempts", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "GET", path: nodePath(), action: { kind: "reset" } });
+    await expect(client.nodes.get(node, ["uuid"])).rejects.toBeInstanceOf(UnavailableError);
+    expect(hits(nodePath())).toBe(fastRetry.attempts);
+    await client.close();
+  });
+});
+
+describe("never retried", () => {
+  it("does not retry the claim: one 409 'locked' comes straight back", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "PATCH", path: nodePath(), action: { kind: "status", status: 409, body: lockedBody(node) } });
+    await expect(
+      client.nodes.update(node, [{ op: "add", path: "/instance_uuid", value: "x" }], { retry: "none" }),
+    ).rejects.toBeInstanceOf(NodeLockedError);
+    expect(hits(nodePath())).toBe(1);
+    await client.close();
+  });
+
+  it("does not retry a lost claim (409 associated), a 400 or a 404", async () => {
+    const client = viaProxy();
+    await client.connect();
+    const associated = JSON.stringify({ error_message: JSON.stringify({ faultstring: `Node ${node} is associated with instance abc.` }) });
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 409, body: associated } });
+    await expect(client.nodes.update(node, [{ op: "add", path: "/extra/y", value: 1 }])).rejects.toBeInstanceOf(
+      NodeAssociatedError,
+    );
+    proxy.add({ method: "GET", path: nodePath(), times: 1, action: { kind: "status", status: 400, body: "{}" } });
+    await expect(client.nodes.get(node, ["uuid"])).rejects.toBeInstanceOf(BadRequestError);
+    proxy.add({ method: "GET", path: nodePath(), times: 1, action: { kind: "status", status: 404, body: "{}" } });
+    await expect(client.nodes.get(node, ["uuid"])).rejects.toBeInstanceOf(NotFoundError);
+    expect(hits(nodePath())).toBe(3);
+    await client.close();
+  });
+});
+
+describe("untrustworthy answers (S7)", () => {
+  it("turns malformed JSON into InvalidResponseError", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "GET", path: nodePath(), action: { kind: "rewrite", rewrite: (r) => ({ status: r.status, body: '{"uuid": "' }) } });
+    await expect(client.nodes.get(node, ["uuid"])).rejects.toBeInstanceOf(InvalidResponseError);
+    await client.close();
+  });
+
+  it("turns wrong types into InvalidResponseError naming the field", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({
+      method: "GET",
+      path: nodePath(),
+      action: {
+        kind: "rewrite",
+        rewrite: (r) => ({ status: r.status, body: JSON.stringify({ ...(JSON.parse(r.body) as object), maintenance: "no" }) }),
+      },
+    });
+    const error = await client.nodes.get(node, ["maintenance"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/maintenance/);
+    await client.close();
+  });
+
+  it("treats a missing requested field as invalid, never as undefined", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({
+      method: "GET",
+      path: nodePath(),
+      action: { kind: "rewrite", rewrite: (r) => ({ status: r.status, body: JSON.stringify({ uuid: node }) }) },
+    });
+    await expect(client.nodes.get(node, ["provision_state"])).rejects.toBeInstanceOf(InvalidResponseError);
+    await client.close();
+  });
+
+  it("refuses an oversized body without buffering it all", async () => {
+    const client = viaProxy({ maxResponseBytes: 64 * 1024 });
+    await client.connect();
+    proxy.add({ method: "GET", path: "/v1/nodes", action: { kind: "oversized", bytes: 5 * 1024 * 1024 } });
+    const error = await client.nodes.list(["uuid"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/65536-byte limit/);
+    await client.close();
+  });
+
+  it("times out a slow answer with TimeoutError and does not retry it", async () => {
+    const client = viaProxy({ timeoutMs: 300 });
+    await client.connect();
+    proxy.add({ method: "GET", path: nodePath(), action: { kind: "delay", ms: 2_000 } });
+    const started = Date.now();
+    await expect(client.nodes.get(node, ["uuid"])).rejects.toBeInstanceOf(TimeoutError);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    // The proxy records a delayed request when its delay ends: wait for that.
+    await new Promise((resolve) => setTimeout(resolve, 2_300));
+    expect(hits(nodePath())).toBe(1);
+    await client.close();
+  });
+
+  it("keeps a state from a newer Ironic as 'unknown' with its raw text (S6)", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({
+      method: "GET",
+      path: nodePath(),
+      action: {
+        kind: "rewrite",
+        rewrite: (r) => ({
+          status: r.status,
+          body: JSON.stringify({ ...(JSON.parse(r.body) as object), provision_state: "teleporting", power_state: "power hum" }),
+        }),
+      },
+    });
+    const got = await client.nodes.get(node, ["provision_state", "power_state"]);
+    expect(got.provision_state).toBe("unknown");
+    expect(got.power_state).toBe("unknown");
+    expect(got.unknown_states).toEqual({ provision_state: "teleporting", power_state: "power hum" });
+    await client.close();
+  });
+});
+
+describe("pagination safety", () => {
+  it("follows only the marker of a `next` link that points at another host", async () => {
+    const client = viaProxy({ pageSize: 1 });
+    await client.connect();
+    proxy.add({
+      method: "GET",
+      path: "/v1/nodes",
+      times: 1,
+      action: {
+        kind: "rewrite",
+        rewrite: (r) => {
+          const page = JSON.parse(r.body) as { nodes: Array<{ uuid: string }>; next?: string };
+          const marker = page.nodes[0]?.uuid ?? "";
+          return { status: r.status, body: JSON.stringify({ ...page, next: `http://198.51.100.7:6385/v1/nodes?limit=1&marker=${marker}` }) };
+        },
+      },
+    });
+    const listed = await client.nodes.list(["uuid"], { resource_class: resourceClass });
+    expect(listed.map((n) => n.uuid)).toEqual([node]);
+    expect(proxy.requests.filter((r) => r.path.startsWith("/v1/nodes?")).length).toBeGreaterThanOrEqual(2);
+    await client.close();
+  });
+
+  it("stops a `next` link that loops on the same marker", async () => {
+    const client = viaProxy({ pageSize: 1 });
+    await client.connect();
+    proxy.add({
+      method: "GET",
+      path: "/v1/nodes",
+      action: {
+        kind: "rewrite",
+        rewrite: () => ({ status: 200, body: JSON.stringify({ nodes: [{ uuid: node }], next: "/v1/nodes?marker=same" }) }),
+      },
+    });
+    await expect(client.nodes.list(["uuid"])).rejects.toBeInstanceOf(InvalidResponseError);
+    await client.close();
+  });
+});
+
+describe("microversion gating", () => {
+  const serveRoot = (max: string) => ({
+    method: "GET",
+    path: "/",
+    action: {
+      kind: "rewrite" as const,
+      rewrite: () => ({ status: 200, body: JSON.stringify({ default_version: { id: "v1", version: max, min_version: "1.1" } }) }),
+    },
+  });
+
+  it("refuses a server that is too old with a clear VersionUnavailableError", async () => {
+    proxy.add(serveRoot("1.46"));
+    const client = viaProxy();
+    const error = await client.nodes.list(["uuid"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VersionUnavailableError);
+    expect((error as Error).message).toMatch(/1\.1\.\.1\.46/);
+    await client.close();
+  });
+
+  it("speaks an older but sufficient server's version and gates the lessee field", async () => {
+    proxy.add(serveRoot("1.60"));
+    const client = viaProxy();
+    expect(await client.connect()).toEqual([1, 60]);
+    await expect(client.nodes.list(["lessee"])).rejects.toBeInstanceOf(VersionUnavailableError);
+    await expect(client.nodes.list(["uuid"], { lessee: "p" })).rejects.toBeInstanceOf(VersionUnavailableError);
+    expect((await client.nodes.allFields()).includes("lessee")).toBe(false);
+    const listed = await client.nodes.list(["owner"], { resource_class: resourceClass });
+    expect(listed).toHaveLength(1);
+    expect(proxy.requests.some((r) => r.path.startsWith("/v1/nodes?"))).toBe(true);
+    await client.close();
+  });
+});
