@@ -32,6 +32,8 @@ export interface FaultRule {
   path: RegExp | string;
   /** default: unlimited */
   times?: number;
+  /** Let this many matching requests through untouched first (default 0). */
+  after?: number;
   action: FaultAction;
 }
 
@@ -68,6 +70,7 @@ const HOP_BY_HOP = new Set([
 interface ActiveRule {
   rule: FaultRule;
   remaining: number; // Infinity when `times` is absent
+  skip: number; // matching requests still to let through
 }
 
 export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
@@ -89,6 +92,10 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     });
     const active = rules[index];
     if (active === undefined) return undefined;
+    if (active.skip > 0) {
+      active.skip -= 1;
+      return undefined;
+    }
     active.remaining -= 1;
     if (active.remaining <= 0) rules.splice(index, 1);
     return active.rule.action;
@@ -218,7 +225,10 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) {
         throw new Error(`fault rule times must be a positive integer, got ${rule.times}`);
       }
-      rules.push({ rule, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+      if (rule.after !== undefined && !(Number.isInteger(rule.after) && rule.after >= 0)) {
+        throw new Error(`fault rule after must be a non-negative integer, got ${rule.after}`);
+      }
+      rules.push({ rule, remaining: rule.times ?? Number.POSITIVE_INFINITY, skip: rule.after ?? 0 });
     },
     clear(): void {
       rules.length = 0;

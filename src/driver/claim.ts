@@ -1,0 +1,78 @@
+// Claiming a node for an instance, and the binding check done before every later
+// node operation (S1, S3).
+//
+// The claim is Ironic's own atomic compare-and-set: `instance_uuid` can only be
+// added to a node that has none, so of two racing claimers exactly one gets 200
+// and the other 409. It is sent without retries: a lost race must reach the
+// scheduler at once so it can pick another node.
+
+import { NodeAssociatedError, NodeLockedError, NotFoundError } from "../ironic/errors.js";
+import type { IronicClient } from "../ironic/client.js";
+import type { NodeView, SelectableNodeField } from "../ironic/node-schema.js";
+import { availability, CACHE_FIELDS, isUsed } from "./availability.js";
+import { InstanceNotFoundError, NodeAlreadyClaimedError, NodeBindingError, NodeNotAvailableError } from "./errors.js";
+
+/** Claims `nodeUuid` for `instanceUuid`; refuses a used or unavailable node first. */
+export async function claimNode(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
+  const ids = { node: nodeUuid, instance: instanceUuid };
+  const node = await client.nodes.get(nodeUuid, CACHE_FIELDS).catch((error: unknown) => {
+    if (error instanceof NotFoundError) throw new NodeNotAvailableError("the node does not exist", { ...ids, cause: error });
+    throw error;
+  });
+  if (node.instance_uuid === instanceUuid) return; // already ours: a resumed claim
+  if (isUsed(node)) throw new NodeAlreadyClaimedError("the node already has an instance", ids);
+  const state = availability(node);
+  if (!state.available) throw new NodeNotAvailableError(`the node is not available: ${state.reason}`, ids);
+  await writeClaim(client, nodeUuid, instanceUuid);
+}
+
+/** The claim's single PATCH; the scheduler calls this directly on fresh cache data. */
+export async function writeClaim(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
+  const ids = { node: nodeUuid, instance: instanceUuid };
+  try {
+    const claimed = await client.nodes.update(
+      nodeUuid,
+      [{ op: "add", path: "/instance_uuid", value: instanceUuid }],
+      { retry: "none" },
+    );
+    if (claimed.instance_uuid !== instanceUuid) {
+      throw new NodeBindingError("Ironic accepted the claim but reports another instance", ids);
+    }
+  } catch (error) {
+    if (error instanceof NodeAssociatedError) {
+      throw new NodeAlreadyClaimedError("another instance claimed the node first", { ...ids, cause: error });
+    }
+    if (error instanceof NodeLockedError) {
+      // Someone is working on the node right now (often another claimer): move on.
+      throw new NodeAlreadyClaimedError("the node is busy in Ironic", { ...ids, cause: error });
+    }
+    if (error instanceof NotFoundError) {
+      throw new NodeNotAvailableError("the node does not exist", { ...ids, cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Reads `fields` of the node and proves it still belongs to `instanceUuid` (S1):
+ * a stale or forged mapping can never touch another tenant's machine.
+ */
+export async function boundNode<F extends SelectableNodeField>(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  fields: readonly F[],
+): Promise<NodeView<F | "instance_uuid">> {
+  const ids = { node: nodeUuid, instance: instanceUuid };
+  const node = await client.nodes.get(nodeUuid, [...fields, "instance_uuid"]).catch((error: unknown) => {
+    if (error instanceof NotFoundError) throw new InstanceNotFoundError("the instance's node no longer exists", { ...ids, cause: error });
+    throw error;
+  });
+  if (node.instance_uuid !== instanceUuid) {
+    throw new NodeBindingError(
+      node.instance_uuid === null ? "the node is no longer bound to this instance" : "the node belongs to another instance",
+      ids,
+    );
+  }
+  return node;
+}

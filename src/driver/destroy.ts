@@ -1,0 +1,219 @@
+// Destroy: take an instance off its node, as resumable steps — also the unwind of
+// a failed spawn, and the reconciler's tool for orphans.
+//
+// From a deployed state (active, deploy failed, error, wait call-back, the rescue
+// states …) Ironic is asked to unprovision ("deleted"); its tear-down removes the
+// VIFs, instance_info and the claim itself, then cleans. From a state that was
+// never deployed (available, manageable …) we remove, in reverse order of spawn,
+// volume targets, VIFs, instance_info and the claim. Then we wait, bounded but
+// generously (cleaning can take hours on real hardware; Nova gives up after about
+// two minutes), for the node to settle, and delete any volume target of ours left.
+//
+// Differences from Nova on purpose: from deploying/rescuing/unrescuing (where
+// Ironic refuses "deleted") we wait for the state to settle instead of failing;
+// from "deploy hold" we abort first; a node that is gone, or already clean, is
+// success; we never touch a node that another instance has claimed since.
+
+import type { IronicClient } from "../ironic/client.js";
+import { NotFoundError } from "../ironic/errors.js";
+import type { NodeView } from "../ironic/node-schema.js";
+import type { VolumeTarget } from "../ironic/volumes.js";
+import type { Logger } from "../log/logger.js";
+import { InvalidInputError, OperationFailedError } from "./errors.js";
+import { detachVif } from "./network.js";
+import { runOperation, type Decision, type Progress } from "./operation.js";
+import { deleteOurVolumeTargets, ourVolumeTargets } from "./volumes.js";
+
+export const DESTROY_STEPS = [
+  "unprovision",
+  "abort",
+  "power-off",
+  "delete-volume-targets",
+  "detach-vifs",
+  "release",
+] as const;
+export type DestroyStep = (typeof DESTROY_STEPS)[number];
+
+const DESTROY_FIELDS = [
+  "instance_uuid",
+  "provision_state",
+  "target_provision_state",
+  "maintenance",
+  "last_error",
+  "power_state",
+  "target_power_state",
+] as const;
+export type DestroyNode = NodeView<(typeof DESTROY_FIELDS)[number]>;
+
+export interface DestroyObserved {
+  node: DestroyNode | null;
+  /** All targets on the node (ours are filtered by their `extra` tag). */
+  volumeTargets: VolumeTarget[];
+  /** VIFs, read only while the node is ours and not deployed. */
+  vifs: string[];
+}
+
+export interface DestroyOptions {
+  timeoutMs: number;
+  pollIntervalMs: number;
+  /** Wait for Ironic's cleaning to end (default); false: done once unbound. */
+  waitForCleaning: boolean;
+  onProgress?: (progress: Progress<DestroyStep>) => void;
+}
+
+export interface DestroyTarget {
+  instanceUuid: string;
+  /** The node the instance was placed on; null/undefined: look it up by instance. */
+  nodeUuid?: string | null;
+}
+
+/** The next destroy step from what Ironic shows. Pure; exhaustive over states. */
+export function decideDestroy(
+  instanceUuid: string,
+  observed: DestroyObserved,
+  options: Pick<DestroyOptions, "waitForCleaning">,
+): Decision<DestroyStep> {
+  const node = observed.node;
+  if (node === null) return { kind: "done" }; // node gone: nothing of ours can remain
+  const ours = node.instance_uuid === instanceUuid;
+  const leftovers = ourVolumeTargets(observed.volumeTargets, instanceUuid).length > 0;
+  const busy = node.target_provision_state !== null;
+  // Ironic deletes volume targets only from a powered-off node.
+  const removeTargets = (): Decision<DestroyStep> => {
+    if (node.target_power_state !== null) return { kind: "wait", reason: "a power action is running" };
+    return node.power_state === "power off" ? { kind: "act", step: "delete-volume-targets" } : { kind: "act", step: "power-off" };
+  };
+
+  if (!ours) {
+    // Unbound (tear-down done, or never claimed) or claimed by another instance
+    // since: only our own tagged volume targets may still be touched.
+    const cleaning = ["deleting", "cleaning", "clean wait"].includes(node.provision_state);
+    if (node.instance_uuid === null && options.waitForCleaning && cleaning) {
+      return { kind: "wait", reason: `node is ${node.provision_state}` };
+    }
+    // A node another instance claimed since is never powered off by us; our
+    // leftover targets there are only removed if it happens to be off.
+    if (!leftovers || (node.instance_uuid !== null && node.power_state !== "power off")) return { kind: "done" };
+    return removeTargets();
+  }
+
+  switch (node.provision_state) {
+    case "active":
+    case "deploy failed":
+    case "error":
+    case "wait call-back":
+    case "rescue":
+    case "rescue wait":
+    case "rescue failed":
+    case "unrescue failed":
+    case "service failed":
+    case "service wait":
+      return busy ? { kind: "wait", reason: `node is ${node.provision_state}, busy` } : { kind: "act", step: "unprovision" };
+    case "deploy hold":
+    case "service hold":
+      return { kind: "act", step: "abort" };
+    case "deploying":
+    case "rescuing":
+    case "unrescuing":
+    case "deleting":
+    case "cleaning":
+    case "clean wait":
+    case "servicing":
+    case "verifying":
+    case "inspecting":
+    case "inspect wait":
+    case "adopting":
+    case "rebuild":
+      return { kind: "wait", reason: `node is ${node.provision_state}; waiting for it to settle` };
+    case "available":
+    case "manageable":
+    case "enroll":
+    case "clean failed":
+    case "clean hold":
+    case "inspect failed":
+    case "adopt failed":
+      if (busy) return { kind: "wait", reason: `node is ${node.provision_state}, busy` };
+      if (leftovers) return removeTargets();
+      if (observed.vifs.length > 0) return { kind: "act", step: "detach-vifs" };
+      return { kind: "act", step: "release" };
+    case "unknown":
+      // As Nova does: an unknown state is most safely unprovisioned. If Ironic
+      // refuses, the operation fails with Ironic's reason and is retried later.
+      return { kind: "act", step: "unprovision" };
+  }
+}
+
+async function observeDestroy(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<DestroyObserved> {
+  let node: DestroyNode | null;
+  try {
+    node = await client.nodes.get(nodeUuid, DESTROY_FIELDS);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    return { node: null, volumeTargets: [], vifs: [] };
+  }
+  const undeployed =
+    node.instance_uuid === instanceUuid &&
+    node.target_provision_state === null &&
+    ["available", "manageable", "enroll", "clean failed", "clean hold", "inspect failed", "adopt failed"].includes(
+      node.provision_state,
+    );
+  const [volumeTargets, vifs] = await Promise.all([
+    client.volumes.listTargets(nodeUuid),
+    undeployed ? client.nodes.listVifs(nodeUuid) : Promise.resolve([]),
+  ]);
+  return { node, volumeTargets, vifs };
+}
+
+async function findNodeOf(client: IronicClient, instanceUuid: string): Promise<string | null> {
+  const nodes = await client.nodes.list(["instance_uuid"], { instance_uuid: instanceUuid });
+  if (nodes.length > 1) {
+    throw new OperationFailedError(`Ironic reports ${nodes.length} nodes for one instance`, { instance: instanceUuid });
+  }
+  return nodes[0]?.uuid ?? null;
+}
+
+/** Destroys (or finishes destroying) the instance; idempotent. */
+export async function destroyInstance(
+  client: IronicClient,
+  target: DestroyTarget,
+  options: DestroyOptions,
+  log: Logger,
+): Promise<void> {
+  const instanceUuid = target.instanceUuid;
+  if (instanceUuid === "") throw new InvalidInputError("an instance UUID is required");
+  const nodeUuid = target.nodeUuid ?? (await findNodeOf(client, instanceUuid));
+  if (nodeUuid === null) {
+    log.info({ instance: instanceUuid }, "destroy: no node carries this instance; nothing to do");
+    return;
+  }
+  await runOperation<DestroyObserved, DestroyStep>(
+    {
+      name: "destroy",
+      ids: { node: nodeUuid, instance: instanceUuid },
+      observe: () => observeDestroy(client, nodeUuid, instanceUuid),
+      decide: (observed) => decideDestroy(instanceUuid, observed, options),
+      act: async (step, observed) => {
+        switch (step) {
+          case "unprovision":
+            return client.nodes.setProvisionState(nodeUuid, { target: "deleted" });
+          case "abort":
+            return client.nodes.setProvisionState(nodeUuid, { target: "abort" });
+          case "power-off":
+            return client.nodes.setPowerState(nodeUuid, { target: "power off" });
+          case "delete-volume-targets":
+            return deleteOurVolumeTargets(client, nodeUuid, instanceUuid, observed.volumeTargets);
+          case "detach-vifs":
+            for (const vif of observed.vifs) await detachVif(client, nodeUuid, vif);
+            return;
+          case "release":
+            await client.nodes.update(nodeUuid, [
+              { op: "remove", path: "/instance_info" },
+              { op: "remove", path: "/instance_uuid" },
+            ]);
+            return;
+        }
+      },
+    },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+  );
+}

@@ -1,0 +1,161 @@
+// The hypervisor driver: one object that turns "a server for instance X" into
+// Ironic calls on one node, and back. Each verb lives in its own module; this
+// class only binds them to one client, one cache, one configuration and logger.
+
+import type { IronicClient } from "../ironic/client.js";
+import type { Logger } from "../log/logger.js";
+import { availability, type CachedNode } from "./availability.js";
+import { claimNode } from "./claim.js";
+import type { DriverConfig } from "./config.js";
+import { serialConsole, type SerialConsole } from "./console.js";
+import { destroyInstance, type DestroyStep } from "./destroy.js";
+import type { InstanceSpec } from "./instance-spec.js";
+import { nodeInventory } from "./inventory.js";
+import { attachInterface, detachInterface } from "./network.js";
+import { NodeCache } from "./node-cache.js";
+import type { Progress } from "./operation.js";
+import { powerOf, powerOff, powerOn, reboot, triggerCrashDump, type InstancePower } from "./power.js";
+import { rebuildInstance, type RebuildStep } from "./rebuild.js";
+import { rescueInstance, unrescueInstance, type RescueStep } from "./rescue.js";
+import { spawnInstance, type SpawnStep } from "./spawn.js";
+import { volumeConnector, type VolumeConnectorInfo } from "./volumes.js";
+
+export type DriverProgress = Progress<SpawnStep | DestroyStep | RebuildStep | RescueStep>;
+export type OnProgress = (progress: DriverProgress) => void;
+
+export class IronicDriver {
+  readonly cache: NodeCache;
+
+  constructor(
+    readonly client: IronicClient,
+    readonly config: DriverConfig,
+    private readonly log: Logger,
+  ) {
+    const { maxAgeMs, conductorGroup, owner, lessee, shard } = config.cache;
+    this.cache = new NodeCache(
+      client,
+      {
+        maxAgeMs,
+        filters: {
+          ...(conductorGroup === undefined ? {} : { conductor_group: conductorGroup }),
+          ...(owner === undefined ? {} : { owner }),
+          ...(lessee === undefined ? {} : { lessee }),
+          ...(shard === undefined ? {} : { shard }),
+        },
+      },
+      log,
+    );
+  }
+
+  private get wait() {
+    return { pollIntervalMs: this.config.pollIntervalMs };
+  }
+
+  /** Nodes a new instance could be placed on now, with their inventory. */
+  async schedulableNodes(): Promise<Array<{ node: CachedNode; inventory: ReturnType<typeof nodeInventory> }>> {
+    const nodes = await this.cache.all();
+    return nodes
+      .map((node) => ({ node, inventory: nodeInventory(node, this.log) }))
+      .filter((entry) => entry.inventory.schedulable);
+  }
+
+  isAvailable(node: CachedNode): boolean {
+    return availability(node).available && node.instance_uuid === null;
+  }
+
+  async claim(nodeUuid: string, instanceUuid: string): Promise<void> {
+    await claimNode(this.client, nodeUuid, instanceUuid);
+    this.cache.forget(nodeUuid);
+  }
+
+  async spawn(nodeUuid: string, spec: InstanceSpec, onProgress?: OnProgress): Promise<void> {
+    try {
+      await spawnInstance(
+        this.client,
+        nodeUuid,
+        spec,
+        {
+          ...this.wait,
+          timeoutMs: this.config.spawnTimeoutMs,
+          onProgress,
+          unwind: { ...this.wait, timeoutMs: this.config.destroyTimeoutMs, waitForCleaning: this.config.waitForCleaning },
+        },
+        this.log,
+      );
+    } finally {
+      this.cache.forget(nodeUuid);
+    }
+  }
+
+  async destroy(instanceUuid: string, nodeUuid: string | null, onProgress?: OnProgress): Promise<void> {
+    try {
+      await destroyInstance(
+        this.client,
+        { instanceUuid, nodeUuid },
+        { ...this.wait, timeoutMs: this.config.destroyTimeoutMs, waitForCleaning: this.config.waitForCleaning, onProgress },
+        this.log,
+      );
+    } finally {
+      if (nodeUuid !== null) this.cache.forget(nodeUuid);
+    }
+  }
+
+  async rebuild(nodeUuid: string, spec: InstanceSpec, preserveEphemeral: boolean, onProgress?: OnProgress): Promise<void> {
+    await rebuildInstance(
+      this.client,
+      nodeUuid,
+      spec,
+      { ...this.wait, timeoutMs: this.config.rebuildTimeoutMs, preserveEphemeral, onProgress },
+      this.log,
+    );
+  }
+
+  async rescue(nodeUuid: string, instanceUuid: string, password: string, onProgress?: OnProgress): Promise<void> {
+    await rescueInstance(this.client, nodeUuid, instanceUuid, password, { ...this.wait, timeoutMs: this.config.rescueTimeoutMs, onProgress }, this.log);
+  }
+
+  async unrescue(nodeUuid: string, instanceUuid: string, onProgress?: OnProgress): Promise<void> {
+    await unrescueInstance(this.client, nodeUuid, instanceUuid, { ...this.wait, timeoutMs: this.config.rescueTimeoutMs, onProgress }, this.log);
+  }
+
+  async reboot(nodeUuid: string, instanceUuid: string, kind: "soft" | "hard"): Promise<void> {
+    await reboot(this.client, nodeUuid, instanceUuid, kind, { ...this.wait, timeoutMs: this.config.powerTimeoutMs }, this.log);
+  }
+
+  async powerOff(nodeUuid: string, instanceUuid: string, softTimeoutSeconds = this.config.softPowerOffTimeoutSeconds): Promise<void> {
+    await powerOff(this.client, nodeUuid, instanceUuid, softTimeoutSeconds, { ...this.wait, timeoutMs: this.config.powerTimeoutMs }, this.log);
+  }
+
+  async powerOn(nodeUuid: string, instanceUuid: string): Promise<void> {
+    await powerOn(this.client, nodeUuid, instanceUuid, { ...this.wait, timeoutMs: this.config.powerTimeoutMs });
+  }
+
+  async power(nodeUuid: string, instanceUuid: string): Promise<InstancePower> {
+    return powerOf(this.client, nodeUuid, instanceUuid);
+  }
+
+  async crashDump(nodeUuid: string, instanceUuid: string): Promise<void> {
+    await triggerCrashDump(this.client, nodeUuid, instanceUuid);
+  }
+
+  async serialConsole(nodeUuid: string, instanceUuid: string, reset = false): Promise<SerialConsole> {
+    return serialConsole(this.client, nodeUuid, instanceUuid, {
+      ...this.wait,
+      enableIfDisabled: this.config.console.enableIfDisabled,
+      reset,
+      timeoutMs: this.config.console.timeoutMs,
+    });
+  }
+
+  async attachInterface(nodeUuid: string, instanceUuid: string, vifId: string): Promise<void> {
+    await attachInterface(this.client, nodeUuid, instanceUuid, vifId, this.log);
+  }
+
+  async detachInterface(nodeUuid: string, instanceUuid: string, vifId: string): Promise<void> {
+    await detachInterface(this.client, nodeUuid, instanceUuid, vifId);
+  }
+
+  async volumeConnector(nodeUuid: string, instanceUuid: string, hostname: string): Promise<VolumeConnectorInfo> {
+    return volumeConnector(this.client, nodeUuid, instanceUuid, hostname);
+  }
+}

@@ -1,0 +1,90 @@
+// VIFs on a node: attach and detach, for spawn, destroy and interface hot-plug.
+//
+// Differences from Nova on purpose: a 409 means "already attached" only when
+// Ironic says so (ConflictError); a 409 "node locked" is retried by the client
+// and never mistaken for success. "No conductor" (a 400 while conductors
+// restart) is retried a bounded number of times, as Nova ≤ 28 did.
+
+import type { IronicClient } from "../ironic/client.js";
+import { BadRequestError, ConflictError } from "../ironic/errors.js";
+import type { Logger } from "../log/logger.js";
+import { boundNode } from "./claim.js";
+import { OperationFailedError } from "./errors.js";
+
+export const NO_CONDUCTOR_RETRIES = 3;
+export const NO_CONDUCTOR_DELAY_MS = 2_000;
+
+const NO_CONDUCTOR = /no conductor|no valid host/i;
+
+export async function attachVif(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  vifId: string,
+  log: Logger,
+  delayMs = NO_CONDUCTOR_DELAY_MS,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.nodes.attachVif(nodeUuid, vifId);
+      return;
+    } catch (error) {
+      if (error instanceof ConflictError) return; // Ironic: "VIF … is already attached"
+      if (error instanceof BadRequestError && NO_CONDUCTOR.test(error.message) && attempt < NO_CONDUCTOR_RETRIES) {
+        log.warn({ node: nodeUuid, instance: instanceUuid, vif: vifId, attempt }, "no Ironic conductor for the node yet; retrying");
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        continue;
+      }
+      if (error instanceof BadRequestError) {
+        throw new OperationFailedError(`cannot attach VIF ${vifId}: ${error.message}`, {
+          node: nodeUuid,
+          instance: instanceUuid,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+export async function attachVifs(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  vifIds: readonly string[],
+  log: Logger,
+): Promise<void> {
+  for (const vif of vifIds) await attachVif(client, nodeUuid, instanceUuid, vif, log);
+}
+
+/** Detaches `vifId`; "not attached" (400) counts as done. */
+export async function detachVif(client: IronicClient, nodeUuid: string, vifId: string): Promise<void> {
+  try {
+    await client.nodes.detachVif(nodeUuid, vifId);
+  } catch (error) {
+    if (error instanceof BadRequestError && /not attached/i.test(error.message)) return;
+    throw error;
+  }
+}
+
+/** Hot-plug on a running instance; the node must still be the instance's. */
+export async function attachInterface(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  vifId: string,
+  log: Logger,
+): Promise<void> {
+  await boundNode(client, nodeUuid, instanceUuid, ["uuid"]);
+  await attachVif(client, nodeUuid, instanceUuid, vifId, log);
+}
+
+export async function detachInterface(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  vifId: string,
+): Promise<void> {
+  await boundNode(client, nodeUuid, instanceUuid, ["uuid"]);
+  await detachVif(client, nodeUuid, vifId);
+}

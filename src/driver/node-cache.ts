@@ -1,0 +1,103 @@
+// The driver's view of Ironic's nodes: one paginated listing of only the fields
+// the driver reads, shared by concurrent callers (single flight, S13), replaced
+// whole on refresh and refreshed when older than its age bound. Single-node
+// lookups use the cache while it is fresh and fall back to a GET.
+//
+// Nova refreshes the full node list on every periodic tick and keeps a lock per
+// node; here reads never block on a lock and at most one listing is in flight.
+
+import type { IronicClient } from "../ironic/client.js";
+import { NotFoundError } from "../ironic/errors.js";
+import type { NodeFilters } from "../ironic/nodes.js";
+import type { Logger } from "../log/logger.js";
+import { CACHE_FIELDS, type CachedNode } from "./availability.js";
+
+export interface NodeCacheOptions {
+  /** Partition of Ironic this service manages. */
+  filters: Pick<NodeFilters, "conductor_group" | "owner" | "lessee" | "shard">;
+  /** A listing older than this is refreshed before use. */
+  maxAgeMs: number;
+  now?: () => number;
+}
+
+export class NodeCache {
+  private byUuid = new Map<string, CachedNode>();
+  private refreshedAt = Number.NEGATIVE_INFINITY;
+  private inflight: Promise<void> | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: IronicClient,
+    private readonly options: NodeCacheOptions,
+    private readonly log: Logger,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Milliseconds since the last completed refresh (Infinity before the first). */
+  get ageMs(): number {
+    return this.now() - this.refreshedAt;
+  }
+
+  get size(): number {
+    return this.byUuid.size;
+  }
+
+  /** Refreshes now; concurrent callers share the one listing in flight. */
+  refresh(): Promise<void> {
+    this.inflight ??= this.load().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async load(): Promise<void> {
+    const started = this.now();
+    const nodes = await this.client.nodes.list(CACHE_FIELDS, this.options.filters);
+    const next = new Map<string, CachedNode>();
+    for (const node of nodes) next.set(node.uuid, node);
+    this.byUuid = next;
+    this.refreshedAt = started; // the listing reflects Ironic as of its start
+    this.log.debug({ nodes: next.size, ms: this.now() - started }, "node cache refreshed");
+  }
+
+  private async fresh(): Promise<void> {
+    if (this.ageMs > this.options.maxAgeMs) await this.refresh();
+  }
+
+  /** All cached nodes, refreshed first when stale. */
+  async all(): Promise<CachedNode[]> {
+    await this.fresh();
+    return [...this.byUuid.values()];
+  }
+
+  /** One node: from the cache when fresh, else from Ironic; undefined if gone. */
+  async get(uuid: string): Promise<CachedNode | undefined> {
+    const cached = this.byUuid.get(uuid);
+    if (cached !== undefined && this.ageMs <= this.options.maxAgeMs) return cached;
+    try {
+      const node = await this.client.nodes.get(uuid, CACHE_FIELDS);
+      this.byUuid.set(node.uuid, node);
+      return node;
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      this.byUuid.delete(uuid);
+      return undefined;
+    }
+  }
+
+  /** Records a node state the caller just read or caused. */
+  put(node: CachedNode): void {
+    this.byUuid.set(node.uuid, node);
+  }
+
+  /** Drops a node so the next lookup reads it from Ironic. */
+  forget(uuid: string): void {
+    this.byUuid.delete(uuid);
+  }
+
+  /** Marks the whole cache stale: the next `all()` lists again. */
+  invalidate(): void {
+    this.refreshedAt = Number.NEGATIVE_INFINITY;
+  }
+}

@@ -1,0 +1,165 @@
+// Power actions on an instance's node, each with a bounded wait and a check of
+// the result (Nova waits forever and never checks).
+//
+//  - reboot: soft when asked; if Ironic refuses the soft reboot (400), hard.
+//  - power off: soft with a timeout Ironic enforces; if the soft request is
+//    refused or the node is still on afterwards, hard.
+//  - power on.
+
+import type { IronicClient } from "../ironic/client.js";
+import { BadRequestError } from "../ironic/errors.js";
+import type { PowerState, PowerTarget } from "../ironic/states.js";
+import type { Logger } from "../log/logger.js";
+import { boundNode } from "./claim.js";
+import { OperationTimeoutError, PowerActionFailedError } from "./errors.js";
+
+export interface PowerOptions {
+  /** Bound on waiting for `target_power_state` to clear. */
+  timeoutMs: number;
+  pollIntervalMs: number;
+}
+
+/** The instance's power as the compute layer shows it (Nova's power_state). */
+export type InstancePower = "running" | "shutdown" | "crashed" | "nostate";
+
+export function instancePower(state: PowerState): InstancePower {
+  switch (state) {
+    case "power on":
+      return "running";
+    case "power off":
+      return "shutdown";
+    case "error":
+      return "crashed";
+    case null:
+    case "unknown":
+      return "nostate";
+  }
+}
+
+const POWER_FIELDS = ["power_state", "target_power_state", "last_error"] as const;
+
+/** Waits until Ironic finished the power action; returns the resulting state. */
+async function settle(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  options: PowerOptions,
+): Promise<{ power_state: PowerState; last_error: string | null }> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const node = await boundNode(client, nodeUuid, instanceUuid, POWER_FIELDS);
+    if (node.target_power_state === null) return node;
+    if (Date.now() >= deadline) {
+      throw new OperationTimeoutError(`power action still running after ${Math.round(options.timeoutMs / 1000)} s`, {
+        node: nodeUuid,
+        instance: instanceUuid,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
+  }
+}
+
+async function act(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  target: PowerTarget,
+  options: PowerOptions,
+  timeoutSeconds?: number,
+): Promise<{ power_state: PowerState; last_error: string | null }> {
+  await boundNode(client, nodeUuid, instanceUuid, ["uuid"]);
+  await client.nodes.setPowerState(nodeUuid, timeoutSeconds === undefined ? { target } : { target, timeout: timeoutSeconds });
+  return settle(client, nodeUuid, instanceUuid, options);
+}
+
+function expect(
+  result: { power_state: PowerState; last_error: string | null },
+  wanted: PowerState,
+  what: string,
+  ids: { node: string; instance: string },
+): void {
+  if (result.power_state !== wanted) {
+    throw new PowerActionFailedError(
+      `${what} left the node in '${result.power_state ?? "no state"}'${result.last_error === null ? "" : `: ${result.last_error}`}`,
+      ids,
+    );
+  }
+}
+
+export async function reboot(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  kind: "soft" | "hard",
+  options: PowerOptions,
+  log: Logger,
+): Promise<void> {
+  const ids = { node: nodeUuid, instance: instanceUuid };
+  if (kind === "soft") {
+    try {
+      expect(await act(client, nodeUuid, instanceUuid, "soft rebooting", options), "power on", "soft reboot", ids);
+      return;
+    } catch (error) {
+      if (!(error instanceof BadRequestError)) throw error;
+      log.warn({ ...ids, reason: error.message }, "soft reboot refused by Ironic; falling back to a hard reboot");
+    }
+  }
+  expect(await act(client, nodeUuid, instanceUuid, "rebooting", options), "power on", "reboot", ids);
+}
+
+export async function powerOff(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  softTimeoutSeconds: number,
+  options: PowerOptions,
+  log: Logger,
+): Promise<void> {
+  const ids = { node: nodeUuid, instance: instanceUuid };
+  if (softTimeoutSeconds > 0) {
+    try {
+      const soft = await act(client, nodeUuid, instanceUuid, "soft power off", options, softTimeoutSeconds);
+      if (soft.power_state === "power off") return;
+      log.warn({ ...ids, power: soft.power_state, reason: soft.last_error }, "soft power off did not finish; forcing power off");
+    } catch (error) {
+      if (!(error instanceof BadRequestError)) throw error;
+      log.warn({ ...ids, reason: error.message }, "soft power off refused by Ironic; forcing power off");
+    }
+  }
+  expect(await act(client, nodeUuid, instanceUuid, "power off", options), "power off", "power off", ids);
+}
+
+export async function powerOn(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  options: PowerOptions,
+): Promise<void> {
+  const ids = { node: nodeUuid, instance: instanceUuid };
+  expect(await act(client, nodeUuid, instanceUuid, "power on", options), "power on", "power on", ids);
+}
+
+/** The current power of the instance's node (`getInfo`). */
+export async function powerOf(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<InstancePower> {
+  const node = await boundNode(client, nodeUuid, instanceUuid, ["power_state"]);
+  return instancePower(node.power_state);
+}
+
+/** Ironic's power-update event tags (sent to os-server-external-events). */
+export type PowerEventTag = "POWER_ON" | "POWER_OFF";
+
+/** What a power-update event from Ironic means for the instance. */
+export function powerFromEvent(tag: PowerEventTag): InstancePower {
+  switch (tag) {
+    case "POWER_ON":
+      return "running";
+    case "POWER_OFF":
+      return "shutdown";
+  }
+}
+
+/** Crash dump: an NMI to the node, after the binding check. */
+export async function triggerCrashDump(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
+  await boundNode(client, nodeUuid, instanceUuid, ["uuid"]);
+  await client.nodes.injectNmi(nodeUuid);
+}

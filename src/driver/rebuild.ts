@@ -1,0 +1,163 @@
+// Rebuild: redeploy an active instance with a (possibly new) image, keeping or
+// wiping the ephemeral partition, with a regenerated config drive.
+//
+// Resumable without clocks: when we write the new instance_info we also record
+// the node's `provision_updated_at` as seen just before. Ironic changes that
+// timestamp on every provision transition, so after a crash "active with the new
+// instance_info and the same timestamp" means the rebuild was never requested,
+// and "a different timestamp" means it ran.
+
+import type { IronicClient } from "../ironic/client.js";
+import { NotFoundError } from "../ironic/errors.js";
+import type { NodeView } from "../ironic/node-schema.js";
+import type { Logger } from "../log/logger.js";
+import { buildConfigDrive } from "./config-drive.js";
+import { InstanceNotFoundError, NodeBindingError, OperationFailedError } from "./errors.js";
+import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
+import type { InstanceSpec } from "./instance-spec.js";
+import { parseProperties } from "./inventory.js";
+import { runOperation, type Decision, type Progress } from "./operation.js";
+
+export const REBUILD_BASE_KEY = "ironic_compute_rebuild_base";
+
+export type RebuildStep = "write-instance-info" | "rebuild";
+
+const REBUILD_FIELDS = [
+  "instance_uuid",
+  "instance_info",
+  "properties",
+  "provision_state",
+  "target_provision_state",
+  "provision_updated_at",
+  "maintenance",
+  "last_error",
+] as const;
+export type RebuildNode = NodeView<(typeof REBUILD_FIELDS)[number]>;
+
+export interface RebuildObserved {
+  node: RebuildNode | null;
+  wantedInstanceInfo: Record<string, unknown>;
+}
+
+export interface RebuildOptions {
+  timeoutMs: number;
+  pollIntervalMs: number;
+  preserveEphemeral: boolean;
+  onProgress?: (progress: Progress<RebuildStep>) => void;
+}
+
+export function decideRebuild(
+  instanceUuid: string,
+  observed: RebuildObserved,
+  executed: ReadonlySet<RebuildStep>,
+): Decision<RebuildStep> {
+  const node = observed.node;
+  const ids = { node: node?.uuid, instance: instanceUuid };
+  if (node === null) return { kind: "fail", error: new InstanceNotFoundError("the node disappeared from Ironic", ids) };
+  if (node.instance_uuid !== instanceUuid) {
+    return { kind: "fail", error: new NodeBindingError("the node is not bound to this instance", ids) };
+  }
+  const written = instanceInfoWritten(node.instance_info, observed.wantedInstanceInfo);
+  const requested =
+    executed.has("rebuild") ||
+    (written && node.instance_info[REBUILD_BASE_KEY] !== (node.provision_updated_at ?? null));
+  switch (node.provision_state) {
+    case "active":
+    case "deploy failed":
+    case "error":
+      if (node.target_provision_state !== null) return { kind: "wait", reason: "node is busy" };
+      if (requested) {
+        return node.provision_state === "active"
+          ? { kind: "done" }
+          : { kind: "fail", error: new OperationFailedError(`rebuild failed: ${node.last_error ?? node.provision_state}`, ids) };
+      }
+      if (node.maintenance) return { kind: "fail", error: new OperationFailedError("the node is in maintenance", ids) };
+      return written ? { kind: "act", step: "rebuild" } : { kind: "act", step: "write-instance-info" };
+    case "deploying":
+    case "wait call-back":
+    case "deploy hold":
+      return { kind: "wait", reason: `node is ${node.provision_state}` };
+    case "enroll":
+    case "verifying":
+    case "manageable":
+    case "available":
+    case "inspecting":
+    case "inspect wait":
+    case "inspect failed":
+    case "cleaning":
+    case "clean wait":
+    case "clean failed":
+    case "clean hold":
+    case "deleting":
+    case "rebuild":
+    case "rescue":
+    case "rescuing":
+    case "rescue wait":
+    case "rescue failed":
+    case "unrescuing":
+    case "unrescue failed":
+    case "adopting":
+    case "adopt failed":
+    case "servicing":
+    case "service wait":
+    case "service failed":
+    case "service hold":
+    case "unknown":
+      return {
+        kind: "fail",
+        error: new OperationFailedError(`cannot rebuild a node in state '${node.provision_state}'`, ids),
+      };
+  }
+}
+
+export async function rebuildInstance(
+  client: IronicClient,
+  nodeUuid: string,
+  spec: InstanceSpec,
+  options: RebuildOptions,
+  log: Logger,
+): Promise<void> {
+  const observe = async (): Promise<RebuildObserved> => {
+    let node: RebuildNode | null;
+    try {
+      node = await client.nodes.get(nodeUuid, REBUILD_FIELDS);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      return { node: null, wantedInstanceInfo: {} };
+    }
+    const localGb = parseProperties(node.properties, log, nodeUuid).localGb;
+    const wanted = buildInstanceInfo(spec, { nodeLocalGb: localGb, preserveEphemeral: options.preserveEphemeral });
+    return { node, wantedInstanceInfo: wanted };
+  };
+  await runOperation<RebuildObserved, RebuildStep>(
+    {
+      name: "rebuild",
+      ids: { node: nodeUuid, instance: spec.uuid },
+      observe,
+      decide: (observed, executed) => decideRebuild(spec.uuid, observed, executed),
+      act: async (step, observed) => {
+        switch (step) {
+          case "write-instance-info":
+            await client.nodes.update(nodeUuid, [
+              {
+                op: "add",
+                path: "/instance_info",
+                value: { ...observed.wantedInstanceInfo, [REBUILD_BASE_KEY]: observed.node?.provision_updated_at ?? null },
+              },
+            ]);
+            return;
+          case "rebuild": {
+            const [ports, portgroups] = await Promise.all([
+              client.ports.listByNode(nodeUuid),
+              client.portgroups.listByNode(nodeUuid),
+            ]);
+            const configdrive = buildConfigDrive(spec, { vifs: spec.vifs, ports, portgroups });
+            await client.nodes.setProvisionState(nodeUuid, { target: "rebuild", configdrive });
+            return;
+          }
+        }
+      },
+    },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+  );
+}

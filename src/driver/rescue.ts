@@ -1,0 +1,138 @@
+// Rescue and unrescue: boot the node into Ironic's rescue ramdisk with a
+// one-time password, and back. The password is registered with the logger's
+// secret registry by the client before it is sent, so it never reaches a log (S8).
+
+import type { IronicClient } from "../ironic/client.js";
+import { NotFoundError } from "../ironic/errors.js";
+import type { NodeView } from "../ironic/node-schema.js";
+import type { ProvisionState } from "../ironic/states.js";
+import type { Logger } from "../log/logger.js";
+import {
+  InstanceNotFoundError,
+  NodeBindingError,
+  OperationFailedError,
+  RescueFailedError,
+  UnrescueFailedError,
+} from "./errors.js";
+import { runOperation, type Decision, type Progress } from "./operation.js";
+
+const RESCUE_FIELDS = ["instance_uuid", "provision_state", "target_provision_state", "maintenance", "last_error"] as const;
+export type RescueNode = NodeView<(typeof RESCUE_FIELDS)[number]>;
+export type RescueStep = "rescue" | "unrescue";
+
+export interface RescueOptions {
+  timeoutMs: number;
+  pollIntervalMs: number;
+  onProgress?: (progress: Progress<RescueStep>) => void;
+}
+
+function unexpected(state: ProvisionState, goal: string, ids: { node: string; instance: string }): Decision<RescueStep> {
+  return { kind: "fail", error: new OperationFailedError(`cannot ${goal} a node in state '${state}'`, ids) };
+}
+
+export function decideRescue(instanceUuid: string, node: RescueNode | null, executed: ReadonlySet<RescueStep>): Decision<RescueStep> {
+  if (node === null) return { kind: "fail", error: new InstanceNotFoundError("the node disappeared from Ironic", { instance: instanceUuid }) };
+  const ids = { node: node.uuid, instance: instanceUuid };
+  if (node.instance_uuid !== instanceUuid) return { kind: "fail", error: new NodeBindingError("the node is not bound to this instance", ids) };
+  const busy = node.target_provision_state !== null;
+  switch (node.provision_state) {
+    case "rescue":
+      return busy ? { kind: "wait", reason: "node is busy" } : { kind: "done" };
+    case "rescuing":
+    case "rescue wait":
+      return { kind: "wait", reason: `node is ${node.provision_state}` };
+    case "rescue failed":
+      return executed.has("rescue") || !busy
+        ? { kind: "fail", error: new RescueFailedError(`rescue failed: ${node.last_error ?? "no reason given"}`, ids) }
+        : { kind: "wait", reason: "node is busy" };
+    case "active":
+      if (busy) return { kind: "wait", reason: "node is busy" };
+      if (node.maintenance) return { kind: "fail", error: new OperationFailedError("the node is in maintenance", ids) };
+      return { kind: "act", step: "rescue" };
+    case "unrescue failed":
+      return busy ? { kind: "wait", reason: "node is busy" } : { kind: "act", step: "rescue" };
+    case "enroll": case "verifying": case "manageable": case "available": case "inspecting": case "inspect wait":
+    case "inspect failed": case "cleaning": case "clean wait": case "clean failed": case "clean hold": case "deploying":
+    case "wait call-back": case "deploy failed": case "deploy hold": case "deleting": case "error": case "rebuild":
+    case "unrescuing": case "adopting": case "adopt failed": case "servicing": case "service wait": case "service failed":
+    case "service hold": case "unknown":
+      return unexpected(node.provision_state, "rescue", ids);
+  }
+}
+
+export function decideUnrescue(instanceUuid: string, node: RescueNode | null, executed: ReadonlySet<RescueStep>): Decision<RescueStep> {
+  if (node === null) return { kind: "fail", error: new InstanceNotFoundError("the node disappeared from Ironic", { instance: instanceUuid }) };
+  const ids = { node: node.uuid, instance: instanceUuid };
+  if (node.instance_uuid !== instanceUuid) return { kind: "fail", error: new NodeBindingError("the node is not bound to this instance", ids) };
+  const busy = node.target_provision_state !== null;
+  switch (node.provision_state) {
+    case "active":
+      return busy ? { kind: "wait", reason: "node is busy" } : { kind: "done" };
+    case "unrescuing":
+      return { kind: "wait", reason: "node is unrescuing" };
+    case "unrescue failed":
+      return executed.has("unrescue")
+        ? { kind: "fail", error: new UnrescueFailedError(`unrescue failed: ${node.last_error ?? "no reason given"}`, ids) }
+        : { kind: "act", step: "unrescue" };
+    case "rescue":
+    case "rescue failed":
+      return busy ? { kind: "wait", reason: "node is busy" } : { kind: "act", step: "unrescue" };
+    case "rescuing":
+    case "rescue wait":
+      return { kind: "wait", reason: `node is ${node.provision_state}` };
+    case "enroll": case "verifying": case "manageable": case "available": case "inspecting": case "inspect wait":
+    case "inspect failed": case "cleaning": case "clean wait": case "clean failed": case "clean hold": case "deploying":
+    case "wait call-back": case "deploy failed": case "deploy hold": case "deleting": case "error": case "rebuild":
+    case "adopting": case "adopt failed": case "servicing": case "service wait": case "service failed":
+    case "service hold": case "unknown":
+      return unexpected(node.provision_state, "unrescue", ids);
+  }
+}
+
+async function observe(client: IronicClient, nodeUuid: string): Promise<RescueNode | null> {
+  try {
+    return await client.nodes.get(nodeUuid, RESCUE_FIELDS);
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
+export async function rescueInstance(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  rescuePassword: string,
+  options: RescueOptions,
+  log: Logger,
+): Promise<void> {
+  await runOperation<RescueNode | null, RescueStep>(
+    {
+      name: "rescue",
+      ids: { node: nodeUuid, instance: instanceUuid },
+      observe: () => observe(client, nodeUuid),
+      decide: (node, executed) => decideRescue(instanceUuid, node, executed),
+      act: () => client.nodes.setProvisionState(nodeUuid, { target: "rescue", rescue_password: rescuePassword }),
+    },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+  );
+}
+
+export async function unrescueInstance(
+  client: IronicClient,
+  nodeUuid: string,
+  instanceUuid: string,
+  options: RescueOptions,
+  log: Logger,
+): Promise<void> {
+  await runOperation<RescueNode | null, RescueStep>(
+    {
+      name: "unrescue",
+      ids: { node: nodeUuid, instance: instanceUuid },
+      observe: () => observe(client, nodeUuid),
+      decide: (node, executed) => decideUnrescue(instanceUuid, node, executed),
+      act: () => client.nodes.setProvisionState(nodeUuid, { target: "unrescue" }),
+    },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+  );
+}

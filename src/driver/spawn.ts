@@ -1,0 +1,258 @@
+// Spawn: put an instance on a node and deploy it, as resumable steps.
+//
+//   claim → write instance_info → create volume targets → attach VIFs →
+//   validate + deploy (config drive) → wait for `active`
+//
+// Each step is chosen from the node as Ironic shows it (`decideSpawn`, a pure
+// function), so running spawn again after a crash continues where Ironic is.
+// On failure after the claim, `spawn` unwinds with the destroy operation, which
+// removes volume targets, VIFs, instance_info and the claim in reverse order.
+
+import type { IronicClient } from "../ironic/client.js";
+import { NotFoundError } from "../ironic/errors.js";
+import type { NodeView } from "../ironic/node-schema.js";
+import type { VolumeTarget } from "../ironic/volumes.js";
+import type { Logger } from "../log/logger.js";
+import { availability, CACHE_FIELDS } from "./availability.js";
+import { writeClaim } from "./claim.js";
+import { buildConfigDrive } from "./config-drive.js";
+import { destroyInstance, type DestroyOptions } from "./destroy.js";
+import {
+  InstanceNotFoundError,
+  NodeAlreadyClaimedError,
+  NodeBindingError,
+  NodeNotAvailableError,
+  NodeValidationError,
+  OperationFailedError,
+} from "./errors.js";
+import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
+import type { InstanceSpec } from "./instance-spec.js";
+import { parseProperties } from "./inventory.js";
+import { attachVifs } from "./network.js";
+import { runOperation, type Decision, type Progress } from "./operation.js";
+import { createVolumeTargets, missingVolumes } from "./volumes.js";
+
+export const SPAWN_STEPS = ["claim", "write-instance-info", "create-volume-targets", "attach-vifs", "deploy"] as const;
+export type SpawnStep = (typeof SPAWN_STEPS)[number];
+
+const SPAWN_FIELDS = [...CACHE_FIELDS, "instance_info"] as const;
+export type SpawnNode = NodeView<(typeof SPAWN_FIELDS)[number]>;
+
+export interface SpawnObserved {
+  /** null: the node does not exist (any more). */
+  node: SpawnNode | null;
+  /** Only read while the node is ours and not yet deploying. */
+  volumeTargets: VolumeTarget[];
+  vifs: string[];
+  /** The instance_info this spawn wants on the node. */
+  wantedInstanceInfo: Record<string, unknown>;
+}
+
+/** Interfaces that must validate for a deploy to make sense (as in Nova). */
+export const REQUIRED_INTERFACES = ["deploy", "power", "storage"] as const;
+
+export interface SpawnOptions {
+  timeoutMs: number;
+  pollIntervalMs: number;
+  onProgress?: (progress: Progress<SpawnStep>) => void;
+  /** Options of the destroy that unwinds a failed spawn. */
+  unwind: DestroyOptions;
+}
+
+/** The next spawn step from what Ironic shows. Pure; exhaustive over states. */
+export function decideSpawn(
+  spec: Pick<InstanceSpec, "uuid" | "volumes" | "vifs">,
+  observed: SpawnObserved,
+  executed: ReadonlySet<SpawnStep>,
+): Decision<SpawnStep> {
+  const node = observed.node;
+  const ids = { node: node?.uuid, instance: spec.uuid };
+  if (node === null) return { kind: "fail", error: new InstanceNotFoundError("the node disappeared from Ironic", ids) };
+  if (node.instance_uuid === null) {
+    if (executed.has("claim")) {
+      return { kind: "fail", error: new NodeBindingError("the claim on the node was removed by someone else", ids) };
+    }
+    const state = availability(node);
+    if (!state.available) return { kind: "fail", error: new NodeNotAvailableError(state.reason, ids) };
+    return { kind: "act", step: "claim" };
+  }
+  if (node.instance_uuid !== spec.uuid) {
+    return executed.has("claim")
+      ? { kind: "fail", error: new NodeBindingError("the node now belongs to another instance", ids) }
+      : { kind: "fail", error: new NodeAlreadyClaimedError("another instance claimed the node first", ids) };
+  }
+  if (node.maintenance) {
+    return { kind: "fail", error: new OperationFailedError("the node was put in maintenance", ids) };
+  }
+  const busy = node.target_provision_state !== null;
+  switch (node.provision_state) {
+    case "available":
+      if (busy) return { kind: "wait", reason: "Ironic is starting the deployment" };
+      if (!instanceInfoWritten(node.instance_info, observed.wantedInstanceInfo)) {
+        return { kind: "act", step: "write-instance-info" };
+      }
+      if (missingVolumes(spec.volumes, observed.volumeTargets, spec.uuid).length > 0) {
+        return { kind: "act", step: "create-volume-targets" };
+      }
+      // The noop network interface keeps no VIFs, so "attached" may be invisible:
+      // attaching is idempotent, once per run is enough.
+      if (!executed.has("attach-vifs") && spec.vifs.some((vif) => !observed.vifs.includes(vif.id))) {
+        return { kind: "act", step: "attach-vifs" };
+      }
+      return { kind: "act", step: "deploy" };
+    case "deploying":
+    case "wait call-back":
+    case "deploy hold":
+      return { kind: "wait", reason: `node is ${node.provision_state}` };
+    case "active":
+      return busy ? { kind: "wait", reason: "node is finishing the deployment" } : { kind: "done" };
+    case "deploy failed":
+    case "error":
+      return {
+        kind: "fail",
+        error: new OperationFailedError(`deployment failed: ${node.last_error ?? node.provision_state}`, ids),
+      };
+    case "deleting":
+    case "cleaning":
+    case "clean wait":
+    case "clean failed":
+    case "clean hold":
+      return { kind: "fail", error: new OperationFailedError(`the node is being torn down (${node.provision_state})`, ids) };
+    case "enroll":
+    case "verifying":
+    case "manageable":
+    case "inspecting":
+    case "inspect wait":
+    case "inspect failed":
+    case "rebuild":
+    case "rescue":
+    case "rescuing":
+    case "rescue wait":
+    case "rescue failed":
+    case "unrescuing":
+    case "unrescue failed":
+    case "adopting":
+    case "adopt failed":
+    case "servicing":
+    case "service wait":
+    case "service failed":
+    case "service hold":
+      return { kind: "fail", error: new NodeNotAvailableError(`the node is in state '${node.provision_state}'`, ids) };
+    case "unknown":
+      return {
+        kind: "fail",
+        error: new NodeNotAvailableError(
+          `the node is in a state this version does not know ('${node.unknown_states?.provision_state ?? "?"}')`,
+          ids,
+        ),
+      };
+  }
+}
+
+async function observeSpawn(
+  client: IronicClient,
+  nodeUuid: string,
+  spec: InstanceSpec,
+  log: Logger,
+): Promise<SpawnObserved> {
+  let node: SpawnNode | null;
+  try {
+    node = await client.nodes.get(nodeUuid, SPAWN_FIELDS);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    node = null;
+  }
+  const localGb = node === null ? 0 : parseProperties(node.properties, log, nodeUuid).localGb;
+  const wantedInstanceInfo = buildInstanceInfo(spec, { nodeLocalGb: localGb });
+  const preparing =
+    node !== null &&
+    node.instance_uuid === spec.uuid &&
+    node.provision_state === "available" &&
+    node.target_provision_state === null;
+  if (!preparing) return { node, volumeTargets: [], vifs: [], wantedInstanceInfo };
+  const [volumeTargets, vifs] = await Promise.all([
+    spec.volumes.length > 0 ? client.volumes.listTargets(nodeUuid) : Promise.resolve([]),
+    spec.vifs.length > 0 ? client.nodes.listVifs(nodeUuid) : Promise.resolve([]),
+  ]);
+  return { node, volumeTargets, vifs, wantedInstanceInfo };
+}
+
+async function validateAndDeploy(client: IronicClient, nodeUuid: string, spec: InstanceSpec): Promise<void> {
+  const ids = { node: nodeUuid, instance: spec.uuid };
+  const validation = await client.nodes.validate(nodeUuid);
+  const failures = REQUIRED_INTERFACES.filter((name) => validation[name]?.result !== true).map(
+    (name) => `${name}: ${validation[name]?.reason ?? "no result"}`,
+  );
+  if (failures.length > 0) throw new NodeValidationError(`node failed validation (${failures.join("; ")})`, ids);
+  const [ports, portgroups] = await Promise.all([
+    client.ports.listByNode(nodeUuid),
+    client.portgroups.listByNode(nodeUuid),
+  ]);
+  const configdrive = buildConfigDrive(spec, { vifs: spec.vifs, ports, portgroups });
+  await client.nodes.setProvisionState(nodeUuid, { target: "active", configdrive });
+}
+
+/** Runs (or resumes) the spawn steps without unwinding; see `spawnInstance`. */
+export async function runSpawn(
+  client: IronicClient,
+  nodeUuid: string,
+  spec: InstanceSpec,
+  options: SpawnOptions,
+  log: Logger,
+): Promise<void> {
+  await runOperation<SpawnObserved, SpawnStep>(
+    {
+      name: "spawn",
+      ids: { node: nodeUuid, instance: spec.uuid },
+      observe: () => observeSpawn(client, nodeUuid, spec, log),
+      decide: (observed, executed) => decideSpawn(spec, observed, executed),
+      act: async (step, observed) => {
+        switch (step) {
+          case "claim":
+            return writeClaim(client, nodeUuid, spec.uuid);
+          case "write-instance-info":
+            await client.nodes.update(nodeUuid, [
+              { op: "add", path: "/instance_info", value: observed.wantedInstanceInfo },
+            ]);
+            return;
+          case "create-volume-targets":
+            return createVolumeTargets(client, nodeUuid, spec.uuid, missingVolumes(spec.volumes, observed.volumeTargets, spec.uuid));
+          case "attach-vifs":
+            return attachVifs(client, nodeUuid, spec.uuid, spec.vifs.map((vif) => vif.id), log);
+          case "deploy":
+            return validateAndDeploy(client, nodeUuid, spec);
+        }
+      },
+    },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+  );
+}
+
+/**
+ * Spawns `spec` on `nodeUuid`. On failure after the claim, unwinds everything
+ * this instance put on the node, then rethrows the original error. A lost claim
+ * (NodeAlreadyClaimedError) or an unavailable node left nothing to unwind.
+ */
+export async function spawnInstance(
+  client: IronicClient,
+  nodeUuid: string,
+  spec: InstanceSpec,
+  options: SpawnOptions,
+  log: Logger,
+): Promise<void> {
+  try {
+    await runSpawn(client, nodeUuid, spec, options, log);
+  } catch (error) {
+    if (error instanceof NodeAlreadyClaimedError || error instanceof NodeNotAvailableError) throw error;
+    const ids = { node: nodeUuid, instance: spec.uuid };
+    log.warn({ ...ids, err: error }, "spawn failed; unwinding what it put on the node");
+    try {
+      await destroyInstance(client, { instanceUuid: spec.uuid, nodeUuid }, options.unwind, log);
+    } catch (unwindError) {
+      // The original failure is what the caller must see; the unwind failure is
+      // logged for the operator and the reconciler retries it.
+      log.error({ ...ids, err: unwindError }, "unwinding a failed spawn did not complete; the reconciler will retry");
+    }
+    throw error;
+  }
+}
