@@ -91,12 +91,11 @@ describe("power", () => {
 });
 
 describe("serial console through the driver", () => {
-  const showConsole = (info: Record<string, unknown> | null) =>
-    proxy.add({
+  const showConsole = (info: Record<string, unknown> | null) => { proxy.add({
       method: "GET",
       path: `/v1/nodes/${node}/states/console`,
       action: { kind: "rewrite", rewrite: () => ({ status: 200, body: JSON.stringify({ console_enabled: true, console_info: info }) }) },
-    });
+    }); };
 
   const cases: Array<[string, Record<string, unknown> | null, { host: string; port: number } | null]> = [
     ["tcp://127.0.0.1:10000", { type: "socat", url: "tcp://127.0.0.1:10000" }, { host: "127.0.0.1", port: 10000 }],
@@ -132,15 +131,14 @@ describe("serial console through the driver", () => {
 });
 
 describe("typed rescue failures", () => {
-  const showState = (state: string) =>
-    proxy.add({
+  const showState = (state: string) => { proxy.add({
       method: "GET",
       path: new RegExp(`^/v1/nodes/${node}\\?`),
       action: {
         kind: "rewrite",
         rewrite: (r) => ({ status: 200, body: JSON.stringify({ ...(JSON.parse(r.body) as object), provision_state: state, target_provision_state: null, last_error: "ramdisk did not call back" }) }),
       },
-    });
+    }); };
 
   it("rescue failed → RescueFailedError with Ironic's reason", async () => {
     showState("rescue failed");
