@@ -19,6 +19,8 @@ export interface EnrolSpec {
   owner?: string;
   lessee?: string;
   conductorGroup?: string;
+  /** Ironic shard (API ≥ 1.82): the partition key a service's node cache filters on. */
+  shard?: string;
   /** Interfaces; the defaults make every driver operation possible on fake hardware. */
   interfaces?: Pick<NodeCreate, "console_interface" | "rescue_interface" | "storage_interface" | "network_interface">;
   /** NIC ports per node, with generated MAC addresses. */
@@ -96,6 +98,7 @@ export async function enrolNodes(client: IronicClient, spec: EnrolSpec): Promise
         const ownership = [
           ...(spec.owner === undefined ? [] : [{ op: "add" as const, path: "/owner", value: spec.owner }]),
           ...(spec.lessee === undefined ? [] : [{ op: "add" as const, path: "/lessee", value: spec.lessee }]),
+          ...(spec.shard === undefined ? [] : [{ op: "add" as const, path: "/shard", value: spec.shard }]),
         ];
         if (ownership.length > 0) await client.nodes.update(node.uuid, ownership);
         if (spec.traits !== undefined && spec.traits.length > 0) await client.nodes.setTraits(node.uuid, spec.traits);

@@ -6,11 +6,17 @@
 // and the other 409. It is sent without retries: a lost race must reach the
 // scheduler at once so it can pick another node.
 
-import { NodeAssociatedError, NodeLockedError, NotFoundError } from "../ironic/errors.js";
+import { InstanceAssociatedError, NodeAssociatedError, NodeLockedError, NotFoundError } from "../ironic/errors.js";
 import type { IronicClient } from "../ironic/client.js";
 import type { NodeView, SelectableNodeField } from "../ironic/node-schema.js";
 import { availability, CACHE_FIELDS, isUsed } from "./availability.js";
-import { InstanceNotFoundError, NodeAlreadyClaimedError, NodeBindingError, NodeNotAvailableError } from "./errors.js";
+import {
+  InstanceAlreadyPlacedError,
+  InstanceNotFoundError,
+  NodeAlreadyClaimedError,
+  NodeBindingError,
+  NodeNotAvailableError,
+} from "./errors.js";
 
 /** Claims `nodeUuid` for `instanceUuid`; refuses a used or unavailable node first. */
 export async function claimNode(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
@@ -41,6 +47,9 @@ export async function writeClaim(client: IronicClient, nodeUuid: string, instanc
   } catch (error) {
     if (error instanceof NodeAssociatedError) {
       throw new NodeAlreadyClaimedError("another instance claimed the node first", { ...ids, cause: error });
+    }
+    if (error instanceof InstanceAssociatedError) {
+      throw new InstanceAlreadyPlacedError("the instance already holds another node", { ...ids, cause: error });
     }
     if (error instanceof NodeLockedError) {
       // Someone is working on the node right now (often another claimer): move on.

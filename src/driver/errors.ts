@@ -55,6 +55,11 @@ export class ConsoleUnavailableError extends DriverError {
   readonly kind = "console-unavailable";
 }
 
+/** The instance already holds another node (a claim made before a crash). */
+export class InstanceAlreadyPlacedError extends DriverError {
+  readonly kind = "instance-already-placed";
+}
+
 /** The instance has no node in Ironic (never deployed, or already torn down). */
 export class InstanceNotFoundError extends DriverError {
   readonly kind = "instance-not-found";

@@ -42,6 +42,14 @@ export class NodeAssociatedError extends IronicError {
   readonly kind = "node-associated";
 }
 
+/**
+ * 409 because the instance UUID being set is already on another node: the
+ * instance was placed before (e.g. by a process that died after its claim).
+ */
+export class InstanceAssociatedError extends IronicError {
+  readonly kind = "instance-associated";
+}
+
 /** Any other 409 (e.g. a VIF already attached, a duplicate name). */
 export class ConflictError extends IronicError {
   readonly kind = "conflict";
@@ -97,6 +105,7 @@ export type IronicErrorKind =
   | NotFoundError["kind"]
   | NodeLockedError["kind"]
   | NodeAssociatedError["kind"]
+  | InstanceAssociatedError["kind"]
   | ConflictError["kind"]
   | BadRequestError["kind"]
   | AuthError["kind"]

@@ -14,6 +14,7 @@ import {
   AuthError,
   BadRequestError,
   ConflictError,
+  InstanceAssociatedError,
   InvalidResponseError,
   IronicError,
   NodeAssociatedError,
@@ -67,7 +68,8 @@ const TLS_ERROR_CODES = new Set([
 
 // Ironic's texts for the two kinds of 409 a node answers (ironic/common/exception.py).
 const LOCKED_TEXT = /is locked by host|please retry after the current operation/i;
-const ASSOCIATED_TEXT = /is associated with instance|already has an allocation|instance_uuid.*already/i;
+const ASSOCIATED_TEXT = /is associated with instance|already has an allocation/i;
+const INSTANCE_PLACED_TEXT = /instance \S+ is already associated with a node/i;
 
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
@@ -289,6 +291,7 @@ export function statusError(status: number, text: string, label: string): Ironic
   if (status === 409) {
     if (LOCKED_TEXT.test(message)) return new NodeLockedError(message, details);
     if (ASSOCIATED_TEXT.test(message)) return new NodeAssociatedError(message, details);
+    if (INSTANCE_PLACED_TEXT.test(message)) return new InstanceAssociatedError(message, details);
     return new ConflictError(message, details);
   }
   if (status === 502 || status === 503 || status === 504) return new UnavailableError(message, details);
