@@ -1,0 +1,129 @@
+// Flavors, images and keypairs: what a user picks from when creating a server.
+import { randomUUID } from "node:crypto";
+import type { FlavorRecord, ImageRecord, KeypairRecord } from "../store/records.js";
+import { DuplicateError, type Store } from "../store/store.js";
+import { nowIso } from "./clock.js";
+import { isPrintableName } from "./names.js";
+import { BadRequestError, ConflictError, NotFoundError, type Caller } from "./contract.js";
+import { fingerprint, generateKeyPair, parsePublicKey } from "./keys.js";
+import { requireAdmin, requireMember } from "./policy.js";
+
+const KEYPAIR_NAME = /^[A-Za-z0-9 _.@-]{1,255}$/;
+const TRAIT = /^[A-Z][A-Z0-9_]{0,254}$/;
+
+function conflictOnDuplicate(what: string) {
+  return (error: unknown): never => {
+    if (error instanceof DuplicateError) throw new ConflictError(`${what} already exists`);
+    throw error;
+  };
+}
+
+export class Catalog {
+  constructor(private readonly store: Store) {}
+
+  // ---- flavors ----
+  async listFlavors(caller: Caller): Promise<FlavorRecord[]> {
+    const all = await this.store.flavors.list();
+    return caller.role === "admin" ? all : all.filter((flavor) => flavor.isPublic);
+  }
+
+  async getFlavor(caller: Caller, id: string): Promise<FlavorRecord> {
+    const flavor = await this.store.flavors.get(id);
+    if (flavor === undefined || (!flavor.isPublic && caller.role !== "admin")) throw new NotFoundError(`Flavor ${id} could not be found.`);
+    return flavor;
+  }
+
+  async createFlavor(caller: Caller, input: Omit<FlavorRecord, "createdAt" | "id"> & { id?: string }): Promise<FlavorRecord> {
+    requireAdmin(caller);
+    if (!isPrintableName(input.name)) throw new BadRequestError("invalid flavor name");
+    for (const trait of [...input.requiredTraits, ...input.forbiddenTraits]) {
+      if (!TRAIT.test(trait)) throw new BadRequestError(`'${trait.slice(0, 80)}' is not a valid trait name`);
+    }
+    const flavor: FlavorRecord = { ...input, id: input.id ?? randomUUID(), createdAt: nowIso() };
+    await this.store.flavors.create(flavor).catch(conflictOnDuplicate(`Flavor with name ${input.name} or id ${flavor.id}`));
+    return flavor;
+  }
+
+  async deleteFlavor(caller: Caller, id: string): Promise<void> {
+    requireAdmin(caller);
+    if (!(await this.store.flavors.delete(id))) throw new NotFoundError(`Flavor ${id} could not be found.`);
+  }
+
+  // ---- images ----
+  private visible(caller: Caller, image: ImageRecord): boolean {
+    return caller.role === "admin" || image.visibility === "public" || image.ownerProjectId === caller.projectId;
+  }
+
+  async listImages(caller: Caller, page: { name?: string; limit?: number; marker?: string }): Promise<ImageRecord[]> {
+    // Filter visibility before paging so a page is never short of visible images.
+    const all = (await this.store.images.list(page.name === undefined ? {} : { name: page.name })).filter((image) => this.visible(caller, image));
+    const start = page.marker === undefined ? 0 : all.findIndex((image) => image.id === page.marker) + 1;
+    if (page.marker !== undefined && start === 0) throw new BadRequestError(`marker ${page.marker} could not be found`);
+    return page.limit === undefined ? all.slice(start) : all.slice(start, start + page.limit);
+  }
+
+  async getImage(caller: Caller, id: string): Promise<ImageRecord> {
+    const image = await this.store.images.get(id);
+    if (image === undefined || !this.visible(caller, image)) throw new NotFoundError(`Image ${id} could not be found.`);
+    return image;
+  }
+
+  async createImage(caller: Caller, input: Omit<ImageRecord, "id" | "createdAt" | "updatedAt"> & { id?: string }): Promise<ImageRecord> {
+    requireAdmin(caller);
+    if (!isPrintableName(input.name)) throw new BadRequestError("invalid image name");
+    let url: URL;
+    try {
+      url = new URL(input.url);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      throw new BadRequestError("image url is not a URL");
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new BadRequestError("image url must be http or https");
+    if (url.username !== "" || url.password !== "") throw new BadRequestError("image url must not carry credentials");
+    const now = nowIso();
+    const image: ImageRecord = { ...input, id: input.id ?? randomUUID(), createdAt: now, updatedAt: now };
+    await this.store.images.create(image).catch(conflictOnDuplicate(`Image ${image.id}`));
+    return image;
+  }
+
+  async deleteImage(caller: Caller, id: string): Promise<void> {
+    requireAdmin(caller);
+    if (!(await this.store.images.delete(id))) throw new NotFoundError(`Image ${id} could not be found.`);
+  }
+
+  // ---- keypairs (per user) ----
+  async createKeypair(caller: Caller, name: string, publicKey?: string): Promise<{ keypair: KeypairRecord; privateKey?: string }> {
+    requireMember(caller);
+    if (!KEYPAIR_NAME.test(name)) throw new BadRequestError("Keypair name contains unsafe characters");
+    const generated = publicKey === undefined ? generateKeyPair(name) : undefined;
+    const parsed = parsePublicKey(publicKey ?? generated?.publicKey ?? "");
+    const keypair: KeypairRecord = {
+      id: randomUUID(),
+      userId: caller.userId,
+      name,
+      type: "ssh",
+      publicKey: parsed.text,
+      fingerprint: fingerprint(parsed.blob),
+      createdAt: nowIso(),
+    };
+    await this.store.keypairs.create(keypair).catch(conflictOnDuplicate(`Key pair '${name}'`));
+    return generated === undefined ? { keypair } : { keypair, privateKey: generated.privateKey };
+  }
+
+  async listKeypairs(caller: Caller): Promise<KeypairRecord[]> {
+    return this.store.keypairs.list(caller.userId);
+  }
+
+  async getKeypair(caller: Caller, name: string): Promise<KeypairRecord> {
+    const keypair = await this.store.keypairs.get(caller.userId, name);
+    if (keypair === undefined) throw new NotFoundError(`Keypair ${name} not found for user ${caller.userId}`);
+    return keypair;
+  }
+
+  async deleteKeypair(caller: Caller, name: string): Promise<void> {
+    requireMember(caller);
+    if (!(await this.store.keypairs.delete(caller.userId, name))) {
+      throw new NotFoundError(`Keypair ${name} not found for user ${caller.userId}`);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+// What the compute layer offers to the API and the CLI's `serve`. The HTTP layer
+// authenticates, validates shapes and maps errors; every rule about who may see
+// or do what, and every state check, lives behind this contract.
+
+import type {
+  ActionEventRecord,
+  ActionRecord,
+  FlavorRecord,
+  ImageRecord,
+  KeypairRecord,
+  ProjectRecord,
+  Role,
+  ServerRecord,
+  UserRecord,
+} from "../store/records.js";
+
+/** The authenticated caller of one request. */
+export interface Caller {
+  userId: string;
+  userName: string;
+  projectId: string;
+  role: Role;
+  /** `req-<uuid>`: echoed as x-openstack-request-id and recorded in actions. */
+  requestId: string;
+}
+
+// ---- typed errors (S2); the API maps each to Nova's error shape -----------------
+
+export abstract class ComputeError extends Error {
+  abstract readonly kind: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** 404 — also for records of other projects (no existence oracle, S3). */
+export class NotFoundError extends ComputeError {
+  readonly kind = "not-found";
+}
+/** 400 — the request is invalid. */
+export class BadRequestError extends ComputeError {
+  readonly kind = "bad-request";
+}
+/** 403 — authenticated, but the role does not allow this. */
+export class ForbiddenError extends ComputeError {
+  readonly kind = "forbidden";
+}
+/** 409 — the server is busy or in the wrong state; a duplicate name. */
+export class ConflictError extends ComputeError {
+  readonly kind = "conflict";
+}
+/** 403 in Nova's shape: over quota. */
+export class QuotaExceededError extends ComputeError {
+  readonly kind = "quota";
+}
+
+// ---- requests ------------------------------------------------------------------
+
+export type NetworkRequest = "none" | "auto" | Array<{ uuid?: string; fixedIp?: string; port?: string }>;
+
+export interface CreateServerRequest {
+  name: string;
+  flavorRef: string;
+  /** null/absent: boot from volume (not supported without a volume service → 400). */
+  imageRef: string | null;
+  keyName?: string;
+  /** Base64, as Nova takes it; at most 65,535 bytes once decoded. */
+  userData?: string;
+  metadata?: Record<string, string>;
+  networks: NetworkRequest;
+  availabilityZone?: string;
+  adminPass?: string;
+  hostname?: string;
+}
+
+export type ServerAction =
+  | { type: "reboot"; hard: boolean }
+  | { type: "stop" }
+  | { type: "start" }
+  | { type: "rebuild"; imageRef: string; name?: string; metadata?: Record<string, string>; preserveEphemeral?: boolean; userData?: string }
+  | { type: "rescue"; adminPass?: string }
+  | { type: "unrescue" };
+
+export interface ServerListFilter {
+  name?: string;
+  /** Admin only: all projects. */
+  allTenants?: boolean;
+  limit?: number;
+  marker?: string;
+}
+
+/** A node as `os-hypervisors` / `ironic-compute node list` shows it. */
+export interface NodeSummary {
+  uuid: string;
+  name: string | null;
+  resourceClass: string | null;
+  provisionState: string;
+  powerState: string | null;
+  maintenance: boolean;
+  available: boolean;
+  /** Why it is not available, when it is not. */
+  reason: string | null;
+  /** The server on it, if it is ours. */
+  serverId: string | null;
+  cpus: number;
+  memoryMb: number;
+  localGb: number;
+  cpuArch: string | null;
+  traits: string[];
+}
+
+export interface ExternalEvent {
+  name: string;
+  serverUuid: string;
+  tag?: string;
+  status?: string;
+}
+
+export interface ExternalEventResult extends ExternalEvent {
+  /** 200 handled, 404 unknown server, 422 unsupported event. */
+  code: number;
+}
+
+/** Server as the API shows it: the record plus names it needs for display. */
+export interface ServerView extends ServerRecord {
+  flavor: FlavorRecord | undefined;
+  /** The node's hypervisor host name (admin only). */
+  hypervisorHostname: string | null;
+}
+
+// ---- the contract ----------------------------------------------------------------
+
+export interface ComputeApi {
+  /** Checks a user name and password (bcrypt); undefined when wrong. */
+  authenticate(userName: string, password: string): Promise<Omit<Caller, "requestId"> | undefined>;
+
+  servers: {
+    create(caller: Caller, request: CreateServerRequest): Promise<ServerView>;
+    list(caller: Caller, filter: ServerListFilter): Promise<ServerView[]>;
+    /** NotFoundError for unknown ids, deleted servers and other projects' servers. */
+    get(caller: Caller, id: string): Promise<ServerView>;
+    delete(caller: Caller, id: string): Promise<void>;
+    /** Returns the generated admin/rescue password for rescue; the rebuilt server for rebuild. */
+    act(caller: Caller, id: string, action: ServerAction): Promise<{ adminPass?: string; server?: ServerView }>;
+    serialConsole(caller: Caller, id: string): Promise<{ url: string }>;
+    actions(caller: Caller, id: string): Promise<ActionRecord[]>;
+    action(caller: Caller, id: string, requestId: string): Promise<{ action: ActionRecord; events: ActionEventRecord[] }>;
+  };
+
+  flavors: {
+    list(caller: Caller): Promise<FlavorRecord[]>;
+    /** By id; NotFoundError otherwise (names are not ids). */
+    get(caller: Caller, id: string): Promise<FlavorRecord>;
+    create(caller: Caller, flavor: Omit<FlavorRecord, "createdAt" | "id"> & { id?: string }): Promise<FlavorRecord>;
+    delete(caller: Caller, id: string): Promise<void>;
+  };
+
+  images: {
+    /** Visible images: public ones and the caller project's own. */
+    list(caller: Caller, page: { name?: string; limit?: number; marker?: string }): Promise<ImageRecord[]>;
+    get(caller: Caller, id: string): Promise<ImageRecord>;
+    create(caller: Caller, image: Omit<ImageRecord, "id" | "createdAt" | "updatedAt"> & { id?: string }): Promise<ImageRecord>;
+    delete(caller: Caller, id: string): Promise<void>;
+  };
+
+  keypairs: {
+    /** Without a public key, generates an ed25519 key pair and returns the private key once. */
+    create(caller: Caller, name: string, publicKey?: string): Promise<{ keypair: KeypairRecord; privateKey?: string }>;
+    list(caller: Caller): Promise<KeypairRecord[]>;
+    get(caller: Caller, name: string): Promise<KeypairRecord>;
+    delete(caller: Caller, name: string): Promise<void>;
+  };
+
+  projects: {
+    create(caller: Caller, name: string, description?: string): Promise<ProjectRecord>;
+    list(caller: Caller): Promise<ProjectRecord[]>;
+    delete(caller: Caller, id: string): Promise<void>;
+  };
+
+  users: {
+    create(caller: Caller, user: { name: string; password: string; projectId: string; role: Role }): Promise<Omit<UserRecord, "passwordHash">>;
+    list(caller: Caller): Promise<Array<Omit<UserRecord, "passwordHash">>>;
+    delete(caller: Caller, id: string): Promise<void>;
+  };
+
+  nodes: {
+    /** Admin only. */
+    list(caller: Caller): Promise<NodeSummary[]>;
+    get(caller: Caller, uuid: string): Promise<NodeSummary>;
+  };
+
+  /** Ironic's power notifications (os-server-external-events). Admin only. */
+  externalEvents(caller: Caller, events: ExternalEvent[]): Promise<ExternalEventResult[]>;
+}

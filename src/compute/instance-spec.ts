@@ -1,0 +1,65 @@
+// Builds the driver's InstanceSpec from the service's records.
+import { InvalidInputError } from "../driver/errors.js";
+import { sanitizeHostname } from "../driver/hostname.js";
+import type { InstanceSpec } from "../driver/instance-spec.js";
+import type { FlavorRecord, ImageRecord, KeypairRecord, ServerRecord } from "../store/records.js";
+
+export function flavorExtraSpecs(flavor: FlavorRecord): Record<string, string> {
+  const specs: Record<string, string> = {};
+  for (const trait of flavor.requiredTraits) specs[`trait:${trait}`] = "required";
+  for (const trait of flavor.forbiddenTraits) specs[`trait:${trait}`] = "forbidden";
+  for (const [key, value] of Object.entries(flavor.capabilities)) specs[`capabilities:${key}`] = value;
+  return specs;
+}
+
+/** user_data as stored (base64) → the text the config drive carries. */
+export function decodeUserData(userData: string | null): string | undefined {
+  if (userData === null) return undefined;
+  const bytes = Buffer.from(userData, "base64");
+  const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  return text;
+}
+
+export function instanceSpecFor(
+  server: ServerRecord,
+  flavor: FlavorRecord,
+  image: ImageRecord | null,
+  keypair: KeypairRecord | undefined,
+  adminPass?: string,
+): InstanceSpec {
+  if (image === null) throw new InvalidInputError("booting from a volume needs a volume service, which is not configured");
+  const userData = decodeUserData(server.userData);
+  return {
+    uuid: server.id,
+    name: server.name,
+    hostname: sanitizeHostname(server.hostname, `server-${server.id.slice(0, 8)}`),
+    projectId: server.projectId,
+    userId: server.userId,
+    flavor: {
+      name: flavor.name,
+      vcpus: flavor.vcpus,
+      memoryMb: flavor.ramMb,
+      rootGb: flavor.diskGb,
+      swapMb: flavor.swapMb,
+      ephemeralGb: flavor.ephemeralGb,
+      extraSpecs: flavorExtraSpecs(flavor),
+    },
+    image: {
+      id: image.id,
+      source: image.url,
+      ...(image.checksum === null ? {} : { checksum: image.checksum }),
+      ...(image.osHashAlgo === null || image.osHashValue === null ? {} : { osHashAlgo: image.osHashAlgo, osHashValue: image.osHashValue }),
+      diskFormat: image.diskFormat,
+      properties: image.properties,
+    },
+    metadata: server.metadata,
+    ...(userData === undefined ? {} : { userData }),
+    publicKeys: keypair === undefined ? [] : [{ name: keypair.name, type: keypair.type, data: keypair.publicKey }],
+    ...(adminPass === undefined ? {} : { adminPass }),
+    launchIndex: 0,
+    availabilityZone: server.availabilityZone,
+    vifs: [],
+    volumes: [],
+    files: [],
+  };
+}

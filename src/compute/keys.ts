@@ -1,0 +1,67 @@
+// SSH key handling for keypairs: parse and fingerprint public keys, and generate
+// a key pair when the user brings none (as OSC's `keypair create NAME` expects).
+// Generated: RSA 3072, private key in PKCS#1 PEM (read by every OpenSSH), public
+// key in OpenSSH format. Fingerprint: Nova's MD5 colon form.
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { BadRequestError } from "./contract.js";
+
+const KEY_TYPES = new Set([
+  "ssh-rsa",
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "sk-ssh-ed25519@openssh.com",
+  "sk-ecdsa-sha2-nistp256@openssh.com",
+]);
+const MAX_KEY_CHARS = 16_384;
+
+function sshString(data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  return Buffer.concat([length, data]);
+}
+
+function mpint(unsignedBigEndian: Buffer): Buffer {
+  // A leading zero byte keeps a set high bit from reading as negative.
+  const first = unsignedBigEndian[0] ?? 0;
+  return sshString(first & 0x80 ? Buffer.concat([Buffer.from([0]), unsignedBigEndian]) : unsignedBigEndian);
+}
+
+export interface ParsedPublicKey {
+  type: string;
+  blob: Buffer;
+  /** Normalized "type base64 [comment]". */
+  text: string;
+}
+
+export function parsePublicKey(input: string): ParsedPublicKey {
+  const text = input.trim();
+  if (text.length === 0 || text.length > MAX_KEY_CHARS || /[\r\n\0]/.test(text)) {
+    throw new BadRequestError("Keypair data is invalid: a public key is one line of OpenSSH text");
+  }
+  const [type = "", body = "", ...comment] = text.split(/\s+/);
+  if (!KEY_TYPES.has(type) || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) {
+    throw new BadRequestError("Keypair data is invalid: failed to read the public key");
+  }
+  const blob = Buffer.from(body, "base64");
+  const declared = blob.length >= 4 ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString("latin1") : "";
+  if (declared !== type) throw new BadRequestError("Keypair data is invalid: the key's type does not match its data");
+  return { type, blob, text: [type, body, ...comment].join(" ") };
+}
+
+export function fingerprint(blob: Buffer): string {
+  return (createHash("md5").update(blob).digest("hex").match(/../g) ?? []).join(":");
+}
+
+export function generateKeyPair(comment: string): { publicKey: string; privateKey: string } {
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 3072 });
+  const jwk = publicKey.export({ format: "jwk" });
+  const e = Buffer.from(jwk.e ?? "", "base64url");
+  const n = Buffer.from(jwk.n ?? "", "base64url");
+  const blob = Buffer.concat([sshString(Buffer.from("ssh-rsa")), mpint(e), mpint(n)]);
+  return {
+    publicKey: `ssh-rsa ${blob.toString("base64")} ${comment.replace(/\s+/g, "-")}`,
+    privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+  };
+}

@@ -1,0 +1,101 @@
+// Picks a node for a new server and claims it (S1): filters the cached nodes by
+// the flavor's resource class, required and forbidden traits and capabilities,
+// and by node owner/lessee against the server's project (S3); spreads the choice
+// at random; claims through the driver and, when another claimer wins, tries the
+// next candidate, a bounded number of times.
+import type { CachedNode } from "../driver/availability.js";
+import type { IronicDriver } from "../driver/driver.js";
+import { InstanceAlreadyPlacedError, NodeAlreadyClaimedError, NodeNotAvailableError } from "../driver/errors.js";
+import { nodeInventory, normalizeResourceClass, type NodeInventory } from "../driver/inventory.js";
+import type { Logger } from "../log/logger.js";
+import type { FlavorRecord } from "../store/records.js";
+
+export class NoValidHostError extends Error {
+  override readonly name = "NoValidHostError";
+  constructor(detail: string) {
+    super(`No valid host was found. ${detail}`);
+  }
+}
+
+export type SchedulingFlavor = Pick<FlavorRecord, "resourceClass" | "requiredTraits" | "forbiddenTraits" | "capabilities">;
+
+// Inventory per node object; the cache replaces node objects on refresh, so a
+// WeakMap keeps exactly the current ones and parsing happens once per refresh.
+const inventories = new WeakMap<CachedNode, NodeInventory>();
+
+export function inventoryOf(node: CachedNode, log: Logger): NodeInventory {
+  let inventory = inventories.get(node);
+  if (inventory === undefined) {
+    inventory = nodeInventory(node, log);
+    inventories.set(node, inventory);
+  }
+  return inventory;
+}
+
+/** Whether `node` can take a server of `flavor` for `projectId`. Pure. */
+export function fits(node: CachedNode, inventory: NodeInventory, flavor: SchedulingFlavor, projectId: string): boolean {
+  if (!inventory.schedulable) return false;
+  if (inventory.resourceClass !== normalizeResourceClass(flavor.resourceClass)) return false;
+  if (node.owner !== null || node.lessee !== null) {
+    if (node.owner !== projectId && node.lessee !== projectId) return false;
+  }
+  const traits = new Set(inventory.traits);
+  if (!flavor.requiredTraits.every((trait) => traits.has(trait))) return false;
+  if (flavor.forbiddenTraits.some((trait) => traits.has(trait))) return false;
+  const capabilities = inventory.properties.capabilities;
+  return Object.entries(flavor.capabilities).every(([key, value]) => capabilities[key] === value);
+}
+
+export function candidates(nodes: readonly CachedNode[], flavor: SchedulingFlavor, projectId: string, log: Logger): CachedNode[] {
+  return nodes.filter((node) => fits(node, inventoryOf(node, log), flavor, projectId));
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+export class Scheduler {
+  // Nodes this process is claiming right now: concurrent creates skip them
+  // instead of racing each other for the same machine.
+  private readonly claiming = new Set<string>();
+
+  constructor(
+    private readonly driver: IronicDriver,
+    private readonly attempts: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Claims a fitting node for `instanceUuid`; NoValidHostError when none is left. */
+  async place(flavor: SchedulingFlavor, projectId: string, instanceUuid: string): Promise<string> {
+    const pool = shuffle(candidates(await this.driver.cache.all(), flavor, projectId, this.log));
+    let tried = 0;
+    for (const node of pool) {
+      if (tried >= this.attempts) break;
+      if (this.claiming.has(node.uuid)) continue;
+      tried++;
+      this.claiming.add(node.uuid);
+      try {
+        await this.driver.claim(node.uuid, instanceUuid);
+        return node.uuid;
+      } catch (error) {
+        if (error instanceof InstanceAlreadyPlacedError) {
+          // An earlier attempt (which crashed) placed this instance: adopt its node.
+          const held = await this.driver.client.nodes.list(["instance_uuid"], { instance_uuid: instanceUuid });
+          if (held[0] !== undefined) return held[0].uuid;
+        }
+        if (!(error instanceof NodeAlreadyClaimedError || error instanceof NodeNotAvailableError)) throw error;
+        this.log.info({ node: node.uuid, instance: instanceUuid, reason: error.message }, "claim lost; trying the next node");
+        this.driver.cache.forget(node.uuid);
+      } finally {
+        this.claiming.delete(node.uuid);
+      }
+    }
+    throw new NoValidHostError(
+      pool.length === 0 ? "There are not enough hosts available." : `No node could be claimed after ${tried} attempts.`,
+    );
+  }
+}

@@ -1,0 +1,316 @@
+// Server requests: validate, check state and ownership, record the action, and
+// hand the long work to a durable task. Nothing here waits on Ironic except the
+// serial console, which is a read.
+import { randomBytes, randomUUID } from "node:crypto";
+import { validateMetadata } from "../driver/config-drive.js";
+import type { IronicDriver } from "../driver/driver.js";
+import { DriverError, InvalidInputError } from "../driver/errors.js";
+import { sanitizeHostname } from "../driver/hostname.js";
+import type { ServerRecord, TaskKind, TaskState, VmState } from "../store/records.js";
+import { ServerBusyError, StaleStateError, type Store } from "../store/store.js";
+import { Audit } from "./audit.js";
+import type { Catalog } from "./catalog.js";
+import { nowIso } from "./clock.js";
+import { isPrintableName } from "./names.js";
+import type { ComputeConfig } from "./config.js";
+import {
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  QuotaExceededError,
+  type Caller,
+  type CreateServerRequest,
+  type ServerAction,
+  type ServerListFilter,
+  type ServerView,
+} from "./contract.js";
+import { requireMember, requireVisible } from "./policy.js";
+
+const MAX_USER_DATA_BYTES = 65_535;
+
+/** Nova's action names, as its 409 messages and instance actions use them. */
+const ACTION_NAMES: Record<ServerAction["type"], string> = {
+  reboot: "reboot",
+  stop: "stop",
+  start: "start",
+  rebuild: "rebuild",
+  rescue: "rescue",
+  unrescue: "unrescue",
+};
+
+interface Transition {
+  from: readonly VmState[];
+  taskState: TaskState;
+  kind: TaskKind;
+}
+
+function transition(action: ServerAction): Transition {
+  switch (action.type) {
+    case "reboot":
+      return action.hard
+        ? { from: ["active", "stopped", "error"], taskState: "rebooting_hard", kind: "reboot" }
+        : { from: ["active"], taskState: "rebooting", kind: "reboot" };
+    case "stop":
+      return { from: ["active", "error"], taskState: "powering-off", kind: "stop" };
+    case "start":
+      return { from: ["stopped"], taskState: "powering-on", kind: "start" };
+    case "rebuild":
+      return { from: ["active", "stopped", "error"], taskState: "rebuilding", kind: "rebuild" };
+    case "rescue":
+      return { from: ["active", "stopped", "error"], taskState: "rescuing", kind: "rescue" };
+    case "unrescue":
+      return { from: ["rescued"], taskState: "unrescuing", kind: "unrescue" };
+  }
+}
+
+function checkUserData(userData: string | undefined): string | null {
+  if (userData === undefined) return null;
+  if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(userData)) throw new BadRequestError("user_data must be base64-encoded");
+  const bytes = Buffer.from(userData, "base64");
+  if (bytes.length > MAX_USER_DATA_BYTES) {
+    throw new BadRequestError(`user_data is ${bytes.length} bytes once decoded; the limit is ${MAX_USER_DATA_BYTES}`);
+  }
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (error) {
+    if (error instanceof TypeError) throw new BadRequestError("user_data must be UTF-8 text once decoded");
+    throw error;
+  }
+  return bytes.toString("base64");
+}
+
+function checkMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
+  try {
+    return validateMetadata(metadata ?? {});
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new BadRequestError(error.message);
+    throw error;
+  }
+}
+
+export function generatePassword(): string {
+  return randomBytes(12).toString("base64url");
+}
+
+export class Servers {
+  private readonly audit: Audit;
+
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: Catalog,
+    private readonly driver: IronicDriver,
+    private readonly config: ComputeConfig,
+  ) {
+    this.audit = new Audit(store);
+  }
+
+  async view(caller: Caller, server: ServerRecord): Promise<ServerView> {
+    return {
+      ...server,
+      flavor: await this.store.flavors.get(server.flavorId),
+      hypervisorHostname: caller.role === "admin" ? server.nodeUuid : null,
+    };
+  }
+
+  private async visible(caller: Caller, id: string): Promise<ServerRecord> {
+    return requireVisible(caller, await this.store.servers.get(id), "Instance", id);
+  }
+
+  async get(caller: Caller, id: string): Promise<ServerView> {
+    return this.view(caller, await this.visible(caller, id));
+  }
+
+  async list(caller: Caller, filter: ServerListFilter): Promise<ServerView[]> {
+    const allProjects = filter.allTenants === true && caller.role === "admin";
+    const records = await this.store.servers.list({
+      ...(allProjects ? {} : { projectId: caller.projectId }),
+      ...(filter.name === undefined ? {} : { name: filter.name }),
+      ...(filter.limit === undefined ? {} : { limit: filter.limit }),
+      ...(filter.marker === undefined ? {} : { marker: filter.marker }),
+    });
+    return Promise.all(records.map((record) => this.view(caller, record)));
+  }
+
+  async create(caller: Caller, request: CreateServerRequest): Promise<ServerView> {
+    requireMember(caller);
+    if (!isPrintableName(request.name)) throw new BadRequestError("Invalid server name: 1-255 printable characters");
+    const flavor = await this.catalog.getFlavor(caller, request.flavorRef).catch((error: unknown) => {
+      if (error instanceof NotFoundError) throw new BadRequestError(`Flavor ${request.flavorRef} could not be found.`);
+      throw error;
+    });
+    if (request.imageRef === null || request.imageRef === "") {
+      throw new BadRequestError("booting from a volume needs a volume service, which is not configured; give an image");
+    }
+    const imageRef = request.imageRef;
+    const image = await this.catalog.getImage(caller, imageRef).catch((error: unknown) => {
+      if (error instanceof NotFoundError) throw new BadRequestError(`Image ${imageRef} could not be found.`);
+      throw error;
+    });
+    if (request.keyName !== undefined && (await this.store.keypairs.get(caller.userId, request.keyName)) === undefined) {
+      throw new BadRequestError(`Invalid key_name provided.`);
+    }
+    if (Array.isArray(request.networks) && request.networks.length > 0) {
+      throw new BadRequestError("explicit networks need a network service, which is not configured; use 'none' or 'auto'");
+    }
+    if (this.config.maxServersPerProject > 0 && (await this.store.servers.countByProject(caller.projectId)) >= this.config.maxServersPerProject) {
+      throw new QuotaExceededError(`Quota exceeded for instances: at most ${this.config.maxServersPerProject} per project`);
+    }
+    const now = nowIso();
+    const id = randomUUID();
+    const server: ServerRecord = {
+      id,
+      name: request.name,
+      hostname: sanitizeHostname(request.hostname ?? request.name, `server-${id.slice(0, 8)}`),
+      projectId: caller.projectId,
+      userId: caller.userId,
+      flavorId: flavor.id,
+      imageId: image.id,
+      keyName: request.keyName ?? null,
+      nodeUuid: null,
+      vmState: "building",
+      taskState: "scheduling",
+      powerState: "nostate",
+      progress: 0,
+      networks: { kind: request.networks === "auto" ? "auto" : "none", vifs: [] },
+      metadata: checkMetadata(request.metadata),
+      userData: checkUserData(request.userData),
+      availabilityZone: request.availabilityZone ?? "nova",
+      fault: null,
+      launchedAt: null,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+    await this.store.servers.create(server);
+    const actionId = await this.audit.start(caller, id, "create");
+    await this.enqueue(server, "create", actionId, request.adminPass === undefined ? {} : { admin_password: request.adminPass });
+    return this.view(caller, server);
+  }
+
+  private async enqueue(server: ServerRecord, kind: TaskKind, actionId: string, params: Record<string, unknown>): Promise<void> {
+    const now = nowIso();
+    await this.store.tasks.enqueue({
+      id: randomUUID(),
+      serverId: server.id,
+      kind,
+      params,
+      status: "pending",
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      attempts: 0,
+      lastError: null,
+      actionId,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  private busy(server: ServerRecord, action: string): ConflictError {
+    return new ConflictError(
+      `Cannot '${action}' instance ${server.id} while it is in task_state ${server.taskState ?? "none"} (another operation is in progress)`,
+    );
+  }
+
+  async delete(caller: Caller, id: string): Promise<void> {
+    requireMember(caller);
+    const server = await this.visible(caller, id);
+    if (server.taskState === "deleting") return; // already being deleted: idempotent
+    if (server.taskState !== null) throw this.busy(server, "delete");
+    await this.startTask(caller, server, "delete", { from: null, taskState: "deleting", kind: "delete" }, {});
+  }
+
+  async act(caller: Caller, id: string, action: ServerAction): Promise<{ adminPass?: string; server?: ServerView }> {
+    requireMember(caller);
+    const server = await this.visible(caller, id);
+    const name = ACTION_NAMES[action.type];
+    const step = transition(action);
+    if (server.taskState !== null) throw this.busy(server, name);
+    if (!step.from.includes(server.vmState)) {
+      throw new ConflictError(`Cannot '${name}' instance ${server.id} while it is in vm_state ${server.vmState}`);
+    }
+    switch (action.type) {
+      case "rescue": {
+        const adminPass = action.adminPass ?? generatePassword();
+        await this.startTask(caller, server, name, step, { rescue_password: adminPass });
+        return { adminPass };
+      }
+      case "rebuild": {
+        const image = await this.catalog.getImage(caller, action.imageRef).catch((error: unknown) => {
+          if (error instanceof NotFoundError) throw new BadRequestError(`Image ${action.imageRef} could not be found.`);
+          throw error;
+        });
+        const patch = {
+          imageId: image.id,
+          ...(action.name === undefined ? {} : { name: action.name }),
+          ...(action.metadata === undefined ? {} : { metadata: checkMetadata(action.metadata) }),
+        };
+        const updated = await this.startTask(caller, server, name, step, { preserve_ephemeral: action.preserveEphemeral ?? false }, patch);
+        return { server: await this.view(caller, updated) };
+      }
+      case "reboot":
+        await this.startTask(caller, server, name, step, { hard: action.hard });
+        return {};
+      case "stop":
+      case "start":
+      case "unrescue":
+        await this.startTask(caller, server, name, step, {});
+        return {};
+    }
+  }
+
+  /** Marks the server busy (compare-and-set), records the action, enqueues the task. */
+  private async startTask(
+    caller: Caller,
+    server: ServerRecord,
+    action: string,
+    step: { from: readonly VmState[] | null; taskState: TaskState; kind: TaskKind },
+    params: Record<string, unknown>,
+    patch: Parameters<Store["servers"]["update"]>[1] = {},
+  ): Promise<ServerRecord> {
+    let updated: ServerRecord;
+    try {
+      updated = await this.store.servers.update(server.id, { ...patch, taskState: step.taskState, fault: null }, { taskState: null, vmState: server.vmState });
+    } catch (error) {
+      if (error instanceof StaleStateError) throw this.busy(server, action);
+      throw error;
+    }
+    const actionId = await this.audit.start(caller, server.id, action);
+    try {
+      await this.enqueue(updated, step.kind, actionId, params);
+    } catch (error) {
+      await this.store.servers.update(server.id, { taskState: null });
+      await this.audit.finish(actionId, error);
+      if (error instanceof ServerBusyError) throw this.busy(server, action);
+      throw error;
+    }
+    return updated;
+  }
+
+  async serialConsole(caller: Caller, id: string): Promise<{ url: string }> {
+    requireMember(caller);
+    const server = await this.visible(caller, id);
+    if (server.nodeUuid === null || server.vmState === "building") {
+      throw new ConflictError(`Instance ${id} has no console yet`);
+    }
+    try {
+      const console = await this.driver.serialConsole(server.nodeUuid, server.id);
+      const host = console.host.includes(":") ? `[${console.host}]` : console.host;
+      return { url: `tcp://${host}:${console.port}` };
+    } catch (error) {
+      if (error instanceof DriverError) throw new ConflictError(`The serial console is not available: ${error.message}`);
+      throw error;
+    }
+  }
+
+  async actions(caller: Caller, id: string) {
+    const server = requireVisible(caller, await this.store.servers.get(id, { includeDeleted: true }), "Instance", id);
+    return this.store.actions.listForServer(server.id);
+  }
+
+  async action(caller: Caller, id: string, requestId: string) {
+    const server = requireVisible(caller, await this.store.servers.get(id, { includeDeleted: true }), "Instance", id);
+    const action = await this.store.actions.getByRequestId(server.id, requestId);
+    if (action === undefined) throw new NotFoundError(`Action for request_id ${requestId} on instance ${id} not found`);
+    return { action, events: await this.store.actions.listEvents(action.id) };
+  }
+}

@@ -1,0 +1,214 @@
+// The compute service: binds the store, the driver, the scheduler, the task
+// runner, the reconciler and worker membership into one ComputeApi, and runs the
+// periodic loops (heartbeat, reconcile) while started.
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { driverConfigSchema } from "../driver/config.js";
+import { IronicDriver } from "../driver/driver.js";
+import { availability } from "../driver/availability.js";
+import { powerFromEvent } from "../driver/power.js";
+import type { IronicClient } from "../ironic/client.js";
+import type { Logger } from "../log/logger.js";
+import { StaleStateError, type Store } from "../store/store.js";
+import { Catalog } from "./catalog.js";
+import { nowIso } from "./clock.js";
+import { computeConfigSchema } from "./config.js";
+import {
+  NotFoundError,
+  type Caller,
+  type ComputeApi,
+  type ExternalEvent,
+  type ExternalEventResult,
+  type NodeSummary,
+} from "./contract.js";
+import { Identity } from "./identity.js";
+import { requireAdmin } from "./policy.js";
+import { Reconciler, type ReconcileReport } from "./reconciler.js";
+import { inventoryOf, Scheduler } from "./scheduler.js";
+import { Servers } from "./servers.js";
+import { TaskRunner } from "./task-runner.js";
+import { defaultWorkerId, Membership } from "./workers.js";
+import type { CachedNode } from "../driver/availability.js";
+
+export interface ComputeService extends ComputeApi {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Creates the project and admin user when they do not exist yet (first start). */
+  bootstrapAdmin(admin: { project: string; user: string; password: string }): Promise<void>;
+  /** One reconcile pass now (also run periodically). */
+  reconcile(): Promise<ReconcileReport>;
+  readonly workerId: string;
+  readonly driver: IronicDriver;
+  readonly membership: Membership;
+}
+
+export interface ComputeServiceOptions {
+  store: Store;
+  ironic: IronicClient;
+  /** Parsed here: defaults fill what is left out. */
+  driver: z.input<typeof driverConfigSchema>;
+  compute: z.input<typeof computeConfigSchema>;
+  log: Logger;
+}
+
+export function createComputeService(options: ComputeServiceOptions): Promise<ComputeService> {
+  const { store, log } = options;
+  const compute = computeConfigSchema.parse(options.compute);
+  const driver = new IronicDriver(options.ironic, driverConfigSchema.parse(options.driver), log);
+  const workerId = compute.workerId ?? defaultWorkerId();
+  const membership = new Membership(store, workerId, compute.workerTimeoutMs, log);
+  const identity = new Identity(store);
+  const catalog = new Catalog(store);
+  const servers = new Servers(store, catalog, driver, compute);
+  const scheduler = new Scheduler(driver, compute.schedulerAttempts, log);
+  const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
+  const reconciler = new Reconciler(store, driver, membership, log);
+  const timers: NodeJS.Timeout[] = [];
+  let reconciling: Promise<unknown> | undefined;
+
+  const summary = async (node: CachedNode): Promise<NodeSummary> => {
+    const inventory = inventoryOf(node, log);
+    const state = availability(node);
+    const server = node.instance_uuid === null ? undefined : await store.servers.get(node.instance_uuid);
+    return {
+      uuid: node.uuid,
+      name: node.name,
+      resourceClass: node.resource_class,
+      provisionState: node.provision_state === "unknown" ? (node.unknown_states?.provision_state ?? "unknown") : node.provision_state,
+      powerState: node.power_state,
+      maintenance: node.maintenance,
+      available: state.available && node.instance_uuid === null,
+      reason: state.available ? (node.instance_uuid === null ? null : "in use") : state.reason,
+      serverId: server?.id ?? null,
+      cpus: inventory.properties.cpus,
+      memoryMb: inventory.properties.memoryMb,
+      localGb: inventory.properties.localGb,
+      cpuArch: inventory.properties.cpuArch,
+      traits: node.traits,
+    };
+  };
+
+  const handleEvent = async (event: ExternalEvent): Promise<ExternalEventResult> => {
+    if (event.name !== "power-update" || (event.tag !== "POWER_ON" && event.tag !== "POWER_OFF")) return { ...event, code: 422 };
+    const server = await store.servers.get(event.serverUuid);
+    if (server === undefined) return { ...event, code: 404 };
+    try {
+      await reconciler.syncPower(server, powerFromEvent(event.tag));
+    } catch (error) {
+      // An operation started meanwhile: it sets the power state itself.
+      if (!(error instanceof StaleStateError)) throw error;
+    }
+    return { ...event, code: 200 };
+  };
+
+  const runReconcile = async (): Promise<ReconcileReport> => {
+    const pass = reconciler.reconcile();
+    reconciling = pass.catch(() => undefined);
+    return pass;
+  };
+
+  const service: ComputeService = {
+    workerId,
+    driver,
+    membership,
+    authenticate: (name, password) => identity.authenticate(name, password),
+    servers: {
+      create: async (caller, request) => {
+        const server = await servers.create(caller, request);
+        runner.poke();
+        return server;
+      },
+      list: (caller, filter) => servers.list(caller, filter),
+      get: (caller, id) => servers.get(caller, id),
+      delete: async (caller, id) => {
+        await servers.delete(caller, id);
+        runner.poke();
+      },
+      act: async (caller, id, action) => {
+        const result = await servers.act(caller, id, action);
+        runner.poke();
+        return result;
+      },
+      serialConsole: (caller, id) => servers.serialConsole(caller, id),
+      actions: (caller, id) => servers.actions(caller, id),
+      action: (caller, id, requestId) => servers.action(caller, id, requestId),
+    },
+    flavors: {
+      list: (caller) => catalog.listFlavors(caller),
+      get: (caller, id) => catalog.getFlavor(caller, id),
+      create: (caller, flavor) => catalog.createFlavor(caller, flavor),
+      delete: (caller, id) => catalog.deleteFlavor(caller, id),
+    },
+    images: {
+      list: (caller, page) => catalog.listImages(caller, page),
+      get: (caller, id) => catalog.getImage(caller, id),
+      create: (caller, image) => catalog.createImage(caller, image),
+      delete: (caller, id) => catalog.deleteImage(caller, id),
+    },
+    keypairs: {
+      create: (caller, name, publicKey) => catalog.createKeypair(caller, name, publicKey),
+      list: (caller) => catalog.listKeypairs(caller),
+      get: (caller, name) => catalog.getKeypair(caller, name),
+      delete: (caller, name) => catalog.deleteKeypair(caller, name),
+    },
+    projects: {
+      create: (caller, name, description) => identity.createProject(caller, name, description),
+      list: (caller) => identity.listProjects(caller),
+      delete: (caller, id) => identity.deleteProject(caller, id),
+    },
+    users: {
+      create: (caller, user) => identity.createUser(caller, user),
+      list: (caller) => identity.listUsers(caller),
+      delete: (caller, id) => identity.deleteUser(caller, id),
+    },
+    nodes: {
+      list: async (caller: Caller) => {
+        requireAdmin(caller);
+        return Promise.all((await driver.cache.all()).map(summary));
+      },
+      get: async (caller: Caller, uuid: string) => {
+        requireAdmin(caller);
+        const node = await driver.cache.get(uuid);
+        if (node === undefined) throw new NotFoundError(`Hypervisor ${uuid} could not be found.`);
+        return summary(node);
+      },
+    },
+    externalEvents: async (caller, events) => {
+      requireAdmin(caller);
+      return Promise.all(events.map(handleEvent));
+    },
+    reconcile: runReconcile,
+    bootstrapAdmin: async (admin) => {
+      let project = await store.projects.getByName(admin.project);
+      if (project === undefined) {
+        project = { id: randomUUID(), name: admin.project, description: "administrators", createdAt: nowIso() };
+        await store.projects.create(project);
+      }
+      if ((await store.users.getByName(admin.user)) === undefined) {
+        await identity.addUser({ name: admin.user, password: admin.password, projectId: project.id, role: "admin" });
+      }
+    },
+    start: async () => {
+      await membership.beat();
+      runner.start();
+      const every = (ms: number, work: () => Promise<unknown>, what: string) => {
+        const timer = setInterval(() => {
+          work().catch((error: unknown) => { log.error({ err: error }, `${what} failed; will retry`); });
+        }, ms);
+        timers.push(timer);
+      };
+      every(compute.heartbeatIntervalMs, () => membership.beat(), "heartbeat");
+      every(compute.reconcileIntervalMs, () => (reconciling === undefined ? runReconcile() : reconciling.then(runReconcile)), "reconcile");
+      log.info({ worker: workerId }, "compute service started");
+    },
+    stop: async () => {
+      for (const timer of timers) clearInterval(timer);
+      timers.length = 0;
+      await runner.stop();
+      await reconciling;
+      await membership.leave();
+      log.info({ worker: workerId }, "compute service stopped");
+    },
+  };
+  return Promise.resolve(service);
+}

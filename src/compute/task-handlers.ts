@@ -1,0 +1,152 @@
+// What each durable task does. Handlers are written to be run again after a
+// crash (a lease that expired hands the task to another worker, or to this one
+// after a restart): they re-read the server, and the driver's operations decide
+// from Ironic's state what is left to do.
+import type { IronicDriver } from "../driver/driver.js";
+import { DriverError } from "../driver/errors.js";
+import type { Logger } from "../log/logger.js";
+import type { ServerRecord, TaskRecord } from "../store/records.js";
+import type { Store } from "../store/store.js";
+import { Audit, faultMessage } from "./audit.js";
+import { nowIso } from "./clock.js";
+import { instanceSpecFor } from "./instance-spec.js";
+import { NoValidHostError, type Scheduler } from "./scheduler.js";
+
+export interface HandlerContext {
+  store: Store;
+  driver: IronicDriver;
+  scheduler: Scheduler;
+  log: Logger;
+}
+
+function fault(error: unknown, code = 500) {
+  return { code, message: faultMessage(error), created: nowIso() };
+}
+
+async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: string) {
+  const flavor = await ctx.store.flavors.get(server.flavorId);
+  if (flavor === undefined) throw new Error(`flavor ${server.flavorId} of server ${server.id} no longer exists`);
+  const image = server.imageId === null ? null : ((await ctx.store.images.get(server.imageId)) ?? null);
+  const keypair = server.keyName === null ? undefined : await ctx.store.keypairs.get(server.userId, server.keyName);
+  return instanceSpecFor(server, flavor, image, keypair, adminPass);
+}
+
+/** The node Ironic says carries this instance (a claim made before a crash). */
+async function claimedNode(ctx: HandlerContext, serverId: string): Promise<string | null> {
+  const nodes = await ctx.driver.client.nodes.list(["instance_uuid"], { instance_uuid: serverId });
+  return nodes[0]?.uuid ?? null;
+}
+
+async function create(ctx: HandlerContext, server: ServerRecord, task: TaskRecord, audit: Audit): Promise<void> {
+  const adminPass = typeof task.params["admin_password"] === "string" ? task.params["admin_password"] : undefined;
+  let nodeUuid = server.nodeUuid ?? (await claimedNode(ctx, server.id));
+  if (nodeUuid === null) {
+    const flavor = await ctx.store.flavors.get(server.flavorId);
+    if (flavor === undefined) throw new Error(`flavor ${server.flavorId} no longer exists`);
+    try {
+      nodeUuid = await audit.event(task.actionId, "schedule_and_claim", () => ctx.scheduler.place(flavor, server.projectId, server.id));
+    } catch (error) {
+      if (!(error instanceof NoValidHostError)) throw error;
+      await ctx.store.servers.update(server.id, { vmState: "error", taskState: null, fault: fault(error) });
+      return;
+    }
+  }
+  await ctx.store.servers.update(server.id, { nodeUuid, taskState: "spawning", progress: 10 });
+  const node = nodeUuid;
+  try {
+    const spec = await specOf(ctx, server, adminPass);
+    await audit.event(task.actionId, "driver_spawn", () =>
+      ctx.driver.spawn(node, spec, (progress) => {
+        const percent = progress.step === "deploy" ? 50 : progress.step === "wait" ? 60 : 20;
+        ctx.store.servers.update(server.id, { progress: percent }).catch((error: unknown) => {
+          ctx.log.warn({ instance: server.id, err: error }, "could not record progress");
+        });
+      }),
+    );
+  } catch (error) {
+    // The driver unwound the node; the server keeps a fault and no node.
+    if (!(error instanceof DriverError)) throw error;
+    await ctx.store.servers.update(server.id, { vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error) });
+    return;
+  }
+  await ctx.store.servers.update(server.id, {
+    vmState: "active",
+    taskState: null,
+    powerState: "running",
+    progress: 100,
+    launchedAt: nowIso(),
+  });
+}
+
+async function destroy(ctx: HandlerContext, server: ServerRecord, task: TaskRecord, audit: Audit): Promise<void> {
+  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy(server.id, server.nodeUuid));
+  await ctx.store.servers.update(server.id, { vmState: "deleted", taskState: null, nodeUuid: null, deletedAt: nowIso() });
+}
+
+function nodeOf(server: ServerRecord): string {
+  if (server.nodeUuid === null) throw new Error(`server ${server.id} has no node`);
+  return server.nodeUuid;
+}
+
+/** Runs `task` for `server`; failures other than driver ones propagate to the runner. */
+export async function runTask(ctx: HandlerContext, task: TaskRecord, server: ServerRecord): Promise<void> {
+  const audit = new Audit(ctx.store);
+  try {
+    switch (task.kind) {
+      case "create":
+        await create(ctx, server, task, audit);
+        break;
+      case "delete":
+        await destroy(ctx, server, task, audit);
+        break;
+      case "reboot":
+        await audit.event(task.actionId, "driver_reboot", () => ctx.driver.reboot(nodeOf(server), server.id, task.params["hard"] === true ? "hard" : "soft"));
+        await ctx.store.servers.update(server.id, { vmState: "active", taskState: null, powerState: "running" });
+        break;
+      case "stop":
+        await audit.event(task.actionId, "driver_power_off", () => ctx.driver.powerOff(nodeOf(server), server.id));
+        await ctx.store.servers.update(server.id, { vmState: "stopped", taskState: null, powerState: "shutdown" });
+        break;
+      case "start":
+        await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn(nodeOf(server), server.id));
+        await ctx.store.servers.update(server.id, { vmState: "active", taskState: null, powerState: "running" });
+        break;
+      case "rebuild": {
+        const spec = await specOf(ctx, server);
+        await audit.event(task.actionId, "driver_rebuild", () =>
+          ctx.driver.rebuild(nodeOf(server), spec, task.params["preserve_ephemeral"] === true),
+        );
+        await ctx.store.servers.update(server.id, { vmState: "active", taskState: null, powerState: "running" });
+        break;
+      }
+      case "rescue": {
+        const password = task.params["rescue_password"];
+        if (typeof password !== "string") throw new Error("rescue task without a password");
+        await audit.event(task.actionId, "driver_rescue", () => ctx.driver.rescue(nodeOf(server), server.id, password));
+        await ctx.store.servers.update(server.id, { vmState: "rescued", taskState: null });
+        break;
+      }
+      case "unrescue":
+        await audit.event(task.actionId, "driver_unrescue", () => ctx.driver.unrescue(nodeOf(server), server.id));
+        await ctx.store.servers.update(server.id, { vmState: "active", taskState: null });
+        break;
+    }
+    await audit.finish(task.actionId);
+  } catch (error) {
+    await audit.finish(task.actionId, error);
+    throw error;
+  }
+}
+
+/**
+ * After a task failed for good: ERROR with a sanitized fault (S2). A create that
+ * failed also gives its node back, so an ERROR server never holds a machine.
+ */
+export async function failServer(ctx: HandlerContext, task: TaskRecord, error: unknown): Promise<void> {
+  if (task.kind === "create") {
+    const server = await ctx.store.servers.get(task.serverId, { includeDeleted: true });
+    await ctx.driver.destroy(task.serverId, server?.nodeUuid ?? null);
+    await ctx.store.servers.update(task.serverId, { nodeUuid: null });
+  }
+  await ctx.store.servers.update(task.serverId, { vmState: "error", taskState: null, fault: fault(error) });
+}

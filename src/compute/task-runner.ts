@@ -1,0 +1,108 @@
+// Runs durable tasks: leases one at a time from the store (any live worker may
+// take any task), keeps the lease alive while the handler runs, and finishes
+// it. A worker that dies stops renewing; its lease expires and another worker (or
+// this one after a restart) leases the task again and the handler resumes.
+import type { Logger } from "../log/logger.js";
+import type { TaskRecord } from "../store/records.js";
+import { nowIso } from "./clock.js";
+import type { ComputeConfig } from "./config.js";
+import { describeError } from "./audit.js";
+import { failServer, runTask, type HandlerContext } from "./task-handlers.js";
+
+export class TaskRunner {
+  private running = false;
+  private readonly inflight = new Map<string, Promise<void>>();
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: HandlerContext,
+    private readonly workerId: string,
+    private readonly config: ComputeConfig,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.pollLoop();
+  }
+
+  /** Asks the loop to look for work now (after a request enqueued a task). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /** Stops leasing new tasks and waits for running ones. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.poke();
+    await this.loop;
+    await Promise.allSettled(this.inflight.values());
+  }
+
+  private async pollLoop(): Promise<void> {
+    while (this.running) {
+      let leased: TaskRecord | undefined;
+      if (this.inflight.size < this.config.concurrency) {
+        try {
+          leased = await this.ctx.store.tasks.lease(this.workerId, nowIso(), this.config.taskLeaseMs);
+        } catch (error) {
+          // The database may be briefly unavailable (restart, failover): keep polling.
+          this.log.error({ err: error }, "could not lease a task; retrying");
+        }
+      }
+      if (leased !== undefined) {
+        const task = leased;
+        const work = this.execute(task).finally(() => this.inflight.delete(task.id));
+        this.inflight.set(task.id, work);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.config.taskPollIntervalMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async execute(task: TaskRecord): Promise<void> {
+    const log = this.log.child({ task: task.id, kind: task.kind, instance: task.serverId, attempt: task.attempts });
+    const renew = setInterval(() => {
+      this.ctx.store.tasks
+        .renew(task.id, this.workerId, nowIso(), this.config.taskLeaseMs)
+        .then((held) => {
+          if (!held) log.error("lost the lease of a running task; another worker may resume it");
+        })
+        .catch((error: unknown) => { log.warn({ err: error }, "could not renew a task lease"); });
+    }, this.config.heartbeatIntervalMs);
+    let status: "done" | "failed" = "done";
+    let lastError: string | null = null;
+    try {
+      const server = await this.ctx.store.servers.get(task.serverId, { includeDeleted: true });
+      if (server === undefined) throw new Error(`server ${task.serverId} of task ${task.id} does not exist`);
+      if (task.attempts > this.config.taskMaxAttempts) {
+        throw new Error(`gave up after ${task.attempts - 1} attempts (the service restarted during this operation each time)`);
+      }
+      if (task.attempts > 1) log.warn("resuming a task whose previous worker stopped");
+      log.info("task started");
+      await runTask(this.ctx, task, server);
+      log.info("task finished");
+    } catch (error) {
+      // The one place every unexpected task failure ends (S2): sanitized fault, ERROR.
+      status = "failed";
+      lastError = describeError(error);
+      log.error({ err: error }, "task failed");
+      await failServer(this.ctx, task, error).catch((inner: unknown) => {
+        log.error({ err: inner }, "could not record the failure on the server");
+      });
+    } finally {
+      clearInterval(renew);
+    }
+    const finished = await this.ctx.store.tasks.finish(task.id, this.workerId, status, lastError, nowIso());
+    if (!finished) log.warn("task finished after its lease passed to another worker");
+  }
+}

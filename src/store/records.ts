@@ -1,0 +1,185 @@
+// The records ironic-compute keeps. Plain data: the store validates what it
+// reads back, the compute layer owns the rules. Times are ISO-8601 UTC strings
+// with milliseconds ("2026-11-22T04:30:00.000Z"), ids are UUIDs unless noted.
+
+export type Role = "admin" | "member" | "reader";
+
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  description: string;
+  createdAt: string;
+}
+
+export interface UserRecord {
+  id: string;
+  name: string;
+  /** bcrypt hash; never leaves the store layer except to the password check. */
+  passwordHash: string;
+  projectId: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface FlavorRecord {
+  /** Nova flavor ids are strings ("1", a UUID, …). */
+  id: string;
+  name: string;
+  description: string;
+  /** Ironic resource class the flavor schedules on, as written on the nodes. */
+  resourceClass: string;
+  requiredTraits: string[];
+  forbiddenTraits: string[];
+  /** Required node capabilities (`capabilities:boot_mode=uefi`). */
+  capabilities: Record<string, string>;
+  /** For display and instance_info only. */
+  vcpus: number;
+  ramMb: number;
+  diskGb: number;
+  ephemeralGb: number;
+  swapMb: number;
+  isPublic: boolean;
+  createdAt: string;
+}
+
+export type ImageVisibility = "public" | "private";
+
+export interface ImageRecord {
+  id: string;
+  name: string;
+  /** Where Ironic downloads the image (http/https). */
+  url: string;
+  checksum: string | null;
+  osHashAlgo: string | null;
+  osHashValue: string | null;
+  diskFormat: string;
+  visibility: ImageVisibility;
+  /** Owning project; private images are visible to it only. */
+  ownerProjectId: string | null;
+  sizeBytes: number | null;
+  properties: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface KeypairRecord {
+  id: string;
+  userId: string;
+  name: string;
+  type: "ssh" | "x509";
+  publicKey: string;
+  fingerprint: string;
+  createdAt: string;
+}
+
+/** Nova's vm_state values we use. */
+export type VmState = "building" | "active" | "stopped" | "rescued" | "error" | "deleted";
+/** Nova's task_state values we use (null when idle). */
+export type TaskState =
+  | "scheduling"
+  | "spawning"
+  | "deleting"
+  | "rebooting"
+  | "rebooting_hard"
+  | "powering-off"
+  | "powering-on"
+  | "rebuilding"
+  | "rescuing"
+  | "unrescuing";
+export type PowerStateName = "running" | "shutdown" | "crashed" | "nostate";
+
+export interface ServerFault {
+  code: number;
+  message: string;
+  created: string;
+}
+
+export interface ServerNetwork {
+  /** "none", "auto", or explicit VIFs (network id + optional fixed IP). */
+  kind: "none" | "auto" | "list";
+  vifs: Array<{ networkId: string; fixedIp?: string; portId?: string }>;
+}
+
+export interface ServerRecord {
+  id: string;
+  name: string;
+  hostname: string;
+  projectId: string;
+  userId: string;
+  flavorId: string;
+  /** null: boots from volume. */
+  imageId: string | null;
+  keyName: string | null;
+  /** Ironic node, once one is claimed. */
+  nodeUuid: string | null;
+  vmState: VmState;
+  taskState: TaskState | null;
+  powerState: PowerStateName;
+  /** 0–100, for `progress` in the API. */
+  progress: number;
+  networks: ServerNetwork;
+  metadata: Record<string, string>;
+  /** Never returned by the API. */
+  userData: string | null;
+  availabilityZone: string;
+  fault: ServerFault | null;
+  launchedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Set when deleted; deleted servers are hidden from normal reads. */
+  deletedAt: string | null;
+}
+
+export interface ActionRecord {
+  id: string;
+  serverId: string;
+  projectId: string;
+  userId: string;
+  /** "create", "delete", "reboot", "stop", "start", "rebuild", "rescue", "unrescue" … */
+  action: string;
+  requestId: string;
+  message: string | null;
+  startTime: string;
+  finishTime: string | null;
+}
+
+export interface ActionEventRecord {
+  id: string;
+  actionId: string;
+  /** e.g. "compute_spawn", "driver_claim". */
+  event: string;
+  startTime: string;
+  finishTime: string | null;
+  /** "Success" | "Error" | null while running. */
+  result: "Success" | "Error" | null;
+  /** Sanitized failure text; never secrets. */
+  details: string | null;
+}
+
+export type TaskKind = "create" | "delete" | "reboot" | "stop" | "start" | "rebuild" | "rescue" | "unrescue";
+export type TaskStatus = "pending" | "running" | "done" | "failed";
+
+export interface TaskRecord {
+  id: string;
+  serverId: string;
+  kind: TaskKind;
+  /** Operation parameters (e.g. reboot type, rebuild image). Never secrets. */
+  params: Record<string, unknown>;
+  status: TaskStatus;
+  /** Worker holding the lease, null when unleased. */
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  attempts: number;
+  lastError: string | null;
+  /** The audit action this task belongs to. */
+  actionId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WorkerRecord {
+  /** The worker's host name (unique among live workers). */
+  id: string;
+  startedAt: string;
+  heartbeatAt: string;
+}

@@ -1,0 +1,357 @@
+// The database schema of ironic-compute: Kysely table types and the one list of
+// migrations, shared by SQLite and PostgreSQL.
+//
+// Portable representation, identical on both backends:
+// - times: TEXT holding ISO-8601 UTC with milliseconds ("2026-11-22T04:30:00.000Z"),
+//   which sorts chronologically as a string (the store only writes that form);
+// - JSON fields (traits, capabilities, metadata, networks, params, properties,
+//   fault): TEXT holding JSON, parsed and validated on read;
+// - booleans (flavors.is_public): INTEGER 0/1;
+// - images.size_bytes: BIGINT (PostgreSQL hands it back as a string; the store
+//   converts), every other number is INTEGER.
+// - "one active task per server" is a UNIQUE partial index, so two processes
+//   racing to enqueue cannot both succeed; the database decides, not a read-check.
+//
+// Migrations are append-only: never edit one that has shipped, add "0002_…".
+// DDL uses only what both dialects accept (raw `sql` for the partial index,
+// since Kysely would send the IN-list as bind parameters, which PostgreSQL
+// rejects in DDL).
+
+import { sql, type ColumnType, type Migration, type MigrationProvider } from "kysely";
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  description: string;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  password_hash: string;
+  project_id: string;
+  role: string;
+  created_at: string;
+}
+
+export interface FlavorsTable {
+  id: string;
+  name: string;
+  description: string;
+  resource_class: string;
+  /** JSON string[] */
+  required_traits: string;
+  /** JSON string[] */
+  forbidden_traits: string;
+  /** JSON Record<string, string> */
+  capabilities: string;
+  vcpus: number;
+  ram_mb: number;
+  disk_gb: number;
+  ephemeral_gb: number;
+  swap_mb: number;
+  /** 0 or 1 */
+  is_public: number;
+  created_at: string;
+}
+
+export interface ImagesTable {
+  id: string;
+  name: string;
+  url: string;
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  disk_format: string;
+  visibility: string;
+  owner_project_id: string | null;
+  /** BIGINT: a string when read from PostgreSQL. */
+  size_bytes: ColumnType<number | string | null, number | null, number | null>;
+  /** JSON Record<string, string> */
+  properties: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KeypairsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  type: string;
+  public_key: string;
+  fingerprint: string;
+  created_at: string;
+}
+
+export interface ServersTable {
+  id: string;
+  name: string;
+  hostname: string;
+  project_id: string;
+  user_id: string;
+  flavor_id: string;
+  image_id: string | null;
+  key_name: string | null;
+  node_uuid: string | null;
+  vm_state: string;
+  task_state: string | null;
+  power_state: string;
+  progress: number;
+  /** JSON ServerNetwork */
+  networks: string;
+  /** JSON Record<string, string> */
+  metadata: string;
+  user_data: string | null;
+  availability_zone: string;
+  /** JSON ServerFault, or NULL */
+  fault: string | null;
+  launched_at: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface ActionsTable {
+  id: string;
+  server_id: string;
+  project_id: string;
+  user_id: string;
+  action: string;
+  request_id: string;
+  message: string | null;
+  start_time: string;
+  finish_time: string | null;
+}
+
+export interface ActionEventsTable {
+  id: string;
+  action_id: string;
+  event: string;
+  start_time: string;
+  finish_time: string | null;
+  result: string | null;
+  details: string | null;
+}
+
+export interface TasksTable {
+  id: string;
+  server_id: string;
+  kind: string;
+  /** JSON Record<string, unknown> */
+  params: string;
+  status: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  attempts: number;
+  last_error: string | null;
+  action_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WorkersTable {
+  id: string;
+  started_at: string;
+  heartbeat_at: string;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  users: UsersTable;
+  flavors: FlavorsTable;
+  images: ImagesTable;
+  keypairs: KeypairsTable;
+  servers: ServersTable;
+  actions: ActionsTable;
+  action_events: ActionEventsTable;
+  tasks: TasksTable;
+  workers: WorkersTable;
+}
+
+/** Name of the unique partial index behind ServerBusyError. */
+export const ACTIVE_TASK_INDEX = "tasks_one_active_per_server";
+
+// A migration must not use today's Database type (that describes the latest
+// schema, not the one this migration starts from): only the schema builder and
+// raw SQL here.
+const initial: Migration = {
+  async up(db): Promise<void> {
+    const schema = db.schema;
+
+    await schema
+      .createTable("projects")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull().unique())
+      .addColumn("description", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .execute();
+
+    // No foreign key to projects: which deletions are allowed is the compute
+    // layer's rule, and the Store interface has no "in use" error to report it.
+    await schema
+      .createTable("users")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull().unique())
+      .addColumn("password_hash", "text", (c) => c.notNull())
+      .addColumn("project_id", "text", (c) => c.notNull())
+      .addColumn("role", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .execute();
+    await schema.createIndex("users_project").on("users").columns(["project_id", "created_at", "id"]).execute();
+
+    await schema
+      .createTable("flavors")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull().unique())
+      .addColumn("description", "text", (c) => c.notNull())
+      .addColumn("resource_class", "text", (c) => c.notNull())
+      .addColumn("required_traits", "text", (c) => c.notNull())
+      .addColumn("forbidden_traits", "text", (c) => c.notNull())
+      .addColumn("capabilities", "text", (c) => c.notNull())
+      .addColumn("vcpus", "integer", (c) => c.notNull())
+      .addColumn("ram_mb", "integer", (c) => c.notNull())
+      .addColumn("disk_gb", "integer", (c) => c.notNull())
+      .addColumn("ephemeral_gb", "integer", (c) => c.notNull())
+      .addColumn("swap_mb", "integer", (c) => c.notNull())
+      .addColumn("is_public", "integer", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .execute();
+
+    await schema
+      .createTable("images")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("url", "text", (c) => c.notNull())
+      .addColumn("checksum", "text")
+      .addColumn("os_hash_algo", "text")
+      .addColumn("os_hash_value", "text")
+      .addColumn("disk_format", "text", (c) => c.notNull())
+      .addColumn("visibility", "text", (c) => c.notNull())
+      .addColumn("owner_project_id", "text")
+      .addColumn("size_bytes", "bigint")
+      .addColumn("properties", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .execute();
+    await schema.createIndex("images_created").on("images").columns(["created_at", "id"]).execute();
+
+    // A user's keypairs go with the user.
+    await schema
+      .createTable("keypairs")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("type", "text", (c) => c.notNull())
+      .addColumn("public_key", "text", (c) => c.notNull())
+      .addColumn("fingerprint", "text", (c) => c.notNull())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addUniqueConstraint("keypairs_user_name", ["user_id", "name"])
+      .execute();
+
+    // Servers are soft-deleted (deleted_at) and never removed, so the tables
+    // below may reference them. No foreign keys to projects/users/flavors/
+    // images: Nova lets flavors and images go while servers still name them.
+    await schema
+      .createTable("servers")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("hostname", "text", (c) => c.notNull())
+      .addColumn("project_id", "text", (c) => c.notNull())
+      .addColumn("user_id", "text", (c) => c.notNull())
+      .addColumn("flavor_id", "text", (c) => c.notNull())
+      .addColumn("image_id", "text")
+      .addColumn("key_name", "text")
+      .addColumn("node_uuid", "text")
+      .addColumn("vm_state", "text", (c) => c.notNull())
+      .addColumn("task_state", "text")
+      .addColumn("power_state", "text", (c) => c.notNull())
+      .addColumn("progress", "integer", (c) => c.notNull())
+      .addColumn("networks", "text", (c) => c.notNull())
+      .addColumn("metadata", "text", (c) => c.notNull())
+      .addColumn("user_data", "text")
+      .addColumn("availability_zone", "text", (c) => c.notNull())
+      .addColumn("fault", "text")
+      .addColumn("launched_at", "text")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .addColumn("deleted_at", "text")
+      .execute();
+    await schema
+      .createIndex("servers_project_created")
+      .on("servers")
+      .columns(["project_id", "created_at", "id"])
+      .execute();
+    await schema.createIndex("servers_created").on("servers").columns(["created_at", "id"]).execute();
+    await schema.createIndex("servers_node").on("servers").column("node_uuid").execute();
+
+    await schema
+      .createTable("actions")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("server_id", "text", (c) => c.notNull().references("servers.id"))
+      .addColumn("project_id", "text", (c) => c.notNull())
+      .addColumn("user_id", "text", (c) => c.notNull())
+      .addColumn("action", "text", (c) => c.notNull())
+      .addColumn("request_id", "text", (c) => c.notNull())
+      .addColumn("message", "text")
+      .addColumn("start_time", "text", (c) => c.notNull())
+      .addColumn("finish_time", "text")
+      .execute();
+    await schema.createIndex("actions_server").on("actions").columns(["server_id", "start_time", "id"]).execute();
+    await schema.createIndex("actions_request").on("actions").columns(["server_id", "request_id"]).execute();
+
+    await schema
+      .createTable("action_events")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("action_id", "text", (c) => c.notNull().references("actions.id"))
+      .addColumn("event", "text", (c) => c.notNull())
+      .addColumn("start_time", "text", (c) => c.notNull())
+      .addColumn("finish_time", "text")
+      .addColumn("result", "text")
+      .addColumn("details", "text")
+      .execute();
+    await schema
+      .createIndex("action_events_action")
+      .on("action_events")
+      .columns(["action_id", "start_time", "id"])
+      .execute();
+
+    await schema
+      .createTable("tasks")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("server_id", "text", (c) => c.notNull().references("servers.id"))
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("params", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("lease_owner", "text")
+      .addColumn("lease_expires_at", "text")
+      .addColumn("attempts", "integer", (c) => c.notNull())
+      .addColumn("last_error", "text")
+      .addColumn("action_id", "text", (c) => c.notNull().references("actions.id"))
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .execute();
+    await sql`CREATE UNIQUE INDEX ${sql.id(ACTIVE_TASK_INDEX)} ON tasks (server_id) WHERE status IN ('pending', 'running')`.execute(
+      db,
+    );
+    await schema.createIndex("tasks_status_lease").on("tasks").columns(["status", "lease_expires_at"]).execute();
+    await schema.createIndex("tasks_status_created").on("tasks").columns(["status", "created_at", "id"]).execute();
+
+    await schema
+      .createTable("workers")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("started_at", "text", (c) => c.notNull())
+      .addColumn("heartbeat_at", "text", (c) => c.notNull())
+      .execute();
+    await schema.createIndex("workers_heartbeat").on("workers").column("heartbeat_at").execute();
+  },
+};
+
+/** Every migration, in order. Names sort lexicographically = application order. */
+export const migrations: Readonly<Record<string, Migration>> = {
+  "0001_initial": initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...migrations }),
+};

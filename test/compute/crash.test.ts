@@ -1,0 +1,136 @@
+// kill -9 of the service in the middle of a create and of a delete, then a
+// restart: the server converges, no node is orphaned, none is claimed twice.
+// The service runs as a real child process; the fault proxy (a HAND-MADE FAKE in
+// front of the real Ironic) only slows deploy/undeploy requests so the kill
+// lands inside the operation.
+import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Caller } from "../../src/compute/contract.js";
+import { createComputeService, type ComputeService } from "../../src/compute/service.js";
+import { enrolNodes } from "../../src/dev/enrol.js";
+import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import type { IronicClient } from "../../src/ironic/client.js";
+import { silentLogger } from "../../src/log/logger.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+import { startChild, type ComputeChild } from "./children.js";
+import { FAST_COMPUTE, FAST_DRIVER, sqlitePath } from "./support.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ironic-compute-crash-"));
+const storeConfig = { kind: "sqlite" as const, path: sqlitePath() };
+const shard = `shard-${randomUUID().slice(0, 8)}`;
+const resourceClass = uniqueResourceClass("crash");
+let proxy: FaultProxy;
+let ironic: IronicClient;
+let store: Store;
+let front: ComputeService; // takes requests only: it is never started, so it runs no tasks
+let admin: Caller;
+let nodes: string[] = [];
+let flavorId = "";
+let imageId = "";
+const children: ComputeChild[] = [];
+
+async function child(workerId: string): Promise<ComputeChild> {
+  const started = await startChild(
+    { ironicUrl: proxy.url, store: storeConfig, workerId, shard, reconcileIntervalMs: 1_000 },
+    join(dir, `${workerId}.log`),
+  );
+  children.push(started);
+  return started;
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function claimedNodes(): Promise<Array<{ uuid: string; instance_uuid: string | null }>> {
+  return (await ironic.nodes.list(["instance_uuid"], { shard })).filter((n) => n.instance_uuid !== null);
+}
+
+beforeAll(async () => {
+  ironic = newClient();
+  nodes = await enrolNodes(ironic, { count: 2, resourceClass, shard });
+  proxy = await startFaultProxy(sharedIronicUrl());
+  store = await openStore(storeConfig);
+  front = await createComputeService({ store, ironic, driver: { ...FAST_DRIVER, cache: { maxAgeMs: 0, shard } }, compute: { ...FAST_COMPUTE, workerId: "front" }, log: silentLogger });
+  await front.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
+  const user = await store.users.getByName("admin");
+  admin = { userId: user?.id ?? "", userName: "admin", projectId: user?.projectId ?? "", role: "admin", requestId: "req-test" };
+  flavorId = (await front.flavors.create(admin, { name: "bm", description: "", resourceClass, requiredTraits: [], forbiddenTraits: [], capabilities: {}, vcpus: 1, ramMb: 1, diskGb: 1, ephemeralGb: 0, swapMb: 0, isPublic: true })).id;
+  imageId = (await front.images.create(admin, { name: "img", url: "http://127.0.0.1:1/i.qcow2", checksum: null, osHashAlgo: null, osHashValue: null, diskFormat: "qcow2", visibility: "public", ownerProjectId: null, sizeBytes: null, properties: {} })).id;
+});
+
+afterAll(async () => {
+  await Promise.all(children.map((c) => c.stop()));
+  await proxy.stop();
+  await store.close();
+  await ironic.close();
+});
+
+const slowProvision = () => { proxy.add({ method: "PUT", path: /^\/v1\/nodes\/[^/]+\/states\/provision/, times: 1, action: { kind: "delay", ms: 2_500 } }); };
+
+describe("kill -9 in the middle of operations", () => {
+  let serverId = "";
+
+  it("create: killed while deploying, restarted → ACTIVE on exactly one node, no orphan", async () => {
+    slowProvision();
+    const a = await child("crash-a");
+    serverId = (await front.servers.create(admin, { name: "c1", flavorRef: flavorId, imageRef: imageId, networks: "none" })).id;
+    await until("spawning", async () => ((await store.servers.get(serverId))?.taskState === "spawning" ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 700)); // inside the slowed deploy request
+    await a.kill9();
+    expect((await store.servers.get(serverId))?.vmState).toBe("building");
+    await child("crash-b");
+    const server = await until("ACTIVE", async () => {
+      const s = await store.servers.get(serverId);
+      return s?.vmState === "active" && s.taskState === null ? s : undefined;
+    });
+    expect(server.nodeUuid).not.toBeNull();
+    expect(await claimedNodes()).toEqual([{ uuid: server.nodeUuid, instance_uuid: serverId }]);
+    const task = await store.tasks.activeForServer(serverId);
+    expect(task).toBeUndefined();
+  });
+
+  it("delete: killed while undeploying, restarted → gone, node released", async () => {
+    const nodeUuid = (await store.servers.get(serverId))?.nodeUuid ?? "";
+    slowProvision();
+    await front.servers.delete(admin, serverId);
+    await until("deleting in progress", async () => (proxy.requests.length >= 0 && (await store.tasks.activeForServer(serverId))?.status === "running" ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const running = children.at(-1);
+    await running?.kill9();
+    await child("crash-c");
+    await until("deleted", async () => ((await store.servers.get(serverId)) === undefined ? true : undefined));
+    await until("node available", async () => {
+      const n = await ironic.nodes.get(nodeUuid, ["instance_uuid", "provision_state"]);
+      return n.instance_uuid === null && n.provision_state === "available" ? true : undefined;
+    });
+    expect(await claimedNodes()).toEqual([]);
+  });
+
+  it("a claim made just before a crash is adopted, not duplicated", async () => {
+    // Simulates a create that died between the Ironic claim and recording the
+    // node: no worker runs while the server is created and its node pre-claimed.
+    await Promise.all(children.map((c) => c.stop()));
+    const created = await front.servers.create(admin, { name: "c2", flavorRef: flavorId, imageRef: imageId, networks: "none" });
+    const preclaimed = nodes[1] ?? "";
+    await ironic.nodes.update(preclaimed, [{ op: "add", path: "/instance_uuid", value: created.id }]);
+    await child("crash-d");
+    const server = await until("ACTIVE", async () => {
+      const s = await store.servers.get(created.id);
+      return s?.vmState === "active" ? s : undefined;
+    });
+    expect(server.nodeUuid).toBe(preclaimed);
+    expect((await claimedNodes()).map((n) => n.instance_uuid)).toEqual([created.id]);
+  });
+});

@@ -1,0 +1,141 @@
+// A server's whole life through the compute service, on the real Ironic and a
+// real SQLite store; plus who may do what, and one operation at a time.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../../src/compute/contract.js";
+import { captureLog } from "../support/log-capture.js";
+import { idle, startTestCompute, waitForServer, type TestCompute } from "./support.js";
+
+let t: TestCompute;
+const log = captureLog("debug");
+const USER_DATA_SECRET = `secret-user-data-${randomUUID()}`;
+
+beforeAll(async () => {
+  t = await startTestCompute("life", 2, log.logger);
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+describe("a server's life", () => {
+  let id = "";
+
+  it("create → ACTIVE on a claimed node, with an audit trail", async () => {
+    const created = await t.service.servers.create(t.member, {
+      name: "web-1",
+      flavorRef: t.flavorId,
+      imageRef: t.imageId,
+      networks: "none",
+      metadata: { role: "web" },
+      userData: Buffer.from(`#!/bin/sh\necho ${USER_DATA_SECRET}\n`).toString("base64"),
+    });
+    id = created.id;
+    expect(created.vmState).toBe("building");
+    const server = await waitForServer(t, t.member, id, idle("active"));
+    expect(server.powerState).toBe("running");
+    expect(t.nodes).toContain(server.nodeUuid);
+    const node = await t.ironic.nodes.get(server.nodeUuid ?? "", ["instance_uuid", "provision_state"]);
+    expect(node).toMatchObject({ instance_uuid: id, provision_state: "active" });
+    const actions = await t.service.servers.actions(t.member, id);
+    expect(actions.map((a) => [a.action, a.finishTime !== null, a.message])).toEqual([["create", true, null]]);
+    const detail = await t.service.servers.action(t.member, id, actions[0]?.requestId ?? "");
+    expect(detail.events.map((e) => [e.event, e.result])).toEqual([
+      ["schedule_and_claim", "Success"],
+      ["driver_spawn", "Success"],
+    ]);
+  });
+
+  it("stop → SHUTOFF, start → ACTIVE, reboot soft and hard", async () => {
+    await t.service.servers.act(t.member, id, { type: "stop" });
+    expect((await waitForServer(t, t.member, id, idle("stopped"))).powerState).toBe("shutdown");
+    await t.service.servers.act(t.member, id, { type: "start" });
+    expect((await waitForServer(t, t.member, id, idle("active"))).powerState).toBe("running");
+    await t.service.servers.act(t.member, id, { type: "reboot", hard: false });
+    await waitForServer(t, t.member, id, idle("active"));
+    await t.service.servers.act(t.member, id, { type: "reboot", hard: true });
+    await waitForServer(t, t.member, id, idle("active"));
+  });
+
+  it("rebuild, rescue (password returned once), unrescue", async () => {
+    const rebuilt = await t.service.servers.act(t.member, id, { type: "rebuild", imageRef: t.imageId });
+    expect(rebuilt.server?.taskState).toBe("rebuilding");
+    await waitForServer(t, t.member, id, idle("active"));
+    const { adminPass } = await t.service.servers.act(t.member, id, { type: "rescue" });
+    expect(adminPass).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    await waitForServer(t, t.member, id, idle("rescued"));
+    await t.service.servers.act(t.member, id, { type: "unrescue" });
+    await waitForServer(t, t.member, id, idle("active"));
+    expect(log.text()).not.toContain(adminPass);
+  });
+
+  it("a second operation while one runs is refused with 409", async () => {
+    await t.service.servers.act(t.member, id, { type: "reboot", hard: true });
+    await expect(t.service.servers.act(t.member, id, { type: "stop" })).rejects.toBeInstanceOf(ConflictError);
+    await waitForServer(t, t.member, id, idle("active"));
+  });
+
+  it("other projects get 404, readers get 403 (S3, S11)", async () => {
+    await expect(t.service.servers.get(t.otherMember, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(t.service.servers.delete(t.otherMember, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(t.service.servers.act(t.otherMember, id, { type: "stop" })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await t.service.servers.list(t.otherMember, {})).toEqual([]);
+    expect((await t.service.servers.get(t.reader, id)).id).toBe(id);
+    await expect(t.service.servers.act(t.reader, id, { type: "stop" })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(t.service.servers.create(t.reader, { name: "x", flavorRef: t.flavorId, imageRef: t.imageId, networks: "none" })).rejects.toBeInstanceOf(ForbiddenError);
+    expect((await t.service.servers.list(t.admin, { allTenants: true })).map((s) => s.id)).toContain(id);
+  });
+
+  it("power turned off directly in Ironic shows SHUTOFF after a sync", async () => {
+    const server = await t.service.servers.get(t.member, id);
+    await t.ironic.nodes.setPowerState(server.nodeUuid ?? "", { target: "power off" });
+    for (let i = 0; i < 50 && (await t.ironic.nodes.get(server.nodeUuid ?? "", ["power_state"])).power_state !== "power off"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const report = await t.service.reconcile();
+    expect(report.powerSynced).toBe(1);
+    const synced = await t.service.servers.get(t.member, id);
+    expect([synced.vmState, synced.powerState]).toEqual(["stopped", "shutdown"]);
+    await t.service.servers.act(t.member, id, { type: "start" });
+    await waitForServer(t, t.member, id, idle("active"));
+  });
+
+  it("delete → gone (404), node available again, user data never logged", async () => {
+    const nodeUuid = (await t.service.servers.get(t.member, id)).nodeUuid ?? "";
+    await t.service.servers.delete(t.member, id);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const gone = await t.service.servers.get(t.member, id).then(() => false, (e: unknown) => e instanceof NotFoundError);
+      if (gone) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await expect(t.service.servers.get(t.member, id)).rejects.toBeInstanceOf(NotFoundError);
+    const node = await t.ironic.nodes.get(nodeUuid, ["instance_uuid", "provision_state"]);
+    expect(node).toEqual({ uuid: nodeUuid, instance_uuid: null, provision_state: "available" });
+    expect(log.text()).not.toContain(USER_DATA_SECRET);
+    expect(log.text()).not.toContain(Buffer.from(`#!/bin/sh\necho ${USER_DATA_SECRET}\n`).toString("base64"));
+  });
+});
+
+describe("validation", () => {
+  it("refuses bad requests with clear errors and creates nothing", async () => {
+    const base = { name: "v", flavorRef: t.flavorId, imageRef: t.imageId, networks: "none" as const };
+    await expect(t.service.servers.create(t.member, { ...base, flavorRef: "no-such" })).rejects.toThrow(/Flavor no-such could not be found/);
+    await expect(t.service.servers.create(t.member, { ...base, imageRef: randomUUID() })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(t.service.servers.create(t.member, { ...base, name: "" })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(t.service.servers.create(t.member, { ...base, keyName: "missing" })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(t.service.servers.create(t.member, { ...base, userData: Buffer.alloc(70_000).toString("base64") })).rejects.toThrow(/65535/);
+    await expect(t.service.servers.create(t.member, { ...base, networks: [{ uuid: randomUUID() }] })).rejects.toBeInstanceOf(BadRequestError);
+    expect(await t.service.servers.list(t.member, { name: "v" })).toEqual([]);
+  });
+});
+
+describe("reconciler", () => {
+  it("releases a node claimed by an instance that has no server (orphan)", async () => {
+    const node = t.nodes[1] ?? "";
+    const ghost = randomUUID();
+    await t.ironic.nodes.update(node, [{ op: "add", path: "/instance_uuid", value: ghost }]);
+    const report = await t.service.reconcile();
+    expect(report.orphansReleased).toBe(1);
+    expect((await t.ironic.nodes.get(node, ["instance_uuid"])).instance_uuid).toBeNull();
+  });
+});

@@ -1,0 +1,147 @@
+// A real compute service on the run's real Ironic and a fresh SQLite store, with
+// short timings, plus callers of each role.
+import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Caller } from "../../src/compute/contract.js";
+import { createComputeService, type ComputeService } from "../../src/compute/service.js";
+import { enrolNodes } from "../../src/dev/enrol.js";
+import type { IronicClient } from "../../src/ironic/client.js";
+import type { Logger } from "../../src/log/logger.js";
+import { silentLogger } from "../../src/log/logger.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+import { newClient, uniqueResourceClass } from "../support/ironic.js";
+
+export const FAST_DRIVER = {
+  pollIntervalMs: 100,
+  spawnTimeoutMs: 60_000,
+  destroyTimeoutMs: 60_000,
+  rebuildTimeoutMs: 60_000,
+  rescueTimeoutMs: 60_000,
+  powerTimeoutMs: 30_000,
+  softPowerOffTimeoutSeconds: 2,
+  cache: { maxAgeMs: 0 },
+};
+
+export const FAST_COMPUTE = {
+  taskLeaseMs: 3_000,
+  heartbeatIntervalMs: 500,
+  workerTimeoutMs: 2_000,
+  taskPollIntervalMs: 50,
+  reconcileIntervalMs: 600_000, // tests call reconcile() themselves
+};
+
+export interface TestCompute {
+  service: ComputeService;
+  store: Store;
+  ironic: IronicClient;
+  resourceClass: string;
+  shard: string;
+  nodes: string[];
+  admin: Caller;
+  member: Caller;
+  reader: Caller;
+  otherMember: Caller;
+  flavorId: string;
+  imageId: string;
+  stop(): Promise<void>;
+}
+
+export function sqlitePath(): string {
+  return join(mkdtempSync(join(tmpdir(), "ironic-compute-test-")), "compute.sqlite");
+}
+
+export async function startTestCompute(label: string, nodeCount: number, log: Logger = silentLogger): Promise<TestCompute> {
+  const ironic = newClient({}, log);
+  const resourceClass = uniqueResourceClass(label);
+  // Each test service manages its own shard, so services sharing the run's Ironic
+  // never see (or reconcile) each other's nodes.
+  const shard = `shard-${randomUUID().slice(0, 8)}`;
+  const nodes = await enrolNodes(ironic, { count: nodeCount, resourceClass, shard });
+  const store = await openStore({ kind: "sqlite", path: sqlitePath() });
+  const service = await createComputeService({
+    store,
+    ironic,
+    driver: { ...FAST_DRIVER, cache: { maxAgeMs: 0, shard } },
+    compute: { ...FAST_COMPUTE, workerId: `worker-${label}` },
+    log,
+  });
+  await service.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
+  const adminProject = await store.projects.getByName("admin");
+  const adminUser = await store.users.getByName("admin");
+  const admin: Caller = { userId: adminUser?.id ?? "", userName: "admin", projectId: adminProject?.id ?? "", role: "admin", requestId: `req-${randomUUID()}` };
+  const projectA = await service.projects.create(admin, `project-a-${label}`);
+  const projectB = await service.projects.create(admin, `project-b-${label}`);
+  const mk = async (name: string, projectId: string, role: Caller["role"]): Promise<Caller> => {
+    const user = await service.users.create(admin, { name: `${name}-${label}`, password: "password-123", projectId, role });
+    return { userId: user.id, userName: user.name, projectId, role, requestId: `req-${randomUUID()}` };
+  };
+  const flavor = await service.flavors.create(admin, {
+    name: `bm-${label}`,
+    description: "",
+    resourceClass,
+    requiredTraits: [],
+    forbiddenTraits: [],
+    capabilities: {},
+    vcpus: 8,
+    ramMb: 16_384,
+    diskGb: 10,
+    ephemeralGb: 0,
+    swapMb: 0,
+    isPublic: true,
+  });
+  const image = await service.images.create(admin, {
+    name: `demo-${label}`,
+    url: "http://127.0.0.1:1/demo.qcow2",
+    checksum: null,
+    osHashAlgo: null,
+    osHashValue: null,
+    diskFormat: "qcow2",
+    visibility: "public",
+    ownerProjectId: null,
+    sizeBytes: null,
+    properties: {},
+  });
+  await service.start();
+  return {
+    service,
+    store,
+    ironic,
+    resourceClass,
+    shard,
+    nodes,
+    admin,
+    member: await mk("member", projectA.id, "member"),
+    reader: await mk("reader", projectA.id, "reader"),
+    otherMember: await mk("other", projectB.id, "member"),
+    flavorId: flavor.id,
+    imageId: image.id,
+    stop: async () => {
+      await service.stop();
+      await store.close();
+      await ironic.close();
+    },
+  };
+}
+
+/** Polls the server until `done` says so (bounded). */
+export async function waitForServer(
+  t: Pick<TestCompute, "service">,
+  caller: Caller,
+  id: string,
+  done: (server: Awaited<ReturnType<ComputeService["servers"]["get"]>>) => boolean,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const server = await t.service.servers.get(caller, id);
+    if (done(server)) return server;
+    if (Date.now() > deadline) throw new Error(`server ${id} stuck in ${server.vmState}/${server.taskState ?? "-"}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export const idle = (state: string) => (server: { vmState: string; taskState: string | null }) =>
+  server.taskState === null && server.vmState === state;

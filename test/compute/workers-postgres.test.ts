@@ -1,0 +1,115 @@
+// Several workers on one real PostgreSQL: both register; one is killed (SIGKILL)
+// while it holds a create task; the survivor takes the task over once the lease
+// expires and, once the dead worker's heartbeat is stale, owns all the nodes
+// (it releases an orphan planted on any of them). The fault proxy (a HAND-MADE
+// FAKE in front of the real Ironic) only slows the deploy request.
+import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Caller } from "../../src/compute/contract.js";
+import { createComputeService, type ComputeService } from "../../src/compute/service.js";
+import { enrolNodes } from "../../src/dev/enrol.js";
+import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startPostgres } from "../../src/dev/postgres-process.js";
+import type { IronicClient } from "../../src/ironic/client.js";
+import { silentLogger } from "../../src/log/logger.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+import { startChild, type ComputeChild } from "./children.js";
+import { FAST_COMPUTE, FAST_DRIVER } from "./support.js";
+
+const dir = mkdtempSync(join(tmpdir(), "ironic-compute-pg-"));
+const shard = `shard-${randomUUID().slice(0, 8)}`;
+let postgres: Awaited<ReturnType<typeof startPostgres>>;
+let proxy: FaultProxy;
+let ironic: IronicClient;
+let store: Store;
+let front: ComputeService;
+let admin: Caller;
+let nodes: string[] = [];
+const children: ComputeChild[] = [];
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  ironic = newClient();
+  const resourceClass = uniqueResourceClass("pgworkers");
+  nodes = await enrolNodes(ironic, { count: 3, resourceClass, shard });
+  proxy = await startFaultProxy(sharedIronicUrl());
+  store = await openStore({ kind: "postgres", url: postgres.url });
+  front = await createComputeService({ store, ironic, driver: { ...FAST_DRIVER, cache: { maxAgeMs: 0, shard } }, compute: { ...FAST_COMPUTE, workerId: "front" }, log: silentLogger });
+  await front.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
+  const user = await store.users.getByName("admin");
+  admin = { userId: user?.id ?? "", userName: "admin", projectId: user?.projectId ?? "", role: "admin", requestId: "req-pg" };
+  await front.flavors.create(admin, { id: "bm", name: "bm", description: "", resourceClass, requiredTraits: [], forbiddenTraits: [], capabilities: {}, vcpus: 1, ramMb: 1, diskGb: 1, ephemeralGb: 0, swapMb: 0, isPublic: true });
+  await front.images.create(admin, { id: "00000000-0000-4000-8000-000000000001", name: "img", url: "http://127.0.0.1:1/i.qcow2", checksum: null, osHashAlgo: null, osHashValue: null, diskFormat: "qcow2", visibility: "public", ownerProjectId: null, sizeBytes: null, properties: {} });
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all(children.map((c) => c.stop()));
+  await store.close();
+  await proxy.stop();
+  await ironic.close();
+  await postgres.stop();
+});
+
+async function worker(id: string): Promise<ComputeChild> {
+  const child = await startChild(
+    { ironicUrl: proxy.url, store: { kind: "postgres", url: postgres.url }, workerId: id, shard, reconcileIntervalMs: 1_000 },
+    join(dir, `${id}.log`),
+  );
+  children.push(child);
+  return child;
+}
+
+describe("two workers on PostgreSQL", () => {
+  it("a killed worker's task and nodes pass to the survivor", async () => {
+    proxy.add({ method: "PUT", path: /^\/v1\/nodes\/[^/]+\/states\/provision/, times: 1, action: { kind: "delay", ms: 3_000 } });
+    const a = await worker("pg-a");
+    const server = await front.servers.create(admin, { name: "pg-1", flavorRef: "bm", imageRef: "00000000-0000-4000-8000-000000000001", networks: "none" });
+    await until("pg-a leases the create", async () => ((await store.tasks.activeForServer(server.id))?.leaseOwner === "pg-a" ? true : undefined));
+    await worker("pg-b");
+    await until("both workers live", async () => {
+      const live = (await store.workers.live(new Date(Date.now() - 2_000).toISOString())).map((w) => w.id).sort();
+      return live.includes("pg-a") && live.includes("pg-b") ? true : undefined;
+    });
+    await until("spawning", async () => ((await store.servers.get(server.id))?.taskState === "spawning" ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const killedAt = Date.now();
+    await a.kill9();
+
+    const done = await until("ACTIVE via pg-b", async () => {
+      const s = await store.servers.get(server.id);
+      return s?.vmState === "active" && s.taskState === null ? s : undefined;
+    });
+    const takeoverMs = Date.now() - killedAt;
+    expect(done.nodeUuid).not.toBeNull();
+    const actions = await store.actions.listForServer(server.id);
+    expect(actions.map((x) => x.action)).toEqual(["create"]);
+
+    await until("pg-a no longer live", async () => {
+      const live = (await store.workers.live(new Date(Date.now() - FAST_COMPUTE.workerTimeoutMs).toISOString())).map((w) => w.id);
+      return live.includes("pg-a") ? undefined : true;
+    });
+    // Whichever node the ring gave to pg-a before, pg-b now reconciles it.
+    const orphanNodes = nodes.filter((n) => n !== done.nodeUuid);
+    for (const node of orphanNodes) await ironic.nodes.update(node, [{ op: "add", path: "/instance_uuid", value: randomUUID() }]);
+    await until("orphans released by pg-b", async () => {
+      const claimed = (await ironic.nodes.list(["instance_uuid"], { shard })).filter((n) => n.instance_uuid !== null);
+      return claimed.length === 1 ? true : undefined;
+    });
+    process.stdout.write(`worker takeover: create finished ${takeoverMs} ms after SIGKILL of its worker\n`);
+  });
+});

@@ -1,0 +1,117 @@
+// The Store contract on a real PostgreSQL (src/dev/postgres-process.ts). Every
+// test gets the file's database emptied (TRUNCATE: ~10 ms, where a CREATE
+// DATABASE per test costs ~250 ms); the two-instance tests use two Stores = two
+// pools on it. Also: the harness leaves no postgres process behind.
+
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { childPids, isRunning, startPostgres, type RunningPostgres } from "../../src/dev/postgres-process.js";
+import { openStore } from "../../src/store/open.js";
+import type { Store } from "../../src/store/store.js";
+import { describeStoreContract } from "./store-contract.js";
+
+let postgres: RunningPostgres | undefined;
+let admin: pg.Client | undefined;
+
+function running(): RunningPostgres {
+  if (postgres === undefined) throw new Error("PostgreSQL did not start");
+  return postgres;
+}
+
+beforeAll(async () => {
+  const started = Date.now();
+  postgres = await startPostgres();
+  console.log(`PostgreSQL started in ${Date.now() - started} ms`);
+  admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+}, 120_000);
+
+afterAll(async () => {
+  await admin?.end();
+  await postgres?.stop();
+});
+
+function adminClient(): pg.Client {
+  if (admin === undefined) throw new Error("no admin connection");
+  return admin;
+}
+
+/** A migrated store on the file's database, emptied. */
+async function openEmpty(): Promise<Store> {
+  const store = await openStore({ kind: "postgres", url: running().url });
+  const { rows } = await adminClient().query<{ tablename: string }>(
+    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE 'kysely%'",
+  );
+  await adminClient().query(`TRUNCATE ${rows.map((row) => `"${row.tablename}"`).join(", ")} CASCADE`);
+  return store;
+}
+
+describeStoreContract("postgres", {
+  open: openEmpty,
+  openTwins: async () => [await openEmpty(), await openStore({ kind: "postgres", url: running().url })],
+  execRaw: async (_store, statement) => {
+    await adminClient().query(statement);
+  },
+});
+
+/** Waits until none of `pids` runs any more (zombies count as gone). */
+async function allGone(pids: number[], ms: number): Promise<number[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = pids.filter(isRunning);
+    if (left.length === 0 || Date.now() > until) return left;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("PostgreSQL harness", () => {
+  it("stop() leaves no postgres process and removes its dir", async () => {
+    const other = await startPostgres();
+    const store = await openStore({ kind: "postgres", url: other.url });
+    await store.projects.list(); // the pool's connection has a backend process
+    const pids = [other.pid, ...childPids(other.pid)];
+    expect(pids.length).toBeGreaterThan(4); // checkpointer, walwriter, …, the backend
+    await other.stop(); // with the pool still connected
+    await store.close();
+    expect(await allGone(pids, 0)).toEqual([]);
+    expect(existsSync(other.dir)).toBe(false);
+  }, 60_000);
+
+  it("a SIGKILLed parent leaves no postgres process (PDEATHSIG → immediate shutdown)", async () => {
+    const harness = new URL("../../src/dev/postgres-process.js", import.meta.url).pathname;
+    const open = new URL("../../src/store/open.js", import.meta.url).pathname;
+    // The child starts PostgreSQL, holds a pooled connection, reports, then idles.
+    const code = `
+      const { startPostgres, childPids } = await import(${JSON.stringify(harness)});
+      const { openStore } = await import(${JSON.stringify(open)});
+      const pgr = await startPostgres();
+      const store = await openStore({ kind: "postgres", url: pgr.url });
+      await store.projects.list();
+      process.stdout.write(JSON.stringify({ pid: pgr.pid, children: childPids(pgr.pid), dir: pgr.dir }) + "\\n");
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const report = await new Promise<{ pid: number; children: number[]; dir: string }>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split("\n")[0];
+        if (out.includes("\n") && line !== undefined) resolve(JSON.parse(line) as { pid: number; children: number[]; dir: string });
+      });
+      child.once("exit", (exitCode) => {
+        reject(new Error(`child exited early (${String(exitCode)})`));
+      });
+    });
+    const pids = [report.pid, ...report.children];
+    expect(pids.filter(isRunning)).toEqual(pids);
+    child.kill("SIGKILL");
+    expect(await allGone(pids, 10_000)).toEqual([]);
+    // Nobody is left to remove the temp dir in this case; do it for the test.
+    const { rm } = await import("node:fs/promises");
+    await rm(report.dir, { recursive: true, force: true });
+  }, 60_000);
+});

@@ -1,0 +1,783 @@
+// The Store contract, run against every backend (sqlite.test.ts, postgres.test.ts).
+// Every test gets a fresh, migrated, empty database from `open()`.
+
+import { randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type {
+  ActionEventRecord,
+  ActionRecord,
+  FlavorRecord,
+  ImageRecord,
+  KeypairRecord,
+  ProjectRecord,
+  ServerRecord,
+  TaskRecord,
+  UserRecord,
+} from "../../src/store/records.js";
+import {
+  CorruptRecordError,
+  DuplicateError,
+  ServerBusyError,
+  StaleStateError,
+  type Store,
+} from "../../src/store/store.js";
+
+export interface ContractHooks {
+  /** A fresh, migrated, empty store. */
+  open(): Promise<Store>;
+  /** Two Store instances (separate handles / pools) on one fresh, migrated database. */
+  openTwins(): Promise<[Store, Store]>;
+  /** Runs a raw SQL statement on the database behind `store` (to plant bad rows). */
+  execRaw(store: Store, statement: string): Promise<void>;
+}
+
+const BASE = Date.parse("2026-03-01T10:00:00.000Z");
+/** A canonical time `seconds` after the base. */
+export function at(seconds: number): string {
+  return new Date(BASE + seconds * 1000).toISOString();
+}
+
+export function projectRecord(overrides: Partial<ProjectRecord> = {}): ProjectRecord {
+  const id = randomUUID();
+  return { id, name: `project-${id}`, description: "a project", createdAt: at(0), ...overrides };
+}
+
+export function userRecord(projectId: string, overrides: Partial<UserRecord> = {}): UserRecord {
+  const id = randomUUID();
+  return {
+    id,
+    name: `user-${id}`,
+    passwordHash: "$2b$05$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
+    projectId,
+    role: "member",
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+export function flavorRecord(overrides: Partial<FlavorRecord> = {}): FlavorRecord {
+  const id = randomUUID();
+  return {
+    id,
+    name: `flavor-${id}`,
+    description: "bare metal",
+    resourceClass: "CUSTOM_BAREMETAL",
+    requiredTraits: ["CUSTOM_GPU", "HW_CPU_X86_AVX2"],
+    forbiddenTraits: ["CUSTOM_SLOW"],
+    capabilities: { boot_mode: "uefi" },
+    vcpus: 64,
+    ramMb: 262_144,
+    diskGb: 960,
+    ephemeralGb: 0,
+    swapMb: 0,
+    isPublic: true,
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+export function imageRecord(overrides: Partial<ImageRecord> = {}): ImageRecord {
+  const id = randomUUID();
+  return {
+    id,
+    name: `image-${id}`,
+    url: "https://images.example/debian-12.qcow2",
+    checksum: null,
+    osHashAlgo: "sha512",
+    osHashValue: "ab".repeat(64),
+    diskFormat: "qcow2",
+    visibility: "public",
+    ownerProjectId: null,
+    sizeBytes: 5_368_709_120, // > 2^32: a BIGINT on PostgreSQL
+    properties: { os_distro: "debian" },
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...overrides,
+  };
+}
+
+export function keypairRecord(userId: string, overrides: Partial<KeypairRecord> = {}): KeypairRecord {
+  return {
+    id: randomUUID(),
+    userId,
+    name: "default",
+    type: "ssh",
+    publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0 test@example",
+    fingerprint: "SHA256:abc",
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+export function serverRecord(overrides: Partial<ServerRecord> = {}): ServerRecord {
+  const id = randomUUID();
+  return {
+    id,
+    name: `server-${id.slice(0, 8)}`,
+    hostname: `server-${id.slice(0, 8)}`,
+    projectId: "project-a",
+    userId: "user-a",
+    flavorId: "flavor-a",
+    imageId: "image-a",
+    keyName: null,
+    nodeUuid: null,
+    vmState: "building",
+    taskState: "scheduling",
+    powerState: "nostate",
+    progress: 0,
+    networks: { kind: "list", vifs: [{ networkId: "net-1", fixedIp: "10.0.0.5" }, { networkId: "net-2" }] },
+    metadata: { role: "db" },
+    userData: "I2Nsb3VkLWNvbmZpZw==",
+    availabilityZone: "nova",
+    fault: null,
+    launchedAt: null,
+    createdAt: at(0),
+    updatedAt: at(0),
+    deletedAt: null,
+    ...overrides,
+  };
+}
+
+export function actionRecord(server: ServerRecord, overrides: Partial<ActionRecord> = {}): ActionRecord {
+  return {
+    id: randomUUID(),
+    serverId: server.id,
+    projectId: server.projectId,
+    userId: server.userId,
+    action: "create",
+    requestId: `req-${randomUUID()}`,
+    message: null,
+    startTime: at(0),
+    finishTime: null,
+    ...overrides,
+  };
+}
+
+export function taskRecord(server: ServerRecord, action: ActionRecord, overrides: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    id: randomUUID(),
+    serverId: server.id,
+    kind: "create",
+    params: { rebootType: "SOFT", nested: { list: [1, 2] } },
+    status: "pending",
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    attempts: 0,
+    lastError: null,
+    actionId: action.id,
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...overrides,
+  };
+}
+
+/** A server and its create action, stored (tasks reference both). */
+export async function storedServer(
+  store: Store,
+  overrides: Partial<ServerRecord> = {},
+): Promise<{ server: ServerRecord; action: ActionRecord }> {
+  const server = serverRecord(overrides);
+  await store.servers.create(server);
+  const action = actionRecord(server);
+  await store.actions.create(action);
+  return { server, action };
+}
+
+/** Leases until nothing is left, from `loops` parallel loops; returns leased task ids. */
+async function drain(store: Store, worker: string, loops: number): Promise<string[]> {
+  const leased: string[] = [];
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      for (;;) {
+        const task = await store.tasks.lease(worker, at(100), 60_000);
+        if (task === undefined) return;
+        expect(task.leaseOwner).toBe(worker);
+        leased.push(task.id);
+      }
+    }),
+  );
+  return leased;
+}
+
+export function describeStoreContract(name: string, hooks: ContractHooks): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    const extra: Store[] = [];
+
+    beforeEach(async () => {
+      store = await hooks.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      for (const other of extra.splice(0)) await other.close();
+    });
+
+    async function twins(): Promise<[Store, Store]> {
+      const pair = await hooks.openTwins();
+      extra.push(...pair);
+      return pair;
+    }
+
+    it("migrate() is idempotent and keeps data", async () => {
+      const project = projectRecord();
+      await store.projects.create(project);
+      await store.migrate();
+      await store.migrate();
+      expect(await store.projects.get(project.id)).toEqual(project);
+      expect(store.kind).toBe(name);
+    });
+
+    describe("projects", () => {
+      it("creates, reads by id and name, lists in created order, deletes", async () => {
+        const b = projectRecord({ createdAt: at(2) });
+        const a = projectRecord({ createdAt: at(1) });
+        await store.projects.create(b);
+        await store.projects.create(a);
+        expect(await store.projects.get(a.id)).toEqual(a);
+        expect(await store.projects.getByName(b.name)).toEqual(b);
+        expect(await store.projects.get("missing")).toBeUndefined();
+        expect(await store.projects.getByName("missing")).toBeUndefined();
+        expect(await store.projects.list()).toEqual([a, b]);
+        expect(await store.projects.delete(a.id)).toBe(true);
+        expect(await store.projects.delete(a.id)).toBe(false);
+        expect(await store.projects.list()).toEqual([b]);
+      });
+
+      it("rejects a taken name or id with DuplicateError", async () => {
+        const project = projectRecord();
+        await store.projects.create(project);
+        await expect(store.projects.create(projectRecord({ name: project.name }))).rejects.toBeInstanceOf(
+          DuplicateError,
+        );
+        await expect(store.projects.create(projectRecord({ id: project.id }))).rejects.toBeInstanceOf(DuplicateError);
+      });
+
+      it("rejects a record whose time is not canonical ISO-8601 with milliseconds", async () => {
+        await expect(store.projects.create(projectRecord({ createdAt: "2026-03-01T10:00:00Z" }))).rejects.toThrow(
+          TypeError,
+        );
+        await expect(store.projects.create(projectRecord({ createdAt: "yesterday" }))).rejects.toThrow(TypeError);
+      });
+    });
+
+    describe("users", () => {
+      it("creates, reads, lists per project, changes the password hash, deletes", async () => {
+        const u1 = userRecord("p1", { createdAt: at(1), role: "admin" });
+        const u2 = userRecord("p2", { createdAt: at(2), role: "reader" });
+        const u3 = userRecord("p1", { createdAt: at(3) });
+        for (const user of [u3, u1, u2]) await store.users.create(user);
+        expect(await store.users.get(u1.id)).toEqual(u1);
+        expect(await store.users.getByName(u2.name)).toEqual(u2);
+        expect(await store.users.getByName("nobody")).toBeUndefined();
+        expect(await store.users.list()).toEqual([u1, u2, u3]);
+        expect(await store.users.list("p1")).toEqual([u1, u3]);
+        expect(await store.users.list("p9")).toEqual([]);
+
+        expect(await store.users.setPasswordHash(u1.id, "$2b$05$new")).toBe(true);
+        expect((await store.users.get(u1.id))?.passwordHash).toBe("$2b$05$new");
+        expect(await store.users.setPasswordHash("missing", "x")).toBe(false);
+
+        expect(await store.users.delete(u2.id)).toBe(true);
+        expect(await store.users.delete(u2.id)).toBe(false);
+        expect(await store.users.get(u2.id)).toBeUndefined();
+      });
+
+      it("rejects a taken user name with DuplicateError", async () => {
+        const user = userRecord("p1");
+        await store.users.create(user);
+        await expect(store.users.create(userRecord("p2", { name: user.name }))).rejects.toBeInstanceOf(DuplicateError);
+      });
+    });
+
+    describe("flavors", () => {
+      it("round-trips every field (JSON and boolean columns included)", async () => {
+        const pub = flavorRecord({ createdAt: at(1) });
+        const priv = flavorRecord({
+          id: "2",
+          createdAt: at(2),
+          isPublic: false,
+          requiredTraits: [],
+          forbiddenTraits: [],
+          capabilities: {},
+        });
+        await store.flavors.create(priv);
+        await store.flavors.create(pub);
+        expect(await store.flavors.get("2")).toEqual(priv);
+        expect(await store.flavors.getByName(pub.name)).toEqual(pub);
+        expect(await store.flavors.list()).toEqual([pub, priv]);
+        expect(await store.flavors.delete("2")).toBe(true);
+        expect(await store.flavors.delete("2")).toBe(false);
+        expect(await store.flavors.get("2")).toBeUndefined();
+      });
+
+      it("rejects a taken flavor name with DuplicateError", async () => {
+        const flavor = flavorRecord();
+        await store.flavors.create(flavor);
+        await expect(store.flavors.create(flavorRecord({ name: flavor.name }))).rejects.toBeInstanceOf(DuplicateError);
+      });
+    });
+
+    describe("images", () => {
+      it("round-trips, filters by name, pages with marker and limit, deletes", async () => {
+        const images = [
+          imageRecord({ createdAt: at(1), name: "debian" }),
+          imageRecord({ createdAt: at(2), name: "ubuntu", sizeBytes: null, checksum: "d41d8cd98f00b204e9800998ecf8427e" }),
+          imageRecord({
+            createdAt: at(3),
+            name: "debian",
+            visibility: "private",
+            ownerProjectId: "p1",
+            osHashAlgo: null,
+            osHashValue: null,
+            properties: {},
+          }),
+        ];
+        for (const image of [...images].reverse()) await store.images.create(image);
+        const [i1, i2, i3] = images;
+        expect(await store.images.get(images[1]?.id ?? "")).toEqual(i2);
+        expect(await store.images.list()).toEqual(images);
+        expect(await store.images.list({ name: "debian" })).toEqual([i1, i3]);
+        expect(await store.images.list({ limit: 2 })).toEqual([i1, i2]);
+        expect(await store.images.list({ marker: i2?.id, limit: 2 })).toEqual([i3]);
+        expect(await store.images.list({ marker: i1?.id, name: "debian" })).toEqual([i3]);
+        expect(await store.images.delete(i1?.id ?? "")).toBe(true);
+        expect(await store.images.delete(i1?.id ?? "")).toBe(false);
+        expect(await store.images.list()).toEqual([i2, i3]);
+        await expect(store.images.create(imageRecord({ id: i2?.id }))).rejects.toBeInstanceOf(DuplicateError);
+      });
+    });
+
+    describe("keypairs", () => {
+      it("creates, reads, lists per user, deletes; names are unique per user only", async () => {
+        const user = userRecord("p1");
+        const other = userRecord("p1");
+        await store.users.create(user);
+        await store.users.create(other);
+        const k1 = keypairRecord(user.id, { name: "laptop", createdAt: at(1) });
+        const k2 = keypairRecord(user.id, { name: "ci", type: "x509", createdAt: at(2) });
+        const k3 = keypairRecord(other.id, { name: "laptop", createdAt: at(3) });
+        for (const keypair of [k2, k1, k3]) await store.keypairs.create(keypair);
+        expect(await store.keypairs.get(user.id, "laptop")).toEqual(k1);
+        expect(await store.keypairs.get(other.id, "laptop")).toEqual(k3);
+        expect(await store.keypairs.get(user.id, "nope")).toBeUndefined();
+        expect(await store.keypairs.list(user.id)).toEqual([k1, k2]);
+
+        await expect(store.keypairs.create(keypairRecord(user.id, { name: "laptop" }))).rejects.toBeInstanceOf(
+          DuplicateError,
+        );
+
+        expect(await store.keypairs.delete(user.id, "laptop")).toBe(true);
+        expect(await store.keypairs.delete(user.id, "laptop")).toBe(false);
+        expect(await store.keypairs.list(user.id)).toEqual([k2]);
+      });
+
+      it("goes with its user", async () => {
+        const user = userRecord("p1");
+        await store.users.create(user);
+        await store.keypairs.create(keypairRecord(user.id));
+        expect(await store.users.delete(user.id)).toBe(true);
+        expect(await store.keypairs.list(user.id)).toEqual([]);
+      });
+    });
+
+    describe("servers", () => {
+      it("round-trips every field", async () => {
+        const server = serverRecord({
+          keyName: "laptop",
+          nodeUuid: randomUUID(),
+          vmState: "error",
+          taskState: null,
+          powerState: "running",
+          progress: 100,
+          networks: { kind: "auto", vifs: [] },
+          metadata: {},
+          userData: null,
+          fault: { code: 500, message: "No valid host", created: at(5) },
+          launchedAt: at(4),
+          imageId: null,
+        });
+        await store.servers.create(server);
+        expect(await store.servers.get(server.id)).toEqual(server);
+        const plain = serverRecord();
+        await store.servers.create(plain);
+        expect(await store.servers.get(plain.id)).toEqual(plain);
+        await expect(store.servers.create(serverRecord({ id: plain.id }))).rejects.toBeInstanceOf(DuplicateError);
+      });
+
+      it("lists by project and name, sorted by (created, id), paging with marker and limit", async () => {
+        // Five servers created in the same millisecond: the id breaks the tie.
+        const same = Array.from({ length: 5 }, () => serverRecord({ projectId: "p1", createdAt: at(10) }));
+        const early = serverRecord({ projectId: "p1", createdAt: at(5), name: "web" });
+        const elsewhere = serverRecord({ projectId: "p2", createdAt: at(7), name: "web" });
+        for (const server of [...same, elsewhere, early]) await store.servers.create(server);
+        const p1 = [early, ...[...same].sort((a, b) => (a.id < b.id ? -1 : 1))];
+
+        expect(await store.servers.list({ projectId: "p1" })).toEqual(p1);
+        expect(await store.servers.list()).toEqual([early, elsewhere, ...p1.slice(1)]);
+        expect(await store.servers.list({ name: "web" })).toEqual([early, elsewhere]);
+        expect(await store.servers.list({ projectId: "p2", name: "web" })).toEqual([elsewhere]);
+
+        const pages: ServerRecord[][] = [];
+        let marker: string | undefined;
+        for (;;) {
+          const page = await store.servers.list({ projectId: "p1", limit: 2, ...(marker === undefined ? {} : { marker }) });
+          if (page.length === 0) break;
+          pages.push(page);
+          marker = page.at(-1)?.id;
+        }
+        expect(pages.map((page) => page.length)).toEqual([2, 2, 2]);
+        expect(pages.flat()).toEqual(p1);
+        expect(await store.servers.list({ projectId: "p1", limit: 0 })).toEqual([]);
+        // An id that names no server: nothing comes "after" it.
+        expect(await store.servers.list({ marker: randomUUID() })).toEqual([]);
+        await expect(store.servers.list({ limit: -1 })).rejects.toThrow(RangeError);
+      });
+
+      it("hides deleted servers unless includeDeleted; listWithNodes and countByProject", async () => {
+        const live = serverRecord({ projectId: "p1", createdAt: at(1), nodeUuid: "node-1" });
+        const gone = serverRecord({ projectId: "p1", createdAt: at(2), nodeUuid: "node-2" });
+        const nodeless = serverRecord({ projectId: "p1", createdAt: at(3) });
+        for (const server of [live, gone, nodeless]) await store.servers.create(server);
+        const deleted = await store.servers.update(gone.id, { deletedAt: at(9), vmState: "deleted", taskState: null });
+        expect(deleted.deletedAt).toBe(at(9));
+
+        expect(await store.servers.get(gone.id)).toBeUndefined();
+        expect(await store.servers.get(gone.id, { includeDeleted: true })).toEqual(deleted);
+        expect(await store.servers.list({ projectId: "p1" })).toEqual([live, nodeless]);
+        expect(await store.servers.list({ projectId: "p1", includeDeleted: true })).toEqual([live, deleted, nodeless]);
+        // A deleted server still works as a marker.
+        expect(await store.servers.list({ projectId: "p1", marker: gone.id })).toEqual([nodeless]);
+        expect(await store.servers.listWithNodes()).toEqual([live, deleted]);
+        expect(await store.servers.countByProject("p1")).toBe(2);
+        expect(await store.servers.countByProject("p2")).toBe(0);
+      });
+
+      it("update applies a patch and returns the stored record", async () => {
+        const server = serverRecord();
+        await store.servers.create(server);
+        const updated = await store.servers.update(server.id, {
+          nodeUuid: "node-9",
+          vmState: "active",
+          taskState: null,
+          powerState: "running",
+          progress: 100,
+          launchedAt: at(30),
+          fault: { code: 500, message: "boom", created: at(31) },
+          metadata: { a: "b" },
+          name: "renamed",
+          imageId: null,
+        });
+        expect(updated).toEqual({
+          ...server,
+          nodeUuid: "node-9",
+          vmState: "active",
+          taskState: null,
+          powerState: "running",
+          progress: 100,
+          launchedAt: at(30),
+          fault: { code: 500, message: "boom", created: at(31) },
+          metadata: { a: "b" },
+          name: "renamed",
+          imageId: null,
+          updatedAt: updated.updatedAt,
+        });
+        expect(updated.updatedAt > server.updatedAt).toBe(true);
+        expect(await store.servers.get(server.id)).toEqual(updated);
+        const cleared = await store.servers.update(server.id, { fault: null, nodeUuid: null });
+        expect([cleared.fault, cleared.nodeUuid, cleared.name]).toEqual([null, null, "renamed"]);
+      });
+
+      it("update with expect is a compare-and-set: StaleStateError when the state moved on", async () => {
+        const server = serverRecord({ vmState: "active", taskState: null });
+        await store.servers.create(server);
+
+        const rebooting = await store.servers.update(
+          server.id,
+          { taskState: "rebooting" },
+          { taskState: null, vmState: "active" },
+        );
+        expect(rebooting.taskState).toBe("rebooting");
+
+        await expect(
+          store.servers.update(server.id, { taskState: "powering-off" }, { taskState: null, vmState: "active" }),
+        ).rejects.toBeInstanceOf(StaleStateError);
+        await expect(
+          store.servers.update(server.id, { taskState: null }, { taskState: "rebooting", vmState: "stopped" }),
+        ).rejects.toBeInstanceOf(StaleStateError);
+        expect((await store.servers.get(server.id))?.taskState).toBe("rebooting");
+
+        // Only the given field is compared.
+        const done = await store.servers.update(server.id, { taskState: null }, { taskState: "rebooting" });
+        expect(done.taskState).toBeNull();
+        const stopped = await store.servers.update(server.id, { vmState: "stopped" }, { vmState: "active" });
+        expect(stopped.vmState).toBe("stopped");
+
+        // Racing CAS from the same state: exactly one wins.
+        const results = await Promise.allSettled(
+          ["powering-on", "rebuilding", "rescuing"].map((taskState) =>
+            store.servers.update(
+              server.id,
+              { taskState: taskState as ServerRecord["taskState"] },
+              { taskState: null, vmState: "stopped" },
+            ),
+          ),
+        );
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(StaleStateError);
+      });
+
+      it("update of an unknown server is an Error, not a StaleStateError", async () => {
+        const missing = store.servers.update(randomUUID(), { progress: 5 }, { taskState: null });
+        await expect(missing).rejects.toThrow(/does not exist/);
+        await expect(store.servers.update(randomUUID(), { progress: 5 })).rejects.not.toBeInstanceOf(StaleStateError);
+      });
+    });
+
+    describe("actions", () => {
+      it("records actions and events, newest action first, events in order", async () => {
+        const { server, action: create } = await storedServer(store);
+        const reboot = actionRecord(server, { action: "reboot", startTime: at(10), requestId: "req-reboot" });
+        await store.actions.create(reboot);
+        expect(await store.actions.listForServer(server.id)).toEqual([reboot, create]);
+        expect(await store.actions.listForServer("other")).toEqual([]);
+        expect(await store.actions.getByRequestId(server.id, "req-reboot")).toEqual(reboot);
+        expect(await store.actions.getByRequestId(server.id, "req-none")).toBeUndefined();
+        expect(await store.actions.getByRequestId("other", "req-reboot")).toBeUndefined();
+
+        const e1: ActionEventRecord = {
+          id: randomUUID(),
+          actionId: reboot.id,
+          event: "compute_reboot",
+          startTime: at(11),
+          finishTime: null,
+          result: null,
+          details: null,
+        };
+        const e2: ActionEventRecord = { ...e1, id: randomUUID(), event: "driver_power", startTime: at(12) };
+        await store.actions.addEvent(e2);
+        await store.actions.addEvent(e1);
+        expect(await store.actions.listEvents(reboot.id)).toEqual([e1, e2]);
+        await store.actions.finishEvent(e1.id, at(13), "Error", "node locked");
+        await store.actions.finishEvent(e2.id, at(14), "Success", null);
+        expect(await store.actions.listEvents(reboot.id)).toEqual([
+          { ...e1, finishTime: at(13), result: "Error", details: "node locked" },
+          { ...e2, finishTime: at(14), result: "Success" },
+        ]);
+
+        await store.actions.finish(reboot.id, at(15), "Error");
+        expect(await store.actions.getByRequestId(server.id, "req-reboot")).toEqual({
+          ...reboot,
+          finishTime: at(15),
+          message: "Error",
+        });
+        await expect(store.actions.finish(randomUUID(), at(15), null)).rejects.toThrow(/does not exist/);
+        await expect(store.actions.addEvent({ ...e1 })).rejects.toBeInstanceOf(DuplicateError);
+      });
+    });
+
+    describe("tasks", () => {
+      it("enqueues, reads, and allows one active task per server", async () => {
+        const { server, action } = await storedServer(store);
+        const task = taskRecord(server, action);
+        await store.tasks.enqueue(task);
+        expect(await store.tasks.get(task.id)).toEqual(task);
+        expect(await store.tasks.activeForServer(server.id)).toEqual(task);
+        expect(await store.tasks.activeForServer("other")).toBeUndefined();
+        await expect(store.tasks.enqueue(taskRecord(server, action))).rejects.toBeInstanceOf(ServerBusyError);
+        // A duplicate id is a DuplicateError even when the server is busy too.
+        const { server: s2, action: a2 } = await storedServer(store);
+        await expect(store.tasks.enqueue(taskRecord(s2, a2, { id: task.id }))).rejects.toBeInstanceOf(DuplicateError);
+      });
+
+      it("two concurrent enqueues for one server: exactly one succeeds", async () => {
+        const { server, action } = await storedServer(store);
+        const results = await Promise.allSettled([
+          store.tasks.enqueue(taskRecord(server, action)),
+          store.tasks.enqueue(taskRecord(server, action, { kind: "delete" })),
+        ]);
+        expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+        const failure = results.find((r) => r.status === "rejected");
+        expect(failure?.status === "rejected" ? failure.reason : undefined).toBeInstanceOf(ServerBusyError);
+      });
+
+      it("leases oldest first, with owner, expiry and attempts; renew and finish need the lease", async () => {
+        expect(await store.tasks.lease("w1", at(0), 30_000)).toBeUndefined();
+        const { server: s1, action: a1 } = await storedServer(store);
+        const { server: s2, action: a2 } = await storedServer(store);
+        const newer = taskRecord(s1, a1, { createdAt: at(2), updatedAt: at(2) });
+        const older = taskRecord(s2, a2, { createdAt: at(1), updatedAt: at(1) });
+        await store.tasks.enqueue(newer);
+        await store.tasks.enqueue(older);
+        expect((await store.tasks.listActive()).map((t) => t.id)).toEqual([older.id, newer.id]);
+
+        const leased = await store.tasks.lease("w1", at(10), 30_000);
+        expect(leased).toEqual({
+          ...older,
+          status: "running",
+          leaseOwner: "w1",
+          leaseExpiresAt: at(40),
+          attempts: 1,
+          updatedAt: at(10),
+        });
+        expect(await store.tasks.get(older.id)).toEqual(leased);
+        // Running and unexpired: not leased again; the other task is next.
+        expect((await store.tasks.lease("w2", at(11), 30_000))?.id).toBe(newer.id);
+        expect(await store.tasks.lease("w3", at(12), 30_000)).toBeUndefined();
+
+        expect(await store.tasks.renew(older.id, "w2", at(20), 30_000)).toBe(false);
+        expect(await store.tasks.renew(older.id, "w1", at(20), 30_000)).toBe(true);
+        expect((await store.tasks.get(older.id))?.leaseExpiresAt).toBe(at(50));
+
+        expect(await store.tasks.finish(older.id, "w2", "done", null, at(21))).toBe(false);
+        expect(await store.tasks.finish(older.id, "w1", "failed", "node vanished", at(21))).toBe(true);
+        const finished = await store.tasks.get(older.id);
+        expect(finished).toMatchObject({ status: "failed", lastError: "node vanished", updatedAt: at(21), attempts: 1 });
+        expect(finished?.leaseOwner).toBeNull();
+        // Finished once: neither finish nor renew again.
+        expect(await store.tasks.finish(older.id, "w1", "done", null, at(22))).toBe(false);
+        expect(await store.tasks.renew(older.id, "w1", at(22), 30_000)).toBe(false);
+        expect(await store.tasks.activeForServer(s2.id)).toBeUndefined();
+        expect((await store.tasks.listActive()).map((t) => t.id)).toEqual([newer.id]);
+      });
+
+      it("after finish, a new task for the server can be enqueued", async () => {
+        const { server, action } = await storedServer(store);
+        const first = taskRecord(server, action);
+        await store.tasks.enqueue(first);
+        await store.tasks.lease("w1", at(1), 30_000);
+        expect(await store.tasks.finish(first.id, "w1", "done", null, at(2))).toBe(true);
+        const second = taskRecord(server, action, { kind: "reboot", createdAt: at(3), updatedAt: at(3) });
+        await store.tasks.enqueue(second);
+        expect(await store.tasks.activeForServer(server.id)).toEqual(second);
+      });
+
+      it("an expired lease goes to another worker; the first then cannot renew or finish", async () => {
+        const { server, action } = await storedServer(store);
+        const task = taskRecord(server, action);
+        await store.tasks.enqueue(task);
+        expect((await store.tasks.lease("w1", at(0), 10_000))?.attempts).toBe(1);
+        // Exactly at expiry the lease still holds; a millisecond later it is gone.
+        expect(await store.tasks.lease("w2", at(10), 10_000)).toBeUndefined();
+        const taken = await store.tasks.lease("w2", at(10.001), 10_000);
+        expect(taken).toMatchObject({ id: task.id, leaseOwner: "w2", attempts: 2, leaseExpiresAt: at(20.001) });
+
+        expect(await store.tasks.renew(task.id, "w1", at(11), 10_000)).toBe(false);
+        expect(await store.tasks.finish(task.id, "w1", "done", null, at(11))).toBe(false);
+        expect(await store.tasks.get(task.id)).toMatchObject({ status: "running", leaseOwner: "w2" });
+        expect(await store.tasks.finish(task.id, "w2", "done", null, at(12))).toBe(true);
+      });
+
+      it("two workers leasing in parallel loops get every task exactly once", async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 10; i++) {
+          const { server, action } = await storedServer(store);
+          const task = taskRecord(server, action, { createdAt: at(i), updatedAt: at(i) });
+          await store.tasks.enqueue(task);
+          ids.push(task.id);
+        }
+        const [w1, w2] = await Promise.all([drain(store, "w1", 3), drain(store, "w2", 3)]);
+        expect([...w1, ...w2].sort()).toEqual([...ids].sort());
+        expect(new Set([...w1, ...w2]).size).toBe(10);
+        for (const id of ids) expect((await store.tasks.get(id))?.attempts).toBe(1);
+      });
+
+      it("rejects a non-canonical `now` and a bad leaseMs", async () => {
+        await expect(store.tasks.lease("w1", "2026-03-01T10:00:00Z", 1000)).rejects.toThrow(TypeError);
+        await expect(store.tasks.lease("w1", at(0), 0)).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe("workers", () => {
+      it("heartbeat registers and refreshes; live() filters by heartbeat; remove()", async () => {
+        await store.workers.heartbeat("host-b", at(0));
+        await store.workers.heartbeat("host-a", at(1));
+        await store.workers.heartbeat("host-b", at(5));
+        expect(await store.workers.live(at(0))).toEqual([
+          { id: "host-a", startedAt: at(1), heartbeatAt: at(1) },
+          { id: "host-b", startedAt: at(0), heartbeatAt: at(5) },
+        ]);
+        expect((await store.workers.live(at(2))).map((w) => w.id)).toEqual(["host-b"]);
+        await store.workers.remove("host-b");
+        await store.workers.remove("host-b");
+        expect((await store.workers.live(at(0))).map((w) => w.id)).toEqual(["host-a"]);
+      });
+    });
+
+    describe("corrupt rows", () => {
+      it("garbage JSON in a column is a CorruptRecordError naming table and id", async () => {
+        const server = serverRecord();
+        await store.servers.create(server);
+        await hooks.execRaw(store, `UPDATE servers SET metadata = '{not json' WHERE id = '${server.id}'`);
+        const error: unknown = await store.servers.get(server.id).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CorruptRecordError);
+        expect(String(error)).toContain("servers");
+        expect(String(error)).toContain(server.id);
+        await expect(store.servers.list()).rejects.toBeInstanceOf(CorruptRecordError);
+      });
+
+      it("valid JSON of the wrong shape, or an unknown state, is a CorruptRecordError", async () => {
+        const { server, action } = await storedServer(store);
+        const task = taskRecord(server, action);
+        await store.tasks.enqueue(task);
+        await hooks.execRaw(store, `UPDATE tasks SET params = '[1,2]' WHERE id = '${task.id}'`);
+        await expect(store.tasks.get(task.id)).rejects.toThrow(CorruptRecordError);
+        await expect(store.tasks.lease("w1", at(1), 1000)).rejects.toThrow(new RegExp(`tasks.*${task.id}`));
+
+        const flavor = flavorRecord();
+        await store.flavors.create(flavor);
+        await hooks.execRaw(store, `UPDATE flavors SET is_public = 7 WHERE id = '${flavor.id}'`);
+        await expect(store.flavors.get(flavor.id)).rejects.toThrow(CorruptRecordError);
+
+        await hooks.execRaw(store, `UPDATE servers SET vm_state = 'flying' WHERE id = '${server.id}'`);
+        await expect(store.servers.get(server.id)).rejects.toThrow(CorruptRecordError);
+      });
+    });
+
+    describe("two Store instances on one database", () => {
+      it("racing enqueues for the same servers: exactly one winner per server", async () => {
+        const [a, b] = await twins();
+        const servers = [];
+        for (let i = 0; i < 20; i++) servers.push(await storedServer(a));
+        const results = await Promise.all(
+          servers.map(async ({ server, action }) =>
+            Promise.allSettled([
+              a.tasks.enqueue(taskRecord(server, action)),
+              b.tasks.enqueue(taskRecord(server, action)),
+            ]),
+          ),
+        );
+        for (const pair of results) {
+          expect(pair.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+          for (const r of pair) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(ServerBusyError);
+        }
+        expect(await b.tasks.listActive()).toHaveLength(20);
+      });
+
+      it("racing leases from both instances: every task exactly once", async () => {
+        const [a, b] = await twins();
+        const ids: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          const { server, action } = await storedServer(a);
+          const task = taskRecord(server, action, { createdAt: at(i), updatedAt: at(i) });
+          await a.tasks.enqueue(task);
+          ids.push(task.id);
+        }
+        const [fromA, fromB] = await Promise.all([drain(a, "wa", 4), drain(b, "wb", 4)]);
+        expect([...fromA, ...fromB].sort()).toEqual([...ids].sort());
+        expect(new Set([...fromA, ...fromB]).size).toBe(20);
+      });
+
+      it("racing compare-and-set from both instances: exactly one wins", async () => {
+        const [a, b] = await twins();
+        const server = serverRecord({ vmState: "active", taskState: null });
+        await a.servers.create(server);
+        const results = await Promise.allSettled([
+          a.servers.update(server.id, { taskState: "rebooting" }, { taskState: null }),
+          b.servers.update(server.id, { taskState: "deleting" }, { taskState: null }),
+        ]);
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(StaleStateError);
+      });
+    });
+  });
+}

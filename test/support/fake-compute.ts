@@ -1,0 +1,108 @@
+// A ComputeApi stand-in for tests of the HTTP edge (auth, versions, errors,
+// shapes) that need no Ironic: users are fixed, servers live in a map, and
+// every method not given in `overrides` answers NotFound.
+import type { Caller, ComputeApi, ServerView } from "../../src/compute/contract.js";
+import { NotFoundError } from "../../src/compute/contract.js";
+import type { FlavorRecord } from "../../src/store/records.js";
+
+export const FAKE_PASSWORD = "correct horse battery staple";
+
+export const FAKE_USERS: Record<string, Omit<Caller, "requestId">> = {
+  alice: { userId: "u-alice", userName: "alice", projectId: "p-one", role: "member" },
+  bob: { userId: "u-bob", userName: "bob", projectId: "p-two", role: "member" },
+  rita: { userId: "u-rita", userName: "rita", projectId: "p-one", role: "reader" },
+  root: { userId: "u-root", userName: "root", projectId: "p-admin", role: "admin" },
+};
+
+export function basicHeader(user: string, password = FAKE_PASSWORD): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+}
+
+export const FAKE_FLAVOR: FlavorRecord = {
+  id: "1",
+  name: "bm.small",
+  description: "",
+  resourceClass: "baremetal",
+  requiredTraits: ["CUSTOM_GOLD"],
+  forbiddenTraits: [],
+  capabilities: { boot_mode: "uefi" },
+  vcpus: 8,
+  ramMb: 16_384,
+  diskGb: 100,
+  ephemeralGb: 0,
+  swapMb: 0,
+  isPublic: true,
+  createdAt: "2026-01-01T00:00:00.000Z",
+};
+
+export function fakeServer(id: string, projectId: string): ServerView {
+  return {
+    id,
+    name: `server-${id.slice(0, 4)}`,
+    hostname: `server-${id.slice(0, 4)}`,
+    projectId,
+    userId: "u-alice",
+    flavorId: FAKE_FLAVOR.id,
+    imageId: "5f0f9e4e-0000-4000-8000-000000000001",
+    keyName: null,
+    nodeUuid: "9a1b2c3d-0000-4000-8000-00000000000a",
+    vmState: "active",
+    taskState: null,
+    powerState: "running",
+    progress: 100,
+    networks: { kind: "none", vifs: [] },
+    metadata: { role: "web" },
+    userData: "c2VjcmV0LXVzZXItZGF0YQ==",
+    availabilityZone: "nova",
+    fault: null,
+    launchedAt: "2026-01-01T00:01:00.000Z",
+    createdAt: "2026-01-01T00:00:00.123Z",
+    updatedAt: "2026-01-01T00:01:00.456Z",
+    deletedAt: null,
+    flavor: FAKE_FLAVOR,
+    hypervisorHostname: "9a1b2c3d-0000-4000-8000-00000000000a",
+  };
+}
+
+type Overrides = { [K in keyof ComputeApi]?: ComputeApi[K] extends (...args: never[]) => unknown ? ComputeApi[K] : Partial<ComputeApi[K]> };
+
+const missing = (): Promise<never> => Promise.reject(new NotFoundError("not in this fake"));
+
+export function fakeCompute(overrides: Overrides = {}, servers: ServerView[] = []): ComputeApi & { authentications: number } {
+  const visible = (caller: Caller, id: string): ServerView => {
+    const server = servers.find((candidate) => candidate.id === id);
+    if (server === undefined || (caller.role !== "admin" && server.projectId !== caller.projectId)) {
+      throw new NotFoundError(`Instance ${id} could not be found.`);
+    }
+    return server;
+  };
+  const api = {
+    authentications: 0,
+    authenticate: overrides.authenticate ?? (async (user: string, password: string) => {
+      api.authentications++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const found = FAKE_USERS[user];
+      return found !== undefined && password === FAKE_PASSWORD ? found : undefined;
+    }),
+    servers: {
+      create: missing,
+      list: (caller: Caller, filter: { limit?: number }) =>
+        Promise.resolve(servers.filter((server) => caller.role === "admin" || server.projectId === caller.projectId).slice(0, filter.limit)),
+      get: (caller: Caller, id: string) => Promise.resolve(visible(caller, id)),
+      delete: (caller: Caller, id: string) => Promise.resolve(visible(caller, id)).then(() => undefined),
+      act: (caller: Caller, id: string) => Promise.resolve(visible(caller, id)).then(() => ({})),
+      serialConsole: missing,
+      actions: missing,
+      action: missing,
+      ...overrides.servers,
+    },
+    flavors: { list: () => Promise.resolve([FAKE_FLAVOR]), get: missing, create: missing, delete: missing, ...overrides.flavors },
+    images: { list: () => Promise.resolve([]), get: missing, create: missing, delete: missing, ...overrides.images },
+    keypairs: { create: missing, list: () => Promise.resolve([]), get: missing, delete: missing, ...overrides.keypairs },
+    projects: { create: missing, list: () => Promise.resolve([]), delete: missing, ...overrides.projects },
+    users: { create: missing, list: () => Promise.resolve([]), delete: missing, ...overrides.users },
+    nodes: { list: () => Promise.resolve([]), get: missing, ...overrides.nodes },
+    externalEvents: overrides.externalEvents ?? (() => Promise.resolve([])),
+  };
+  return api;
+}
