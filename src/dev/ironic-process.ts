@@ -23,6 +23,7 @@ import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { exitsWithin, signalGroup, trackChild } from "./child-process.js";
 import { freeLoopbackPort } from "./free-port.js";
 import { htpasswdContent, ironicConfig, renderIni, type IniConfig } from "./ironic-config.js";
 import { DEBIAN_PYTHON, ensureIronicInstalled } from "./ironic-install.js";
@@ -170,28 +171,15 @@ async function launch(input: LaunchInput): Promise<RunningIronic> {
   } finally {
     closeSync(logFd); // the child has its own copy
   }
-  const pid = await new Promise<number>((resolve, reject) => {
-    child.once("spawn", () => {
-      if (child.pid === undefined) reject(new Error("spawned Ironic has no pid"));
-      else resolve(child.pid);
-    });
-    child.once("error", reject);
-  });
-
-  let exitInfo: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      exitInfo = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
-      resolve();
-    });
-  });
+  const tracked = await trackChild(child, "Ironic");
+  const { pid, exited } = tracked;
 
   let removeDirOnStop = !input.keepDir;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       child.ref(); // keep the event loop alive until the exit is observed
-      if (exitInfo === undefined) {
+      if (tracked.exitInfo() === undefined) {
         signalGroup(pid, "SIGTERM");
         if (!(await exitsWithin(exited, STOP_GRACE_MS))) signalGroup(pid, "SIGKILL");
         await exited;
@@ -222,12 +210,12 @@ async function launch(input: LaunchInput): Promise<RunningIronic> {
 
   const { deadline } = input;
   for (;;) {
-    if (exitInfo !== undefined) {
+    if (tracked.exitInfo() !== undefined) {
       signalGroup(pid, "SIGKILL"); // in case it left anything behind
       unregister();
       const tail = await logTail(logFile);
       throw new IronicStartError(
-        `Ironic exited during start-up (${exitInfo}); log ${logFile}:\n${tail}`,
+        `Ironic exited during start-up (${tracked.exitInfo() ?? "?"}); log ${logFile}:\n${tail}`,
         /Errno 98|Address already in use/.test(tail),
       );
     }
@@ -251,19 +239,6 @@ async function launch(input: LaunchInput): Promise<RunningIronic> {
   return { url, port, dir, pid, configFile, logFile, stop };
 }
 
-/** Whether `exited` settles within `ms`; the timer is cleared either way so it
- * never holds the process open after a quick stop. */
-async function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(resolve, ms, false);
-  });
-  try {
-    return await Promise.race([exited.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Child environment: minimal and explicit, so that a PYTHONPATH or proxy setting
  * of the developer's shell cannot change which Ironic runs or where it connects. */
@@ -324,14 +299,6 @@ function answersAsIronic(url: string): Promise<boolean> {
   });
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch (error: unknown) {
-    // ESRCH: the group is already gone, which is what we want.
-    if (!(error instanceof Error && "code" in error && error.code === "ESRCH")) throw error;
-  }
-}
 
 async function logTail(logFile: string): Promise<string> {
   const text = await readFile(logFile, "utf8").catch((error: unknown) => `(cannot read log: ${String(error)})`);

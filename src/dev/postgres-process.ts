@@ -4,8 +4,8 @@
 //
 // Speed over durability: the cluster is throw-away, so initdb runs with --no-sync
 // and the server with fsync=off, synchronous_commit=off, full_page_writes=off
-// (a crash may lose or corrupt it; we never reuse one). Start-up is about 1 s
-// (initdb ~0.8 s + server start + CREATE DATABASE).
+// (a crash may lose or corrupt it; we never reuse one). Start-up takes 1-1.5 s
+// on an idle machine (initdb ~0.8 s, server start, CREATE DATABASE), ~3 s under load.
 //
 // PostgreSQL refuses to run as root, so initdb and the server run as the
 // `postgres` system user (setpriv, which execs rather than forks), with the temp
@@ -38,10 +38,10 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } fr
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
+import { aptInstall } from "./apt-install.js";
+import { exitsWithin, signalGroup, trackChild } from "./child-process.js";
 import { freeLoopbackPort } from "./free-port.js";
 import { registerForShutdown } from "./shutdown-registry.js";
 
@@ -73,10 +73,6 @@ const STOP_GRACE_MS = 10_000;
 const EXIT_HOOK_WAIT_MS = 5_000;
 const POLL_INTERVAL_MS = 25;
 const PORT_ATTEMPTS = 3;
-const LOCK_FILE = "/tmp/ironic-compute-apt.lock"; // shared with ironic-install.ts: one apt at a time
-const LOCK_WAIT_SECONDS = 900;
-const INSTALL_COMMAND =
-  "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql";
 
 // Runs as `postgres`, after setpriv's prctl: refuse to start if our parent (the
 // Node process, pid in $1) is already gone, then become the postmaster.
@@ -105,51 +101,14 @@ function installedBinDir(): string | undefined {
 async function install(): Promise<string> {
   const found = installedBinDir();
   if (found !== undefined && systemUserIds() !== undefined) return found;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `PostgreSQL server binaries are not installed under ${PG_LIB} and this process is not root. ` +
-        `Install them with:\n  sudo sh -c '${INSTALL_COMMAND}'`,
-    );
-  }
-  process.stderr.write("[postgres-install] postgresql missing; installing it with apt-get\n");
-  // Same flock discipline as ironic-install.ts: the kernel drops the lock when its
-  // holder dies; the second caller re-checks inside the lock.
-  const script =
-    `ls ${PG_LIB}/*/bin/postgres >/dev/null 2>&1 && exit 0; ` +
-    `apt-get -o DPkg::Lock::Timeout=${LOCK_WAIT_SECONDS} update && ` +
-    `DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=${LOCK_WAIT_SECONDS} ` +
-    `install -y --no-install-recommends postgresql`;
-  await runStreamed("flock", ["-w", String(LOCK_WAIT_SECONDS), LOCK_FILE, "sh", "-c", script]);
+  await aptInstall("postgresql", `ls ${PG_LIB}/*/bin/postgres >/dev/null 2>&1`, "postgres-install");
   const bin = installedBinDir();
   if (bin === undefined || systemUserIds() === undefined) {
     throw new Error(`apt-get finished but no usable PostgreSQL under ${PG_LIB} (or no "${SYSTEM_USER}" user)`);
   }
-  process.stderr.write("[postgres-install] postgresql installed\n");
   return bin;
 }
 
-function runStreamed(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const forward = (stream: Readable): void => {
-      createInterface({ input: stream }).on("line", (line) => {
-        process.stderr.write(`[postgres-install] ${line}\n`);
-      });
-    };
-    forward(child.stdout);
-    forward(child.stderr);
-    child.once("error", (error) => {
-      reject(new Error(`could not run ${command}: ${error.message}`, { cause: error }));
-    });
-    child.once("close", (code, signal) => {
-      if (code === 0) resolve();
-      else {
-        const how = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
-        reject(new Error(`installing postgresql failed (${how}); run by hand: ${INSTALL_COMMAND}`));
-      }
-    });
-  });
-}
 
 function systemUserIds(): { uid: number; gid: number } | undefined {
   const line = readFileSync("/etc/passwd", "utf8")
@@ -321,27 +280,14 @@ async function launch(input: LaunchInput): Promise<RunningPostgres> {
   } finally {
     closeSync(logFd);
   }
-  const pid = await new Promise<number>((resolve, reject) => {
-    child.once("spawn", () => {
-      if (child.pid === undefined) reject(new Error("spawned PostgreSQL has no pid"));
-      else resolve(child.pid);
-    });
-    child.once("error", reject);
-  });
-
-  let exitInfo: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      exitInfo = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
-      resolve();
-    });
-  });
+  const tracked = await trackChild(child, "PostgreSQL");
+  const { pid, exited } = tracked;
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       child.ref();
-      if (exitInfo === undefined) {
+      if (tracked.exitInfo() === undefined) {
         signalProcess(pid, "SIGQUIT");
         if (!(await exitsWithin(exited, STOP_GRACE_MS))) signalGroup(pid, "SIGKILL");
         await exited;
@@ -355,7 +301,7 @@ async function launch(input: LaunchInput): Promise<RunningPostgres> {
   const unregister = registerForShutdown({
     stop,
     killNow: () => {
-      if (exitInfo === undefined) {
+      if (tracked.exitInfo() === undefined) {
         signalProcess(pid, "SIGQUIT");
         if (!waitGoneSync(pid, EXIT_HOOK_WAIT_MS)) signalGroup(pid, "SIGKILL");
       }
@@ -372,11 +318,11 @@ async function launch(input: LaunchInput): Promise<RunningPostgres> {
   // Ready = the bootstrap superuser can connect over the socket; then create the
   // test role and its database.
   for (;;) {
-    if (exitInfo !== undefined) {
+    if (tracked.exitInfo() !== undefined) {
       unregister();
       const tail = await logTail(logFile);
       throw new PostgresStartError(
-        `PostgreSQL exited during start-up (${exitInfo}); end of its log:\n${tail}`,
+        `PostgreSQL exited during start-up (${tracked.exitInfo() ?? "?"}); end of its log:\n${tail}`,
         /could not bind|Address already in use/.test(tail),
       );
     }
@@ -432,17 +378,6 @@ async function setUp(socketDir: string, port: number, user: string, database: st
   }
 }
 
-async function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(resolve, ms, false);
-  });
-  try {
-    return await Promise.race([exited.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** For the synchronous 'exit' hook: true once `pid` has exited (a zombie counts:
  * it is our unreaped child) or is gone. */
@@ -497,9 +432,6 @@ function signalProcess(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  signalProcess(-pgid, signal);
-}
 
 async function logTail(logFile: string): Promise<string> {
   const text = await readFile(logFile, "utf8").catch((error: unknown) => `(cannot read log: ${String(error)})`);
