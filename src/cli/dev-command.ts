@@ -1,38 +1,17 @@
-// `ironic-compute dev` (what `npm start` runs): a local Ironic with fake hardware
-// and enrolled nodes, ready to use, until Ctrl-C.
+// `ironic-compute dev` (what `npm start` runs): a local Ironic with fake-hardware
+// nodes and the service in front of it on SQLite, seeded, until Ctrl-C. The work
+// is in dev-run.ts, loaded only when this command runs.
 import type { Command } from "commander";
-import { enrolNodes } from "../dev/enrol.js";
-import { startIronic } from "../dev/ironic-process.js";
-import { IronicClient } from "../ironic/client.js";
-import { ironicClientOptions } from "../ironic/config.js";
-import { createLogger } from "../log/logger.js";
 
 export function registerDevCommand(program: Command): void {
   program
     .command("dev")
-    .description("start a local Ironic (fake hardware, SQLite) with enrolled nodes; Ctrl-C stops it")
+    .description("start a local Ironic (fake hardware) and ironic-compute in front of it, seeded; Ctrl-C stops both")
     .option("--nodes <count>", "fake-hardware nodes to enrol", "8")
-    .action(async (options: { nodes: string }) => {
-      const count = Number.parseInt(options.nodes, 10);
-      if (!Number.isInteger(count) || count < 0 || count > 10_000) {
-        throw new Error(`--nodes must be an integer between 0 and 10000, not '${options.nodes}'`);
-      }
-      const log = createLogger({ level: "info" });
-      log.info("starting a local Ironic (first run installs Debian's python3-ironic)");
-      const ironic = await startIronic();
-      const client = new IronicClient(ironicClientOptions({ url: ironic.url }), log);
-      const uuids = await enrolNodes(client, { count, namePrefix: "node", resourceClass: "baremetal" });
-      log.info({ ironic: ironic.url, nodes: uuids.length, logFile: ironic.logFile }, "local Ironic ready");
-      process.stdout.write(
-        `\nIronic:  ${ironic.url}  (noauth, fake hardware, ${uuids.length} nodes in 'available')\n` +
-          `Try:     curl -s -H 'X-OpenStack-Ironic-API-Version: 1.82' ${ironic.url}/v1/nodes | head -c 400\n` +
-          `Stop:    Ctrl-C\n`,
-      );
-      await client.close();
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
-      await ironic.stop();
+    .option("--port <port>", "API port on 127.0.0.1", "8774")
+    .option("--dir <dir>", "where the database and credentials go (recreated every run)", ".local")
+    .action(async (options: { nodes: string; port: string; dir: string }) => {
+      const { runDev } = await import("./dev-run.js");
+      await runDev(options);
     });
 }

@@ -1,0 +1,95 @@
+// ironic-compute's own administration API under /admin/v1 (admin role only):
+// projects, users and Ironic nodes. Passwords go in, never out.
+import type { FastifyPluginCallbackZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { ComputeApi, NodeSummary } from "../compute/contract.js";
+import type { ProjectRecord, UserRecord } from "../store/records.js";
+import { callerOf } from "./request-context.js";
+import { idParams } from "./schemas.js";
+
+const ADMIN = { access: "admin" } as const;
+
+const projectBody = z
+  .object({
+    name: z.string().trim().min(1).max(64),
+    description: z.string().max(255).optional(),
+  })
+  .strict();
+
+const userBody = z
+  .object({
+    name: z.string().trim().min(1).max(64),
+    password: z.string().min(1).max(256),
+    project_id: z.string().min(1).max(255),
+    role: z.enum(["admin", "member", "reader"]),
+  })
+  .strict();
+
+function projectDoc(project: ProjectRecord): Record<string, unknown> {
+  return { id: project.id, name: project.name, description: project.description, created_at: project.createdAt };
+}
+
+function userDoc(user: Omit<UserRecord, "passwordHash">): Record<string, unknown> {
+  return { id: user.id, name: user.name, project_id: user.projectId, role: user.role, created_at: user.createdAt };
+}
+
+function nodeDoc(node: NodeSummary): Record<string, unknown> {
+  return {
+    uuid: node.uuid,
+    name: node.name,
+    resource_class: node.resourceClass,
+    provision_state: node.provisionState,
+    power_state: node.powerState,
+    maintenance: node.maintenance,
+    available: node.available,
+    reason: node.reason,
+    server_id: node.serverId,
+    cpus: node.cpus,
+    memory_mb: node.memoryMb,
+    local_gb: node.localGb,
+    cpu_arch: node.cpuArch,
+    traits: node.traits,
+  };
+}
+
+export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
+  return (app, _options, done) => {
+    app.get("/projects", { config: ADMIN }, async (request) => ({
+      projects: (await compute.projects.list(callerOf(request))).map(projectDoc),
+    }));
+
+    app.post("/projects", { config: ADMIN, schema: { body: projectBody } }, async (request, reply) => {
+      const project = await compute.projects.create(callerOf(request), request.body.name, request.body.description);
+      return reply.code(201).send({ project: projectDoc(project) });
+    });
+
+    app.delete("/projects/:id", { config: ADMIN, schema: { params: idParams } }, async (request, reply) => {
+      await compute.projects.delete(callerOf(request), request.params.id);
+      return reply.code(204).send();
+    });
+
+    app.get("/users", { config: ADMIN }, async (request) => ({
+      users: (await compute.users.list(callerOf(request))).map(userDoc),
+    }));
+
+    app.post("/users", { config: ADMIN, schema: { body: userBody } }, async (request, reply) => {
+      const { name, password, project_id: projectId, role } = request.body;
+      const user = await compute.users.create(callerOf(request), { name, password, projectId, role });
+      return reply.code(201).send({ user: userDoc(user) });
+    });
+
+    app.delete("/users/:id", { config: ADMIN, schema: { params: idParams } }, async (request, reply) => {
+      await compute.users.delete(callerOf(request), request.params.id);
+      return reply.code(204).send();
+    });
+
+    app.get("/nodes", { config: ADMIN }, async (request) => ({
+      nodes: (await compute.nodes.list(callerOf(request))).map(nodeDoc),
+    }));
+
+    app.get("/nodes/:id", { config: ADMIN, schema: { params: idParams } }, async (request) => ({
+      node: nodeDoc(await compute.nodes.get(callerOf(request), request.params.id)),
+    }));
+    done();
+  };
+}

@@ -1,0 +1,21 @@
+// The Compute API v2.1 surface, mounted under /v2.1.
+import type { FastifyPluginCallbackZod } from "fastify-type-provider-zod";
+import type { ComputeApi } from "../compute/contract.js";
+import { registerExternalEventRoutes } from "./external-event-routes.js";
+import { registerFlavorRoutes } from "./flavor-routes.js";
+import { registerHypervisorRoutes } from "./hypervisor-routes.js";
+import { registerKeypairRoutes } from "./keypair-routes.js";
+import { registerServerActionRoutes } from "./server-action-routes.js";
+import { registerServerRoutes } from "./server-routes.js";
+
+export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
+  return (app, _options, done) => {
+    registerServerRoutes(app, compute);
+    registerServerActionRoutes(app, compute);
+    registerFlavorRoutes(app, compute);
+    registerKeypairRoutes(app, compute);
+    registerHypervisorRoutes(app, compute);
+    registerExternalEventRoutes(app, compute);
+    done();
+  };
+}

@@ -1,0 +1,54 @@
+// Version discovery documents and the health check: no authentication needed
+// (openstacksdk asks for them without credentials first).
+import { MAX_VERSION_TEXT, MIN_VERSION_TEXT } from "./microversion.js";
+import { baseUrl, type ApiInstance } from "./request-context.js";
+
+const PUBLIC = { access: "public" } as const;
+
+function computeVersion(selfHref: string): Record<string, unknown> {
+  return {
+    id: "v2.1",
+    status: "CURRENT",
+    version: MAX_VERSION_TEXT,
+    min_version: MIN_VERSION_TEXT,
+    updated: "2013-07-23T11:33:21Z",
+    links: [{ rel: "self", href: selfHref }],
+    "media-types": [{ base: "application/json", type: "application/vnd.openstack.compute+json;version=2.1" }],
+  };
+}
+
+function imageVersions(selfHref: string): Record<string, unknown> {
+  return {
+    versions: [
+      { id: "v2.16", status: "CURRENT", links: [{ rel: "self", href: selfHref }] },
+      { id: "v2.0", status: "SUPPORTED", links: [{ rel: "self", href: selfHref }] },
+    ],
+  };
+}
+
+export function registerDiscoveryRoutes(app: ApiInstance): void {
+  app.get("/", { config: PUBLIC }, (request) => {
+    const base = baseUrl(request);
+    return {
+      versions: [
+        { id: "v2.0", status: "SUPPORTED", version: "", min_version: "", updated: "2011-01-21T11:33:21Z", links: [{ rel: "self", href: `${base}/v2/` }] },
+        { ...computeVersion(`${base}/v2.1/`) },
+      ],
+    };
+  });
+
+  for (const url of ["/v2.1", "/v2.1/"]) {
+    app.get(url, { config: PUBLIC }, (request) => {
+      const path = (request.url.split("?")[0] ?? url).replace(/\/?$/, "/");
+      return { version: computeVersion(`${baseUrl(request)}${path}`) };
+    });
+  }
+
+  for (const url of ["/image", "/image/", "/image/v2", "/image/v2/"]) {
+    app.get(url, { config: PUBLIC }, (request, reply) => {
+      return reply.code(300).send(imageVersions(`${baseUrl(request)}/image/v2/`));
+    });
+  }
+
+  app.get("/healthz", { config: PUBLIC }, () => ({ status: "ok" }));
+}

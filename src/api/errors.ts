@@ -1,0 +1,99 @@
+// Errors as Nova shows them: `{"<faultName>": {"code": N, "message": "…"}}`.
+// Compute errors keep their (secret-free) message; validation errors name the
+// field but never echo the value (it may be a password, S8); anything else is a
+// 500 with a generic message and the real error in the log only.
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import {
+  BadRequestError,
+  ComputeError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  QuotaExceededError,
+} from "../compute/contract.js";
+
+const FAULT_NAMES: Readonly<Record<number, string>> = {
+  400: "badRequest",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "itemNotFound",
+  405: "badMethod",
+  409: "conflictingRequest",
+  413: "overLimit",
+  415: "badMediaType",
+  429: "overLimit",
+  501: "notImplemented",
+  503: "serviceUnavailable",
+};
+
+export function faultBody(code: number, message: string): Record<string, { code: number; message: string }> {
+  return { [FAULT_NAMES[code] ?? "computeFault"]: { code, message } };
+}
+
+export function sendFault(reply: FastifyReply, code: number, message: string): FastifyReply {
+  return reply.code(code).type("application/json; charset=utf-8").send(faultBody(code, message));
+}
+
+/** The HTTP status of a compute error; undefined for kinds this API does not know. */
+export function computeErrorStatus(error: ComputeError): number | undefined {
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof BadRequestError) return 400;
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof ConflictError) return 409;
+  if (error instanceof QuotaExceededError) return 403;
+  return undefined;
+}
+
+const SAFE_FRAMEWORK_MESSAGES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "Request body is larger than the limit of 1 MiB.",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "The request body is empty but its content type is application/json.",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "Unsupported media type; send application/json.",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "Content-Length does not match the body.",
+  FST_ERR_CTP_INVALID_JSON_BODY: "The request body is not valid JSON.",
+};
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && "code" in error && typeof error.code === "string";
+}
+
+function validationMessage(
+  context: string | undefined,
+  issues: ReadonlyArray<{ instancePath: string; message?: string | undefined }>,
+): string {
+  const parts = issues.slice(0, 5).map((issue) => {
+    const path = issue.instancePath.split("/").filter((segment) => segment !== "").join(".");
+    const field = path === "" ? (context ?? "request") : path;
+    return `Invalid input for field/attribute ${field}: ${issue.message ?? "invalid value"}`;
+  });
+  return parts.join("; ");
+}
+
+/** Fastify's error handler for the whole API. */
+export function handleApiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return sendFault(reply, 400, validationMessage(error.validationContext, error.validation));
+  }
+  if (error instanceof ComputeError) {
+    const status = computeErrorStatus(error);
+    if (status !== undefined) return sendFault(reply, status, error.message);
+  }
+  // The JSON parser's own SyntaxError quotes the body, so its text is never sent.
+  if (error instanceof SyntaxError && "statusCode" in error && error.statusCode === 400) {
+    return sendFault(reply, 400, "The request body is not valid JSON.");
+  }
+  if (isFastifyError(error) && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    const message = SAFE_FRAMEWORK_MESSAGES[error.code] ?? "The request is invalid.";
+    return sendFault(reply, error.statusCode, message);
+  }
+  request.log.error({ err: error, method: request.method, url: request.routeOptions.url }, "unexpected API error");
+  return sendFault(
+    reply,
+    500,
+    `Unexpected API Error. The service log has the details under request id ${request.id}.`,
+  );
+}
+
+export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendFault(reply, 404, "The resource could not be found.");
+}

@@ -1,0 +1,57 @@
+// What the API layer attaches to each request, and the types route files share.
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Caller } from "../compute/contract.js";
+import type { Role } from "../store/records.js";
+
+/** Who may call a route: anyone ("public") or at least this role (S11). */
+export type RouteAccess = "public" | Role;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated caller; null only on public routes. */
+    caller: Caller | null;
+    /** The compute microversion's minor number: 2.N is N. */
+    microversion: number;
+  }
+  interface FastifyContextConfig {
+    /** Every route declares it; buildApi refuses routes without one. */
+    access?: RouteAccess;
+  }
+}
+
+export type ApiInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export function callerOf(request: FastifyRequest): Caller {
+  if (request.caller === null) throw new Error(`route ${request.url} has no authenticated caller`);
+  return request.caller;
+}
+
+export function isAdmin(request: FastifyRequest): boolean {
+  return request.caller?.role === "admin";
+}
+
+/** `http://host:port` as the client reached us; used only in links. */
+export function baseUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+/** Nova's time format: seconds precision, `Z`. */
+export function novaTime(iso: string): string;
+export function novaTime(iso: string | null): string | null;
+export function novaTime(iso: string | null): string | null {
+  return iso === null ? null : iso.replace(/\.\d+Z$/, "Z");
+}

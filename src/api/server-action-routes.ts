@@ -1,0 +1,163 @@
+// /v2.1/servers/{id}/action, /remote-consoles and /os-instance-actions.
+// Action bodies hold exactly one key; its argument may be null (novaclient) or
+// {} (openstacksdk), and the SDK sends no microversion header on these POSTs.
+import type { FastifyReply } from "fastify";
+import { z } from "zod";
+import type { ComputeApi, ServerAction } from "../compute/contract.js";
+import type { ActionEventRecord, ActionRecord } from "../store/records.js";
+import { sendFault } from "./errors.js";
+import { baseUrl, callerOf, isAdmin, novaTime, type ApiInstance } from "./request-context.js";
+import { base64Text, emptyArgument, idParams, metadataSchema, pathId } from "./schemas.js";
+import { serverDetail } from "./server-view.js";
+
+const rebootArgument = z
+  .object({ type: z.enum(["HARD", "Hard", "hard", "SOFT", "Soft", "soft"]) })
+  .strict();
+
+const rebuildArgument = z
+  .object({
+    imageRef: z.string().min(1).max(255),
+    name: z.string().trim().min(1).max(255).optional(),
+    metadata: metadataSchema.optional(),
+    preserve_ephemeral: z.boolean().optional(),
+    user_data: base64Text.nullable().optional(),
+    "OS-DCF:diskConfig": z.enum(["AUTO", "MANUAL"]).optional(),
+    description: z.string().max(255).nullable().optional(),
+  })
+  .strict();
+
+const rescueArgument = z.union([z.null(), z.object({ adminPass: z.string().min(1).max(255).optional() }).strict()]);
+
+const actionBody = z
+  .object({
+    reboot: rebootArgument.optional(),
+    "os-stop": emptyArgument.optional(),
+    "os-start": emptyArgument.optional(),
+    rebuild: rebuildArgument.optional(),
+    rescue: rescueArgument.optional(),
+    unrescue: emptyArgument.optional(),
+    "os-getSerialConsole": z.object({ type: z.literal("serial") }).strict().optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length === 1, "exactly one action per request");
+
+type ActionBody = z.output<typeof actionBody>;
+
+/** The compute action of a body, or "serial-console" (answered here, not an action). */
+function actionOf(body: ActionBody): ServerAction | "serial-console" {
+  if (body.reboot !== undefined) return { type: "reboot", hard: body.reboot.type.toUpperCase() === "HARD" };
+  if ("os-stop" in body) return { type: "stop" };
+  if ("os-start" in body) return { type: "start" };
+  if (body.rebuild !== undefined) {
+    const rebuild = body.rebuild;
+    return {
+      type: "rebuild",
+      imageRef: rebuild.imageRef,
+      ...(rebuild.name === undefined ? {} : { name: rebuild.name }),
+      ...(rebuild.metadata === undefined ? {} : { metadata: rebuild.metadata }),
+      ...(rebuild.preserve_ephemeral === undefined ? {} : { preserveEphemeral: rebuild.preserve_ephemeral }),
+      ...(rebuild.user_data === undefined || rebuild.user_data === null ? {} : { userData: rebuild.user_data }),
+    };
+  }
+  if ("rescue" in body) {
+    const password = body.rescue?.adminPass;
+    return password === undefined ? { type: "rescue" } : { type: "rescue", adminPass: password };
+  }
+  if ("unrescue" in body) return { type: "unrescue" };
+  return "serial-console";
+}
+
+const remoteConsoleBody = z
+  .object({
+    remote_console: z
+      .object({ protocol: z.enum(["vnc", "spice", "rdp", "serial", "mks"]), type: z.string().min(1).max(64) })
+      .strict(),
+  })
+  .strict();
+
+const actionParams = z.object({ id: pathId, requestId: z.string().min(1).max(255) }).strict();
+
+function actionDoc(action: ActionRecord, microversion: number): Record<string, unknown> {
+  return {
+    action: action.action,
+    instance_uuid: action.serverId,
+    message: action.message,
+    project_id: action.projectId,
+    request_id: action.requestId,
+    start_time: novaTime(action.startTime),
+    user_id: action.userId,
+    ...(microversion >= 58 ? { updated_at: novaTime(action.finishTime ?? action.startTime) } : {}),
+  };
+}
+
+function eventDoc(event: ActionEventRecord, microversion: number): Record<string, unknown> {
+  return {
+    event: event.event,
+    start_time: novaTime(event.startTime),
+    finish_time: novaTime(event.finishTime),
+    result: event.result,
+    ...(microversion >= 84 ? { details: event.details } : {}),
+  };
+}
+
+export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi): void {
+  app.post(
+    "/servers/:id/action",
+    { config: { access: "member" }, schema: { params: idParams, body: actionBody } },
+    async (request, reply): Promise<FastifyReply> => {
+      const caller = callerOf(request);
+      const action = actionOf(request.body);
+      if (action === "serial-console") {
+        const console = await compute.servers.serialConsole(caller, request.params.id);
+        return reply.code(200).send({ console: { type: "serial", url: console.url } });
+      }
+      const result = await compute.servers.act(caller, request.params.id, action);
+      switch (action.type) {
+        case "rescue":
+          return reply.code(200).send(result.adminPass === undefined ? {} : { adminPass: result.adminPass });
+        case "rebuild": {
+          const server = result.server ?? (await compute.servers.get(caller, request.params.id));
+          const context = { base: baseUrl(request), microversion: request.microversion, admin: isAdmin(request) };
+          return reply.code(202).send({ server: serverDetail(server, context) });
+        }
+        case "reboot":
+        case "stop":
+        case "start":
+        case "unrescue":
+          return reply.code(202).send();
+      }
+    },
+  );
+
+  app.post(
+    "/servers/:id/remote-consoles",
+    { config: { access: "member" }, schema: { params: idParams, body: remoteConsoleBody } },
+    async (request, reply) => {
+      const { protocol, type } = request.body.remote_console;
+      if (protocol !== "serial" || type !== "serial") {
+        return sendFault(reply, 400, `Unavailable console type ${type}: bare-metal servers have serial consoles only.`);
+      }
+      const console = await compute.servers.serialConsole(callerOf(request), request.params.id);
+      return { remote_console: { protocol: "serial", type: "serial", url: console.url } };
+    },
+  );
+
+  app.get("/servers/:id/os-instance-actions", { config: { access: "reader" }, schema: { params: idParams } }, async (request) => {
+    const actions = await compute.servers.actions(callerOf(request), request.params.id);
+    return { instanceActions: actions.map((action) => actionDoc(action, request.microversion)) };
+  });
+
+  app.get(
+    "/servers/:id/os-instance-actions/:requestId",
+    { config: { access: "reader" }, schema: { params: actionParams } },
+    async (request) => {
+      const { action, events } = await compute.servers.action(callerOf(request), request.params.id, request.params.requestId);
+      return {
+        instanceAction: {
+          ...actionDoc(action, request.microversion),
+          events: events.map((event) => eventDoc(event, request.microversion)),
+        },
+      };
+    },
+  );
+}

@@ -1,0 +1,162 @@
+// Servers as Nova shows them (openstack-compat.md §6). Status is derived from
+// vm_state + task_state the way Nova's _STATE_MAP does; user_data is never shown.
+import { createHash } from "node:crypto";
+import type { ServerView } from "../compute/contract.js";
+import type { PowerStateName, TaskState, VmState } from "../store/records.js";
+import { flavorExtraSpecs, flavorLinks } from "./flavor-view.js";
+import { novaTime } from "./request-context.js";
+
+export type ServerStatus =
+  | "BUILD"
+  | "ACTIVE"
+  | "SHUTOFF"
+  | "REBOOT"
+  | "HARD_REBOOT"
+  | "REBUILD"
+  | "RESCUE"
+  | "ERROR"
+  | "DELETED";
+
+/** What the ACTIVE vm_state shows during each task (Nova: everything else stays ACTIVE). */
+function activeStatus(task: TaskState | null): ServerStatus {
+  switch (task) {
+    case "rebooting":
+      return "REBOOT";
+    case "rebooting_hard":
+      return "HARD_REBOOT";
+    case "rebuilding":
+      return "REBUILD";
+    case null:
+    case "scheduling":
+    case "spawning":
+    case "deleting":
+    case "powering-off":
+    case "powering-on":
+    case "rescuing":
+    case "unrescuing":
+      return "ACTIVE";
+  }
+}
+
+export function serverStatus(vm: VmState, task: TaskState | null): ServerStatus {
+  switch (vm) {
+    case "building":
+      return "BUILD";
+    case "active":
+      return activeStatus(task);
+    case "stopped":
+      return task === "rebuilding" ? "REBUILD" : "SHUTOFF";
+    case "rescued":
+      return "RESCUE";
+    case "error":
+      return task === "rebuilding" ? "REBUILD" : "ERROR";
+    case "deleted":
+      return "DELETED";
+  }
+}
+
+/** Nova's power_state integers. */
+export function novaPowerState(power: PowerStateName): number {
+  switch (power) {
+    case "running":
+      return 1;
+    case "shutdown":
+      return 4;
+    case "crashed":
+      return 6;
+    case "nostate":
+      return 0;
+  }
+}
+
+const SHOWS_PROGRESS: ReadonlySet<ServerStatus> = new Set(["ACTIVE", "BUILD", "REBUILD"]);
+
+export function serverLinks(base: string, id: string): Array<{ rel: string; href: string }> {
+  return [
+    { rel: "self", href: `${base}/v2.1/servers/${id}` },
+    { rel: "bookmark", href: `${base}/servers/${id}` },
+  ];
+}
+
+/** Nova's hostId: an opaque per-project digest of the host, "" when unplaced. */
+function hostId(server: ServerView): string {
+  if (server.nodeUuid === null) return "";
+  return createHash("sha224").update(`${server.projectId}${server.nodeUuid}`).digest("hex");
+}
+
+function flavorField(server: ServerView, base: string, microversion: number): Record<string, unknown> {
+  const flavor = server.flavor;
+  if (microversion < 47) {
+    return { id: server.flavorId, links: flavorLinks(base, server.flavorId).filter((link) => link.rel === "bookmark") };
+  }
+  return {
+    original_name: flavor?.name ?? server.flavorId,
+    vcpus: flavor?.vcpus ?? 0,
+    ram: flavor?.ramMb ?? 0,
+    disk: flavor?.diskGb ?? 0,
+    ephemeral: flavor?.ephemeralGb ?? 0,
+    swap: flavor?.swapMb ?? 0,
+    extra_specs: flavor === undefined ? {} : flavorExtraSpecs(flavor),
+  };
+}
+
+export interface ViewContext {
+  base: string;
+  microversion: number;
+  admin: boolean;
+}
+
+export function serverSummary(server: ServerView, base: string): Record<string, unknown> {
+  return { id: server.id, name: server.name, links: serverLinks(base, server.id) };
+}
+
+export function serverDetail(server: ServerView, context: ViewContext): Record<string, unknown> {
+  const { base, microversion, admin } = context;
+  const status = serverStatus(server.vmState, server.taskState);
+  const doc: Record<string, unknown> = {
+    id: server.id,
+    name: server.name,
+    status,
+    tenant_id: server.projectId,
+    user_id: server.userId,
+    metadata: server.metadata,
+    hostId: hostId(server),
+    image:
+      server.imageId === null
+        ? ""
+        : { id: server.imageId, links: [{ rel: "bookmark", href: `${base}/images/${server.imageId}` }] },
+    flavor: flavorField(server, base, microversion),
+    created: novaTime(server.createdAt),
+    updated: novaTime(server.updatedAt),
+    addresses: {},
+    accessIPv4: "",
+    accessIPv6: "",
+    links: serverLinks(base, server.id),
+    "OS-DCF:diskConfig": "MANUAL",
+    "OS-EXT-AZ:availability_zone": server.availabilityZone,
+    config_drive: "True",
+    key_name: server.keyName,
+    "OS-SRV-USG:launched_at": novaTime(server.launchedAt),
+    "OS-SRV-USG:terminated_at": novaTime(server.deletedAt),
+    "OS-EXT-STS:vm_state": server.vmState,
+    "OS-EXT-STS:task_state": server.taskState,
+    "OS-EXT-STS:power_state": novaPowerState(server.powerState),
+    "os-extended-volumes:volumes_attached": [],
+    security_groups: [{ name: "default" }],
+  };
+  if (SHOWS_PROGRESS.has(status)) doc["progress"] = server.progress;
+  if (server.fault !== null && (status === "ERROR" || status === "DELETED")) {
+    doc["fault"] = { code: server.fault.code, message: server.fault.message, created: novaTime(server.fault.created) };
+  }
+  if (admin) {
+    doc["OS-EXT-SRV-ATTR:host"] = server.nodeUuid === null ? null : "ironic-compute";
+    doc["OS-EXT-SRV-ATTR:hypervisor_hostname"] = server.hypervisorHostname;
+    doc["OS-EXT-SRV-ATTR:instance_name"] = `instance-${server.id}`;
+  }
+  if (admin ? microversion >= 3 : microversion >= 90) doc["OS-EXT-SRV-ATTR:hostname"] = server.hostname;
+  if (microversion >= 9) doc["locked"] = false;
+  if (microversion >= 19) doc["description"] = null;
+  if (microversion >= 26) doc["tags"] = [];
+  if (microversion >= 73) doc["locked_reason"] = null;
+  return doc;
+}

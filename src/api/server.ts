@@ -1,0 +1,122 @@
+// The HTTP API: one Fastify instance serving the Compute v2.1 surface, the
+// Image v2 subset (twice: /image/v2 and /v2.1), the admin API and discovery.
+//
+// Per request, in order: a `req-<uuid>` id (echoed as x-openstack-request-id and
+// x-compute-request-id), authentication and the route's role (auth.ts), then the
+// compute microversion (microversion.ts). Bodies are limited to 1 MiB and
+// validated by each route's zod schemas; errors take Nova's shape (errors.ts).
+import { randomUUID } from "node:crypto";
+import { createServer as createHttpsServer } from "node:https";
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from "fastify";
+import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Caller, ComputeApi } from "../compute/contract.js";
+import type { Logger } from "../log/logger.js";
+import { adminRoutes } from "./admin-routes.js";
+import { authHook, type AuthMode } from "./auth.js";
+import { computeRoutes } from "./compute-routes.js";
+import { registerDiscoveryRoutes } from "./discovery.js";
+import { handleApiError, handleNotFound } from "./errors.js";
+import { imageRoutes } from "./image-routes.js";
+import { MIN_MICROVERSION, microversionHook } from "./microversion.js";
+import type { ApiInstance } from "./request-context.js";
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface ApiOptions {
+  log: Logger;
+  auth: "basic" | "none";
+  /** Who every request is with auth "none". */
+  noneCaller?: Omit<Caller, "requestId">;
+  /** How long a successful Basic check is reused (default 10 s). */
+  authCacheTtlMs?: number;
+  /** PEM contents; with them the API speaks HTTPS only. */
+  tls?: { cert: string; key: string };
+}
+
+function authMode(compute: ComputeApi, options: ApiOptions): AuthMode {
+  switch (options.auth) {
+    case "basic":
+      return { kind: "basic", compute, ...(options.authCacheTtlMs === undefined ? {} : { cacheTtlMs: options.authCacheTtlMs }) };
+    case "none":
+      if (options.noneCaller === undefined) throw new Error("auth 'none' needs the caller every request acts as");
+      return { kind: "none", caller: options.noneCaller };
+  }
+}
+
+export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInstance {
+  const mode = authMode(compute, options);
+  const tls = options.tls;
+  const httpsFactory: FastifyServerFactory | undefined =
+    tls === undefined ? undefined : (handler) => createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
+  const logger: FastifyBaseLogger = options.log;
+  const app: ApiInstance = fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => `req-${randomUUID()}`,
+    requestIdHeader: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 512 },
+    ...(httpsFactory === undefined ? {} : { serverFactory: httpsFactory }),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  // An empty body with Content-Type: application/json (a bodiless DELETE from some
+  // clients) is "no body"; anything else goes to Fastify's own (secure) parser.
+  const defaultJsonParser = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") {
+      done(null, undefined);
+      return;
+    }
+    void defaultJsonParser(request, text, done);
+  });
+  app.decorateRequest("caller", null);
+  app.decorateRequest("microversion", MIN_MICROVERSION);
+  app.addHook("onRoute", (route) => {
+    if (route.config?.access === undefined) {
+      throw new Error(`route ${route.method.toString()} ${route.url} declares no access level`);
+    }
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-openstack-request-id", request.id).header("x-compute-request-id", request.id);
+  });
+  app.addHook("onRequest", authHook(mode));
+  app.addHook("onRequest", microversionHook);
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.debug(
+      { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      "request",
+    );
+  });
+  app.setErrorHandler(handleApiError);
+  app.setNotFoundHandler(handleNotFound);
+
+  registerDiscoveryRoutes(app);
+  void app.register(computeRoutes(compute), { prefix: "/v2.1" });
+  void app.register(imageRoutes(compute), { prefix: "/image/v2" });
+  void app.register(imageRoutes(compute), { prefix: "/v2.1" });
+  void app.register(adminRoutes(compute), { prefix: "/admin/v1" });
+  return app;
+}
+
+export interface RunningApi {
+  app: FastifyInstance;
+  /** `http(s)://host:port` as bound (the real port when 0 was asked for). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(
+  compute: ComputeApi,
+  options: ApiOptions & { host: string; port: number },
+): Promise<RunningApi> {
+  const app = buildApi(compute, options);
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("the API listener has no TCP address");
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `${options.tls === undefined ? "http" : "https"}://${host}:${address.port}`;
+  return { app, url, close: () => app.close() };
+}

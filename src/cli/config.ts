@@ -1,0 +1,194 @@
+// The configuration of `ironic-compute serve`: a YAML file (--config FILE or
+// IRONIC_COMPUTE_CONFIG) with environment overrides, validated by ONE schema.
+// Unknown keys are errors; no secret has a default; unsafe combinations refuse
+// to start (S10, S12): auth "none" off loopback, TLS half-configured.
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { computeConfigSchema } from "../compute/config.js";
+import { driverConfigSchema } from "../driver/config.js";
+import { ironicClientConfigSchema } from "../ironic/config.js";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const apiSchema = z
+  .object({
+    host: z.string().min(1).max(255).default("127.0.0.1"),
+    port: z.number().int().min(0).max(65_535).default(8774),
+    auth: z.enum(["basic", "none"]).default("basic"),
+    /** With auth "none": who every request acts as. */
+    noAuth: z
+      .object({
+        projectId: z.string().min(1).max(255),
+        userName: z.string().min(1).max(64).default("noauth"),
+        role: z.enum(["admin", "member", "reader"]).default("admin"),
+      })
+      .strict()
+      .optional(),
+    tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
+    /** How long a successful Basic check is reused. */
+    authCacheTtlMs: z.number().int().min(0).max(300_000).default(10_000),
+  })
+  .strict();
+
+const databaseSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("sqlite"), path: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal("postgres"), url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL") }).strict(),
+]);
+
+/** Creates this admin (and its project) on first start when it does not exist. */
+const bootstrapSchema = z
+  .object({
+    project: z.string().min(1).max(64).default("admin"),
+    user: z.string().min(1).max(64).default("admin"),
+    password: z.string().min(12, "the bootstrap admin password needs at least 12 characters"),
+  })
+  .strict();
+
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  if (bare === "localhost") return true;
+  if (isIP(bare) === 4) return bare.startsWith("127.");
+  if (isIP(bare) === 6) return bare === "::1" || bare === "0:0:0:0:0:0:0:1";
+  return false;
+}
+
+export const serviceConfigSchema = z
+  .object({
+    ironic: ironicClientConfigSchema,
+    driver: driverConfigSchema.prefault({}),
+    compute: computeConfigSchema.prefault({}),
+    api: apiSchema.prefault({}),
+    database: databaseSchema,
+    log: z
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .strict()
+      .prefault({}),
+    bootstrapAdmin: bootstrapSchema.optional(),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    if (config.api.auth === "none" && !isLoopback(config.api.host)) {
+      context.addIssue({
+        code: "custom",
+        path: ["api", "auth"],
+        message: `auth "none" is only allowed on a loopback address (127.0.0.1, ::1, localhost), not '${config.api.host}'`,
+      });
+    }
+    if (config.api.auth === "none" && config.api.noAuth === undefined) {
+      context.addIssue({ code: "custom", path: ["api", "noAuth"], message: 'auth "none" needs api.noAuth.projectId: the project every request acts in' });
+    }
+  });
+
+export type ServiceConfig = z.output<typeof serviceConfigSchema>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+type Tree = Record<string, unknown>;
+
+function branch(tree: Tree, key: string): Tree {
+  const existing = tree[key];
+  if (typeof existing === "object" && existing !== null && !Array.isArray(existing)) return existing as Tree;
+  const created: Tree = {};
+  tree[key] = created;
+  return created;
+}
+
+/** `host:port` or `[v6]:port`. */
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[3]);
+  const host = match?.[1] ?? match?.[2];
+  if (host === undefined || !Number.isInteger(port) || port > 65_535) {
+    throw new ConfigError(`IRONIC_COMPUTE_LISTEN must be host:port (e.g. 127.0.0.1:8774 or [::1]:8774), not '${value}'`);
+  }
+  return { host, port };
+}
+
+/** A postgres:// URL, or a SQLite file path (optionally as sqlite:///path). */
+export function parseDatabaseUrl(value: string): { kind: "postgres"; url: string } | { kind: "sqlite"; path: string } {
+  if (/^postgres(ql)?:\/\//.test(value)) return { kind: "postgres", url: value };
+  const path = value.replace(/^sqlite:\/\//, "");
+  if (path === "") throw new ConfigError("IRONIC_COMPUTE_DATABASE_URL is empty");
+  return { kind: "sqlite", path };
+}
+
+/** Applies the IRONIC_COMPUTE_* environment variables over the file's tree. */
+export function applyEnv(tree: Tree, env: Env): Tree {
+  const set = (value: string | undefined, apply: (value: string) => void): void => {
+    if (value !== undefined && value !== "") apply(value);
+  };
+  set(env["IRONIC_COMPUTE_DATABASE_URL"], (value) => {
+    tree["database"] = parseDatabaseUrl(value);
+  });
+  set(env["IRONIC_COMPUTE_IRONIC_URL"], (value) => {
+    branch(tree, "ironic")["url"] = value;
+  });
+  const user = env["IRONIC_COMPUTE_IRONIC_USERNAME"];
+  const password = env["IRONIC_COMPUTE_IRONIC_PASSWORD"];
+  const token = env["IRONIC_COMPUTE_IRONIC_TOKEN"];
+  if ((user ?? "") !== "" || (password ?? "") !== "") {
+    if ((token ?? "") !== "") throw new ConfigError("set either IRONIC_COMPUTE_IRONIC_USERNAME/PASSWORD or IRONIC_COMPUTE_IRONIC_TOKEN, not both");
+    if ((user ?? "") === "" || (password ?? "") === "") {
+      throw new ConfigError("IRONIC_COMPUTE_IRONIC_USERNAME and IRONIC_COMPUTE_IRONIC_PASSWORD go together");
+    }
+    branch(tree, "ironic")["auth"] = { type: "http_basic", username: user, password };
+  } else {
+    set(token, (value) => {
+      branch(tree, "ironic")["auth"] = { type: "token", token: value };
+    });
+  }
+  set(env["IRONIC_COMPUTE_LISTEN"], (value) => {
+    const { host, port } = parseListen(value);
+    Object.assign(branch(tree, "api"), { host, port });
+  });
+  set(env["IRONIC_COMPUTE_WORKER_ID"], (value) => {
+    branch(tree, "compute")["workerId"] = value;
+  });
+  set(env["IRONIC_COMPUTE_LOG_LEVEL"], (value) => {
+    branch(tree, "log")["level"] = value;
+  });
+  set(env["IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD"], (value) => {
+    branch(tree, "bootstrapAdmin")["password"] = value;
+  });
+  return tree;
+}
+
+function readTree(file: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if (error instanceof Error && "code" in error) throw new ConfigError(`cannot read the config file ${file}: ${String(error.code)}`);
+    throw error;
+  }
+  const parsed: unknown = parseYaml(text);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) throw new ConfigError(`${file} must hold a YAML mapping`);
+  return parsed as Tree;
+}
+
+const MISSING_HINTS: Readonly<Record<string, string>> = {
+  ironic: "missing: set ironic.url in the file or IRONIC_COMPUTE_IRONIC_URL",
+  "ironic.url": "missing: set ironic.url in the file or IRONIC_COMPUTE_IRONIC_URL",
+  database: "missing: set database in the file or IRONIC_COMPUTE_DATABASE_URL (postgres://… or a SQLite file path)",
+};
+
+/** Loads, merges and validates; throws ConfigError with every problem listed. */
+export function loadServiceConfig(options: { file?: string; env?: Env }): ServiceConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env["IRONIC_COMPUTE_CONFIG"];
+  const tree = applyEnv(file === undefined || file === "" ? {} : readTree(file), env);
+  const result = serviceConfigSchema.safeParse(tree);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const path = issue.path.join(".");
+      const hint = issue.code === "invalid_type" && issue.input === undefined ? MISSING_HINTS[path] : undefined;
+      return `  - ${path || "(top level)"}: ${hint ?? issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration${file === undefined ? "" : ` (${file})`}; refusing to start:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

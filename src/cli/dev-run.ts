@@ -1,0 +1,125 @@
+// `ironic-compute dev` (what `npm start` runs), the work: a local Ironic with fake-hardware
+// nodes and the service in front of it on SQLite, seeded and ready to use, until
+// Ctrl-C. Every run starts FRESH: the local Ironic is new each time, so the old
+// database (.local/data/ironic-compute.sqlite) would only describe nodes that no
+// longer exist; it is deleted at start.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { computeConfigSchema } from "../compute/config.js";
+import { enrolNodes } from "../dev/enrol.js";
+import { startIronic } from "../dev/ironic-process.js";
+import { driverConfig } from "../driver/config.js";
+import { IronicClient } from "../ironic/client.js";
+import { ironicClientOptions } from "../ironic/config.js";
+import { createLogger } from "../log/logger.js";
+import { CliError } from "./client/errors.js";
+import { startService, untilSignal } from "./service-runtime.js";
+
+const DEMO_IMAGE_URL = "http://127.0.0.1:1/demo.qcow2";
+// Fake hardware never downloads; any well-formed digest will do.
+const DEMO_IMAGE_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+function parseCount(value: string, name: string, max: number): number {
+  const count = Number.parseInt(value, 10);
+  if (!Number.isInteger(count) || count < 0 || count > max || String(count) !== value.trim()) {
+    throw new CliError(`${name} must be an integer between 0 and ${max}, not '${value}'`);
+  }
+  return count;
+}
+
+export interface DevOptions {
+  nodes: string;
+  port: string;
+  dir: string;
+}
+
+export async function runDev(options: DevOptions): Promise<void> {
+  const count = parseCount(options.nodes, "--nodes", 10_000);
+  const port = parseCount(options.port, "--port", 65_535);
+  const dir = resolve(options.dir);
+  const dataDir = join(dir, "data");
+  const databasePath = join(dataDir, "ironic-compute.sqlite");
+  mkdirSync(dataDir, { recursive: true });
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${databasePath}${suffix}`, { force: true });
+
+  const log = createLogger({ level: "info" });
+  log.info("starting a local Ironic (first run installs Debian's python3-ironic)");
+  const ironic = await startIronic();
+  const enrolClient = new IronicClient(ironicClientOptions({ url: ironic.url }), log);
+  const uuids = await enrolNodes(enrolClient, { count, namePrefix: "node", resourceClass: "baremetal" });
+  await enrolClient.close();
+  log.info({ ironic: ironic.url, nodes: uuids.length, logFile: ironic.logFile }, "local Ironic ready");
+
+  const password = randomBytes(18).toString("base64url");
+  const running = await startService({
+    database: { kind: "sqlite", path: databasePath },
+    ironic: ironicClientOptions({ url: ironic.url }),
+    driver: driverConfig({ pollIntervalMs: 500, cache: { maxAgeMs: 5_000 } }),
+    compute: computeConfigSchema.parse({ reconcileIntervalMs: 10_000 }),
+    api: { host: "127.0.0.1", port, auth: "basic" },
+    bootstrapAdmin: { project: "admin", user: "admin", password },
+    log,
+  });
+  const admin = await running.compute.authenticate("admin", password);
+  if (admin === undefined) throw new Error("the seeded admin cannot log in");
+  const caller = { ...admin, requestId: `req-${randomBytes(16).toString("hex")}` };
+  await running.compute.flavors.create(caller, {
+    name: "baremetal",
+    description: "any fake-hardware node of the dev setup",
+    resourceClass: "baremetal",
+    requiredTraits: [],
+    forbiddenTraits: [],
+    capabilities: {},
+    vcpus: 8,
+    ramMb: 16_384,
+    diskGb: 100,
+    ephemeralGb: 0,
+    swapMb: 0,
+    isPublic: true,
+  });
+  await running.compute.images.create(caller, {
+    name: "demo",
+    url: DEMO_IMAGE_URL,
+    checksum: null,
+    osHashAlgo: "sha256",
+    osHashValue: DEMO_IMAGE_SHA256,
+    diskFormat: "qcow2",
+    visibility: "public",
+    ownerProjectId: admin.projectId,
+    sizeBytes: null,
+    properties: {},
+  });
+
+  const credentialsFile = join(dir, "credentials.env");
+  writeFileSync(
+    credentialsFile,
+    `export IRONIC_COMPUTE_URL=${running.api.url}\nexport IRONIC_COMPUTE_USERNAME=admin\nexport IRONIC_COMPUTE_PASSWORD=${password}\n`,
+    { mode: 0o600 },
+  );
+  process.stdout.write(
+    [
+      "",
+      `ironic-compute is running:  ${running.api.url}   (Ironic: ${ironic.url}, ${uuids.length} fake-hardware nodes)`,
+      `  user: admin   password: ${password}   (new every run; the database starts fresh too)`,
+      `  credentials: ${credentialsFile}  →  source it:  . ${options.dir}/credentials.env`,
+      "",
+      "Try (from the repository: npx ironic-compute …, or ./bin/ironic-compute.js …):",
+      "  ironic-compute server create --flavor baremetal --image demo --wait demo-1",
+      "  ironic-compute server list",
+      "  ironic-compute node list",
+      "",
+      "Stop: Ctrl-C",
+      "",
+    ].join("\n"),
+  );
+
+  const signals = untilSignal();
+  await signals.signal;
+  log.info("stopping");
+  await running.stop();
+  await ironic.stop();
+  signals.release();
+  // Anything still holding the event loop must not keep a stopped demo alive.
+  setTimeout(() => process.exit(0), 2_000).unref();
+}

@@ -1,0 +1,50 @@
+// `ironic-compute serve`: the service, configured by a YAML file and/or
+// IRONIC_COMPUTE_* variables (see config.ts). SIGINT/SIGTERM stop it cleanly.
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { loadServiceConfig } from "./config.js";
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("run the compute service and its API (config: --config FILE or $IRONIC_COMPUTE_CONFIG, plus IRONIC_COMPUTE_* variables)")
+    .option("--config <file>", "YAML configuration file")
+    .action(async (options: { config?: string }) => {
+      const config = loadServiceConfig(options.config === undefined ? {} : { file: options.config });
+      // The service's modules load only when it runs, not for every client command.
+      const [{ ironicClientOptions }, { createLogger }, { startService, untilSignal }] = await Promise.all([
+        import("../ironic/config.js"),
+        import("../log/logger.js"),
+        import("./service-runtime.js"),
+      ]);
+      const log = createLogger({ level: config.log.level });
+      if (config.ironic.tls.insecure) log.warn("TLS certificate verification towards Ironic is DISABLED (ironic.tls.insecure)");
+      if (config.api.auth === "none") log.warn({ host: config.api.host }, "the API has NO authentication (loopback only)");
+      const tls = config.api.tls;
+      const noAuth = config.api.noAuth;
+      const running = await startService({
+        database: config.database,
+        ironic: ironicClientOptions(config.ironic),
+        driver: config.driver,
+        compute: config.compute,
+        api: {
+          host: config.api.host,
+          port: config.api.port,
+          auth: config.api.auth,
+          authCacheTtlMs: config.api.authCacheTtlMs,
+          ...(noAuth === undefined
+            ? {}
+            : { noneCaller: { userId: `noauth-${noAuth.userName}`, userName: noAuth.userName, projectId: noAuth.projectId, role: noAuth.role } }),
+          ...(tls === undefined ? {} : { tls: { cert: readFileSync(tls.certFile, "utf8"), key: readFileSync(tls.keyFile, "utf8") } }),
+        },
+        ...(config.bootstrapAdmin === undefined ? {} : { bootstrapAdmin: config.bootstrapAdmin }),
+        log,
+      });
+      const signals = untilSignal();
+      log.info({ url: running.api.url, worker: running.compute.workerId, database: config.database.kind }, "ironic-compute API listening");
+      const signal = await signals.signal;
+      log.info({ signal }, "stopping");
+      await running.stop();
+      signals.release();
+    });
+}

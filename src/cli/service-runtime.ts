@@ -1,0 +1,111 @@
+// Starts and stops one ironic-compute process: store → Ironic client → compute
+// service → API. Used by `serve`, by `dev` and by the API/CLI tests, so all
+// three run the same wiring.
+import type { Caller } from "../compute/contract.js";
+import type { ComputeConfig } from "../compute/config.js";
+import { createComputeService, type ComputeService } from "../compute/service.js";
+import type { DriverConfig } from "../driver/config.js";
+import { IronicClient } from "../ironic/client.js";
+import type { IronicClientOptions } from "../ironic/config.js";
+import type { Logger } from "../log/logger.js";
+import { processSecrets } from "../log/redact.js";
+import { startApi, type RunningApi } from "../api/server.js";
+import { openStore, type StoreConfig } from "../store/open.js";
+import type { Store } from "../store/store.js";
+
+export interface RuntimeOptions {
+  database: StoreConfig;
+  ironic: IronicClientOptions;
+  driver: DriverConfig;
+  compute: ComputeConfig;
+  api: {
+    host: string;
+    port: number;
+    auth: "basic" | "none";
+    noneCaller?: Omit<Caller, "requestId">;
+    tls?: { cert: string; key: string };
+    authCacheTtlMs?: number;
+  };
+  /** Created on start when missing (first start). */
+  bootstrapAdmin?: { project: string; user: string; password: string };
+  log: Logger;
+}
+
+export interface RunningService {
+  store: Store;
+  ironic: IronicClient;
+  compute: ComputeService;
+  api: RunningApi;
+  /** API first (no new work), then the workers, then the connections. Idempotent. */
+  stop(): Promise<void>;
+}
+
+function registerDatabaseSecret(database: StoreConfig): void {
+  if (database.kind !== "postgres") return;
+  try {
+    const password = new URL(database.url).password;
+    if (password !== "") {
+      processSecrets.register(password);
+      processSecrets.register(decodeURIComponent(password));
+    }
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
+}
+
+export async function startService(options: RuntimeOptions): Promise<RunningService> {
+  const { log } = options;
+  registerDatabaseSecret(options.database);
+  processSecrets.register(options.bootstrapAdmin?.password);
+  const store = await openStore(options.database);
+  const ironic = new IronicClient(options.ironic, log);
+  let compute: ComputeService | undefined;
+  try {
+    compute = await createComputeService({ store, ironic, driver: options.driver, compute: options.compute, log });
+    if (options.bootstrapAdmin !== undefined) await compute.bootstrapAdmin(options.bootstrapAdmin);
+    await compute.start();
+    const api = await startApi(compute, { log, ...options.api });
+    let stopping: Promise<void> | undefined;
+    const running: RunningService = {
+      store,
+      ironic,
+      compute,
+      api,
+      stop: () => {
+        stopping ??= (async () => {
+          await api.close();
+          await running.compute.stop();
+          await ironic.close();
+          await store.close();
+        })();
+        return stopping;
+      },
+    };
+    return running;
+  } catch (error) {
+    await compute?.stop();
+    await ironic.close();
+    await store.close();
+    throw error;
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM; the listeners stay until `release`. */
+export function untilSignal(): { signal: Promise<NodeJS.Signals>; release(): void } {
+  let resolveSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    resolveSignal = resolve;
+  });
+  const onSignal = (name: NodeJS.Signals): void => {
+    resolveSignal(name);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal,
+    release: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// The real `ironic-compute` command (node bin/ironic-compute.js, a child process)
+// against the real service on the run's real Ironic.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApi, type TestApi } from "../support/api-service.js";
+import { captureLog } from "../support/log-capture.js";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "ironic-compute.js");
+let api: TestApi;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("IRONIC_COMPUTE_")));
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        env: { ...clean, IRONIC_COMPUTE_URL: api.url, IRONIC_COMPUTE_USERNAME: "admin", IRONIC_COMPUTE_PASSWORD: api.passwords.admin, ...env },
+        timeout: 90_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+beforeAll(async () => {
+  api = await startTestApi("cli", { nodes: 1, log: captureLog("warn").logger });
+});
+afterAll(async () => {
+  await api.stop();
+});
+
+// Each command is a fresh node process (about a second each under load).
+describe("ironic-compute CLI", { timeout: 180_000 }, () => {
+  it("flavor list -f json", async () => {
+    const run = await cli(["flavor", "list", "-f", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const flavors = JSON.parse(run.stdout) as Array<Record<string, unknown>>;
+    expect(flavors).toEqual(expect.arrayContaining([expect.objectContaining({ ID: api.flavorId, Name: "bm-cli", "Resource Class": api.resourceClass })]));
+  });
+
+  it("server create --wait, list, show, reboot --wait, delete --wait", async () => {
+    const created = await cli(["server", "create", "--flavor", "bm-cli", "--image", "demo-cli", "--property", "team=red", "--wait", "cli-1"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/status\s*\|\s*ACTIVE/);
+    expect(created.stderr).toMatch(/cli-1: (BUILD|ACTIVE) step=\S+ .*elapsed=\d+s/);
+    const list = await cli(["server", "list", "-f", "json"]);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ Name: "cli-1", Status: "ACTIVE", Flavor: "bm-cli" })]);
+    const reboot = await cli(["server", "reboot", "--hard", "--wait", "cli-1"]);
+    expect(reboot.code, reboot.stderr).toBe(0);
+    const show = await cli(["--format", "json", "server", "show", "cli-1"]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ name: "cli-1", status: "ACTIVE", metadata: { team: "red" } });
+    const deleted = await cli(["server", "delete", "--wait", "cli-1"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stderr).toMatch(/deleted/);
+    const gone = await cli(["server", "show", "cli-1"]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toBe("error: No server with a name or ID of 'cli-1' exists.\n");
+  });
+
+  it("a server that ends in ERROR: exit code 1 and its fault", async () => {
+    const flavor = await cli(["flavor", "create", "--resource-class", "NO_NODES_CLI", "--vcpus", "1", "nowhere-cli"]);
+    expect(flavor.code, flavor.stderr).toBe(0);
+    const run = await cli(["server", "create", "--flavor", "nowhere-cli", "--image", "demo-cli", "--wait", "doomed-cli"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: server doomed-cli \(\S+\) is in ERROR: .*No valid host/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect((await cli(["server", "delete", "--wait", "doomed-cli"])).code).toBe(0);
+  });
+
+  it("API errors print the message, exit 1, no stack trace", async () => {
+    const wrong = await cli(["server", "list"], { IRONIC_COMPUTE_PASSWORD: "wrong-password" });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error: .*\(HTTP 401\)\n$/);
+    const forbidden = await cli(["flavor", "create", "--resource-class", "X", "x"], {
+      IRONIC_COMPUTE_USERNAME: "member-cli",
+      IRONIC_COMPUTE_PASSWORD: api.passwords.member,
+    });
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stderr).toMatch(/^error: .*admin.*\(HTTP 403\)\n$/);
+    const unreachable = await cli(["image", "list"], { IRONIC_COMPUTE_URL: "http://127.0.0.1:1" });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/^error: cannot reach the API/);
+  });
+
+  it("keypair create prints the generated private key once; image, node, project and user commands work", async () => {
+    const keypair = await cli(["keypair", "create", "kp-cli"], { IRONIC_COMPUTE_USERNAME: "member-cli", IRONIC_COMPUTE_PASSWORD: api.passwords.member });
+    expect(keypair.code, keypair.stderr).toBe(0);
+    expect(keypair.stdout).toMatch(/^-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+    const images = await cli(["image", "list", "-f", "json"]);
+    expect(JSON.parse(images.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ Name: "demo-cli" })]));
+    const nodes = await cli(["node", "list", "-f", "json"]);
+    expect(JSON.parse(nodes.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ UUID: api.nodes[0] })]));
+    const project = await cli(["project", "create", "p-cli-extra"]);
+    expect(project.code, project.stderr).toBe(0);
+    const user = await cli(["-f", "json", "user", "create", "--project", "p-cli-extra", "--role", "reader", "u-cli-extra"]);
+    expect(user.code, user.stderr).toBe(0);
+    const generated = (JSON.parse(user.stdout) as { password: string }).password;
+    const asNew = await cli(["server", "list"], { IRONIC_COMPUTE_USERNAME: "u-cli-extra", IRONIC_COMPUTE_PASSWORD: generated });
+    expect(asNew.code, asNew.stderr).toBe(0);
+    expect((await cli(["user", "delete", "u-cli-extra"])).code).toBe(0);
+    expect((await cli(["project", "delete", "p-cli-extra"])).code).toBe(0);
+  });
+});

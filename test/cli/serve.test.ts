@@ -1,0 +1,80 @@
+// `ironic-compute serve` as operators run it: a YAML file plus IRONIC_COMPUTE_*
+// variables, the bootstrap admin, a clean stop on SIGTERM, and refusal of an
+// unsafe configuration. Its own shard keeps it away from other files' nodes.
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { request } from "undici";
+import { describe, expect, it } from "vitest";
+import { freeLoopbackPort } from "../../src/dev/free-port.js";
+import { sharedIronicUrl } from "../support/ironic.js";
+import { waitUntil } from "../support/wait.js";
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "ironic-compute.js");
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("IRONIC_COMPUTE_")));
+  return { ...base, ...extra };
+}
+
+describe("ironic-compute serve", () => {
+  it("starts from file + env, bootstraps the admin, serves, and stops on SIGTERM", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ironic-compute-serve-"));
+    const configFile = join(dir, "config.yaml");
+    writeFileSync(configFile, `driver:\n  cache: {shard: shard-serve-${randomUUID().slice(0, 8)}}\nlog: {level: info}\n`);
+    const port = await freeLoopbackPort();
+    const password = `bootstrap-${randomUUID()}`;
+    const child = spawn(process.execPath, [BIN, "serve", "--config", configFile], {
+      env: cleanEnv({
+        IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(),
+        IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite"),
+        IRONIC_COMPUTE_LISTEN: `127.0.0.1:${port}`,
+        IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD: password,
+      }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    const exited = new Promise<number | null>((resolve) => {
+      child.once("exit", (code) => {
+        resolve(code);
+      });
+    });
+    try {
+      await waitUntil("serve to listen", () => Promise.resolve(output.includes("ironic-compute API listening") ? true : undefined), { timeoutMs: 60_000 });
+      const health = await request(`http://127.0.0.1:${port}/healthz`);
+      expect(await health.body.json()).toEqual({ status: "ok" });
+      const authorization = `Basic ${Buffer.from(`admin:${password}`).toString("base64")}`;
+      const projects = await request(`http://127.0.0.1:${port}/admin/v1/projects`, { headers: { authorization } });
+      expect(projects.statusCode).toBe(200);
+      expect(await projects.body.json()).toMatchObject({ projects: [{ name: "admin" }] });
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    expect(output).toContain("compute service stopped");
+    expect(output).not.toContain(password);
+  });
+
+  it("refuses auth 'none' on a non-loopback address, with a clear message", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ironic-compute-serve-"));
+    const configFile = join(dir, "config.yaml");
+    writeFileSync(configFile, "api: {auth: none, host: 0.0.0.0, noAuth: {projectId: p}}\n");
+    const child = spawn(process.execPath, [BIN, "serve", "--config", configFile], {
+      env: cleanEnv({ IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite") }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const code = await new Promise<number | null>((resolve) => {
+      child.once("exit", (exitCode) => {
+        resolve(exitCode);
+      });
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/refusing to start[\s\S]*auth "none" is only allowed on a loopback address/);
+  });
+});

@@ -1,0 +1,143 @@
+// The real service (store + compute + API, wired by cli/service-runtime.ts) on
+// the run's real Ironic, with its own nodes (unique resource class and shard),
+// a temp-file SQLite store and the API on 127.0.0.1:0. Users of each role are
+// created through the admin API; every response text is kept so tests can scan
+// them for secrets.
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { request } from "undici";
+import { computeConfigSchema } from "../../src/compute/config.js";
+import { enrolNodes } from "../../src/dev/enrol.js";
+import { driverConfig } from "../../src/driver/config.js";
+import { ironicClientOptions } from "../../src/ironic/config.js";
+import type { Logger } from "../../src/log/logger.js";
+import { startService, type RunningService } from "../../src/cli/service-runtime.js";
+import { newClient, sharedIronicUrl, uniqueResourceClass } from "./ironic.js";
+import { waitUntil } from "./wait.js";
+
+export type Who = "admin" | "member" | "reader" | "other" | "anonymous";
+
+export interface CallOptions {
+  as?: Who;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  // Tests read into it freely; each assertion checks the shape it needs.
+  json: Record<string, unknown>;
+}
+
+export interface TestApi {
+  url: string;
+  running: RunningService;
+  resourceClass: string;
+  nodes: string[];
+  passwords: Record<Exclude<Who, "anonymous">, string>;
+  users: Record<Exclude<Who, "anonymous">, { id: string; name: string; projectId: string }>;
+  flavorId: string;
+  imageId: string;
+  /** Every response body seen so far. */
+  responses: string[];
+  call(method: "GET" | "POST" | "DELETE", path: string, options?: CallOptions): Promise<CallResult>;
+  basic(who: Exclude<Who, "anonymous">): string;
+  /** Polls until the server's status is `status` with no task running. */
+  waitForStatus(id: string, status: string, as?: Who): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApi(label: string, options: { nodes?: number; log: Logger }): Promise<TestApi> {
+  const dir = mkdtempSync(join(tmpdir(), "ironic-compute-api-test-"));
+  const resourceClass = uniqueResourceClass(label);
+  const shard = `shard-${randomUUID().slice(0, 8)}`;
+  const enrolClient = newClient();
+  const nodes = await enrolNodes(enrolClient, { count: options.nodes ?? 2, resourceClass, shard });
+  await enrolClient.close();
+  const adminPassword = `admin-${randomUUID()}`;
+  const running = await startService({
+    database: { kind: "sqlite", path: join(dir, "compute.sqlite") },
+    ironic: ironicClientOptions({ url: sharedIronicUrl() }),
+    driver: driverConfig({ pollIntervalMs: 100, softPowerOffTimeoutSeconds: 2, cache: { maxAgeMs: 0, shard } }),
+    compute: computeConfigSchema.parse({ workerId: `api-${label}`, taskPollIntervalMs: 50, heartbeatIntervalMs: 500, reconcileIntervalMs: 600_000 }),
+    api: { host: "127.0.0.1", port: 0, auth: "basic" },
+    bootstrapAdmin: { project: "admin", user: "admin", password: adminPassword },
+    log: options.log,
+  });
+  const responses: string[] = [];
+  const passwords: TestApi["passwords"] = { admin: adminPassword, member: `member-${randomUUID()}`, reader: `reader-${randomUUID()}`, other: `other-${randomUUID()}` };
+  const basic = (who: Exclude<Who, "anonymous">, name = who === "admin" ? "admin" : `${who}-${label}`): string =>
+    `Basic ${Buffer.from(`${name}:${passwords[who]}`).toString("base64")}`;
+
+  const call = async (method: "GET" | "POST" | "DELETE", path: string, callOptions: CallOptions = {}): Promise<CallResult> => {
+    const who = callOptions.as ?? "admin";
+    const response = await request(`${running.api.url}${path}`, {
+      method,
+      headers: {
+        ...(who === "anonymous" ? {} : { authorization: basic(who) }),
+        ...(callOptions.body === undefined ? {} : { "content-type": "application/json" }),
+        ...callOptions.headers,
+      },
+      ...(callOptions.body === undefined ? {} : { body: JSON.stringify(callOptions.body) }),
+    });
+    const text = await response.body.text();
+    responses.push(text);
+    let json: Record<string, unknown> = {};
+    if (text.startsWith("{")) json = JSON.parse(text) as Record<string, unknown>;
+    return { status: response.statusCode, headers: response.headers, text, json };
+  };
+
+  const created = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+    const result = await call("POST", path, { body });
+    if (result.status >= 300) throw new Error(`POST ${path}: ${result.status} ${result.text}`);
+    return result.json;
+  };
+  const project = (name: string) => created("/admin/v1/projects", { name: `${name}-${label}` }).then((body) => (body["project"] as { id: string }).id);
+  const projectA = await project("a");
+  const projectB = await project("b");
+  const user = async (who: "member" | "reader" | "other", projectId: string, role: string) => {
+    const body = await created("/admin/v1/users", { name: `${who}-${label}`, password: passwords[who], project_id: projectId, role });
+    const record = body["user"] as { id: string; name: string };
+    return { id: record.id, name: record.name, projectId };
+  };
+  const admin = await running.compute.authenticate("admin", adminPassword);
+  const users: TestApi["users"] = {
+    admin: { id: admin?.userId ?? "", name: "admin", projectId: admin?.projectId ?? "" },
+    member: await user("member", projectA, "member"),
+    reader: await user("reader", projectA, "reader"),
+    other: await user("other", projectB, "member"),
+  };
+  const flavor = await created("/v2.1/flavors", {
+    flavor: { name: `bm-${label}`, ram: 16_384, vcpus: 8, disk: 10, resource_class: resourceClass },
+  });
+  const image = await created("/image/v2/images", { name: `demo-${label}`, url: "http://127.0.0.1:1/demo.qcow2", disk_format: "qcow2" });
+
+  return {
+    url: running.api.url,
+    running,
+    resourceClass,
+    nodes,
+    passwords,
+    users,
+    flavorId: (flavor["flavor"] as { id: string }).id,
+    imageId: image["id"] as string,
+    responses,
+    call,
+    basic: (who) => basic(who),
+    waitForStatus: (id, status, as = "admin") =>
+      waitUntil(`server ${id} to be ${status}`, async () => {
+        const result = await call("GET", `/v2.1/servers/${id}`, { as });
+        const server = result.json["server"] as Record<string, unknown> | undefined;
+        if (server?.["status"] === "ERROR" && status !== "ERROR") throw new Error(`server ${id} went to ERROR: ${JSON.stringify(server["fault"])}`);
+        return server?.["status"] === status && server["OS-EXT-STS:task_state"] === null ? server : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 100 }),
+    stop: async () => {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
