@@ -3,6 +3,7 @@
 // class only binds them to one client, one cache, one configuration and logger.
 
 import type { IronicClient } from "../ironic/client.js";
+import { IronicError } from "../ironic/errors.js";
 import type { Logger } from "../log/logger.js";
 import { availability, type CachedNode } from "./availability.js";
 import { claimNode } from "./claim.js";
@@ -63,9 +64,22 @@ export class IronicDriver {
     return availability(node).available && node.instance_uuid === null;
   }
 
+  /**
+   * After an operation changed a node, read it again so listings show it as it
+   * is (used, free). A failed read only leaves the entry to the next refresh.
+   */
+  private async refreshNode(nodeUuid: string): Promise<void> {
+    try {
+      await this.cache.reload(nodeUuid);
+    } catch (error) {
+      if (!(error instanceof IronicError)) throw error;
+      this.log.warn({ node: nodeUuid, err: error }, "could not re-read the node after an operation; the next refresh will");
+    }
+  }
+
   async claim(nodeUuid: string, instanceUuid: string): Promise<void> {
     await claimNode(this.client, nodeUuid, instanceUuid);
-    this.cache.forget(nodeUuid);
+    await this.refreshNode(nodeUuid);
   }
 
   async spawn(nodeUuid: string, spec: InstanceSpec, onProgress?: OnProgress): Promise<void> {
@@ -83,7 +97,7 @@ export class IronicDriver {
         this.log,
       );
     } finally {
-      this.cache.forget(nodeUuid);
+      await this.refreshNode(nodeUuid);
     }
   }
 
@@ -96,7 +110,7 @@ export class IronicDriver {
         this.log,
       );
     } finally {
-      if (nodeUuid !== null) this.cache.forget(nodeUuid);
+      if (nodeUuid !== null) await this.refreshNode(nodeUuid);
     }
   }
 

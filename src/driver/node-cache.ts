@@ -91,6 +91,12 @@ export class NodeCache {
     this.byUuid.set(node.uuid, node);
   }
 
+  /** Reads one node again from Ironic after the caller changed it. */
+  async reload(uuid: string): Promise<CachedNode | undefined> {
+    this.byUuid.delete(uuid);
+    return this.get(uuid);
+  }
+
   /** Drops a node so the next lookup reads it from Ironic. */
   forget(uuid: string): void {
     this.byUuid.delete(uuid);

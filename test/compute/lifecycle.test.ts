@@ -36,6 +36,9 @@ describe("a server's life", () => {
     expect(t.nodes).toContain(server.nodeUuid);
     const node = await t.ironic.nodes.get(server.nodeUuid ?? "", ["instance_uuid", "provision_state"]);
     expect(node).toMatchObject({ instance_uuid: id, provision_state: "active" });
+    // The admin's node list shows the used node, with its server, at once.
+    const listed = (await t.service.nodes.list(t.admin)).find((n) => n.uuid === server.nodeUuid);
+    expect(listed).toMatchObject({ serverId: id, available: false, provisionState: "active" });
     const actions = await t.service.servers.actions(t.member, id);
     expect(actions.map((a) => [a.action, a.finishTime !== null, a.message])).toEqual([["create", true, null]]);
     const detail = await t.service.servers.action(t.member, id, actions[0]?.requestId ?? "");

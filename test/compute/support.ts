@@ -64,7 +64,7 @@ export async function startTestCompute(label: string, nodeCount: number, log: Lo
   const service = await createComputeService({
     store,
     ironic,
-    driver: { ...FAST_DRIVER, cache: { maxAgeMs: 0, shard } },
+    driver: { ...FAST_DRIVER, cache: { maxAgeMs: 60_000, shard } },
     compute: { ...FAST_COMPUTE, workerId: `worker-${label}` },
     log,
   });
