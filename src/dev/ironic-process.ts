@@ -18,7 +18,7 @@
 
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, rmSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,6 +96,9 @@ export async function startIronic(opts: IronicOptions = {}): Promise<RunningIron
   const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "ironic-compute-ironic-")));
   const keepDir = opts.keepDir ?? opts.dir !== undefined;
+  // The dir holds the config with credentials: private, also when the caller named it.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
   await mkdir(join(dir, "locks"), { recursive: true });
   await mkdir(join(dir, "tmp"), { recursive: true });
 
@@ -105,6 +108,7 @@ export async function startIronic(opts: IronicOptions = {}): Promise<RunningIron
     await writeFile(htpasswdFile, await htpasswdContent(opts.basicUsers ?? {}, opts.bcryptCost), {
       mode: 0o600,
     });
+    await chmod(htpasswdFile, 0o600); // `mode` applies only when the file is new
   }
 
   // A port picked by freeLoopbackPort can be taken before Ironic binds it; only
@@ -121,6 +125,7 @@ export async function startIronic(opts: IronicOptions = {}): Promise<RunningIron
       ...(opts.extraConfig === undefined ? {} : { extraConfig: opts.extraConfig }),
     });
     await writeFile(configFile, renderIni(config), { mode: 0o600 });
+    await chmod(configFile, 0o600); // `mode` applies only when the file is new
     try {
       return await launch({ dir, port, configFile, keepDir, deadline });
     } catch (error: unknown) {
