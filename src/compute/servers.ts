@@ -122,6 +122,13 @@ export class Servers {
 
   async list(caller: Caller, filter: ServerListFilter): Promise<ServerView[]> {
     const allProjects = filter.allTenants === true && caller.role === "admin";
+    if (filter.marker !== undefined) {
+      const marker = await this.store.servers.get(filter.marker);
+      // As Nova: an unknown (or invisible) marker is a bad request, not an empty page.
+      if (marker === undefined || (!allProjects && marker.projectId !== caller.projectId)) {
+        throw new BadRequestError(`marker [${filter.marker.slice(0, 64)}] not found`);
+      }
+    }
     const records = await this.store.servers.list({
       ...(allProjects ? {} : { projectId: caller.projectId }),
       ...(filter.name === undefined ? {} : { name: filter.name }),
