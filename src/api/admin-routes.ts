@@ -4,7 +4,7 @@ import type { FastifyPluginCallbackZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ComputeApi, NodeSummary } from "../compute/contract.js";
 import type { ProjectRecord, UserRecord } from "../store/records.js";
-import { callerOf } from "./request-context.js";
+import { callerOf, unversioned } from "./request-context.js";
 import { idParams } from "./schemas.js";
 
 const ADMIN = { access: "admin" } as const;
@@ -54,6 +54,7 @@ function nodeDoc(node: NodeSummary): Record<string, unknown> {
 
 export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
   return (app, _options, done) => {
+    unversioned(app);
     app.get("/projects", { config: ADMIN }, async (request) => ({
       projects: (await compute.projects.list(callerOf(request))).map(projectDoc),
     }));

@@ -7,6 +7,7 @@ import { registerHypervisorRoutes } from "./hypervisor-routes.js";
 import { registerKeypairRoutes } from "./keypair-routes.js";
 import { registerServerActionRoutes } from "./server-action-routes.js";
 import { registerServerRoutes } from "./server-routes.js";
+import { registerZoneRoutes } from "./zone-routes.js";
 
 export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
   return (app, _options, done) => {
@@ -16,6 +17,7 @@ export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     registerKeypairRoutes(app, compute);
     registerHypervisorRoutes(app, compute);
     registerExternalEventRoutes(app, compute);
+    registerZoneRoutes(app, compute);
     done();
   };
 }

@@ -5,7 +5,7 @@ import type { ComputeApi } from "../compute/contract.js";
 import type { FlavorRecord } from "../store/records.js";
 import { BadRequestError } from "../compute/contract.js";
 import { flavorDetail, flavorExtraSpecs, flavorSummary } from "./flavor-view.js";
-import { baseUrl, callerOf, type ApiInstance } from "./request-context.js";
+import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.js";
 import { idParams, queryCount } from "./schemas.js";
 
 const listQuery = z.looseObject({
@@ -42,8 +42,13 @@ const createBody = z
   })
   .strict();
 
-function isPublicFilter(value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
+/**
+ * Nova's _parse_is_public, for admins: absent means public only, "none" means
+ * every flavor. Others always get the public flavors, whatever they ask for.
+ */
+function isPublicFilter(value: string | undefined, admin: boolean): boolean | undefined {
+  if (!admin) return undefined;
+  if (value === undefined) return true;
   const lower = value.toLowerCase();
   if (lower === "none") return undefined;
   if (["true", "t", "1", "yes", "y", "on"].includes(lower)) return true;
@@ -66,7 +71,7 @@ export function registerFlavorRoutes(app: ApiInstance, compute: ComputeApi): voi
     const path = detailed ? "flavors/detail" : "flavors";
     app.get(`/${path}`, { config: { access: "reader" }, schema: { querystring: listQuery } }, async (request) => {
       const { query } = request;
-      const isPublic = isPublicFilter(query.is_public);
+      const isPublic = isPublicFilter(query.is_public, isAdmin(request));
       const all = (await compute.flavors.list(callerOf(request))).filter(
         (flavor) =>
           (isPublic === undefined || flavor.isPublic === isPublic) &&

@@ -5,7 +5,9 @@ import type { FastifyPluginCallbackZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ComputeApi } from "../compute/contract.js";
 import type { ImageRecord } from "../store/records.js";
-import { callerOf, isAdmin } from "./request-context.js";
+import { sendFault } from "./errors.js";
+import { pageOf } from "./paging.js";
+import { callerOf, isAdmin, unversioned } from "./request-context.js";
 import { idParams, queryCount } from "./schemas.js";
 
 const CORE_FIELDS = new Set([
@@ -18,6 +20,9 @@ const listQuery = z.looseObject({
   name: z.string().max(255).optional(),
   limit: queryCount.optional(),
   marker: z.string().min(1).max(255).optional(),
+  // Glance's filters; `all` and `shared` list everything visible (no sharing here).
+  visibility: z.enum(["public", "private", "shared", "community", "all"]).optional(),
+  owner: z.string().min(1).max(255).optional(),
 });
 
 const createBody = z
@@ -84,18 +89,34 @@ function propertiesOf(body: CreateBody): Record<string, string> {
 
 export function imageRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
   return (app, _options, done) => {
+    // The Image API has no compute microversions, also when mounted under /v2.1.
+    unversioned(app);
     app.get("/images", { config: { access: "reader" }, schema: { querystring: listQuery } }, async (request) => {
-      const { name, limit, marker } = request.query;
-      const images = await compute.images.list(callerOf(request), {
+      const { name, limit, marker, owner } = request.query;
+      const visibility = request.query.visibility === "all" || request.query.visibility === "shared" ? undefined : request.query.visibility;
+      const filtered = visibility !== undefined || owner !== undefined;
+      const listed = await compute.images.list(callerOf(request), {
         ...(name === undefined ? {} : { name }),
-        ...(limit === undefined ? {} : { limit }),
-        ...(marker === undefined ? {} : { marker }),
+        ...(limit === undefined || filtered ? {} : { limit }),
+        ...(marker === undefined || filtered ? {} : { marker }),
       });
+      const images = filtered
+        ? pageOf(
+            listed,
+            { marker, limit },
+            (image) =>
+              // No image is "community" here.
+              (visibility === undefined || (visibility !== "community" && image.visibility === visibility)) &&
+              (owner === undefined || image.ownerProjectId === owner),
+          )
+        : listed;
       const last = images.at(-1);
       let next: string | undefined;
       if (limit !== undefined && last !== undefined && images.length === limit) {
         const query = new URLSearchParams({ marker: last.id, limit: String(limit) });
         if (name !== undefined) query.set("name", name);
+        if (request.query.visibility !== undefined) query.set("visibility", request.query.visibility);
+        if (owner !== undefined) query.set("owner", owner);
         next = `/v2/images?${query.toString()}`;
       }
       return {
@@ -128,6 +149,21 @@ export function imageRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
         properties: propertiesOf(body),
       });
       return reply.code(201).send(imageDoc(image, true));
+    });
+
+    // `openstack image create` uploads stdin when it is not a terminal (empty in
+    // scripts). There is no image store here: Ironic downloads `url`. An empty
+    // upload is accepted as a no-op; data is refused.
+    app.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_request, body, done) => {
+      done(null, body);
+    });
+    app.put("/images/:id/file", { config: { access: "admin" }, schema: { params: idParams } }, async (request, reply) => {
+      await compute.images.get(callerOf(request), request.params.id);
+      const size = Buffer.isBuffer(request.body) ? request.body.length : 0;
+      if (size > 0) {
+        return sendFault(reply, 400, "ironic-compute stores no image data: create the image with a 'url' property that Ironic downloads.");
+      }
+      return reply.code(204).send();
     });
 
     app.delete("/images/:id", { config: { access: "admin" }, schema: { params: idParams } }, async (request, reply) => {

@@ -5,7 +5,8 @@ import { z } from "zod";
 import type { ComputeApi } from "../compute/contract.js";
 import type { KeypairRecord } from "../store/records.js";
 import { sendFault } from "./errors.js";
-import { callerOf, novaTime, type ApiInstance } from "./request-context.js";
+import { baseUrl, callerOf, novaTime, type ApiInstance } from "./request-context.js";
+import { queryCount } from "./schemas.js";
 
 const keypairName = z
   .string()
@@ -29,7 +30,12 @@ const createBody = z
   })
   .strict();
 
-const listQuery = z.looseObject({ user_id: z.string().min(1).max(255).optional() });
+const listQuery = z.looseObject({
+  user_id: z.string().min(1).max(255).optional(),
+  // From 2.35; the marker is a key pair name.
+  limit: queryCount.optional(),
+  marker: z.string().min(1).max(255).optional(),
+});
 
 function keypairDoc(keypair: KeypairRecord, microversion: number): Record<string, unknown> {
   return {
@@ -63,8 +69,25 @@ export function registerKeypairRoutes(app: ApiInstance, compute: ComputeApi): vo
     if (request.query.user_id !== undefined && request.query.user_id !== caller.userId) {
       return sendFault(reply, 400, "Only your own key pairs can be listed.");
     }
-    const keypairs = await compute.keypairs.list(caller);
-    return { keypairs: keypairs.map((keypair) => ({ keypair: keypairDoc(keypair, request.microversion) })) };
+    const all = await compute.keypairs.list(caller);
+    const { microversion } = request;
+    const limit = microversion >= 35 ? request.query.limit : undefined;
+    const marker = microversion >= 35 ? request.query.marker : undefined;
+    let keypairs = all;
+    if (marker !== undefined) {
+      const index = all.findIndex((keypair) => keypair.name === marker);
+      if (index < 0) return sendFault(reply, 400, `Marker ${marker.slice(0, 64)} could not be found.`);
+      keypairs = all.slice(index + 1);
+    }
+    if (limit !== undefined) keypairs = keypairs.slice(0, limit);
+    const last = keypairs.at(-1);
+    const more = limit !== undefined && last !== undefined && keypairs.length === limit;
+    return {
+      keypairs: keypairs.map((keypair) => ({ keypair: keypairDoc(keypair, microversion) })),
+      ...(more
+        ? { keypairs_links: [{ rel: "next", href: `${baseUrl(request)}/v2.1/os-keypairs?${new URLSearchParams({ limit: String(limit), marker: last.name }).toString()}` }] }
+        : {}),
+    };
   });
 
   app.get("/os-keypairs/:name", { config: { access: "reader" }, schema: { params: nameParams } }, async (request) => {

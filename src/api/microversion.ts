@@ -57,9 +57,18 @@ export function parseMicroversion(text: string | undefined): MicroversionResult 
   return { ok: true, minor };
 }
 
+/**
+ * Nova's answer for a method outside its microversion range
+ * (VersionNotFoundForAPIMethod): 404 itemNotFound.
+ */
+export function outsideVersion(reply: FastifyReply): FastifyReply {
+  return sendFault(reply, 404, "The resource could not be found.");
+}
+
 /** onRequest hook: sets request.microversion and the echo headers, or answers 400/406. */
 export async function microversionHook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-  if (request.routeOptions.config.access === "public") return undefined;
+  const config = request.routeOptions.config;
+  if (config.access === "public" || config.versioned === false) return undefined;
   const result = parseMicroversion(requestedVersion(request));
   if (!result.ok) return sendFault(reply, result.status, result.message);
   request.microversion = result.minor;

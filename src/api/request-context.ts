@@ -24,6 +24,11 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Every route declares it; buildApi refuses routes without one. */
     access?: RouteAccess;
+    /**
+     * false: not a Compute API route (Image, admin), so no compute microversion
+     * is parsed or echoed. Set for a whole plugin with `unversioned(app)`.
+     */
+    versioned?: boolean;
   }
 }
 
@@ -34,6 +39,13 @@ export type ApiInstance = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+/** Marks every route registered after this call, in this plugin, as outside the compute microversions. */
+export function unversioned(app: Pick<FastifyInstance, "addHook">): void {
+  app.addHook("onRoute", (route) => {
+    route.config = { ...route.config, versioned: false };
+  });
+}
 
 export function callerOf(request: FastifyRequest): Caller {
   if (request.caller === null) throw new Error(`route ${request.url} has no authenticated caller`);

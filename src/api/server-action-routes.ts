@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { ComputeApi, ServerAction } from "../compute/contract.js";
 import type { ActionEventRecord, ActionRecord } from "../store/records.js";
 import { sendFault } from "./errors.js";
+import { outsideVersion } from "./microversion.js";
 import { baseUrl, callerOf, isAdmin, novaTime, type ApiInstance } from "./request-context.js";
 import { base64Text, emptyArgument, idParams, metadataSchema, pathId } from "./schemas.js";
 import { serverDetail } from "./server-view.js";
@@ -28,6 +29,11 @@ const rebuildArgument = z
 
 const rescueArgument = z.union([z.null(), z.object({ adminPass: z.string().min(1).max(255).optional() }).strict()]);
 
+const consoleArgument = z.object({ type: z.string().min(1).max(64) }).strict();
+
+/** Nova serves the console actions only below 2.6, remote-consoles from 2.6. */
+const REMOTE_CONSOLES_FROM = 6;
+
 const actionBody = z
   .object({
     reboot: rebootArgument.optional(),
@@ -37,14 +43,18 @@ const actionBody = z
     rescue: rescueArgument.optional(),
     unrescue: emptyArgument.optional(),
     "os-getSerialConsole": z.object({ type: z.literal("serial") }).strict().optional(),
+    // The other consoles of the 2.1–2.5 API: bare metal has none of them (400).
+    "os-getVNCConsole": consoleArgument.optional(),
+    "os-getSPICEConsole": consoleArgument.optional(),
+    "os-getRDPConsole": consoleArgument.optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length === 1, "exactly one action per request");
 
 type ActionBody = z.output<typeof actionBody>;
 
-/** The compute action of a body, or "serial-console" (answered here, not an action). */
-function actionOf(body: ActionBody): ServerAction | "serial-console" {
+/** The compute action of a body, or a console request (answered here, not an action). */
+function actionOf(body: ActionBody): ServerAction | "serial-console" | "other-console" {
   if (body.reboot !== undefined) return { type: "reboot", hard: body.reboot.type.toUpperCase() === "HARD" };
   if ("os-stop" in body) return { type: "stop" };
   if ("os-start" in body) return { type: "start" };
@@ -64,7 +74,8 @@ function actionOf(body: ActionBody): ServerAction | "serial-console" {
     return password === undefined ? { type: "rescue" } : { type: "rescue", adminPass: password };
   }
   if ("unrescue" in body) return { type: "unrescue" };
-  return "serial-console";
+  if (body["os-getSerialConsole"] !== undefined) return "serial-console";
+  return "other-console";
 }
 
 const remoteConsoleBody = z
@@ -107,7 +118,13 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
     async (request, reply): Promise<FastifyReply> => {
       const caller = callerOf(request);
       const action = actionOf(request.body);
-      if (action === "serial-console") {
+      if (action === "serial-console" || action === "other-console") {
+        if (request.microversion >= REMOTE_CONSOLES_FROM) return outsideVersion(reply);
+        if (action === "other-console") {
+          // Nova checks the server first: another project's server stays a 404.
+          await compute.servers.get(caller, request.params.id);
+          return sendFault(reply, 400, "Unavailable console type: bare-metal servers have a serial console only.");
+        }
         const console = await compute.servers.serialConsole(caller, request.params.id);
         return reply.code(200).send({ console: { type: "serial", url: console.url } });
       }
@@ -117,7 +134,7 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
           return reply.code(200).send(result.adminPass === undefined ? {} : { adminPass: result.adminPass });
         case "rebuild": {
           const server = result.server ?? (await compute.servers.get(caller, request.params.id));
-          const context = { base: baseUrl(request), microversion: request.microversion, admin: isAdmin(request) };
+          const context = { base: baseUrl(request), microversion: request.microversion, admin: isAdmin(request), single: true };
           return reply.code(202).send({ server: serverDetail(server, context) });
         }
         case "reboot":
@@ -133,6 +150,7 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
     "/servers/:id/remote-consoles",
     { config: { access: "member" }, schema: { params: idParams, body: remoteConsoleBody } },
     async (request, reply) => {
+      if (request.microversion < REMOTE_CONSOLES_FROM) return outsideVersion(reply);
       const { protocol, type } = request.body.remote_console;
       if (protocol !== "serial" || type !== "serial") {
         return sendFault(reply, 400, `Unavailable console type ${type}: bare-metal servers have serial consoles only.`);

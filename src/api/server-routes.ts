@@ -1,17 +1,40 @@
 // /v2.1/servers: list, show, create, delete (Nova shapes, openstack-compat.md §5.2).
 import { z } from "zod";
-import type { ComputeApi, CreateServerRequest, NetworkRequest, ServerListFilter } from "../compute/contract.js";
+import type { ComputeApi, CreateServerRequest, NetworkRequest, ServerListFilter, ServerView } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.js";
 import { base64Text, idParams, looseCount, metadataSchema, queryCount, queryFlag } from "./schemas.js";
-import { serverDetail, serverLinks, serverSummary } from "./server-view.js";
+import { serverDetail, serverLinks, serverStatus, serverSummary } from "./server-view.js";
+import { pageOf } from "./paging.js";
 
 const listQuery = z.looseObject({
+  /** Exact match (Nova: a regular expression; the clients match exactly themselves). */
   name: z.string().max(255).optional(),
   all_tenants: queryFlag.optional(),
   limit: queryCount.optional(),
   marker: z.string().min(1).max(255).optional(),
+  // Filtered here, then paged (see paging.ts).
+  status: z.string().min(1).max(32).optional(),
+  image: z.string().min(1).max(255).optional(),
+  flavor: z.string().min(1).max(255).optional(),
+  project_id: z.string().min(1).max(255).optional(),
+  tenant_id: z.string().min(1).max(255).optional(),
 });
+
+type ListQuery = z.output<typeof listQuery>;
+
+/** The filters the compute layer does not apply; undefined when there are none. */
+function localFilter(query: ListQuery, admin: boolean): ((server: ServerView) => boolean) | undefined {
+  const status = query.status?.toUpperCase();
+  const project = admin && query.all_tenants === true ? (query.project_id ?? query.tenant_id) : undefined;
+  const { image, flavor } = query;
+  if (status === undefined && project === undefined && image === undefined && flavor === undefined) return undefined;
+  return (server) =>
+    (status === undefined || serverStatus(server.vmState, server.taskState) === status) &&
+    (project === undefined || server.projectId === project) &&
+    (image === undefined || server.imageId === image) &&
+    (flavor === undefined || server.flavorId === flavor);
+}
 
 const networkEntry = z
   .object({
@@ -77,29 +100,44 @@ function createRequest(server: CreateBody): CreateServerRequest {
   };
 }
 
-function nextLink(base: string, path: string, filter: ServerListFilter, lastId: string | undefined): Array<{ rel: string; href: string }> {
-  if (filter.limit === undefined || lastId === undefined) return [];
-  const query = new URLSearchParams({ limit: String(filter.limit), marker: lastId });
-  if (filter.name !== undefined) query.set("name", filter.name);
-  if (filter.allTenants === true) query.set("all_tenants", "1");
-  return [{ rel: "next", href: `${base}/v2.1/${path}?${query.toString()}` }];
+/** The link to the page after `lastId`, keeping every filter of this request. */
+function nextLink(base: string, path: string, query: ListQuery, lastId: string | undefined): Array<{ rel: string; href: string }> {
+  if (query.limit === undefined || lastId === undefined) return [];
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (key === "marker" || key === "limit") continue;
+    if (typeof value === "boolean") params.set(key, value ? "1" : "0");
+    else if (typeof value === "string" || typeof value === "number") params.set(key, String(value));
+  }
+  params.set("limit", String(query.limit));
+  params.set("marker", lastId);
+  return [{ rel: "next", href: `${base}/v2.1/${path}?${params.toString()}` }];
 }
 
 export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): void {
   for (const detailed of [false, true]) {
     const path = detailed ? "servers/detail" : "servers";
-    app.get(`/${path}`, { config: { access: "reader" }, schema: { querystring: listQuery } }, async (request) => {
+    app.get(`/${path}`, { config: { access: "reader" }, schema: { querystring: listQuery } }, async (request, reply) => {
+      const { query } = request;
+      const admin = isAdmin(request);
+      if (query.all_tenants === true && !admin) {
+        return sendFault(reply, 403, `Policy doesn't allow os_compute_api:servers:${detailed ? "detail" : "index"}:get_all_tenants to be performed.`);
+      }
+      const local = localFilter(query, admin);
       const filter: ServerListFilter = {
-        ...(request.query.name === undefined ? {} : { name: request.query.name }),
-        ...(request.query.all_tenants === undefined ? {} : { allTenants: request.query.all_tenants }),
-        ...(request.query.limit === undefined ? {} : { limit: request.query.limit }),
-        ...(request.query.marker === undefined ? {} : { marker: request.query.marker }),
+        ...(query.name === undefined ? {} : { name: query.name }),
+        ...(query.all_tenants === undefined ? {} : { allTenants: query.all_tenants }),
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+        ...(query.marker === undefined ? {} : { marker: query.marker }),
       };
-      const servers = await compute.servers.list(callerOf(request), filter);
+      const servers =
+        local === undefined
+          ? await compute.servers.list(callerOf(request), filter)
+          : pageOf(await compute.servers.list(callerOf(request), { ...filter, limit: undefined, marker: undefined }), query, local);
       const base = baseUrl(request);
-      const context = { base, microversion: request.microversion, admin: isAdmin(request) };
+      const context = { base, microversion: request.microversion, admin };
       const full = filter.limit !== undefined && servers.length === filter.limit && servers.length > 0;
-      const links = full ? nextLink(base, path, filter, servers.at(-1)?.id) : [];
+      const links = full ? nextLink(base, path, query, servers.at(-1)?.id) : [];
       return {
         servers: servers.map((server) => (detailed ? serverDetail(server, context) : serverSummary(server, base))),
         ...(links.length > 0 ? { servers_links: links } : {}),
@@ -109,7 +147,7 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
 
   app.get("/servers/:id", { config: { access: "reader" }, schema: { params: idParams } }, async (request) => {
     const server = await compute.servers.get(callerOf(request), request.params.id);
-    return { server: serverDetail(server, { base: baseUrl(request), microversion: request.microversion, admin: isAdmin(request) }) };
+    return { server: serverDetail(server, { base: baseUrl(request), microversion: request.microversion, admin: isAdmin(request), single: true }) };
   });
 
   app.post("/servers", { config: { access: "member" }, schema: { body: createBody } }, async (request, reply) => {

@@ -104,6 +104,8 @@ export interface ViewContext {
   base: string;
   microversion: number;
   admin: boolean;
+  /** A single server (show, rebuild): Nova adds `server_groups` there only (2.71). */
+  single?: boolean;
 }
 
 export function serverSummary(server: ServerView, base: string): Record<string, unknown> {
@@ -152,11 +154,22 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
     doc["OS-EXT-SRV-ATTR:host"] = server.nodeUuid === null ? null : "ironic-compute";
     doc["OS-EXT-SRV-ATTR:hypervisor_hostname"] = server.hypervisorHostname;
     doc["OS-EXT-SRV-ATTR:instance_name"] = `instance-${server.id}`;
+    if (microversion >= 3) {
+      // 2.3's other extended attributes; user_data is deliberately never shown.
+      doc["OS-EXT-SRV-ATTR:reservation_id"] = `r-${server.id.slice(0, 8)}`;
+      doc["OS-EXT-SRV-ATTR:launch_index"] = 0;
+      doc["OS-EXT-SRV-ATTR:kernel_id"] = "";
+      doc["OS-EXT-SRV-ATTR:ramdisk_id"] = "";
+      doc["OS-EXT-SRV-ATTR:root_device_name"] = null;
+    }
+    if (microversion >= 16) doc["host_status"] = server.nodeUuid === null ? "" : "UP";
   }
   if (admin ? microversion >= 3 : microversion >= 90) doc["OS-EXT-SRV-ATTR:hostname"] = server.hostname;
   if (microversion >= 9) doc["locked"] = false;
   if (microversion >= 19) doc["description"] = null;
   if (microversion >= 26) doc["tags"] = [];
+  if (microversion >= 63) doc["trusted_image_certificates"] = null;
+  if (microversion >= 71 && context.single === true) doc["server_groups"] = [];
   if (microversion >= 73) doc["locked_reason"] = null;
   return doc;
 }

@@ -17,7 +17,9 @@ import { computeRoutes } from "./compute-routes.js";
 import { registerDiscoveryRoutes } from "./discovery.js";
 import { handleApiError, handleNotFound } from "./errors.js";
 import { imageRoutes } from "./image-routes.js";
+import { registerMetricsRoutes } from "./metrics-routes.js";
 import { MIN_MICROVERSION, microversionHook } from "./microversion.js";
+import { registerOpenApi } from "./openapi.js";
 import type { ApiInstance } from "./request-context.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -31,6 +33,8 @@ export interface ApiOptions {
   authCacheTtlMs?: number;
   /** PEM contents; with them the API speaks HTTPS only. */
   tls?: { cert: string; key: string };
+  /** GET /metrics without credentials (api.metricsPublic); served only on a loopback listener. */
+  metricsPublic?: boolean;
 }
 
 function authMode(compute: ComputeApi, options: ApiOptions): AuthMode {
@@ -90,6 +94,9 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
       "request",
     );
   });
+  // Before any route: the OpenAPI route recorder and the request metrics see them all.
+  registerOpenApi(app);
+  registerMetricsRoutes(app, compute, { public: options.metricsPublic === true });
   app.setErrorHandler(handleApiError);
   app.setNotFoundHandler(handleNotFound);
 

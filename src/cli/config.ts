@@ -31,6 +31,8 @@ const apiSchema = z
     tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
     /** How long a successful Basic check is reused. */
     authCacheTtlMs: z.number().int().min(0).max(300_000).default(10_000),
+    /** GET /metrics without credentials (otherwise admin Basic auth); loopback listeners only. */
+    metricsPublic: z.boolean().default(false),
   })
   .strict();
 
@@ -76,6 +78,13 @@ export const serviceConfigSchema = z
         code: "custom",
         path: ["api", "auth"],
         message: `auth "none" is only allowed on a loopback address (127.0.0.1, ::1, localhost), not '${config.api.host}'`,
+      });
+    }
+    if (config.api.metricsPublic && !isLoopback(config.api.host)) {
+      context.addIssue({
+        code: "custom",
+        path: ["api", "metricsPublic"],
+        message: `unauthenticated metrics are only allowed on a loopback address (127.0.0.1, ::1, localhost), not '${config.api.host}'`,
       });
     }
     if (config.api.auth === "none" && config.api.noAuth === undefined) {

@@ -3,12 +3,20 @@
 // Ctrl-C. Every run starts FRESH: the local Ironic is new each time, so the old
 // database (.local/data/ironic-compute.sqlite) would only describe nodes that no
 // longer exist; it is deleted at start.
+// Order: the API first (its URL must be known), then Ironic configured to send
+// its power notifications to the API's os-server-external-events as the admin
+// user, then the nodes and the seed data. Besides credentials.env, clouds.yaml
+// is written for the real `openstack` CLI (cloud "ironic-compute").
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { computeConfigSchema } from "../compute/config.js";
 import { enrolNodes } from "../dev/enrol.js";
-import { startIronic } from "../dev/ironic-process.js";
+import { cloudsYaml, CLOUD_NAME } from "../dev/clouds-yaml.js";
+import { freeLoopbackPort } from "../dev/free-port.js";
+import { ensureIronicInstalled } from "../dev/ironic-install.js";
+import { startIronic, type RunningIronic } from "../dev/ironic-process.js";
+import { novaNotifierConfig } from "../dev/nova-notifier.js";
 import { driverConfig } from "../driver/config.js";
 import { IronicClient } from "../ironic/client.js";
 import { ironicClientOptions } from "../ironic/config.js";
@@ -44,23 +52,43 @@ export async function runDev(options: DevOptions): Promise<void> {
   for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${databasePath}${suffix}`, { force: true });
 
   const log = createLogger({ level: "info" });
-  log.info("starting a local Ironic (first run installs Debian's python3-ironic)");
-  const ironic = await startIronic();
-  const enrolClient = new IronicClient(ironicClientOptions({ url: ironic.url }), log);
-  const uuids = await enrolNodes(enrolClient, { count, namePrefix: "node", resourceClass: "baremetal" });
-  await enrolClient.close();
-  log.info({ ironic: ironic.url, nodes: uuids.length, logFile: ironic.logFile }, "local Ironic ready");
-
+  log.info("checking Debian's python3-ironic (the first run installs it)");
+  await ensureIronicInstalled();
+  // The API starts first, so that Ironic can be told where to send its power
+  // notifications (os-server-external-events); the service does not talk to
+  // Ironic before it is asked to, so Ironic's port is only reserved here.
+  const ironicPort = await freeLoopbackPort();
+  const ironicUrl = `http://127.0.0.1:${ironicPort}`;
   const password = randomBytes(18).toString("base64url");
   const running = await startService({
     database: { kind: "sqlite", path: databasePath },
-    ironic: ironicClientOptions({ url: ironic.url }),
+    ironic: ironicClientOptions({ url: ironicUrl }),
     driver: driverConfig({ pollIntervalMs: 500, cache: { maxAgeMs: 5_000 } }),
     compute: computeConfigSchema.parse({ reconcileIntervalMs: 10_000 }),
     api: { host: "127.0.0.1", port, auth: "basic" },
     bootstrapAdmin: { project: "admin", user: "admin", password },
     log,
   });
+  let ironic: RunningIronic;
+  let uuids: string[];
+  try {
+    log.info("starting a local Ironic");
+    ironic = await startIronic({
+      port: ironicPort,
+      // Power changes reach the API within ~0.2 s instead of the next reconcile pass.
+      extraConfig: novaNotifierConfig({ computeUrl: `${running.api.url}/v2.1`, username: "admin", password }),
+    });
+    const enrolClient = new IronicClient(ironicClientOptions({ url: ironic.url }), log);
+    try {
+      uuids = await enrolNodes(enrolClient, { count, namePrefix: "node", resourceClass: "baremetal" });
+    } finally {
+      await enrolClient.close();
+    }
+  } catch (error) {
+    await running.stop();
+    throw error;
+  }
+  log.info({ ironic: ironic.url, nodes: uuids.length, logFile: ironic.logFile }, "local Ironic ready, sending power notifications to the API");
   const admin = await running.compute.authenticate("admin", password);
   if (admin === undefined) throw new Error("the seeded admin cannot log in");
   const caller = { ...admin, requestId: `req-${randomBytes(16).toString("hex")}` };
@@ -97,6 +125,11 @@ export async function runDev(options: DevOptions): Promise<void> {
     `export IRONIC_COMPUTE_URL=${running.api.url}\nexport IRONIC_COMPUTE_USERNAME=admin\nexport IRONIC_COMPUTE_PASSWORD=${password}\n`,
     { mode: 0o600 },
   );
+  // For the real `openstack` CLI and openstacksdk (docs/openstack-compat.md).
+  const cloudsFile = join(dir, "clouds.yaml");
+  rmSync(cloudsFile, { force: true }); // `mode` applies only to a new file
+  writeFileSync(cloudsFile, cloudsYaml({ apiUrl: running.api.url, username: "admin", password }), { mode: 0o600 });
+  const osc = `OS_CLIENT_CONFIG_FILE=${join(options.dir, "clouds.yaml")} openstack --os-cloud ${CLOUD_NAME}`;
   process.stdout.write(
     [
       "",
@@ -108,6 +141,10 @@ export async function runDev(options: DevOptions): Promise<void> {
       "  ironic-compute server create --flavor baremetal --image demo --wait demo-1",
       "  ironic-compute server list",
       "  ironic-compute node list",
+      "",
+      `The OpenStack CLI (python3-openstackclient) works too, with ${cloudsFile}:`,
+      `  ${osc} server list`,
+      `  ${osc} server create --flavor baremetal --image demo --nic none --wait demo-2`,
       "",
       "Stop: Ctrl-C",
       "",

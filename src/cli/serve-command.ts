@@ -32,6 +32,7 @@ export function registerServeCommand(program: Command): void {
           port: config.api.port,
           auth: config.api.auth,
           authCacheTtlMs: config.api.authCacheTtlMs,
+          metricsPublic: config.api.metricsPublic,
           ...(noAuth === undefined
             ? {}
             : { noneCaller: { userId: `noauth-${noAuth.userName}`, userName: noAuth.userName, projectId: noAuth.projectId, role: noAuth.role } }),

@@ -25,6 +25,7 @@ export interface RuntimeOptions {
     noneCaller?: Omit<Caller, "requestId">;
     tls?: { cert: string; key: string };
     authCacheTtlMs?: number;
+    metricsPublic?: boolean;
   };
   /** Created on start when missing (first start). */
   bootstrapAdmin?: { project: string; user: string; password: string };

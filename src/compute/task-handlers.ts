@@ -69,6 +69,18 @@ async function create(ctx: HandlerContext, server: ServerRecord, task: TaskRecor
     await ctx.store.servers.update(server.id, { vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error) });
     return;
   }
+  // A deploy on real hardware ends with the node powered on; fake hardware's
+  // deploy interface leaves it off. The server is recorded as running, so make
+  // it so; otherwise the next power sync (or Ironic's power notification) would
+  // turn a server SHUTOFF seconds after it became ACTIVE. One GET when it is on.
+  try {
+    if ((await ctx.driver.power(node, server.id)) !== "running") {
+      await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn(node, server.id));
+    }
+  } catch (error) {
+    if (!(error instanceof DriverError)) throw error;
+    ctx.log.warn({ instance: server.id, node, err: error }, "the deployed node could not be powered on; the power sync will show it");
+  }
   await ctx.store.servers.update(server.id, {
     vmState: "active",
     taskState: null,

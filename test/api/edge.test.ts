@@ -249,8 +249,8 @@ describe("errors and validation", () => {
 });
 
 describe("consoles", () => {
-  it("remote-consoles (serial) and the legacy os-getSerialConsole action return the URL", async () => {
-    const headers = { authorization: basicHeader("bob") };
+  it("remote-consoles (serial, from 2.6) and the legacy os-getSerialConsole action (below 2.6) return the URL", async () => {
+    const headers = { authorization: basicHeader("bob"), "openstack-api-version": "compute 2.8" };
     const remote = await app.inject({
       method: "POST",
       url: `/v2.1/servers/${TWO}/remote-consoles`,
@@ -259,8 +259,23 @@ describe("consoles", () => {
     });
     expect(remote.statusCode).toBe(200);
     expect(remote.json()).toEqual({ remote_console: { protocol: "serial", type: "serial", url: "tcp://192.0.2.10:4000" } });
-    const legacy = await app.inject({ method: "POST", url: `/v2.1/servers/${TWO}/action`, headers, payload: { "os-getSerialConsole": { type: "serial" } } });
+    // No version header (as openstacksdk's action POSTs): 2.1.
+    const oldHeaders = { authorization: basicHeader("bob") };
+    const legacy = await app.inject({ method: "POST", url: `/v2.1/servers/${TWO}/action`, headers: oldHeaders, payload: { "os-getSerialConsole": { type: "serial" } } });
     expect(legacy.json()).toEqual({ console: { type: "serial", url: "tcp://192.0.2.10:4000" } });
+    // Outside their ranges both are Nova's 404.
+    const legacyModern = await app.inject({ method: "POST", url: `/v2.1/servers/${TWO}/action`, headers, payload: { "os-getSerialConsole": { type: "serial" } } });
+    expect(legacyModern.statusCode).toBe(404);
+    const remoteOld = await app.inject({
+      method: "POST",
+      url: `/v2.1/servers/${TWO}/remote-consoles`,
+      headers: oldHeaders,
+      payload: { remote_console: { protocol: "serial", type: "serial" } },
+    });
+    expect(remoteOld.statusCode).toBe(404);
+    expect(remoteOld.json()).toHaveProperty("itemNotFound.code", 404);
+    const vncAction = await app.inject({ method: "POST", url: `/v2.1/servers/${TWO}/action`, headers: oldHeaders, payload: { "os-getVNCConsole": { type: "novnc" } } });
+    expect(vncAction.statusCode).toBe(400);
     const vnc = await app.inject({
       method: "POST",
       url: `/v2.1/servers/${TWO}/remote-consoles`,

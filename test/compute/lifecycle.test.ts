@@ -35,7 +35,9 @@ describe("a server's life", () => {
     expect(server.powerState).toBe("running");
     expect(t.nodes).toContain(server.nodeUuid);
     const node = await t.ironic.nodes.get(server.nodeUuid ?? "", ["instance_uuid", "provision_state"]);
+    // Powered on: fake hardware's deploy leaves the node off, the create task turns it on.
     expect(node).toMatchObject({ instance_uuid: id, provision_state: "active" });
+    expect((await t.ironic.nodes.get(server.nodeUuid ?? "", ["power_state"])).power_state).toBe("power on");
     // The admin's node list shows the used node, with its server, at once.
     const listed = (await t.service.nodes.list(t.admin)).find((n) => n.uuid === server.nodeUuid);
     expect(listed).toMatchObject({ serverId: id, available: false, provisionState: "active" });
@@ -45,6 +47,7 @@ describe("a server's life", () => {
     expect(detail.events.map((e) => [e.event, e.result])).toEqual([
       ["schedule_and_claim", "Success"],
       ["driver_spawn", "Success"],
+      ["driver_power_on", "Success"], // fake hardware only: a real deploy ends powered on
     ]);
   });
 

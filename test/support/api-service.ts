@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { computeConfigSchema } from "../../src/compute/config.js";
-import { enrolNodes } from "../../src/dev/enrol.js";
+import { enrolNodes, type EnrolSpec } from "../../src/dev/enrol.js";
 import { driverConfig } from "../../src/driver/config.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
 import type { Logger } from "../../src/log/logger.js";
@@ -51,23 +51,62 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-export async function startTestApi(label: string, options: { nodes?: number; log: Logger }): Promise<TestApi> {
+export interface TestApiOptions {
+  nodes?: number;
+  log: Logger;
+  /** The Ironic the service (and the enrolment) talks to; default the run's shared one. */
+  ironicUrl?: string;
+  /** Default 600 s: tests never wait for the periodic reconciliation. */
+  reconcileIntervalMs?: number;
+  /** Node interfaces for the enrolment (see enrolNodes). */
+  interfaces?: EnrolSpec["interfaces"];
+  /**
+   * Runs once the API listens and before any node is enrolled: the place to start
+   * an Ironic that must know the API's URL (power notifications). The service
+   * does not talk to Ironic until it is asked to.
+   */
+  beforeEnrol?: (api: { url: string; adminPassword: string }) => Promise<void>;
+}
+
+export async function startTestApi(label: string, options: TestApiOptions): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), "ironic-compute-api-test-"));
   const resourceClass = uniqueResourceClass(label);
   const shard = `shard-${randomUUID().slice(0, 8)}`;
-  const enrolClient = newClient();
-  const nodes = await enrolNodes(enrolClient, { count: options.nodes ?? 2, resourceClass, shard });
-  await enrolClient.close();
+  const ironicUrl = options.ironicUrl ?? sharedIronicUrl();
   const adminPassword = `admin-${randomUUID()}`;
   const running = await startService({
     database: { kind: "sqlite", path: join(dir, "compute.sqlite") },
-    ironic: ironicClientOptions({ url: sharedIronicUrl() }),
+    ironic: ironicClientOptions({ url: ironicUrl }),
     driver: driverConfig({ pollIntervalMs: 100, softPowerOffTimeoutSeconds: 2, cache: { maxAgeMs: 0, shard } }),
-    compute: computeConfigSchema.parse({ workerId: `api-${label}`, taskPollIntervalMs: 50, heartbeatIntervalMs: 500, reconcileIntervalMs: 600_000 }),
+    compute: computeConfigSchema.parse({
+      workerId: `api-${label}`,
+      taskPollIntervalMs: 50,
+      heartbeatIntervalMs: 500,
+      reconcileIntervalMs: options.reconcileIntervalMs ?? 600_000,
+    }),
     api: { host: "127.0.0.1", port: 0, auth: "basic" },
     bootstrapAdmin: { project: "admin", user: "admin", password: adminPassword },
     log: options.log,
   });
+  let nodes: string[];
+  try {
+    await options.beforeEnrol?.({ url: running.api.url, adminPassword });
+    const enrolClient = newClient({ url: ironicUrl });
+    try {
+      nodes = await enrolNodes(enrolClient, {
+        count: options.nodes ?? 2,
+        resourceClass,
+        shard,
+        ...(options.interfaces === undefined ? {} : { interfaces: options.interfaces }),
+      });
+    } finally {
+      await enrolClient.close();
+    }
+  } catch (error) {
+    await running.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const responses: string[] = [];
   const passwords: TestApi["passwords"] = { admin: adminPassword, member: `member-${randomUUID()}`, reader: `reader-${randomUUID()}`, other: `other-${randomUUID()}` };
   const basic = (who: Exclude<Who, "anonymous">, name = who === "admin" ? "admin" : `${who}-${label}`): string =>

@@ -1,0 +1,230 @@
+// GET /metrics: Prometheus text (format 0.0.4) about the API and the service.
+//
+// - Requests are counted and timed in an onResponse hook, labelled with the
+//   route *pattern* (`/v2.1/servers/:id`), never the URL, so no id, name or
+//   query ever becomes a label; requests no route matched share "unmatched".
+// - The gauges are collected at scrape time from the compute layer, each source
+//   with a short timeout. A source that fails or times out leaves its gauges
+//   empty for that scrape (no stale values) and counts one
+//   ironic_compute_scrape_errors_total{source}; the scrape itself still answers 200.
+//   Concurrent scrapes share one collection.
+// - Access: admin (HTTP Basic) by default. With `public` (api.metricsPublic) the
+//   route needs no credentials, and is then served only while the API listens
+//   on a loopback address (the configuration refuses anything else; this is the
+//   second check).
+import { randomUUID } from "node:crypto";
+import { isIP } from "node:net";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Caller, ComputeApi } from "../compute/contract.js";
+import type { ComputeService } from "../compute/service.js";
+import { availability, type CachedNode } from "../driver/availability.js";
+import type { VmState } from "../store/records.js";
+import { buildVersion } from "./build-info.js";
+import { sendFault } from "./errors.js";
+import { PROMETHEUS_CONTENT_TYPE, Registry, type Gauge } from "./metrics.js";
+import type { ApiInstance } from "./request-context.js";
+
+export const METRICS_PATH = "/metrics";
+const DEFAULT_COLLECT_TIMEOUT_MS = 2_000;
+/** Always exported, at 0 when no server is in them (deleted servers are not listed). */
+const VM_STATES: readonly VmState[] = ["building", "active", "stopped", "rescued", "error"];
+/** The label of requests that matched no route (their URL is never a label). */
+export const UNMATCHED_ROUTE = "unmatched";
+
+export interface MetricsOptions {
+  /** No credentials needed (api.metricsPublic); honoured only on a loopback listener. */
+  public?: boolean;
+  /** Per source, at scrape time (default 2 s). */
+  collectTimeoutMs?: number;
+  /** Told about each failed or timed-out collection (the scrape itself goes on). */
+  onSourceError?: (source: string, error: unknown) => void;
+}
+
+/** What the node source needs: the driver's node cache (ComputeService has it). */
+interface NodeSource {
+  all(): Promise<CachedNode[]>;
+}
+
+/** The compute service's node cache when `compute` is the real service; undefined for stand-ins. */
+function nodeCacheOf(compute: ComputeApi): NodeSource | undefined {
+  // buildApi is typed with the ComputeApi contract; the running service is a ComputeService.
+  return (compute as Partial<Pick<ComputeService, "driver">>).driver?.cache;
+}
+
+function isLoopbackAddress(address: string): boolean {
+  const bare = address.replace(/^::ffff:/, "");
+  if (isIP(bare) === 4) return bare.startsWith("127.");
+  return bare === "::1";
+}
+
+/** The service itself, for the scrape-time reads (admin: every project). */
+function systemCaller(): Caller {
+  return { userId: "ironic-compute-metrics", userName: "ironic-compute-metrics", projectId: "", role: "admin", requestId: `req-${randomUUID()}` };
+}
+
+type Sample = { gauge: Gauge; labels: Record<string, string>; value: number };
+
+interface Source {
+  name: string;
+  gauges: Gauge[];
+  collect(): Promise<Sample[]>;
+}
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new TimeoutError(`${what} took longer than ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+export interface ApiMetrics {
+  registry: Registry;
+  /** Records one finished request (called from the onResponse hook). */
+  observe(method: string, route: string | undefined, status: number, seconds: number): void;
+  /** Collects every scrape-time source (shared by concurrent callers), then renders. */
+  scrape(): Promise<string>;
+}
+
+export function createApiMetrics(compute: ComputeApi, options: MetricsOptions = {}): ApiMetrics {
+  const timeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
+  const registry = new Registry();
+  const buildInfo = registry.gauge("ironic_compute_build_info", "The running ironic-compute version (always 1).", ["version"]);
+  buildInfo.set({ version: buildVersion() }, 1);
+  const requests = registry.counter(
+    "ironic_compute_http_requests_total",
+    "HTTP requests answered, by method, route pattern and status code.",
+    ["method", "route", "status"],
+  );
+  const durations = registry.histogram(
+    "ironic_compute_http_request_duration_seconds",
+    "Time from receiving an HTTP request to finishing its response, by method and route pattern.",
+    ["method", "route"],
+  );
+  const servers = registry.gauge("ironic_compute_servers", "Servers of every project (deleted ones excluded), by vm_state.", ["status"]);
+  const tasks = registry.gauge(
+    "ironic_compute_tasks_active",
+    "Servers with an operation pending or running (a task_state): at most one active task per server.",
+  );
+  const nodes = registry.gauge(
+    "ironic_compute_nodes",
+    "Ironic nodes this service manages (the driver's node cache), by provision state and availability for a new server.",
+    ["provision_state", "available"],
+  );
+  const scrapeErrors = registry.counter(
+    "ironic_compute_scrape_errors_total",
+    "Scrape-time collections that failed or timed out, by source; that scrape leaves the source's gauges out.",
+    ["source"],
+  );
+
+  const sources: Source[] = [
+    {
+      name: "servers",
+      gauges: [servers, tasks],
+      collect: async () => {
+        const listed = await compute.servers.list(systemCaller(), { allTenants: true });
+        const byState = new Map<string, number>(VM_STATES.map((state) => [state, 0]));
+        let active = 0;
+        for (const server of listed) {
+          byState.set(server.vmState, (byState.get(server.vmState) ?? 0) + 1);
+          if (server.taskState !== null) active += 1;
+        }
+        return [
+          ...[...byState].map(([status, value]) => ({ gauge: servers, labels: { status }, value })),
+          { gauge: tasks, labels: {}, value: active },
+        ];
+      },
+    },
+  ];
+  const nodeCache = nodeCacheOf(compute);
+  if (nodeCache !== undefined) {
+    sources.push({
+      name: "nodes",
+      gauges: [nodes],
+      collect: async () => {
+        const counts = new Map<string, { provision_state: string; available: string; value: number }>();
+        for (const node of await nodeCache.all()) {
+          const available = availability(node).available && node.instance_uuid === null ? "true" : "false";
+          // provision_state is a closed set ("unknown" for anything new), so the label stays bounded.
+          const key = `${node.provision_state}\u0000${available}`;
+          const entry = counts.get(key) ?? { provision_state: node.provision_state, available, value: 0 };
+          entry.value += 1;
+          counts.set(key, entry);
+        }
+        return [...counts.values()].map(({ value, ...labels }) => ({ gauge: nodes, labels, value }));
+      },
+    });
+  }
+  for (const source of sources) scrapeErrors.touch({ source: source.name });
+
+  let collecting: Promise<void> | undefined;
+  const collectAll = async (): Promise<void> => {
+    const results = await Promise.allSettled(
+      sources.map((source) => withTimeout(source.collect(), timeoutMs, `collecting ${source.name}`)),
+    );
+    results.forEach((result, index) => {
+      const source = sources[index];
+      if (source === undefined) return;
+      for (const gauge of source.gauges) gauge.reset();
+      if (result.status === "rejected") {
+        scrapeErrors.inc({ source: source.name });
+        options.onSourceError?.(source.name, result.reason);
+        return;
+      }
+      for (const sample of result.value) sample.gauge.set(sample.labels, sample.value);
+    });
+  };
+
+  return {
+    registry,
+    observe: (method, route, status, seconds) => {
+      const labels = { method, route: route ?? UNMATCHED_ROUTE };
+      requests.inc({ ...labels, status: String(status) });
+      durations.observe(labels, seconds);
+    },
+    scrape: async () => {
+      collecting ??= collectAll().finally(() => {
+        collecting = undefined;
+      });
+      await collecting;
+      return registry.render();
+    },
+  };
+}
+
+/**
+ * Registers the request instrumentation (on every route of `app`, so call it
+ * before the routes) and GET /metrics. Returns the metrics for tests.
+ */
+export function registerMetricsRoutes(app: ApiInstance, compute: ComputeApi, options: MetricsOptions = {}): ApiMetrics {
+  const metrics = createApiMetrics(compute, {
+    onSourceError: (source, error) => {
+      app.log.warn({ err: error, source }, "a metrics source failed; this scrape leaves its gauges out");
+    },
+    ...options,
+  });
+  const isPublic = options.public === true;
+
+  app.addHook("onResponse", async (request: FastifyRequest, reply: FastifyReply) => {
+    metrics.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.get(METRICS_PATH, { config: { access: isPublic ? "public" : "admin", versioned: false } }, async (_request, reply) => {
+    if (isPublic) {
+      const address = app.server.address();
+      const bound = address !== null && typeof address === "object" ? address.address : undefined;
+      if (bound === undefined || !isLoopbackAddress(bound)) {
+        return sendFault(reply, 403, "Unauthenticated metrics (api.metricsPublic) are served only on a loopback listener.");
+      }
+    }
+    const text = await metrics.scrape();
+    return reply.code(200).type(PROMETHEUS_CONTENT_TYPE).send(text);
+  });
+  return metrics;
+}

@@ -1,0 +1,251 @@
+// What /openapi.json says about each route beyond what Fastify knows (method,
+// URL, role, zod schemas): a summary, a tag and the success answers. Keyed by
+// "METHOD url" with Fastify's URL pattern (`:id`). A route without an entry is
+// still listed, marked `x-undocumented`, and test/api/openapi.test.ts fails
+// until it gets one here.
+
+export interface RouteDoc {
+  summary: string;
+  tag: Tag;
+  description?: string;
+  /** Success answers: status → description; `body: false` when the answer has none. */
+  responses: Readonly<Record<string, string | { description: string; body: false }>>;
+  /** Of the success bodies; application/json unless given. */
+  mediaType?: string;
+}
+
+export const TAGS = {
+  discovery: "Version discovery and health (no credentials).",
+  servers: "Compute v2.1 servers: bare-metal instances, shown as Nova shows them.",
+  "server actions": "Reboot, stop, start, rebuild, rescue, unrescue and the consoles of a server.",
+  "instance actions": "The audit trail of a server's operations (os-instance-actions).",
+  flavors: "Compute v2.1 flavors and their extra specs (resource class, traits, capabilities).",
+  keypairs: "SSH key pairs (os-keypairs).",
+  hypervisors: "Ironic nodes as Nova's Ironic driver shows them (os-hypervisors).",
+  "external events": "os-server-external-events: how Ironic reports power changes.",
+  images: "The Image API v2 subset the OpenStack clients use, at /image/v2 and under /v2.1.",
+  admin: "ironic-compute's own administration: projects, users and Ironic nodes.",
+  observability: "The API description and Prometheus metrics.",
+} as const;
+
+export type Tag = keyof typeof TAGS;
+
+const NO_BODY = (description: string): { description: string; body: false } => ({ description, body: false });
+
+function imageDocs(prefix: string): Record<string, RouteDoc> {
+  const where = prefix === "/image/v2" ? "" : " (the same Image API, for clients configured with one URL)";
+  return {
+    [`GET ${prefix}/images`]: {
+      summary: `List images${where}`,
+      tag: "images",
+      description: "Glance's list: `images`, `first`, `schema` and, when a `limit` filled the page, a relative `next` link.",
+      responses: { 200: "The images visible to the caller's project." },
+    },
+    [`POST ${prefix}/images`]: {
+      summary: `Register an image${where}`,
+      tag: "images",
+      description: "`url` is where Ironic downloads the image from; any other string-valued key is an image property.",
+      responses: { 201: "The image document (Glance's shape, not wrapped)." },
+    },
+    [`GET ${prefix}/images/:id`]: {
+      summary: `Show an image${where}`,
+      tag: "images",
+      responses: { 200: "The image document (Glance's shape, not wrapped)." },
+    },
+    [`PUT ${prefix}/images/:id/file`]: {
+      summary: `Upload image data${where}`,
+      tag: "images",
+      description: "There is no image store: Ironic downloads the image's `url`. An empty upload is accepted as a no-op (some clients send one); data is refused with 400.",
+      responses: { 204: NO_BODY("Nothing to store.") },
+    },
+    [`DELETE ${prefix}/images/:id`]: {
+      summary: `Delete an image${where}`,
+      tag: "images",
+      responses: { 204: NO_BODY("Deleted.") },
+    },
+  };
+}
+
+function discovery(summary: string, status: 200 | 300 = 200): RouteDoc {
+  return { summary, tag: "discovery", responses: { [status]: "The version document." } };
+}
+
+export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
+  "GET /": discovery("List the API versions (Compute v2.0 and v2.1)"),
+  "GET /v2.1": discovery("Show the Compute v2.1 version and its microversion range"),
+  "GET /v2.1/": discovery("Show the Compute v2.1 version and its microversion range"),
+  "GET /image": discovery("List the Image API versions", 300),
+  "GET /image/": discovery("List the Image API versions", 300),
+  "GET /image/v2": discovery("List the Image API versions", 300),
+  "GET /image/v2/": discovery("List the Image API versions", 300),
+  "GET /healthz": { summary: "Health check", tag: "discovery", responses: { 200: '`{"status": "ok"}` while the API process serves requests.' } },
+
+  "GET /v2.1/servers": {
+    summary: "List servers (id, name, links)",
+    tag: "servers",
+    description: "The caller's project; admins add `all_tenants` for every project. Paged with `limit`/`marker`.",
+    responses: { 200: "`servers` and, when a `limit` filled the page, `servers_links`." },
+  },
+  "GET /v2.1/servers/detail": {
+    summary: "List servers with details",
+    tag: "servers",
+    responses: { 200: "`servers` (full documents) and, when a `limit` filled the page, `servers_links`." },
+  },
+  "POST /v2.1/servers": {
+    summary: "Create a server (deploy a node)",
+    tag: "servers",
+    description: "Schedules a node of the flavor's resource class and deploys the image on it, asynchronously. One server per request.",
+    responses: { 202: "The new server's id and links; its Location header points at it." },
+  },
+  "GET /v2.1/servers/:id": { summary: "Show a server", tag: "servers", responses: { 200: "The server document." } },
+  "DELETE /v2.1/servers/:id": {
+    summary: "Delete a server (undeploy its node)",
+    tag: "servers",
+    responses: { 204: NO_BODY("The deletion started.") },
+  },
+  "POST /v2.1/servers/:id/action": {
+    summary: "Run a server action",
+    tag: "server actions",
+    description:
+      "Exactly one of reboot, os-stop, os-start, rebuild, rescue, unrescue, or (below microversion 2.6) os-getSerialConsole; " +
+      "the other consoles of 2.1–2.5 answer 400 (bare metal has a serial console only).",
+    responses: {
+      200: "rescue: the rescue password; os-getSerialConsole: the console URL.",
+      202: "reboot, os-stop, os-start, unrescue: accepted (no body); rebuild: the server document.",
+    },
+  },
+  "POST /v2.1/servers/:id/remote-consoles": {
+    summary: "Get the serial console URL (microversion 2.6 and later)",
+    tag: "server actions",
+    responses: { 200: "`remote_console` with protocol, type and url." },
+  },
+  "GET /v2.1/servers/:id/os-instance-actions": {
+    summary: "List a server's actions",
+    tag: "instance actions",
+    responses: { 200: "`instanceActions`." },
+  },
+  "GET /v2.1/servers/:id/os-instance-actions/:requestId": {
+    summary: "Show one action of a server, with its events",
+    tag: "instance actions",
+    responses: { 200: "`instanceAction` with its `events`." },
+  },
+
+  "GET /v2.1/flavors": {
+    summary: "List flavors (id, name, links)",
+    tag: "flavors",
+    description: "Public flavors; admins choose with `is_public` (true, false or none). Filters minRam/minDisk; paged with limit/marker.",
+    responses: { 200: "`flavors` and, when a `limit` filled the page, `flavors_links`." },
+  },
+  "GET /v2.1/flavors/detail": {
+    summary: "List flavors with details",
+    tag: "flavors",
+    responses: { 200: "`flavors` and, when a `limit` filled the page, `flavors_links`." },
+  },
+  "POST /v2.1/flavors": {
+    summary: "Create a flavor",
+    tag: "flavors",
+    description: "`resource_class` selects the Ironic nodes; required/forbidden traits and capabilities narrow them.",
+    responses: { 200: "The flavor document." },
+  },
+  "GET /v2.1/flavors/:id": { summary: "Show a flavor", tag: "flavors", responses: { 200: "The flavor document." } },
+  "DELETE /v2.1/flavors/:id": { summary: "Delete a flavor", tag: "flavors", responses: { 202: NO_BODY("Deleted.") } },
+  "GET /v2.1/flavors/:id/os-extra_specs": {
+    summary: "Show a flavor's extra specs",
+    tag: "flavors",
+    description: "The scheduling constraints as Nova writes them: resources:CUSTOM_…, trait:…, capabilities:….",
+    responses: { 200: "`extra_specs`." },
+  },
+
+  "POST /v2.1/os-keypairs": {
+    summary: "Create or import a key pair",
+    tag: "keypairs",
+    description: "Without `public_key` the service generates one and returns `private_key`, once.",
+    responses: { 200: "The key pair (below microversion 2.2).", 201: "The key pair (2.2 and later)." },
+  },
+  "GET /v2.1/os-keypairs": {
+    summary: "List the caller's key pairs",
+    tag: "keypairs",
+    responses: { 200: "`keypairs` and, when a `limit` (2.35 and later) filled the page, `keypairs_links`." },
+  },
+  "GET /v2.1/os-keypairs/:name": { summary: "Show a key pair", tag: "keypairs", responses: { 200: "The key pair." } },
+  "DELETE /v2.1/os-keypairs/:name": {
+    summary: "Delete a key pair",
+    tag: "keypairs",
+    responses: { 202: NO_BODY("Deleted (below microversion 2.2)."), 204: NO_BODY("Deleted (2.2 and later).") },
+  },
+
+  "GET /v2.1/os-hypervisors": {
+    summary: "List hypervisors (Ironic nodes)",
+    tag: "hypervisors",
+    description: "Integer ids below microversion 2.53, node UUIDs from 2.53 (with `with_servers` and `hypervisor_hostname_pattern`).",
+    responses: { 200: "`hypervisors`." },
+  },
+  "GET /v2.1/os-hypervisors/detail": {
+    summary: "List hypervisors with details",
+    tag: "hypervisors",
+    description: "Resource counters below microversion 2.88, `uptime` from 2.88.",
+    responses: { 200: "`hypervisors`." },
+  },
+  "GET /v2.1/os-hypervisors/statistics": {
+    summary: "Hypervisor totals (below microversion 2.88)",
+    tag: "hypervisors",
+    responses: { 200: "`hypervisor_statistics`." },
+  },
+  "GET /v2.1/os-hypervisors/:id/uptime": {
+    summary: "Hypervisor uptime (not supported for bare metal)",
+    tag: "hypervisors",
+    description: "Answers 501 like Nova's Ironic driver; `openstack hypervisor show` skips it.",
+    responses: { 501: "Not supported for bare-metal nodes." },
+  },
+  "GET /v2.1/os-availability-zone": {
+    summary: "List availability zones",
+    tag: "hypervisors",
+    description: "Every server is in the one zone `nova`.",
+    responses: { 200: "`availabilityZoneInfo`." },
+  },
+  "GET /v2.1/os-availability-zone/detail": {
+    summary: "List availability zones with hosts",
+    tag: "hypervisors",
+    responses: { 200: "`availabilityZoneInfo` with the service's host." },
+  },
+  "GET /v2.1/os-aggregates": {
+    summary: "List host aggregates (always empty)",
+    tag: "hypervisors",
+    responses: { 200: "`aggregates`: []." },
+  },
+  "GET /v2.1/os-hypervisors/:id": { summary: "Show a hypervisor", tag: "hypervisors", responses: { 200: "`hypervisor`." } },
+
+  "POST /v2.1/os-server-external-events": {
+    summary: "Report server events (power-update)",
+    tag: "external events",
+    description: "Ironic's power notifier calls this; the server's power state is synchronised.",
+    responses: { 200: "Every event was accepted.", 207: "Some events were accepted; each carries its own code." },
+  },
+
+  ...imageDocs("/image/v2"),
+  ...imageDocs("/v2.1"),
+
+  "GET /admin/v1/projects": { summary: "List projects", tag: "admin", responses: { 200: "`projects`." } },
+  "POST /admin/v1/projects": { summary: "Create a project", tag: "admin", responses: { 201: "`project`." } },
+  "DELETE /admin/v1/projects/:id": { summary: "Delete a project", tag: "admin", responses: { 204: NO_BODY("Deleted.") } },
+  "GET /admin/v1/users": { summary: "List users (never their passwords)", tag: "admin", responses: { 200: "`users`." } },
+  "POST /admin/v1/users": { summary: "Create a user with a role in a project", tag: "admin", responses: { 201: "`user`." } },
+  "DELETE /admin/v1/users/:id": { summary: "Delete a user", tag: "admin", responses: { 204: NO_BODY("Deleted.") } },
+  "GET /admin/v1/nodes": { summary: "List the Ironic nodes this service manages", tag: "admin", responses: { 200: "`nodes`." } },
+  "GET /admin/v1/nodes/:id": { summary: "Show one Ironic node", tag: "admin", responses: { 200: "`node`." } },
+
+  "GET /openapi.json": {
+    summary: "This OpenAPI document",
+    tag: "observability",
+    responses: { 200: "OpenAPI 3.1 (JSON)." },
+  },
+  "GET /metrics": {
+    summary: "Prometheus metrics (text exposition format 0.0.4)",
+    tag: "observability",
+    description:
+      "Request counters and durations by route pattern, servers by vm_state, active tasks, nodes by provision state and " +
+      "availability, build info, and scrape errors by source. Admin credentials unless api.metricsPublic (loopback only).",
+    mediaType: "text/plain; version=0.0.4",
+    responses: { 200: "The metrics." },
+  },
+};
