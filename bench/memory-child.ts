@@ -1,0 +1,89 @@
+// Child process of bench/memory.ts (run with --expose-gc): builds the compute
+// service (SQLite in a temp dir) over the Ironic at argv[2], refreshes its node
+// cache, and prints its memory after a forced GC at each stage, as one JSON line
+// prefixed with "RESULT ". Modules are imported dynamically so the first stage
+// is the bare process (node + tsx loader).
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+interface Stage {
+  stage: string;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+const stages: Stage[] = [];
+
+async function measure(stage: string): Promise<void> {
+  const gc = globalThis.gc;
+  if (gc === undefined) throw new Error("run with --expose-gc");
+  // Several passes with a turn of the event loop between them, so finalizers and
+  // weak references settle.
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const usage = process.memoryUsage();
+  stages.push({
+    stage,
+    rss: usage.rss,
+    heapUsed: usage.heapUsed,
+    heapTotal: usage.heapTotal,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+  });
+}
+
+async function main(): Promise<void> {
+  const url = process.argv[2];
+  if (url === undefined) throw new Error("usage: memory-child.ts IRONIC_URL");
+  await measure("bare process (node + tsx)");
+
+  const { createComputeService } = await import("../src/compute/service.js");
+  const { candidates } = await import("../src/compute/scheduler.js");
+  const { IronicClient } = await import("../src/ironic/client.js");
+  const { ironicClientOptions } = await import("../src/ironic/config.js");
+  const { silentLogger } = await import("../src/log/logger.js");
+  const { openStore } = await import("../src/store/open.js");
+  const { FLAVORS } = await import("./lib/fleet.js");
+  await measure("modules imported");
+
+  const dir = await mkdtemp(join(tmpdir(), "ironic-compute-bench-memory-"));
+  try {
+    const store = await openStore({ kind: "sqlite", path: join(dir, "compute.sqlite") });
+    const ironic = new IronicClient(ironicClientOptions({ url }), silentLogger);
+    const service = await createComputeService({
+      store,
+      ironic,
+      driver: { cache: { maxAgeMs: 3_600_000 } },
+      compute: { workerId: "bench-memory" },
+      log: silentLogger,
+    });
+    await service.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
+    await service.start();
+    await measure("service started (empty cache)");
+
+    await service.driver.cache.refresh();
+    const nodes = await service.driver.cache.all();
+    await measure(`cache refreshed (${nodes.length} nodes)`);
+
+    // What the first scheduling decision adds: one inventory per node (WeakMap).
+    let pool = 0;
+    for (const flavor of Object.values(FLAVORS)) pool += candidates(nodes, flavor, "project-a", silentLogger).length;
+    await measure("inventories parsed (after a scheduling pass)");
+
+    process.stdout.write(`RESULT ${JSON.stringify({ nodes: nodes.length, candidates: pool, stages })}\n`);
+    await service.stop();
+    await store.close();
+    await ironic.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
