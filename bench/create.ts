@@ -19,9 +19,10 @@
 //
 //   npm run bench:create -- [--runs 3] [--servers 200] [--sides both|service|direct]
 //                           [--clientTimeoutMs 30000] [--waitS 600]
+//                           [--logLevel silent|error|warn|info|debug]  (service log to bench/results/)
 
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
@@ -32,15 +33,23 @@ import { IronicClient } from "../src/ironic/client.js";
 import { ironicClientOptions } from "../src/ironic/config.js";
 import { formatMicroversion } from "../src/ironic/microversion.js";
 import { backoffDelay, DEFAULT_RETRY } from "../src/ironic/retry.js";
-import { silentLogger } from "../src/log/logger.js";
+import { pino } from "pino";
+import { createLogger, silentLogger, type Logger } from "../src/log/logger.js";
 import { openStore } from "../src/store/open.js";
 import { benchOptions } from "./lib/args.js";
 import { load, type Load } from "./lib/env.js";
 import { enrol, withIronic } from "./lib/ironic.js";
-import { fmt, note, printTable, startRecording } from "./lib/report.js";
+import { fmt, note, printTable, RESULTS_DIR, startRecording } from "./lib/report.js";
 import { latency, summarize, type Latency } from "./lib/stats.js";
 
-const opts = benchOptions({ runs: 3, servers: 200, sides: ["both", "service", "direct"], clientTimeoutMs: 30_000, waitS: 600 });
+const opts = benchOptions({
+  runs: 3,
+  servers: 200,
+  sides: ["both", "service", "direct"] as const,
+  clientTimeoutMs: 30_000,
+  waitS: 600,
+  logLevel: ["silent", "error", "warn", "info", "debug"] as const,
+});
 const POLL_MS = 250;
 const CONNECTIONS = 32; // our client's default pool size, used by both sides
 const CONCURRENCY = 256;
@@ -282,12 +291,22 @@ async function runDirect(ironic: RunningIronic, nodes: readonly string[], run: n
 
 // ---- service: the real compute service ------------------------------------------
 
+/** The service's log: silent, or a file next to the results (`--logLevel warn`). */
+async function serviceLogger(run: number): Promise<{ log: Logger; file: string | null }> {
+  if (opts.logLevel === "silent") return { log: silentLogger, file: null };
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `create-service-${new Date().toISOString().replace(/[:.]/g, "-")}-run${run}.log`);
+  return { log: createLogger({ level: opts.logLevel, destination: pino.destination({ dest: file, sync: true }) }), file };
+}
+
 async function runService(ironic: RunningIronic, nodes: readonly string[], run: number): Promise<SideResult> {
+  const { log, file: logFile } = await serviceLogger(run);
+  if (logFile !== null) note(`# service log (${opts.logLevel}): ${logFile}`);
   const dir = await mkdtemp(join(tmpdir(), "ironic-compute-bench-create-"));
   const store = await openStore({ kind: "sqlite", path: join(dir, "compute.sqlite") });
   const client = new IronicClient(
     ironicClientOptions({ url: ironic.url, connections: CONNECTIONS, timeoutMs: opts.clientTimeoutMs }),
-    silentLogger,
+    log,
   );
   try {
     const service = await createComputeService({
@@ -295,7 +314,7 @@ async function runService(ironic: RunningIronic, nodes: readonly string[], run: 
       ironic: client,
       driver: { pollIntervalMs: POLL_MS, cache: { maxAgeMs: CACHE_MAX_AGE_MS } },
       compute: { concurrency: CONCURRENCY, workerId: `bench-create-${run}` },
-      log: silentLogger,
+      log,
     });
     await service.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
     const adminProject = await store.projects.getByName("admin");
