@@ -156,9 +156,15 @@ export async function runTask(ctx: HandlerContext, task: TaskRecord, server: Ser
  */
 export async function failServer(ctx: HandlerContext, task: TaskRecord, error: unknown): Promise<void> {
   if (task.kind === "create") {
-    const server = await ctx.store.servers.get(task.serverId, { includeDeleted: true });
-    await ctx.driver.destroy(task.serverId, server?.nodeUuid ?? null);
-    await ctx.store.servers.update(task.serverId, { nodeUuid: null });
+    try {
+      const server = await ctx.store.servers.get(task.serverId, { includeDeleted: true });
+      await ctx.driver.destroy(task.serverId, server?.nodeUuid ?? null);
+      await ctx.store.servers.update(task.serverId, { nodeUuid: null });
+    } catch (cleanupError) {
+      // The ERROR below must be recorded whatever happened here; the server
+      // keeps its node, and deleting it (or the reconciler) cleans up later.
+      ctx.log.error({ instance: task.serverId, err: cleanupError }, "could not give the node of a failed create back; it stays with the ERROR server");
+    }
   }
   await ctx.store.servers.update(task.serverId, { vmState: "error", taskState: null, fault: fault(error) });
 }

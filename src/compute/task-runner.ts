@@ -7,6 +7,7 @@ import type { TaskRecord } from "../store/records.js";
 import { nowIso } from "./clock.js";
 import type { ComputeConfig } from "./config.js";
 import { describeError } from "./audit.js";
+import { isTransientIronicError } from "../driver/spawn.js";
 import { failServer, runTask, type HandlerContext } from "./task-handlers.js";
 
 export class TaskRunner {
@@ -92,6 +93,12 @@ export class TaskRunner {
       await runTask(this.ctx, task, server);
       log.info("task finished");
     } catch (error) {
+      if (isTransientIronicError(error) && task.attempts < this.config.taskMaxAttempts) {
+        // Ironic is unreachable or overloaded: keep the task; once its lease
+        // expires it is leased again and resumes from what Ironic shows.
+        log.warn({ err: error }, "Ironic did not answer; the task will resume when its lease expires");
+        return;
+      }
       // The one place every unexpected task failure ends (S2): sanitized fault, ERROR.
       status = "failed";
       lastError = describeError(error);

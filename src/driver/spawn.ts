@@ -9,7 +9,7 @@
 // removes volume targets, VIFs, instance_info and the claim in reverse order.
 
 import type { IronicClient } from "../ironic/client.js";
-import { NotFoundError } from "../ironic/errors.js";
+import { NodeLockedError, NotFoundError, TimeoutError, UnavailableError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
 import type { Logger } from "../log/logger.js";
@@ -46,6 +46,11 @@ export interface SpawnObserved {
   vifs: string[];
   /** The instance_info this spawn wants on the node. */
   wantedInstanceInfo: Record<string, unknown>;
+}
+
+/** Ironic could not be reached or did not answer in time: worth resuming later. */
+export function isTransientIronicError(error: unknown): boolean {
+  return error instanceof TimeoutError || error instanceof UnavailableError || error instanceof NodeLockedError;
 }
 
 /** Interfaces that must validate for a deploy to make sense (as in Nova). */
@@ -244,6 +249,9 @@ export async function spawnInstance(
     await runSpawn(client, nodeUuid, spec, options, log);
   } catch (error) {
     if (error instanceof NodeAlreadyClaimedError || error instanceof NodeNotAvailableError) throw error;
+    // Ironic unreachable or overloaded: nothing failed on the node, so keep it;
+    // the caller resumes later from what Ironic then shows.
+    if (isTransientIronicError(error)) throw error;
     const ids = { node: nodeUuid, instance: spec.uuid };
     log.warn({ ...ids, err: error }, "spawn failed; unwinding what it put on the node");
     try {

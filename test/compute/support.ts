@@ -53,8 +53,13 @@ export function sqlitePath(): string {
   return join(mkdtempSync(join(tmpdir(), "ironic-compute-test-")), "compute.sqlite");
 }
 
-export async function startTestCompute(label: string, nodeCount: number, log: Logger = silentLogger): Promise<TestCompute> {
-  const ironic = newClient({}, log);
+export async function startTestCompute(
+  label: string,
+  nodeCount: number,
+  log: Logger = silentLogger,
+  ironicOverrides: Parameters<typeof newClient>[0] = {},
+): Promise<TestCompute> {
+  const ironic = newClient(ironicOverrides, log);
   const resourceClass = uniqueResourceClass(label);
   // Each test service manages its own shard, so services sharing the run's Ironic
   // never see (or reconcile) each other's nodes.
