@@ -11,12 +11,12 @@ import type { IronicClient } from "../ironic/client.js";
 import { NotFoundError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { Logger } from "../log/logger.js";
-import { buildConfigDrive } from "./config-drive.js";
 import { InstanceNotFoundError, NodeBindingError, OperationFailedError } from "./errors.js";
 import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
 import type { InstanceSpec } from "./instance-spec.js";
 import { parseProperties } from "./inventory.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
+import { configDriveFor } from "./spawn.js";
 
 export const REBUILD_BASE_KEY = "ironic_compute_rebuild_base";
 
@@ -146,15 +146,9 @@ export async function rebuildInstance(
               },
             ]);
             return;
-          case "rebuild": {
-            const [ports, portgroups] = await Promise.all([
-              client.ports.listByNode(nodeUuid),
-              client.portgroups.listByNode(nodeUuid),
-            ]);
-            const configdrive = buildConfigDrive(spec, { vifs: spec.vifs, ports, portgroups });
-            await client.nodes.setProvisionState(nodeUuid, { target: "rebuild", configdrive });
+          case "rebuild":
+            await client.nodes.setProvisionState(nodeUuid, { target: "rebuild", configdrive: await configDriveFor(client, nodeUuid, spec) });
             return;
-          }
         }
       },
     },

@@ -11,6 +11,7 @@
 import type { IronicClient } from "../ironic/client.js";
 import { NodeLockedError, NotFoundError, TimeoutError, UnavailableError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
+import type { ConfigDriveDict } from "../ironic/nodes.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
 import type { Logger } from "../log/logger.js";
 import { availability, CACHE_FIELDS } from "./availability.js";
@@ -189,12 +190,20 @@ async function validateAndDeploy(client: IronicClient, nodeUuid: string, spec: I
     (name) => `${name}: ${validation[name]?.reason ?? "no result"}`,
   );
   if (failures.length > 0) throw new NodeValidationError(`node failed validation (${failures.join("; ")})`, ids);
+  await client.nodes.setProvisionState(nodeUuid, { target: "active", configdrive: await configDriveFor(client, nodeUuid, spec) });
+}
+
+/**
+ * The config drive of `spec` on the node. The node's ports and port groups only
+ * matter for the VIFs' network_data, so they are not listed when there are none.
+ */
+export async function configDriveFor(client: IronicClient, nodeUuid: string, spec: InstanceSpec): Promise<ConfigDriveDict> {
+  if (spec.vifs.length === 0) return buildConfigDrive(spec, { vifs: [], ports: [], portgroups: [] });
   const [ports, portgroups] = await Promise.all([
     client.ports.listByNode(nodeUuid),
     client.portgroups.listByNode(nodeUuid),
   ]);
-  const configdrive = buildConfigDrive(spec, { vifs: spec.vifs, ports, portgroups });
-  await client.nodes.setProvisionState(nodeUuid, { target: "active", configdrive });
+  return buildConfigDrive(spec, { vifs: spec.vifs, ports, portgroups });
 }
 
 /** Runs (or resumes) the spawn steps without unwinding; see `spawnInstance`. */
