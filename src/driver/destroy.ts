@@ -15,12 +15,12 @@
 // success; we never touch a node that another instance has claimed since.
 
 import type { IronicClient } from "../ironic/client.js";
-import { NotFoundError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
 import type { Logger } from "../log/logger.js";
 import { InvalidInputError, OperationFailedError } from "./errors.js";
 import { detachVif } from "./network.js";
+import { nodeOrNull } from "./observe.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { deleteOurVolumeTargets, ourVolumeTargets } from "./volumes.js";
 
@@ -144,13 +144,8 @@ export function decideDestroy(
 }
 
 async function observeDestroy(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<DestroyObserved> {
-  let node: DestroyNode | null;
-  try {
-    node = await client.nodes.get(nodeUuid, DESTROY_FIELDS);
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
-    return { node: null, volumeTargets: [], vifs: [] };
-  }
+  const node = await nodeOrNull(client, nodeUuid, DESTROY_FIELDS);
+  if (node === null) return { node: null, volumeTargets: [], vifs: [] };
   const undeployed =
     node.instance_uuid === instanceUuid &&
     node.target_provision_state === null &&

@@ -8,13 +8,13 @@
 // and "a different timestamp" means it ran.
 
 import type { IronicClient } from "../ironic/client.js";
-import { NotFoundError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { Logger } from "../log/logger.js";
 import { InstanceNotFoundError, NodeBindingError, OperationFailedError } from "./errors.js";
 import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
 import type { InstanceSpec } from "./instance-spec.js";
 import { parseProperties } from "./inventory.js";
+import { nodeOrNull } from "./observe.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { configDriveFor } from "./spawn.js";
 
@@ -118,13 +118,8 @@ export async function rebuildInstance(
   log: Logger,
 ): Promise<void> {
   const observe = async (): Promise<RebuildObserved> => {
-    let node: RebuildNode | null;
-    try {
-      node = await client.nodes.get(nodeUuid, REBUILD_FIELDS);
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      return { node: null, wantedInstanceInfo: {} };
-    }
+    const node = await nodeOrNull(client, nodeUuid, REBUILD_FIELDS);
+    if (node === null) return { node: null, wantedInstanceInfo: {} };
     const localGb = parseProperties(node.properties, log, nodeUuid).localGb;
     const wanted = buildInstanceInfo(spec, { nodeLocalGb: localGb, preserveEphemeral: options.preserveEphemeral });
     return { node, wantedInstanceInfo: wanted };

@@ -3,7 +3,6 @@
 // secret registry by the client before it is sent, so it never reaches a log (S8).
 
 import type { IronicClient } from "../ironic/client.js";
-import { NotFoundError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { ProvisionState } from "../ironic/states.js";
 import type { Logger } from "../log/logger.js";
@@ -14,6 +13,7 @@ import {
   RescueFailedError,
   UnrescueFailedError,
 } from "./errors.js";
+import { nodeOrNull } from "./observe.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 
 const RESCUE_FIELDS = ["instance_uuid", "provision_state", "target_provision_state", "maintenance", "last_error"] as const;
@@ -89,14 +89,6 @@ export function decideUnrescue(instanceUuid: string, node: RescueNode | null, ex
   }
 }
 
-async function observe(client: IronicClient, nodeUuid: string): Promise<RescueNode | null> {
-  try {
-    return await client.nodes.get(nodeUuid, RESCUE_FIELDS);
-  } catch (error) {
-    if (error instanceof NotFoundError) return null;
-    throw error;
-  }
-}
 
 export async function rescueInstance(
   client: IronicClient,
@@ -110,7 +102,7 @@ export async function rescueInstance(
     {
       name: "rescue",
       ids: { node: nodeUuid, instance: instanceUuid },
-      observe: () => observe(client, nodeUuid),
+      observe: () => nodeOrNull(client, nodeUuid, RESCUE_FIELDS),
       decide: (node, executed) => decideRescue(instanceUuid, node, executed),
       act: () => client.nodes.setProvisionState(nodeUuid, { target: "rescue", rescue_password: rescuePassword }),
     },
@@ -129,7 +121,7 @@ export async function unrescueInstance(
     {
       name: "unrescue",
       ids: { node: nodeUuid, instance: instanceUuid },
-      observe: () => observe(client, nodeUuid),
+      observe: () => nodeOrNull(client, nodeUuid, RESCUE_FIELDS),
       decide: (node, executed) => decideUnrescue(instanceUuid, node, executed),
       act: () => client.nodes.setProvisionState(nodeUuid, { target: "unrescue" }),
     },

@@ -9,7 +9,7 @@
 // removes volume targets, VIFs, instance_info and the claim in reverse order.
 
 import type { IronicClient } from "../ironic/client.js";
-import { NodeLockedError, NotFoundError, TimeoutError, UnavailableError } from "../ironic/errors.js";
+import { NodeLockedError, TimeoutError, UnavailableError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { ConfigDriveDict } from "../ironic/nodes.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
@@ -30,6 +30,7 @@ import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
 import type { InstanceSpec } from "./instance-spec.js";
 import { parseProperties } from "./inventory.js";
 import { attachVifs } from "./network.js";
+import { nodeOrNull } from "./observe.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { createVolumeTargets, missingVolumes } from "./volumes.js";
 
@@ -161,13 +162,7 @@ async function observeSpawn(
   spec: InstanceSpec,
   log: Logger,
 ): Promise<SpawnObserved> {
-  let node: SpawnNode | null;
-  try {
-    node = await client.nodes.get(nodeUuid, SPAWN_FIELDS);
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
-    node = null;
-  }
+  const node = await nodeOrNull(client, nodeUuid, SPAWN_FIELDS);
   const localGb = node === null ? 0 : parseProperties(node.properties, log, nodeUuid).localGb;
   const wantedInstanceInfo = buildInstanceInfo(spec, { nodeLocalGb: localGb });
   const preparing =

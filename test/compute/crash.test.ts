@@ -17,6 +17,7 @@ import { silentLogger } from "../../src/log/logger.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+import { waitUntil } from "../support/wait.js";
 import { startChild, type ComputeChild } from "./children.js";
 import { FAST_COMPUTE, FAST_DRIVER, sqlitePath } from "./support.js";
 
@@ -43,15 +44,9 @@ async function child(workerId: string): Promise<ComputeChild> {
   return started;
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls `check` (bounded, 60 s by default) until it returns a value. */
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  waitUntil(what, check, { timeoutMs });
 
 async function claimedNodes(): Promise<Array<{ uuid: string; instance_uuid: string | null }>> {
   return (await ironic.nodes.list(["instance_uuid"], { shard })).filter((n) => n.instance_uuid !== null);

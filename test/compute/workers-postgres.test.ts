@@ -18,6 +18,7 @@ import { silentLogger } from "../../src/log/logger.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+import { waitUntil } from "../support/wait.js";
 import { startChild, type ComputeChild } from "./children.js";
 import { FAST_COMPUTE, FAST_DRIVER } from "./support.js";
 
@@ -32,15 +33,9 @@ let admin: Caller;
 let nodes: string[] = [];
 const children: ComputeChild[] = [];
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls `check` (bounded, 60 s by default) until it returns a value. */
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  waitUntil(what, check, { timeoutMs });
 
 beforeAll(async () => {
   postgres = await startPostgres();
