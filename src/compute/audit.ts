@@ -1,6 +1,7 @@
 // The audit log (Nova's instance actions): who did what to which server, when,
 // and how each step ended. Failure details are sanitized before they are stored.
 import { randomUUID } from "node:crypto";
+import type { ActionRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { nowIso } from "./clock.js";
 import type { Caller } from "./contract.js";
@@ -23,23 +24,28 @@ export function faultMessage(error: unknown): string {
   return bounded(error instanceof Error ? error.message : "unexpected failure");
 }
 
+/** A new, unfinished action of `caller` on the server (stored by the caller). */
+export function actionRecord(caller: Pick<Caller, "projectId" | "userId" | "requestId">, serverId: string, action: string): ActionRecord {
+  return {
+    id: randomUUID(),
+    serverId,
+    projectId: caller.projectId,
+    userId: caller.userId,
+    action,
+    requestId: caller.requestId,
+    message: null,
+    startTime: nowIso(),
+    finishTime: null,
+  };
+}
+
 export class Audit {
   constructor(private readonly store: Store) {}
 
   async start(caller: Caller, serverId: string, action: string): Promise<string> {
-    const id = randomUUID();
-    await this.store.actions.create({
-      id,
-      serverId,
-      projectId: caller.projectId,
-      userId: caller.userId,
-      action,
-      requestId: caller.requestId,
-      message: null,
-      startTime: nowIso(),
-      finishTime: null,
-    });
-    return id;
+    const record = actionRecord(caller, serverId, action);
+    await this.store.actions.create(record);
+    return record.id;
   }
 
   async finish(actionId: string, error?: unknown): Promise<void> {

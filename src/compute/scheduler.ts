@@ -69,8 +69,11 @@ export class Scheduler {
     private readonly log: Logger,
   ) {}
 
-  /** Claims a fitting node for `instanceUuid`; NoValidHostError when none is left. */
-  async place(flavor: SchedulingFlavor, projectId: string, instanceUuid: string): Promise<string> {
+  /**
+   * Claims a fitting node for `instanceUuid`; NoValidHostError when none is left.
+   * `driver`: the one to claim through (a task's fenced driver).
+   */
+  async place(flavor: SchedulingFlavor, projectId: string, instanceUuid: string, driver: IronicDriver = this.driver): Promise<string> {
     const pool = shuffle(candidates(await this.driver.cache.all(), flavor, projectId, this.log));
     let tried = 0;
     for (const node of pool) {
@@ -79,12 +82,12 @@ export class Scheduler {
       tried++;
       this.claiming.add(node.uuid);
       try {
-        await this.driver.claim(node.uuid, instanceUuid);
+        await driver.claim(node.uuid, instanceUuid);
         return node.uuid;
       } catch (error) {
         if (error instanceof InstanceAlreadyPlacedError) {
           // An earlier attempt (which crashed) placed this instance: adopt its node.
-          const held = await this.driver.client.nodes.list(["instance_uuid"], { instance_uuid: instanceUuid });
+          const held = await driver.client.nodes.list(["instance_uuid"], { instance_uuid: instanceUuid });
           if (held[0] !== undefined) return held[0].uuid;
         }
         if (!(error instanceof NodeAlreadyClaimedError || error instanceof NodeNotAvailableError)) throw error;

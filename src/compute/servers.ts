@@ -8,7 +8,8 @@ import { DriverError, InvalidInputError } from "../driver/errors.js";
 import { sanitizeHostname } from "../driver/hostname.js";
 import type { ServerRecord, TaskKind, TaskState, VmState } from "../store/records.js";
 import { ServerBusyError, StaleStateError, type Store } from "../store/store.js";
-import { Audit } from "./audit.js";
+import { Audit, actionRecord } from "./audit.js";
+import { taskRecord } from "./tasks.js";
 import type { Catalog } from "./catalog.js";
 import { nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
@@ -188,28 +189,18 @@ export class Servers {
       updatedAt: now,
       deletedAt: null,
     };
-    await this.store.servers.create(server);
-    const actionId = await this.audit.start(caller, id, "create");
-    await this.enqueue(server, "create", actionId, request.adminPass === undefined ? {} : { admin_password: request.adminPass });
+    // One transaction: a server never exists without the task that builds it.
+    const action = actionRecord(caller, id, "create");
+    await this.store.servers.createWithTask(
+      server,
+      action,
+      taskRecord(server.id, "create", action.id, request.adminPass === undefined ? {} : { admin_password: request.adminPass }),
+    );
     return this.view(caller, server);
   }
 
   private async enqueue(server: ServerRecord, kind: TaskKind, actionId: string, params: Record<string, unknown>): Promise<void> {
-    const now = nowIso();
-    await this.store.tasks.enqueue({
-      id: randomUUID(),
-      serverId: server.id,
-      kind,
-      params,
-      status: "pending",
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      attempts: 0,
-      lastError: null,
-      actionId,
-      createdAt: now,
-      updatedAt: now,
-    });
+    await this.store.tasks.enqueue(taskRecord(server.id, kind, actionId, params));
   }
 
   private busy(server: ServerRecord, action: string): ConflictError {
@@ -221,8 +212,13 @@ export class Servers {
   async delete(caller: Caller, id: string): Promise<void> {
     requireMember(caller);
     const server = await this.visible(caller, id);
-    if (server.taskState === "deleting") return; // already being deleted: idempotent
-    if (server.taskState !== null) throw this.busy(server, "delete");
+    if (server.taskState !== null) {
+      const active = await this.store.tasks.activeForServer(server.id);
+      if (active?.kind === "delete") return; // already being deleted: idempotent
+      if (active !== undefined) throw this.busy(server, "delete");
+      // A task state that no task drives (its task was never written, or ended
+      // without clearing it): nothing runs that could be disturbed, so delete.
+    }
     await this.startTask(caller, server, "delete", { from: null, taskState: "deleting", kind: "delete" }, {});
   }
 
@@ -276,7 +272,11 @@ export class Servers {
   ): Promise<ServerRecord> {
     let updated: ServerRecord;
     try {
-      updated = await this.store.servers.update(server.id, { ...patch, taskState: step.taskState, fault: null }, { taskState: null, vmState: server.vmState });
+      updated = await this.store.servers.update(
+        server.id,
+        { ...patch, taskState: step.taskState, fault: null },
+        { taskState: server.taskState, vmState: server.vmState },
+      );
     } catch (error) {
       if (error instanceof StaleStateError) throw this.busy(server, action);
       throw error;
@@ -285,7 +285,7 @@ export class Servers {
     try {
       await this.enqueue(updated, step.kind, actionId, params);
     } catch (error) {
-      await this.store.servers.update(server.id, { taskState: null });
+      await this.store.servers.update(server.id, { taskState: server.taskState });
       await this.audit.finish(actionId, error);
       if (error instanceof ServerBusyError) throw this.busy(server, action);
       throw error;

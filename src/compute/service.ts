@@ -23,7 +23,8 @@ import {
 } from "./contract.js";
 import { Identity } from "./identity.js";
 import { requireAdmin } from "./policy.js";
-import { Reconciler, type ReconcileReport } from "./reconciler.js";
+import { OnePassAtATime } from "./one-pass.js";
+import { Reconciler, type LeftAloneReason, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
 import { Servers } from "./servers.js";
 import { TaskRunner } from "./task-runner.js";
@@ -35,11 +36,20 @@ export interface ComputeService extends ComputeApi {
   stop(): Promise<void>;
   /** Creates the project and admin user when they do not exist yet (first start). */
   bootstrapAdmin(admin: { project: string; user: string; password: string }): Promise<void>;
-  /** One reconcile pass now (also run periodically). */
+  /** One reconcile pass now (also run periodically), after any pass still running. */
   reconcile(): Promise<ReconcileReport>;
+  /** The reconciler's counters, for metrics. */
+  reconcilerStats(): ReconcilerStats;
   readonly workerId: string;
   readonly driver: IronicDriver;
   readonly membership: Membership;
+}
+
+export interface ReconcilerStats {
+  /** Periodic ticks skipped because a pass was still running. */
+  skippedTicks: number;
+  /** Claimed nodes the last pass left alone, by reason. */
+  leftAlone: Readonly<Record<LeftAloneReason, number>>;
 }
 
 export interface ComputeServiceOptions {
@@ -64,7 +74,6 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
   const reconciler = new Reconciler(store, driver, membership, log);
   const timers: NodeJS.Timeout[] = [];
-  let reconciling: Promise<unknown> | undefined;
 
   const summary = async (node: CachedNode): Promise<NodeSummary> => {
     const inventory = inventoryOf(node, log);
@@ -101,9 +110,15 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     return { ...event, code: 200 };
   };
 
-  const runReconcile = async (): Promise<ReconcileReport> => {
-    const pass = reconciler.reconcile();
-    reconciling = pass.catch(() => undefined);
+  // One reconcile pass at a time: ticks during a pass are skipped and counted.
+  const passes = new OnePassAtATime(async () => {
+    const report = await reconciler.reconcile();
+    if (report.releasesQueued > 0) runner.poke();
+    return report;
+  });
+  const reconcileTick = async (): Promise<unknown> => {
+    const pass = passes.tick();
+    if (pass === undefined) log.warn({ skippedTicks: passes.skipped }, "the previous reconcile pass is still running; skipping this tick");
     return pass;
   };
 
@@ -177,7 +192,8 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       requireAdmin(caller);
       return Promise.all(events.map(handleEvent));
     },
-    reconcile: runReconcile,
+    reconcile: () => passes.run(),
+    reconcilerStats: () => ({ skippedTicks: passes.skipped, leftAlone: reconciler.leftAlone }),
     bootstrapAdmin: async (admin) => {
       let project = await store.projects.getByName(admin.project);
       if (project === undefined) {
@@ -198,14 +214,14 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
         timers.push(timer);
       };
       every(compute.heartbeatIntervalMs, () => membership.beat(), "heartbeat");
-      every(compute.reconcileIntervalMs, () => (reconciling === undefined ? runReconcile() : reconciling.then(runReconcile)), "reconcile");
+      every(compute.reconcileIntervalMs, reconcileTick, "reconcile");
       log.info({ worker: workerId }, "compute service started");
     },
     stop: async () => {
       for (const timer of timers) clearInterval(timer);
       timers.length = 0;
       await runner.stop();
-      await reconciling;
+      await passes.idle();
       await membership.leave();
       log.info({ worker: workerId }, "compute service stopped");
     },

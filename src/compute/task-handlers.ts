@@ -6,7 +6,7 @@ import type { IronicDriver } from "../driver/driver.js";
 import { DriverError } from "../driver/errors.js";
 import type { Logger } from "../log/logger.js";
 import type { ServerRecord, TaskRecord } from "../store/records.js";
-import type { Store } from "../store/store.js";
+import type { ServerExpectation, ServerPatch, Store } from "../store/store.js";
 import { Audit, faultMessage } from "./audit.js";
 import { nowIso } from "./clock.js";
 import { instanceSpecFor } from "./instance-spec.js";
@@ -17,6 +17,29 @@ export interface HandlerContext {
   driver: IronicDriver;
   scheduler: Scheduler;
   log: Logger;
+}
+
+/** What one execution of one task works with. */
+interface TaskRun {
+  ctx: HandlerContext;
+  task: TaskRecord;
+  audit: Audit;
+  /**
+   * Writes the task's server, fenced by the task's lease (LeaseLostError once
+   * another worker holds it): every server write of a handler goes through here.
+   */
+  save: (patch: ServerPatch, expect?: Omit<ServerExpectation, "lease">) => Promise<ServerRecord>;
+}
+
+function taskRun(ctx: HandlerContext, task: TaskRecord): TaskRun {
+  const owner = task.leaseOwner;
+  if (owner === null) throw new Error(`task ${task.id} runs without a lease`);
+  return {
+    ctx,
+    task,
+    audit: new Audit(ctx.store),
+    save: (patch, expect = {}) => ctx.store.servers.update(task.serverId, patch, { ...expect, lease: { taskId: task.id, owner } }),
+  };
 }
 
 function fault(error: unknown, code = 500) {
@@ -37,28 +60,30 @@ async function claimedNode(ctx: HandlerContext, serverId: string): Promise<strin
   return nodes[0]?.uuid ?? null;
 }
 
-async function create(ctx: HandlerContext, server: ServerRecord, task: TaskRecord, audit: Audit): Promise<void> {
+async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
   const adminPass = typeof task.params["admin_password"] === "string" ? task.params["admin_password"] : undefined;
   let nodeUuid = server.nodeUuid ?? (await claimedNode(ctx, server.id));
   if (nodeUuid === null) {
     const flavor = await ctx.store.flavors.get(server.flavorId);
     if (flavor === undefined) throw new Error(`flavor ${server.flavorId} no longer exists`);
     try {
-      nodeUuid = await audit.event(task.actionId, "schedule_and_claim", () => ctx.scheduler.place(flavor, server.projectId, server.id));
+      nodeUuid = await audit.event(task.actionId, "schedule_and_claim", () =>
+        ctx.scheduler.place(flavor, server.projectId, server.id, ctx.driver),
+      );
     } catch (error) {
       if (!(error instanceof NoValidHostError)) throw error;
-      await ctx.store.servers.update(server.id, { vmState: "error", taskState: null, fault: fault(error) });
+      await save({ vmState: "error", taskState: null, fault: fault(error) });
       return;
     }
   }
-  await ctx.store.servers.update(server.id, { nodeUuid, taskState: "spawning", progress: 10 });
+  await save({ nodeUuid, taskState: "spawning", progress: 10 });
   const node = nodeUuid;
   try {
     const spec = await specOf(ctx, server, adminPass);
     await audit.event(task.actionId, "driver_spawn", () =>
       ctx.driver.spawn(node, spec, (progress) => {
         const percent = progress.step === "deploy" ? 50 : progress.step === "wait" ? 60 : 20;
-        ctx.store.servers.update(server.id, { progress: percent }).catch((error: unknown) => {
+        save({ progress: percent }).catch((error: unknown) => {
           ctx.log.warn({ instance: server.id, err: error }, "could not record progress");
         });
       }),
@@ -66,7 +91,7 @@ async function create(ctx: HandlerContext, server: ServerRecord, task: TaskRecor
   } catch (error) {
     // The driver unwound the node; the server keeps a fault and no node.
     if (!(error instanceof DriverError)) throw error;
-    await ctx.store.servers.update(server.id, { vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error) });
+    await save({ vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error) });
     return;
   }
   // A deploy on real hardware ends with the node powered on; fake hardware's
@@ -81,18 +106,29 @@ async function create(ctx: HandlerContext, server: ServerRecord, task: TaskRecor
     if (!(error instanceof DriverError)) throw error;
     ctx.log.warn({ instance: server.id, node, err: error }, "the deployed node could not be powered on; the power sync will show it");
   }
-  await ctx.store.servers.update(server.id, {
-    vmState: "active",
-    taskState: null,
-    powerState: "running",
-    progress: 100,
-    launchedAt: nowIso(),
-  });
+  await save({ vmState: "active", taskState: null, powerState: "running", progress: 100, launchedAt: nowIso() });
 }
 
-async function destroy(ctx: HandlerContext, server: ServerRecord, task: TaskRecord, audit: Audit): Promise<void> {
+async function destroy({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
   await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy(server.id, server.nodeUuid));
-  await ctx.store.servers.update(server.id, { vmState: "deleted", taskState: null, nodeUuid: null, deletedAt: nowIso() });
+  await save({ vmState: "deleted", taskState: null, nodeUuid: null, deletedAt: nowIso() });
+}
+
+/**
+ * Gives back a node still claimed for a server that no longer holds it (the
+ * reconciler found it). Checked again here, since the node may have changed
+ * hands since: only a claim that carries our marker for this server is undone.
+ */
+async function release({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
+  const node = task.params["node_uuid"];
+  if (typeof node !== "string") throw new Error(`release task ${task.id} names no node`);
+  const ownership = await ctx.driver.ownership(node, server.id);
+  if (ownership.kind !== "ours") {
+    ctx.log.warn({ instance: server.id, node, ownership: ownership.kind }, "not releasing a node that is no longer ours");
+    return;
+  }
+  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy(server.id, node));
+  if (server.nodeUuid === node) await save({ nodeUuid: null });
 }
 
 function nodeOf(server: ServerRecord): string {
@@ -102,45 +138,49 @@ function nodeOf(server: ServerRecord): string {
 
 /** Runs `task` for `server`; failures other than driver ones propagate to the runner. */
 export async function runTask(ctx: HandlerContext, task: TaskRecord, server: ServerRecord): Promise<void> {
-  const audit = new Audit(ctx.store);
+  const run = taskRun(ctx, task);
+  const { audit, save } = run;
   try {
     switch (task.kind) {
       case "create":
-        await create(ctx, server, task, audit);
+        await create(run, server);
         break;
       case "delete":
-        await destroy(ctx, server, task, audit);
+        await destroy(run, server);
+        break;
+      case "release":
+        await release(run, server);
         break;
       case "reboot":
         await audit.event(task.actionId, "driver_reboot", () => ctx.driver.reboot(nodeOf(server), server.id, task.params["hard"] === true ? "hard" : "soft"));
-        await ctx.store.servers.update(server.id, { vmState: "active", taskState: null, powerState: "running" });
+        await save({ vmState: "active", taskState: null, powerState: "running" });
         break;
       case "stop":
         await audit.event(task.actionId, "driver_power_off", () => ctx.driver.powerOff(nodeOf(server), server.id));
-        await ctx.store.servers.update(server.id, { vmState: "stopped", taskState: null, powerState: "shutdown" });
+        await save({ vmState: "stopped", taskState: null, powerState: "shutdown" });
         break;
       case "start":
         await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn(nodeOf(server), server.id));
-        await ctx.store.servers.update(server.id, { vmState: "active", taskState: null, powerState: "running" });
+        await save({ vmState: "active", taskState: null, powerState: "running" });
         break;
       case "rebuild": {
         const spec = await specOf(ctx, server);
         await audit.event(task.actionId, "driver_rebuild", () =>
           ctx.driver.rebuild(nodeOf(server), spec, task.params["preserve_ephemeral"] === true),
         );
-        await ctx.store.servers.update(server.id, { vmState: "active", taskState: null, powerState: "running" });
+        await save({ vmState: "active", taskState: null, powerState: "running" });
         break;
       }
       case "rescue": {
         const password = task.params["rescue_password"];
         if (typeof password !== "string") throw new Error("rescue task without a password");
         await audit.event(task.actionId, "driver_rescue", () => ctx.driver.rescue(nodeOf(server), server.id, password));
-        await ctx.store.servers.update(server.id, { vmState: "rescued", taskState: null });
+        await save({ vmState: "rescued", taskState: null });
         break;
       }
       case "unrescue":
         await audit.event(task.actionId, "driver_unrescue", () => ctx.driver.unrescue(nodeOf(server), server.id));
-        await ctx.store.servers.update(server.id, { vmState: "active", taskState: null });
+        await save({ vmState: "active", taskState: null });
         break;
     }
     await audit.finish(task.actionId);
@@ -155,16 +195,21 @@ export async function runTask(ctx: HandlerContext, task: TaskRecord, server: Ser
  * failed also gives its node back, so an ERROR server never holds a machine.
  */
 export async function failServer(ctx: HandlerContext, task: TaskRecord, error: unknown): Promise<void> {
+  const { save } = taskRun(ctx, task);
+  if (task.kind === "release") {
+    // The server itself is fine (or deleted): only the leftover node is not yet back.
+    return;
+  }
   if (task.kind === "create") {
     try {
       const server = await ctx.store.servers.get(task.serverId, { includeDeleted: true });
       await ctx.driver.destroy(task.serverId, server?.nodeUuid ?? null);
-      await ctx.store.servers.update(task.serverId, { nodeUuid: null });
+      await save({ nodeUuid: null });
     } catch (cleanupError) {
       // The ERROR below must be recorded whatever happened here; the server
       // keeps its node, and deleting it (or the reconciler) cleans up later.
       ctx.log.error({ instance: task.serverId, err: cleanupError }, "could not give the node of a failed create back; it stays with the ERROR server");
     }
   }
-  await ctx.store.servers.update(task.serverId, { vmState: "error", taskState: null, fault: fault(error) });
+  await save({ vmState: "error", taskState: null, fault: fault(error) });
 }

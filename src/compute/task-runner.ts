@@ -9,6 +9,9 @@ import type { ComputeConfig } from "./config.js";
 import { describeError } from "./audit.js";
 import { isTransientIronicError } from "../driver/spawn.js";
 import { failServer, runTask, type HandlerContext } from "./task-handlers.js";
+import { LeaseFence } from "./lease-fence.js";
+import { withoutSecrets } from "./task-secrets.js";
+import { LeaseLostError } from "../store/store.js";
 
 export class TaskRunner {
   private running = false;
@@ -45,9 +48,11 @@ export class TaskRunner {
   private async pollLoop(): Promise<void> {
     while (this.running) {
       let leased: TaskRecord | undefined;
+      // The lease runs from this moment (by this clock): the fence counts from it.
+      const leasedAt = Date.now();
       if (this.inflight.size < this.config.concurrency) {
         try {
-          leased = await this.ctx.store.tasks.lease(this.workerId, nowIso(), this.config.taskLeaseMs);
+          leased = await this.ctx.store.tasks.lease(this.workerId, new Date(leasedAt).toISOString(), this.config.taskLeaseMs);
         } catch (error) {
           // The database may be briefly unavailable (restart, failover): keep polling.
           this.log.error({ err: error }, "could not lease a task; retrying");
@@ -55,7 +60,7 @@ export class TaskRunner {
       }
       if (leased !== undefined) {
         const task = leased;
-        const work = this.execute(task).finally(() => this.inflight.delete(task.id));
+        const work = this.execute(task, leasedAt).finally(() => this.inflight.delete(task.id));
         this.inflight.set(task.id, work);
         continue;
       }
@@ -70,29 +75,44 @@ export class TaskRunner {
     }
   }
 
-  private async execute(task: TaskRecord): Promise<void> {
+  private async execute(task: TaskRecord, leasedAt: number): Promise<void> {
     const log = this.log.child({ task: task.id, kind: task.kind, instance: task.serverId, attempt: task.attempts });
+    // The fence fires when this worker can no longer be sure it holds the lease.
+    const fence = new LeaseFence(this.config.taskLeaseMs, leasedAt);
     const renew = setInterval(() => {
+      const sentAt = Date.now();
       this.ctx.store.tasks
-        .renew(task.id, this.workerId, nowIso(), this.config.taskLeaseMs)
+        .renew(task.id, this.workerId, new Date(sentAt).toISOString(), this.config.taskLeaseMs)
         .then((held) => {
-          if (!held) log.error("lost the lease of a running task; another worker may resume it");
+          if (held) fence.renewed(sentAt);
+          else fence.lose("another worker leased this task");
         })
-        .catch((error: unknown) => { log.warn({ err: error }, "could not renew a task lease"); });
+        .catch((error: unknown) => { log.warn({ err: error }, "could not renew a task lease; fenced at its deadline unless a renewal succeeds"); });
     }, this.config.heartbeatIntervalMs);
+    fence.signal.addEventListener("abort", () => {
+      log.error({ reason: describeError(fence.signal.reason) }, "lost the lease of a running task: it stops before its next Ironic call or server write");
+    });
+    // Everything this execution does to Ironic goes through the fenced driver.
+    const ctx: HandlerContext = { ...this.ctx, driver: this.ctx.driver.fenced(fence) };
     let status: "done" | "failed" = "done";
     let lastError: string | null = null;
     try {
-      const server = await this.ctx.store.servers.get(task.serverId, { includeDeleted: true });
+      const server = await ctx.store.servers.get(task.serverId, { includeDeleted: true });
       if (server === undefined) throw new Error(`server ${task.serverId} of task ${task.id} does not exist`);
       if (task.attempts > this.config.taskMaxAttempts) {
         throw new Error(`gave up after ${task.attempts - 1} attempts (the service restarted during this operation each time)`);
       }
       if (task.attempts > 1) log.warn("resuming a task whose previous worker stopped");
       log.info("task started");
-      await runTask(this.ctx, task, server);
+      await runTask(ctx, task, server);
       log.info("task finished");
     } catch (error) {
+      if (fence.lost || error instanceof LeaseLostError) {
+        // Another worker has (or will have) the task: it decides from what Ironic
+        // shows. Nothing is recorded from here, not even the failure.
+        log.warn({ err: error }, "stopped a task whose lease was lost");
+        return;
+      }
       if (isTransientIronicError(error) && task.attempts < this.config.taskMaxAttempts) {
         // Ironic is unreachable or overloaded: keep the task; once its lease
         // expires it is leased again and resumes from what Ironic shows.
@@ -103,13 +123,14 @@ export class TaskRunner {
       status = "failed";
       lastError = describeError(error);
       log.error({ err: error }, "task failed");
-      await failServer(this.ctx, task, error).catch((inner: unknown) => {
+      await failServer(ctx, task, error).catch((inner: unknown) => {
         log.error({ err: inner }, "could not record the failure on the server");
       });
     } finally {
       clearInterval(renew);
+      fence.dispose();
     }
-    const finished = await this.ctx.store.tasks.finish(task.id, this.workerId, status, lastError, nowIso());
+    const finished = await this.ctx.store.tasks.finish(task.id, this.workerId, status, lastError, nowIso(), withoutSecrets(task.params));
     if (!finished) log.warn("task finished after its lease passed to another worker");
   }
 }

@@ -10,6 +10,7 @@ import { InstanceAssociatedError, NodeAssociatedError, NodeLockedError, NotFound
 import type { IronicClient } from "../ironic/client.js";
 import type { NodeView, SelectableNodeField } from "../ironic/node-schema.js";
 import { availability, CACHE_FIELDS, isUsed } from "./availability.js";
+import { INSTANCE_KEY } from "./instance-info.js";
 import {
   InstanceAlreadyPlacedError,
   InstanceNotFoundError,
@@ -36,9 +37,15 @@ export async function claimNode(client: IronicClient, nodeUuid: string, instance
 export async function writeClaim(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
   const ids = { node: nodeUuid, instance: instanceUuid };
   try {
+    // The marker goes in the same PATCH (one atomic node update in Ironic): from
+    // its first moment the claim says it is ours, which is what lets the
+    // reconciler tell our leftovers from another tool's machines.
     const claimed = await client.nodes.update(
       nodeUuid,
-      [{ op: "add", path: "/instance_uuid", value: instanceUuid }],
+      [
+        { op: "add", path: "/instance_uuid", value: instanceUuid },
+        { op: "add", path: `/instance_info/${INSTANCE_KEY}`, value: instanceUuid },
+      ],
       { retry: "none" },
     );
     if (claimed.instance_uuid !== instanceUuid) {

@@ -3,6 +3,7 @@
 // class only binds them to one client, one cache, one configuration and logger.
 
 import type { IronicClient } from "../ironic/client.js";
+import type { RequestFence } from "../ironic/http.js";
 import { IronicError } from "../ironic/errors.js";
 import type { Logger } from "../log/logger.js";
 import { availability, type CachedNode } from "./availability.js";
@@ -14,6 +15,7 @@ import type { InstanceSpec } from "./instance-spec.js";
 import { nodeInventory } from "./inventory.js";
 import { attachInterface, detachInterface } from "./network.js";
 import { NodeCache } from "./node-cache.js";
+import { nodeOwnership, type NodeOwnership } from "./ownership.js";
 import type { Progress } from "./operation.js";
 import { powerOf, powerOff, powerOn, reboot, triggerCrashDump, type InstancePower } from "./power.js";
 import { rebuildInstance, type RebuildStep } from "./rebuild.js";
@@ -31,7 +33,12 @@ export class IronicDriver {
     readonly client: IronicClient,
     readonly config: DriverConfig,
     private readonly log: Logger,
+    cache?: NodeCache,
   ) {
+    if (cache !== undefined) {
+      this.cache = cache;
+      return;
+    }
     const { maxAgeMs, conductorGroup, owner, lessee, shard } = config.cache;
     this.cache = new NodeCache(
       client,
@@ -46,6 +53,15 @@ export class IronicDriver {
       },
       log,
     );
+  }
+
+  /**
+   * This driver, sharing its node cache, whose Ironic calls are refused once
+   * `signal` fires: what a task runs with, so that a task whose lease is gone
+   * cannot touch a node that another worker now drives.
+   */
+  fenced(signal: RequestFence): IronicDriver {
+    return new IronicDriver(this.client.fenced(signal), this.config, this.log, this.cache);
   }
 
   private get wait() {
@@ -75,6 +91,11 @@ export class IronicDriver {
       if (!(error instanceof IronicError)) throw error;
       this.log.warn({ node: nodeUuid, err: error }, "could not re-read the node after an operation; the next refresh will");
     }
+  }
+
+  /** Whether the node's claim for the instance is ours (see ownership.ts). */
+  async ownership(nodeUuid: string, instanceUuid: string): Promise<NodeOwnership> {
+    return nodeOwnership(this.client, nodeUuid, instanceUuid);
   }
 
   async claim(nodeUuid: string, instanceUuid: string): Promise<void> {

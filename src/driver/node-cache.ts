@@ -51,9 +51,27 @@ export class NodeCache {
     return this.inflight;
   }
 
+  /**
+   * Whether the cache holds one whole listing of the partition: the last refresh
+   * completed. After a failed refresh (or before the first) it holds at most
+   * what single-node reads added, and nothing may conclude from a node's absence.
+   */
+  get complete(): boolean {
+    return this.listed;
+  }
+
+  private listed = false;
+
   private async load(): Promise<void> {
     const started = this.now();
-    const nodes = await this.client.nodes.list(CACHE_FIELDS, this.options.filters);
+    let nodes: CachedNode[];
+    try {
+      nodes = await this.client.nodes.list(CACHE_FIELDS, this.options.filters);
+    } catch (error) {
+      this.listed = false;
+      throw error;
+    }
+    this.listed = true;
     const next = new Map<string, CachedNode>();
     for (const node of nodes) next.set(node.uuid, node);
     this.byUuid = next;

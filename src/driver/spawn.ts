@@ -256,6 +256,9 @@ export async function spawnInstance(
     // Ironic unreachable or overloaded: nothing failed on the node, so keep it;
     // the caller resumes later from what Ironic then shows.
     if (isTransientIronicError(error)) throw error;
+    // This execution was fenced (its task's lease is gone): another worker owns
+    // the node's fate now, and the fenced client could not unwind anyway.
+    if (client.http.fenceFired) throw error;
     const ids = { node: nodeUuid, instance: spec.uuid };
     log.warn({ ...ids, err: error }, "spawn failed; unwinding what it put on the node");
     try {

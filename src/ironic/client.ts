@@ -6,7 +6,7 @@ import type { Logger } from "../log/logger.js";
 import { silentLogger } from "../log/logger.js";
 import { AllocationsApi } from "./allocations.js";
 import type { IronicClientOptions } from "./config.js";
-import { IronicHttp } from "./http.js";
+import { IronicHttp, type RequestFence } from "./http.js";
 import type { Microversion } from "./microversion.js";
 import { NodesApi } from "./nodes.js";
 import { PortgroupsApi, PortsApi } from "./ports.js";
@@ -20,8 +20,8 @@ export class IronicClient {
   readonly volumes: VolumesApi;
   readonly allocations: AllocationsApi;
 
-  constructor(options: IronicClientOptions, logger: Logger = silentLogger) {
-    this.http = new IronicHttp(options, logger);
+  constructor(options: IronicClientOptions, logger: Logger = silentLogger, http?: IronicHttp) {
+    this.http = http ?? new IronicHttp(options, logger);
     this.nodes = new NodesApi(this.http);
     this.ports = new PortsApi(this.http);
     this.portgroups = new PortgroupsApi(this.http);
@@ -29,11 +29,17 @@ export class IronicClient {
     this.allocations = new AllocationsApi(this.http);
   }
 
+  /** This client, sending nothing once `signal` fired (see IronicHttp.fenced). */
+  fenced(signal: RequestFence): IronicClient {
+    return new IronicClient(this.http.options, silentLogger, this.http.fenced(signal));
+  }
+
   /** Negotiates now (instead of on first use) and returns the version in use. */
   async connect(): Promise<Microversion> {
     return this.http.microversion();
   }
 
+  /** Closes the connections (a fenced view shares its parent's: close the parent). */
   async close(): Promise<void> {
     await this.http.close();
   }

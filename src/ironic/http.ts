@@ -50,6 +50,17 @@ export interface IronicRequest {
   retry?: "default" | "none";
 }
 
+/**
+ * What a fenced client asks before each attempt: an AbortSignal does, and so
+ * does anything that can also decide synchronously (a lease deadline checked
+ * against the clock, whatever timers have or have not run).
+ */
+export interface RequestFence {
+  readonly aborted: boolean;
+  /** Throws the fence's reason once it fired. */
+  throwIfAborted(): void;
+}
+
 export interface IronicResponse {
   status: number;
   text: string;
@@ -89,6 +100,8 @@ export class IronicHttp {
   private readonly authHeaders: Record<string, string>;
   private negotiation: Promise<Microversion> | undefined;
   private negotiatedVersion: Microversion | undefined;
+  /** Set on a fenced view: once it fires, no request of that view is sent. */
+  private fence: RequestFence | undefined;
 
   constructor(options: IronicClientOptions, logger: Logger = silentLogger) {
     this.options = options;
@@ -129,6 +142,26 @@ export class IronicHttp {
         processSecrets.register(auth.token);
         return { "x-auth-token": auth.token };
     }
+  }
+
+  /**
+   * A view of this client (same connections, same negotiated version) that sends
+   * nothing once `signal` has fired: each attempt, retries included, first throws
+   * the signal's reason. A task that lost its lease can so never drive a node
+   * another worker now drives.
+   */
+  fenced(signal: RequestFence): IronicHttp {
+    const view = Object.create(IronicHttp.prototype) as IronicHttp;
+    Object.assign(view, this);
+    view.fence = signal;
+    // Negotiation is shared: the view asks the parent, which negotiates once.
+    view.microversion = () => this.microversion();
+    return view;
+  }
+
+  /** Whether this is a fenced view whose signal fired (it sends nothing more). */
+  get fenceFired(): boolean {
+    return this.fence?.aborted === true;
   }
 
   /** The microversion in use; negotiates on first call (single-flight). */
@@ -197,6 +230,7 @@ export class IronicHttp {
   }
 
   private async attempt(request: IronicRequest, version: Microversion | undefined): Promise<IronicResponse> {
+    this.fence?.throwIfAborted();
     const label = `${request.method} ${request.path}`;
     const headers: Record<string, string> = {
       accept: "application/json",

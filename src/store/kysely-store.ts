@@ -32,6 +32,7 @@ import type {
   UserRecord,
   WorkerRecord,
 } from "./records.js";
+import { TASK_KINDS } from "./records.js";
 import {
   ACTIVE_TASK_INDEX,
   migrationProvider,
@@ -50,6 +51,7 @@ import {
 import {
   CorruptRecordError,
   DuplicateError,
+  LeaseLostError,
   ServerBusyError,
   StaleStateError,
   type Page,
@@ -211,7 +213,7 @@ const actionEventSchema = z.object({
 const taskSchema = z.object({
   id: z.string(),
   serverId: z.string(),
-  kind: z.enum(["create", "delete", "reboot", "stop", "start", "rebuild", "rescue", "unrescue"]),
+  kind: z.enum(TASK_KINDS),
   params: z.record(z.string(), z.unknown()),
   status: z.enum(["pending", "running", "done", "failed"]),
   leaseOwner: z.string().nullable(),
@@ -402,6 +404,46 @@ function serverFromRow(row: Selectable<ServersTable>): ServerRecord {
   });
 }
 
+function actionToRow(r: ActionRecord) {
+  return {
+    id: r.id,
+    server_id: r.serverId,
+    project_id: r.projectId,
+    user_id: r.userId,
+    action: r.action,
+    request_id: r.requestId,
+    message: r.message,
+    start_time: r.startTime,
+    finish_time: r.finishTime,
+  };
+}
+
+function taskToRow(r: TaskRecord) {
+  return {
+    id: r.id,
+    server_id: r.serverId,
+    kind: r.kind,
+    params: toJson(r.params),
+    status: r.status,
+    lease_owner: r.leaseOwner,
+    lease_expires_at: r.leaseExpiresAt,
+    attempts: r.attempts,
+    last_error: r.lastError,
+    action_id: r.actionId,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+/** The typed error for a failed task insert. */
+function taskInsertError(r: TaskRecord, error: unknown): unknown {
+  if (isActiveTaskViolation(error)) {
+    return new ServerBusyError(`server ${r.serverId} already has an operation in progress`, { cause: error });
+  }
+  if (isUniqueViolation(error)) return new DuplicateError(`task ${r.id} already exists`, { cause: error });
+  return error;
+}
+
 function serverToRow(record: ServerRecord): ServersTable {
   return {
     id: record.id,
@@ -523,13 +565,13 @@ export type KyselyStoreOptions =
   | {
       kind: "sqlite";
       /**
-       * Runs one compiled statement inside BEGIN IMMEDIATE … COMMIT, synchronously
-       * on the SQLite handle, and returns its rows. Synchronous on purpose: an
+       * Runs compiled statements inside one BEGIN IMMEDIATE … COMMIT, synchronously
+       * on the SQLite handle, and returns the last one's rows. Synchronous on purpose: an
        * async transaction would hold the file's write lock across awaits, and a
        * second Store on the same file in this process would then block the event
        * loop in SQLite's busy handler while the holder cannot proceed.
        */
-      runImmediate: (query: CompiledQuery) => unknown[];
+      runImmediate: (queries: readonly CompiledQuery[]) => unknown[];
     };
 
 export class KyselyStore implements Store {
@@ -542,6 +584,19 @@ export class KyselyStore implements Store {
     this.#db = db;
     this.#options = options;
     this.kind = options.kind;
+  }
+
+  /** Runs `statements` as one transaction: all of them or none. */
+  async #atomically(statements: CompiledQuery[]): Promise<void> {
+    const options = this.#options;
+    if (options.kind === "sqlite") {
+      // As in tasks.lease: hold Kysely's connection, run BEGIN IMMEDIATE … COMMIT synchronously.
+      await this.#db.connection().execute(() => Promise.resolve(options.runImmediate(statements)));
+      return;
+    }
+    await this.#db.transaction().execute(async (trx) => {
+      for (const statement of statements) await trx.executeQuery(statement);
+    });
   }
 
   async migrate(): Promise<void> {
@@ -786,6 +841,30 @@ export class KyselyStore implements Store {
       const r = checkInput("ServerRecord", serverSchema, record);
       await mapDuplicate(`server ${r.id}`, () => this.#db.insertInto("servers").values(serverToRow(r)).execute());
     },
+    createWithTask: async (server, action, task) => {
+      const s = checkInput("ServerRecord", serverSchema, server);
+      const a = checkInput("ActionRecord", actionSchema, action);
+      const t = checkInput("TaskRecord", taskSchema, task);
+      const statements = [
+        this.#db.insertInto("servers").values(serverToRow(s)),
+        this.#db.insertInto("actions").values(actionToRow(a)),
+        this.#db.insertInto("tasks").values(taskToRow(t)),
+      ];
+      try {
+        await this.#atomically(statements.map((statement) => statement.compile()));
+      } catch (error: unknown) {
+        if (isActiveTaskViolation(error)) throw taskInsertError(t, error);
+        if (isUniqueViolation(error)) throw new DuplicateError(`server ${s.id} or its action or task already exists`, { cause: error });
+        throw error;
+      }
+    },
+    total: async () => {
+      const row = await this.#db
+        .selectFrom("servers")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
     get: async (id, options) => {
       const row = await this.#db
         .selectFrom("servers")
@@ -840,10 +919,23 @@ export class KyselyStore implements Store {
       // writer (compare-and-set); RETURNING gives the row as written.
       const expectedTask = expect?.taskState;
       const expectedVm = expect?.vmState;
+      const lease = expect?.lease;
       const row = await this.#db
         .updateTable("servers")
         .set(values)
         .where("id", "=", id)
+        .$if(lease !== undefined, (q) =>
+          q.where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom("tasks")
+                .select("tasks.id")
+                .where("tasks.id", "=", lease?.taskId ?? "")
+                .where("tasks.lease_owner", "=", lease?.owner ?? "")
+                .where("tasks.status", "=", "running"),
+            ),
+          ),
+        )
         .$if(expectedTask !== undefined, (q) =>
           expectedTask === null ? q.where("task_state", "is", null) : q.where("task_state", "=", expectedTask ?? ""),
         )
@@ -858,6 +950,18 @@ export class KyselyStore implements Store {
         .where("id", "=", id)
         .executeTakeFirst();
       if (current === undefined) throw new Error(`server ${id} does not exist`);
+      if (lease !== undefined) {
+        const held = await this.#db
+          .selectFrom("tasks")
+          .select("id")
+          .where("id", "=", lease.taskId)
+          .where("lease_owner", "=", lease.owner)
+          .where("status", "=", "running")
+          .executeTakeFirst();
+        if (held === undefined) {
+          throw new LeaseLostError(`task ${lease.taskId} is no longer leased to ${lease.owner}; server ${id} was not written`);
+        }
+      }
       throw new StaleStateError(
         `server ${id} is in vm_state ${current.vm_state} / task_state ${String(current.task_state)}, ` +
           `expected ${expectedVm ?? "any"} / ${expectedTask === undefined ? "any" : String(expectedTask)}`,
@@ -877,22 +981,7 @@ export class KyselyStore implements Store {
   readonly actions: Store["actions"] = {
     create: async (record) => {
       const r = checkInput("ActionRecord", actionSchema, record);
-      await mapDuplicate(`action ${r.id}`, () =>
-        this.#db
-          .insertInto("actions")
-          .values({
-            id: r.id,
-            server_id: r.serverId,
-            project_id: r.projectId,
-            user_id: r.userId,
-            action: r.action,
-            request_id: r.requestId,
-            message: r.message,
-            start_time: r.startTime,
-            finish_time: r.finishTime,
-          })
-          .execute(),
-      );
+      await mapDuplicate(`action ${r.id}`, () => this.#db.insertInto("actions").values(actionToRow(r)).execute());
     },
     finish: async (id, finishTime, message) => {
       const result = await this.#db
@@ -965,32 +1054,19 @@ export class KyselyStore implements Store {
   };
 
   readonly tasks: Store["tasks"] = {
-    enqueue: async (record) => {
+    enqueue: async (record, action) => {
       const r = checkInput("TaskRecord", taskSchema, record);
+      const a = action === undefined ? undefined : checkInput("ActionRecord", actionSchema, action);
       try {
-        await this.#db
-          .insertInto("tasks")
-          .values({
-            id: r.id,
-            server_id: r.serverId,
-            kind: r.kind,
-            params: toJson(r.params),
-            status: r.status,
-            lease_owner: r.leaseOwner,
-            lease_expires_at: r.leaseExpiresAt,
-            attempts: r.attempts,
-            last_error: r.lastError,
-            action_id: r.actionId,
-            created_at: r.createdAt,
-            updated_at: r.updatedAt,
-          })
-          .execute();
-      } catch (error: unknown) {
-        if (isActiveTaskViolation(error)) {
-          throw new ServerBusyError(`server ${r.serverId} already has an operation in progress`, { cause: error });
+        if (a === undefined) await this.#db.insertInto("tasks").values(taskToRow(r)).execute();
+        else {
+          await this.#atomically([
+            this.#db.insertInto("actions").values(actionToRow(a)).compile(),
+            this.#db.insertInto("tasks").values(taskToRow(r)).compile(),
+          ]);
         }
-        if (isUniqueViolation(error)) throw new DuplicateError(`task ${r.id} already exists`, { cause: error });
-        throw error;
+      } catch (error: unknown) {
+        throw taskInsertError(r, error);
       }
     },
     get: async (id) => {
@@ -1041,7 +1117,7 @@ export class KyselyStore implements Store {
         const compiled = query.compile();
         // Hold Kysely's connection so no Kysely transaction of this Store is
         // open on the handle while we run ours.
-        const rows = await this.#db.connection().execute(() => Promise.resolve(options.runImmediate(compiled)));
+        const rows = await this.#db.connection().execute(() => Promise.resolve(options.runImmediate([compiled])));
         // The rows come straight from SQLite; taskFromRow validates them.
         row = rows[0] as Selectable<TasksTable> | undefined;
       } else {
@@ -1061,12 +1137,13 @@ export class KyselyStore implements Store {
         .executeTakeFirst();
       return affected(result.numUpdatedRows);
     },
-    finish: async (id, worker, status: Extract<TaskStatus, "done" | "failed">, lastError, now) => {
+    finish: async (id, worker, status: Extract<TaskStatus, "done" | "failed">, lastError, now, keptParams) => {
       checkTime("now", now);
       checkInput("status", z.enum(["done", "failed"]), status);
+      const params = keptParams === undefined ? {} : { params: toJson(checkInput("params", taskSchema.shape.params, keptParams)) };
       const result = await this.#db
         .updateTable("tasks")
-        .set({ status, last_error: lastError, lease_owner: null, lease_expires_at: null, updated_at: now })
+        .set({ status, last_error: lastError, lease_owner: null, lease_expires_at: null, updated_at: now, ...params })
         .where("id", "=", id)
         .where("status", "=", "running")
         .where("lease_owner", "=", worker)

@@ -156,14 +156,20 @@ export interface ActionEventRecord {
   details: string | null;
 }
 
-export type TaskKind = "create" | "delete" | "reboot" | "stop" | "start" | "rebuild" | "rescue" | "unrescue";
+export const TASK_KINDS = ["create", "delete", "reboot", "stop", "start", "rebuild", "rescue", "unrescue", "release"] as const;
+/** `release`: give back a node still claimed for a server that no longer holds it (the reconciler's). */
+export type TaskKind = (typeof TASK_KINDS)[number];
 export type TaskStatus = "pending" | "running" | "done" | "failed";
 
 export interface TaskRecord {
   id: string;
   serverId: string;
   kind: TaskKind;
-  /** Operation parameters (e.g. reboot type, rebuild image). Never secrets. */
+  /**
+   * Operation parameters (e.g. reboot type, rebuild image). Secret ones (see
+   * SECRET_TASK_PARAMS in compute/) live here only while the task is active: the
+   * runner finishes every task with them removed.
+   */
   params: Record<string, unknown>;
   status: TaskStatus;
   /** Worker holding the lease, null when unleased. */

@@ -14,7 +14,8 @@
 //   busy_timeout instead of failing with SQLITE_BUSY when a read lock cannot be
 //   upgraded.
 
-import { mkdir } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import {
@@ -51,13 +52,34 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** Only the service's user may read the database: it holds password hashes and tasks. */
+const FILE_MODE = 0o600;
+const DIRECTORY_MODE = 0o700;
+
+/**
+ * Creates the database's directory (0700) and file (0600) before SQLite opens it,
+ * so the file is never readable by others, not even for a moment; an existing
+ * file that others can read is made private. SQLite gives its -wal and -shm files
+ * the database file's mode.
+ */
+async function createPrivately(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: DIRECTORY_MODE });
+  try {
+    const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, FILE_MODE);
+    await handle.close();
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, FILE_MODE);
+  }
+}
+
 /**
  * Opens (creating if needed) the SQLite database at `path`; ":memory:" gives a
  * private in-memory database (tests). Does not migrate: see openStore().
  */
 export async function openSqliteStore(path: string): Promise<Store> {
   const memory = path === ":memory:" || path === "";
-  if (!memory) await mkdir(dirname(path), { recursive: true });
+  if (!memory) await createPrivately(path);
   const raw = new BetterSqlite3(path, { timeout: BUSY_TIMEOUT_MS });
   try {
     if (!memory) raw.pragma("journal_mode = WAL");
@@ -69,19 +91,24 @@ export async function openSqliteStore(path: string): Promise<Store> {
     throw error;
   }
 
-  const runImmediate = (query: CompiledQuery): unknown[] => {
+  const runImmediate = (queries: readonly CompiledQuery[]): unknown[] => {
     if (raw.inTransaction) {
       // better-sqlite3 would silently nest with a SAVEPOINT, which is not atomic
       // against other processes the way BEGIN IMMEDIATE is.
       throw new Error("runImmediate called while a transaction is open on the SQLite handle");
     }
-    const statement = raw.prepare(query.sql);
-    const parameters = [...query.parameters];
+    const statements = queries.map((query) => ({ statement: raw.prepare(query.sql), parameters: [...query.parameters] }));
     return raw
       .transaction((): unknown[] => {
-        if (statement.reader) return statement.all(parameters);
-        statement.run(parameters);
-        return [];
+        let rows: unknown[] = [];
+        for (const { statement, parameters } of statements) {
+          if (statement.reader) rows = statement.all(parameters);
+          else {
+            statement.run(parameters);
+            rows = [];
+          }
+        }
+        return rows;
       })
       .immediate();
   };

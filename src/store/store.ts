@@ -32,6 +32,14 @@ export class ServerBusyError extends Error {
   override readonly name = "ServerBusyError";
 }
 
+/**
+ * A write fenced by a task lease (`expect.lease`) found that the task is no
+ * longer running under that owner: another worker has it now, or it ended.
+ */
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
+}
+
 /** A compare-and-set found the record in another state. */
 export class StaleStateError extends Error {
   override readonly name = "StaleStateError";
@@ -72,6 +80,12 @@ export type ServerPatch = Partial<
     | "metadata"
   >
 >;
+
+export interface ServerExpectation {
+  taskState?: ServerRecord["taskState"];
+  vmState?: ServerRecord["vmState"];
+  lease?: { taskId: string; owner: string };
+}
 
 export interface Store {
   /** Creates or upgrades the schema; safe to call on every start. */
@@ -122,6 +136,13 @@ export interface Store {
 
   servers: {
     create(record: ServerRecord): Promise<void>;
+    /**
+     * The server, its first action and its first task in one transaction: either
+     * all three exist afterwards or none does.
+     */
+    createWithTask(server: ServerRecord, action: ActionRecord, task: TaskRecord): Promise<void>;
+    /** Every server row, deleted ones included. */
+    total(): Promise<number>;
     /** Deleted servers only with `includeDeleted`. */
     get(id: string, options?: { includeDeleted?: boolean }): Promise<ServerRecord | undefined>;
     /** Sorted by created time then id (stable for markers). */
@@ -130,13 +151,12 @@ export interface Store {
     listWithNodes(): Promise<ServerRecord[]>;
     /**
      * Applies `patch`; with `expect`, only if the current task/vm state matches
-     * (throws StaleStateError otherwise). Returns the updated record.
+     * (throws StaleStateError otherwise) and, with `expect.lease`, only while that
+     * task is running under that owner (throws LeaseLostError otherwise): a
+     * handler that lost its lease cannot overwrite what the new holder wrote.
+     * Returns the updated record.
      */
-    update(
-      id: string,
-      patch: ServerPatch,
-      expect?: { taskState?: ServerRecord["taskState"]; vmState?: ServerRecord["vmState"] },
-    ): Promise<ServerRecord>;
+    update(id: string, patch: ServerPatch, expect?: ServerExpectation): Promise<ServerRecord>;
     countByProject(projectId: string): Promise<number>;
   };
 
@@ -152,8 +172,11 @@ export interface Store {
   };
 
   tasks: {
-    /** Throws ServerBusyError if the server has a pending or running task. */
-    enqueue(record: TaskRecord): Promise<void>;
+    /**
+     * Throws ServerBusyError if the server has a pending or running task. With
+     * `action`, the task's audit action is created in the same transaction.
+     */
+    enqueue(record: TaskRecord, action?: ActionRecord): Promise<void>;
     get(id: string): Promise<TaskRecord | undefined>;
     /** The server's pending or running task, if any. */
     activeForServer(serverId: string): Promise<TaskRecord | undefined>;
@@ -164,8 +187,18 @@ export interface Store {
     lease(worker: string, now: string, leaseMs: number): Promise<TaskRecord | undefined>;
     /** Extends the lease if `worker` still holds it; false if it lost it. */
     renew(id: string, worker: string, now: string, leaseMs: number): Promise<boolean>;
-    /** Ends the task if `worker` still holds the lease; false otherwise. */
-    finish(id: string, worker: string, status: Extract<TaskStatus, "done" | "failed">, lastError: string | null, now: string): Promise<boolean>;
+    /**
+     * Ends the task if `worker` still holds the lease; false otherwise. With
+     * `keptParams`, the row's params are replaced by them (secrets dropped).
+     */
+    finish(
+      id: string,
+      worker: string,
+      status: Extract<TaskStatus, "done" | "failed">,
+      lastError: string | null,
+      now: string,
+      keptParams?: Record<string, unknown>,
+    ): Promise<boolean>;
     /** Active tasks (pending or running), oldest first. */
     listActive(): Promise<TaskRecord[]>;
   };

@@ -1,12 +1,24 @@
 // A server's whole life through the compute service, on the real Ironic and a
 // real SQLite store; plus who may do what, and one operation at a time.
 import { randomUUID } from "node:crypto";
+import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../../src/compute/contract.js";
 import { captureLog } from "../support/log-capture.js";
-import { idle, startTestCompute, waitForServer, type TestCompute } from "./support.js";
+import { waitUntil } from "../support/wait.js";
+import { idle, plantedServer, startTestCompute, waitForServer, type TestCompute } from "./support.js";
 
 let t: TestCompute;
+
+/** The task rows of a server as the SQLite file holds them. */
+function taskParamsAtRest(path: string, serverId: string): Array<{ kind: string; params: string }> {
+  const db = new BetterSqlite3(path, { readonly: true });
+  try {
+    return db.prepare("SELECT kind, params FROM tasks WHERE server_id = ?").all(serverId) as Array<{ kind: string; params: string }>;
+  } finally {
+    db.close();
+  }
+}
 const log = captureLog("debug");
 const USER_DATA_SECRET = `secret-user-data-${randomUUID()}`;
 
@@ -72,6 +84,11 @@ describe("a server's life", () => {
     await t.service.servers.act(t.member, id, { type: "unrescue" });
     await waitForServer(t, t.member, id, idle("active"));
     expect(log.text()).not.toContain(adminPass);
+    // At rest: the finished rescue task no longer holds the password (issue 8 #9).
+    const rows = taskParamsAtRest(t.storePath, id);
+    expect(rows.map((row) => row.kind)).toContain("rescue");
+    expect(JSON.stringify(rows)).not.toContain(adminPass);
+    expect(JSON.stringify(rows)).not.toContain("rescue_password");
   });
 
   it("a second operation while one runs is refused with 409", async () => {
@@ -136,13 +153,22 @@ describe("validation", () => {
   });
 });
 
-describe("reconciler", () => {
-  it("releases a node claimed by an instance that has no server (orphan)", async () => {
-    const node = t.nodes[1] ?? "";
-    const ghost = randomUUID();
-    await t.ironic.nodes.update(node, [{ op: "add", path: "/instance_uuid", value: ghost }]);
-    const report = await t.service.reconcile();
-    expect(report.orphansReleased).toBe(1);
-    expect((await t.ironic.nodes.get(node, ["instance_uuid"])).instance_uuid).toBeNull();
+describe("servers without a task (issue 8 #4)", () => {
+  it("a create that left no task can still be deleted; its admin password never stays at rest", async () => {
+    // What a create interrupted between its writes used to leave: BUILD, no task.
+    const stuck = plantedServer(
+      { projectId: t.member.projectId, userId: t.member.userId, flavorId: t.flavorId, imageId: t.imageId },
+      { vmState: "building", taskState: "scheduling", deletedAt: null },
+    );
+    await t.store.servers.create(stuck);
+    await t.service.servers.delete(t.member, stuck.id);
+    await waitUntil("the stuck server is gone", async () => ((await t.store.servers.get(stuck.id)) === undefined ? true : undefined));
+
+    const created = await t.service.servers.create(t.member, { name: "pw", flavorRef: t.flavorId, imageRef: t.imageId, networks: "none", adminPass: "Admin-Pass-At-Rest-1" });
+    expect(JSON.stringify(taskParamsAtRest(t.storePath, created.id))).toContain("Admin-Pass-At-Rest-1"); // needed while it runs
+    await waitForServer(t, t.member, created.id, idle("active"));
+    expect(JSON.stringify(taskParamsAtRest(t.storePath, created.id))).not.toContain("Admin-Pass-At-Rest-1");
+    await t.service.servers.delete(t.member, created.id);
+    await waitUntil("pw deleted", async () => ((await t.store.servers.get(created.id)) === undefined ? true : undefined));
   });
 });

@@ -12,6 +12,8 @@ import type { Logger } from "../../src/log/logger.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
+import type { ServerRecord } from "../../src/store/records.js";
+import { INSTANCE_KEY } from "../../src/driver/instance-info.js";
 import { newClient, uniqueResourceClass } from "../support/ironic.js";
 
 export const FAST_DRIVER = {
@@ -36,6 +38,8 @@ export const FAST_COMPUTE = {
 export interface TestCompute {
   service: ComputeService;
   store: Store;
+  /** The SQLite file behind `store`, to inspect rows at rest. */
+  storePath: string;
   ironic: IronicClient;
   resourceClass: string;
   shard: string;
@@ -65,7 +69,8 @@ export async function startTestCompute(
   // never see (or reconcile) each other's nodes.
   const shard = `shard-${randomUUID().slice(0, 8)}`;
   const nodes = await enrolNodes(ironic, { count: nodeCount, resourceClass, shard });
-  const store = await openStore({ kind: "sqlite", path: sqlitePath() });
+  const storePath = sqlitePath();
+  const store = await openStore({ kind: "sqlite", path: storePath });
   const service = await createComputeService({
     store,
     ironic,
@@ -113,6 +118,7 @@ export async function startTestCompute(
   return {
     service,
     store,
+    storePath,
     ironic,
     resourceClass,
     shard,
@@ -150,3 +156,44 @@ export async function waitForServer(
 
 export const idle = (state: string) => (server: { vmState: string; taskState: string | null }) =>
   server.taskState === null && server.vmState === state;
+
+/**
+ * A server record to plant straight into a store (deleted unless overridden),
+ * e.g. as the owner of a leftover claim the reconciler must release.
+ */
+export function plantedServer(
+  owner: { projectId: string; userId: string; flavorId: string; imageId: string },
+  overrides: Partial<ServerRecord> = {},
+): ServerRecord {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    name: "planted",
+    hostname: "planted",
+    ...owner,
+    keyName: null,
+    nodeUuid: null,
+    vmState: "deleted",
+    taskState: null,
+    powerState: "nostate",
+    progress: 0,
+    networks: { kind: "none", vifs: [] },
+    metadata: {},
+    userData: null,
+    availabilityZone: "nova",
+    fault: null,
+    launchedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: now,
+    ...overrides,
+  };
+}
+
+/** Claims `node` for `instance` the way ironic-compute does: with its marker. */
+export async function claimAsOurs(ironic: IronicClient, node: string, instance: string): Promise<void> {
+  await ironic.nodes.update(node, [
+    { op: "add", path: "/instance_uuid", value: instance },
+    { op: "add", path: `/instance_info/${INSTANCE_KEY}`, value: instance },
+  ]);
+}

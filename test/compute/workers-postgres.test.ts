@@ -1,7 +1,7 @@
 // Several workers on one real PostgreSQL: both register; one is killed (SIGKILL)
 // while it holds a create task; the survivor takes the task over once the lease
 // expires and, once the dead worker's heartbeat is stale, owns all the nodes
-// (it releases an orphan planted on any of them). The fault proxy (a HAND-MADE
+// (it releases a leftover claim of ours planted on any of them). The fault proxy (a HAND-MADE
 // FAKE in front of the real Ironic) only slows the deploy request.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
@@ -20,7 +20,7 @@ import type { Store } from "../../src/store/store.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
 import { waitUntil } from "../support/wait.js";
 import { startChild, type ComputeChild } from "./children.js";
-import { FAST_COMPUTE, FAST_DRIVER } from "./support.js";
+import { claimAsOurs, FAST_COMPUTE, FAST_DRIVER, plantedServer } from "./support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ironic-compute-pg-"));
 const shard = `shard-${randomUUID().slice(0, 8)}`;
@@ -100,7 +100,13 @@ describe("two workers on PostgreSQL", () => {
     });
     // Whichever node the ring gave to pg-a before, pg-b now reconciles it.
     const orphanNodes = nodes.filter((n) => n !== done.nodeUuid);
-    for (const node of orphanNodes) await ironic.nodes.update(node, [{ op: "add", path: "/instance_uuid", value: randomUUID() }]);
+    // Leftovers of ours: claims with our marker for servers our store holds as deleted.
+    const flavor = await store.flavors.get("bm");
+    for (const node of orphanNodes) {
+      const leftover = plantedServer({ projectId: admin.projectId, userId: admin.userId, flavorId: flavor?.id ?? "bm", imageId: "00000000-0000-4000-8000-000000000001" });
+      await store.servers.create(leftover);
+      await claimAsOurs(ironic, node, leftover.id);
+    }
     await until("orphans released by pg-b", async () => {
       const claimed = (await ironic.nodes.list(["instance_uuid"], { shard })).filter((n) => n.instance_uuid !== null);
       return claimed.length === 1 ? true : undefined;

@@ -2,9 +2,9 @@
 // shared file shows: two Stores on one file, and two separate OS processes.
 
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.js";
@@ -52,6 +52,24 @@ describeStoreContract("sqlite", {
 });
 
 describe("SQLite specifics", () => {
+  it("creates the database file 0600 in a 0700 directory, and makes an existing readable file private (issue 8 #9)", async () => {
+    const path = freshPath();
+    const store = await openAt(path);
+    await store.migrate();
+    await store.workers.heartbeat("w1", at(0)); // a write, so the WAL file exists
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await stat(`${path}-wal`)).mode & 0o777).toBe(0o600);
+    expect((await stat(dirname(path))).mode & 0o777).toBe(0o700);
+    await store.close();
+
+    const loose = join(dir, "loose.db");
+    await writeFile(loose, "", { mode: 0o644 });
+    await chmod(loose, 0o644);
+    const reopened = await openAt(loose);
+    expect((await stat(loose)).mode & 0o777).toBe(0o600);
+    await reopened.close();
+  });
+
   it("opens :memory: and sets the pragmas on a file", async () => {
     const memory = await openStore({ kind: "sqlite", path: ":memory:" });
     await memory.workers.heartbeat("w", at(0));

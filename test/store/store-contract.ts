@@ -17,6 +17,7 @@ import type {
 import {
   CorruptRecordError,
   DuplicateError,
+  LeaseLostError,
   ServerBusyError,
   StaleStateError,
   type Store,
@@ -679,6 +680,57 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect([...w1, ...w2].sort()).toEqual([...ids].sort());
         expect(new Set([...w1, ...w2]).size).toBe(10);
         for (const id of ids) expect((await store.tasks.get(id))?.attempts).toBe(1);
+      });
+
+      it("createWithTask writes server, action and task together, or none of them (issue 8 #4)", async () => {
+        const server = serverRecord();
+        const action = actionRecord(server);
+        const task = taskRecord(server, action);
+        await store.servers.createWithTask(server, action, task);
+        expect(await store.servers.get(server.id)).toEqual(server);
+        expect((await store.actions.listForServer(server.id)).map((a) => a.id)).toEqual([action.id]);
+        expect(await store.tasks.activeForServer(server.id)).toEqual(task);
+        expect(await store.servers.total()).toBe(1);
+
+        // The task insert fails (its id is taken): the server and action must not remain.
+        const second = serverRecord();
+        const secondAction = actionRecord(second);
+        await expect(store.servers.createWithTask(second, secondAction, taskRecord(second, secondAction, { id: task.id }))).rejects.toBeInstanceOf(DuplicateError);
+        expect(await store.servers.get(second.id, { includeDeleted: true })).toBeUndefined();
+        expect(await store.actions.listForServer(second.id)).toEqual([]);
+        expect(await store.servers.total()).toBe(1);
+      });
+
+      it("enqueue with an action writes both or neither", async () => {
+        const { server, action } = await storedServer(store);
+        await store.tasks.enqueue(taskRecord(server, action));
+        const refused = actionRecord(server, { action: "reboot" });
+        await expect(store.tasks.enqueue(taskRecord(server, refused, { kind: "reboot" }), refused)).rejects.toBeInstanceOf(ServerBusyError);
+        expect((await store.actions.listForServer(server.id)).map((a) => a.id)).toEqual([action.id]);
+      });
+
+      it("a write fenced by a lease lands only while that lease holds (issue 8 #2)", async () => {
+        const { server, action } = await storedServer(store);
+        const task = taskRecord(server, action);
+        await store.tasks.enqueue(task);
+        await store.tasks.lease("w1", at(0), 10_000);
+        const lease = { taskId: task.id, owner: "w1" };
+        expect((await store.servers.update(server.id, { progress: 10 }, { lease })).progress).toBe(10);
+        await store.tasks.lease("w2", at(11), 10_000); // w1's lease expired; w2 has the task
+        await expect(store.servers.update(server.id, { progress: 99 }, { lease })).rejects.toBeInstanceOf(LeaseLostError);
+        expect((await store.servers.get(server.id))?.progress).toBe(10);
+        expect((await store.servers.update(server.id, { progress: 20 }, { lease: { taskId: task.id, owner: "w2" } })).progress).toBe(20);
+        // A state mismatch under a held lease is still a StaleStateError.
+        await expect(store.servers.update(server.id, { progress: 30 }, { lease: { taskId: task.id, owner: "w2" }, vmState: "active" })).rejects.toBeInstanceOf(StaleStateError);
+      });
+
+      it("finish can replace the params, so secrets do not outlive the task (issue 8 #9)", async () => {
+        const { server, action } = await storedServer(store);
+        const task = taskRecord(server, action, { kind: "rescue", params: { rescue_password: "s3cret-pass" } });
+        await store.tasks.enqueue(task);
+        await store.tasks.lease("w1", at(0), 10_000);
+        expect(await store.tasks.finish(task.id, "w1", "done", null, at(1), {})).toBe(true);
+        expect((await store.tasks.get(task.id))?.params).toEqual({});
       });
 
       it("rejects a non-canonical `now` and a bad leaseMs", async () => {

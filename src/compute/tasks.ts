@@ -1,0 +1,23 @@
+// The one way a new durable task record is made.
+import { randomUUID } from "node:crypto";
+import type { TaskKind, TaskRecord } from "../store/records.js";
+import { nowIso } from "./clock.js";
+
+/** A pending, unleased task of `kind` for the server, part of audit action `actionId`. */
+export function taskRecord(serverId: string, kind: TaskKind, actionId: string, params: Record<string, unknown>): TaskRecord {
+  const now = nowIso();
+  return {
+    id: randomUUID(),
+    serverId,
+    kind,
+    params,
+    status: "pending",
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    attempts: 0,
+    lastError: null,
+    actionId,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
