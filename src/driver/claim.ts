@@ -6,7 +6,13 @@
 // and the other 409. It is sent without retries: a lost race must reach the
 // scheduler at once so it can pick another node.
 
-import { InstanceAssociatedError, NodeAssociatedError, NodeLockedError, NotFoundError } from "../ironic/errors.js";
+import {
+  InstanceAssociatedError,
+  NodeAssociatedError,
+  NodeLockedError,
+  NotFoundError,
+  OutcomeUnknownError,
+} from "../ironic/errors.js";
 import type { IronicClient } from "../ironic/client.js";
 import type { NodeView, SelectableNodeField } from "../ironic/node-schema.js";
 import { availability, CACHE_FIELDS, isUsed } from "./availability.js";
@@ -17,6 +23,7 @@ import {
   NodeBindingError,
   NodeNotAvailableError,
 } from "./errors.js";
+import { nodeOrNull } from "./observe.js";
 
 /** Claims `nodeUuid` for `instanceUuid`; refuses a used or unavailable node first. */
 export async function claimNode(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
@@ -32,8 +39,12 @@ export async function claimNode(client: IronicClient, nodeUuid: string, instance
   await writeClaim(client, nodeUuid, instanceUuid);
 }
 
-/** The claim's single PATCH; the scheduler calls this directly on fresh cache data. */
-export async function writeClaim(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
+/**
+ * The claim's PATCH. When its answer was lost (OutcomeUnknownError) the node is
+ * read again: ours → claimed; still unclaimed → the PATCH did not land and is
+ * sent once more (the compare-and-set makes that safe); anyone else's → lost.
+ */
+export async function writeClaim(client: IronicClient, nodeUuid: string, instanceUuid: string, resend = 1): Promise<void> {
   const ids = { node: nodeUuid, instance: instanceUuid };
   try {
     const claimed = await client.nodes.update(
@@ -45,6 +56,13 @@ export async function writeClaim(client: IronicClient, nodeUuid: string, instanc
       throw new NodeBindingError("Ironic accepted the claim but reports another instance", ids);
     }
   } catch (error) {
+    if (error instanceof OutcomeUnknownError) {
+      const seen = await nodeOrNull(client, nodeUuid, ["instance_uuid"]);
+      if (seen === null) throw new NodeNotAvailableError("the node does not exist", { ...ids, cause: error });
+      if (seen.instance_uuid === instanceUuid) return;
+      if (seen.instance_uuid === null && resend > 0) return writeClaim(client, nodeUuid, instanceUuid, resend - 1);
+      throw new NodeAlreadyClaimedError("the claim's outcome was unknown and the node is not ours", { ...ids, cause: error });
+    }
     if (error instanceof NodeAssociatedError) {
       throw new NodeAlreadyClaimedError("another instance claimed the node first", { ...ids, cause: error });
     }

@@ -9,7 +9,7 @@
 // removes volume targets, VIFs, instance_info and the claim in reverse order.
 
 import type { IronicClient } from "../ironic/client.js";
-import { NodeLockedError, TimeoutError, UnavailableError } from "../ironic/errors.js";
+import { NodeLockedError, OutcomeUnknownError, TimeoutError, UnavailableError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { ConfigDriveDict } from "../ironic/nodes.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
@@ -50,9 +50,18 @@ export interface SpawnObserved {
   wantedInstanceInfo: Record<string, unknown>;
 }
 
-/** Ironic could not be reached or did not answer in time: worth resuming later. */
+/**
+ * Ironic could not be reached, did not answer in time, or may have acted without
+ * our hearing it: worth resuming later from what Ironic then shows, never a
+ * reason to unwind.
+ */
 export function isTransientIronicError(error: unknown): boolean {
-  return error instanceof TimeoutError || error instanceof UnavailableError || error instanceof NodeLockedError;
+  return (
+    error instanceof TimeoutError ||
+    error instanceof UnavailableError ||
+    error instanceof NodeLockedError ||
+    error instanceof OutcomeUnknownError
+  );
 }
 
 /** Interfaces that must validate for a deploy to make sense (as in Nova). */

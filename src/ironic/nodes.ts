@@ -243,6 +243,7 @@ export class NodesApi {
       path: `/v1/nodes/${encodePath(ident)}/states/console`,
       body: { enabled },
       expect: [202],
+      idempotent: true, // enabling (disabling) twice leaves it enabled (disabled)
     });
   }
 
@@ -285,6 +286,7 @@ export class NodesApi {
       path: `/v1/nodes/${encodePath(ident)}/traits`,
       body: { traits },
       expect: [204],
+      idempotent: true, // replaces the whole set
     });
   }
 
@@ -293,6 +295,7 @@ export class NodesApi {
       method: "PUT",
       path: `/v1/nodes/${encodePath(ident)}/traits/${encodePath(trait)}`,
       expect: [204],
+      idempotent: true, // adding a trait the node has is a no-op
     });
   }
 

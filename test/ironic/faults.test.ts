@@ -12,12 +12,14 @@ import {
   NodeAssociatedError,
   NodeLockedError,
   NotFoundError,
+  OutcomeUnknownError,
   TimeoutError,
   UnavailableError,
   VersionUnavailableError,
 } from "../../src/ironic/errors.js";
 import { captureLog } from "../support/log-capture.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+import { waitUntil } from "../support/wait.js";
 
 let proxy: FaultProxy;
 let direct: IronicClient;
@@ -136,6 +138,80 @@ describe("never retried", () => {
     await client.close();
   });
 });
+
+describe("non-idempotent requests after an ambiguous failure (issue 8 #5)", () => {
+  const provisionPath = () => `${nodePath()}/states/provision`;
+
+  it("does not resend a provision-state PUT whose answer was lost after Ironic acted", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "PUT", path: provisionPath(), times: 1, action: { kind: "forward-then-reset" } });
+    const error = await client.nodes.setProvisionState(node, { target: "manage" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutcomeUnknownError);
+    expect(hits(provisionPath())).toBe(1);
+    // Ironic did act: the node is manageable, which is what a caller must re-read.
+    const seen = await direct.nodes.get(node, ["provision_state"]);
+    expect(seen.provision_state).toBe("manageable");
+    await direct.nodes.setProvisionState(node, { target: "provide" });
+    await waitForState(node, "available");
+    await client.close();
+  });
+
+  it("does not resend a PATCH reset before its answer, nor treat a 502/504 from a gateway as a refusal", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "reset" } });
+    await expect(client.nodes.update(node, [{ op: "add", path: "/extra/once", value: 1 }])).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 504, body: "{}" } });
+    await expect(client.nodes.update(node, [{ op: "add", path: "/extra/once", value: 2 }])).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
+    expect(hits(nodePath())).toBe(2);
+    await client.close();
+  });
+
+  it("still retries a non-idempotent request Ironic refused (409 locked, 503)", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 409, body: lockedBody(node) } });
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 503, body: "busy" } });
+    const updated = await client.nodes.update(node, [{ op: "add", path: "/extra/refused", value: "then ok" }]);
+    expect(updated.extra).toMatchObject({ refused: "then ok" });
+    expect(hits(nodePath())).toBe(3);
+    await client.close();
+  });
+
+  it("still retries a non-idempotent request that provably never left (connection refused)", async () => {
+    const log = captureLog("warn");
+    const closed = await startFaultProxy(sharedIronicUrl());
+    const client = newClient({ url: closed.url, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 } }, log.logger);
+    await client.connect();
+    await closed.stop(); // nothing listens on its port any more: every connect is refused
+    await expect(client.nodes.update(node, [{ op: "add", path: "/extra/z", value: 1 }])).rejects.toBeInstanceOf(
+      UnavailableError,
+    );
+    expect(log.records().filter((r) => r["msg"] === "Ironic request will be retried")).toHaveLength(2);
+    await client.close();
+  });
+
+  it("keeps retrying an idempotent GET after a reset", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "GET", path: nodePath(), times: 1, action: { kind: "forward-then-reset" } });
+    await client.nodes.get(node, ["uuid"]);
+    expect(hits(nodePath())).toBe(2);
+    await client.close();
+  });
+});
+
+async function waitForState(uuid: string, state: string): Promise<void> {
+  await waitUntil(`node ${uuid} ${state}`, async () => {
+    const seen = await direct.nodes.get(uuid, ["provision_state", "target_provision_state"]);
+    return seen.provision_state === state && seen.target_provision_state === null ? true : undefined;
+  });
+}
 
 describe("untrustworthy answers (S7)", () => {
   it("turns malformed JSON into InvalidResponseError", async () => {
