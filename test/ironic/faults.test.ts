@@ -335,6 +335,83 @@ describe("pagination safety", () => {
   });
 });
 
+describe("pagination and identity bounds (issue 8 #16)", () => {
+  // A misbehaving Ironic: every page carries the same real node and a `next`
+  // link with a marker never seen before. It gives up after `endlessFor` pages
+  // only so that a client without a bound ends instead of hanging the run.
+  const freshMarkers = (itemsPerPage: (page: number) => number, endlessFor = 400) => {
+    let page = 0;
+    return {
+      method: "GET",
+      path: /^\/v1\/nodes(\?|$)/,
+      action: {
+        kind: "rewrite" as const,
+        rewrite: () => {
+          page += 1;
+          const nodes = Array.from({ length: itemsPerPage(page) }, () => ({ uuid: node }));
+          const next = page < endlessFor ? { next: `/v1/nodes?limit=10&marker=m-${page}` } : {};
+          return { status: 200, body: JSON.stringify({ nodes, ...next }) };
+        },
+      },
+    };
+  };
+  const listPages = () => proxy.requests.filter((r) => r.path.startsWith("/v1/nodes?")).length;
+
+  it("stops a listing whose `next` markers never repeat, within the bound from maxListItems", async () => {
+    const client = viaProxy({ pageSize: 10, maxListItems: 50 });
+    await client.connect();
+    proxy.add(freshMarkers(() => 10));
+    const error = await client.nodes.list(["uuid"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/more than 50 items/);
+    expect(listPages()).toBe(6);
+    await client.close();
+  });
+
+  it("measures pages by what Ironic serves: short pages after a full one hit the bound early", async () => {
+    const client = viaProxy({ pageSize: 10, maxListItems: 50 });
+    await client.connect();
+    proxy.add(freshMarkers((page) => (page === 1 ? 10 : 1)));
+    const error = await client.nodes.list(["uuid"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    // ceil(50 / 10) full pages hold every node there may be, plus the slack of 2.
+    expect((error as Error).message).toMatch(/within 7 pages/);
+    expect(listPages()).toBe(7);
+    await client.close();
+  });
+
+  it("refuses a node answer for another uuid than the one asked for", async () => {
+    const client = viaProxy();
+    await client.connect();
+    const other = "0b4f2c1e-5a6d-4e8f-9a0b-1c2d3e4f5a6b";
+    proxy.add({
+      method: "GET",
+      path: nodePath(),
+      action: { kind: "rewrite", rewrite: (r) => ({ status: r.status, body: JSON.stringify({ ...(JSON.parse(r.body) as object), uuid: other }) }) },
+    });
+    const error = await client.nodes.get(node, ["provision_state"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    await expect(client.nodes.getFull(node)).rejects.toBeInstanceOf(InvalidResponseError);
+    await client.close();
+  });
+
+  it("refuses a node answer for another name than the one asked for", async () => {
+    const client = viaProxy();
+    await client.connect();
+    const { name } = await direct.nodes.get(node, ["name"]);
+    expect(name).not.toBeNull();
+    const byName = `/v1/nodes/${name ?? ""}`;
+    expect((await client.nodes.get(name ?? "", ["uuid"])).uuid).toBe(node);
+    proxy.add({
+      method: "GET",
+      path: byName,
+      action: { kind: "rewrite", rewrite: (r) => ({ status: r.status, body: JSON.stringify({ ...(JSON.parse(r.body) as object), name: "someone-else" }) }) },
+    });
+    await expect(client.nodes.get(name ?? "", ["uuid"])).rejects.toBeInstanceOf(InvalidResponseError);
+    await client.close();
+  });
+});
+
 describe("microversion gating", () => {
   const serveRoot = (max: string) => ({
     method: "GET",
