@@ -24,11 +24,25 @@ import {
   NodeNotAvailableError,
 } from "./errors.js";
 import { nodeOrNull } from "./observe.js";
+import { outsidePartition, partitionUsesShard, servesProject, type Partition } from "./tenancy.js";
 
-/** Claims `nodeUuid` for `instanceUuid`; refuses a used or unavailable node first. */
-export async function claimNode(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
+export interface ClaimScope {
+  /** The project of the server the node is claimed for. */
+  projectId: string;
+  /** The slice of Ironic this service manages. */
+  partition: Partition;
+}
+
+/**
+ * Claims `nodeUuid` for `instanceUuid`. The node is read fresh and refused when
+ * used, unavailable, outside the partition, or owned by / leased to another
+ * project than `scope.projectId` — the same rule the scheduler applied to its
+ * cached copy, which may be older than a lease just given.
+ */
+export async function claimNode(client: IronicClient, nodeUuid: string, instanceUuid: string, scope: ClaimScope): Promise<void> {
   const ids = { node: nodeUuid, instance: instanceUuid };
-  const node = await client.nodes.get(nodeUuid, CACHE_FIELDS).catch((error: unknown) => {
+  const fields = partitionUsesShard(scope.partition) ? [...CACHE_FIELDS, "shard" as const] : CACHE_FIELDS;
+  const node = await client.nodes.get(nodeUuid, fields).catch((error: unknown) => {
     if (error instanceof NotFoundError) throw new NodeNotAvailableError("the node does not exist", { ...ids, cause: error });
     throw error;
   });
@@ -36,6 +50,11 @@ export async function claimNode(client: IronicClient, nodeUuid: string, instance
   if (isUsed(node)) throw new NodeAlreadyClaimedError("the node already has an instance", ids);
   const state = availability(node);
   if (!state.available) throw new NodeNotAvailableError(`the node is not available: ${state.reason}`, ids);
+  const outside = outsidePartition(node, scope.partition);
+  if (outside !== null) throw new NodeNotAvailableError(`the node left this service's partition: ${outside}`, ids);
+  if (!servesProject(node, scope.projectId)) {
+    throw new NodeNotAvailableError("the node is owned by or leased to another project", ids);
+  }
   await writeClaim(client, nodeUuid, instanceUuid);
 }
 

@@ -29,6 +29,7 @@ import {
 import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
 import type { InstanceSpec } from "./instance-spec.js";
 import { parseProperties } from "./inventory.js";
+import { servesProject } from "./tenancy.js";
 import { attachVifs } from "./network.js";
 import { nodeOrNull } from "./observe.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
@@ -77,7 +78,7 @@ export interface SpawnOptions {
 
 /** The next spawn step from what Ironic shows. Pure; exhaustive over states. */
 export function decideSpawn(
-  spec: Pick<InstanceSpec, "uuid" | "volumes" | "vifs">,
+  spec: Pick<InstanceSpec, "uuid" | "volumes" | "vifs" | "projectId">,
   observed: SpawnObserved,
   executed: ReadonlySet<SpawnStep>,
 ): Decision<SpawnStep> {
@@ -90,6 +91,9 @@ export function decideSpawn(
     }
     const state = availability(node);
     if (!state.available) return { kind: "fail", error: new NodeNotAvailableError(state.reason, ids) };
+    if (!servesProject(node, spec.projectId)) {
+      return { kind: "fail", error: new NodeNotAvailableError("the node is owned by or leased to another project", ids) };
+    }
     return { kind: "act", step: "claim" };
   }
   if (node.instance_uuid !== spec.uuid) {
