@@ -2,11 +2,13 @@
 // the flavor's resource class, required and forbidden traits and capabilities,
 // and by node owner/lessee against the server's project (S3); spreads the choice
 // at random; claims through the driver and, when another claimer wins, tries the
-// next candidate, a bounded number of times.
+// next candidate, a bounded number of times. The claim checks owner/lessee and
+// the partition again on the node as Ironic shows it then (the cache may be stale).
 import type { CachedNode } from "../driver/availability.js";
 import type { IronicDriver } from "../driver/driver.js";
 import { InstanceAlreadyPlacedError, NodeAlreadyClaimedError, NodeNotAvailableError } from "../driver/errors.js";
 import { nodeInventory, normalizeResourceClass, type NodeInventory } from "../driver/inventory.js";
+import { servesProject } from "../driver/tenancy.js";
 import type { Logger } from "../log/logger.js";
 import type { FlavorRecord } from "../store/records.js";
 
@@ -36,9 +38,7 @@ export function inventoryOf(node: CachedNode, log: Logger): NodeInventory {
 export function fits(node: CachedNode, inventory: NodeInventory, flavor: SchedulingFlavor, projectId: string): boolean {
   if (!inventory.schedulable) return false;
   if (inventory.resourceClass !== normalizeResourceClass(flavor.resourceClass)) return false;
-  if (node.owner !== null || node.lessee !== null) {
-    if (node.owner !== projectId && node.lessee !== projectId) return false;
-  }
+  if (!servesProject(node, projectId)) return false;
   const traits = new Set(inventory.traits);
   if (!flavor.requiredTraits.every((trait) => traits.has(trait))) return false;
   if (flavor.forbiddenTraits.some((trait) => traits.has(trait))) return false;
@@ -82,7 +82,7 @@ export class Scheduler {
       tried++;
       this.claiming.add(node.uuid);
       try {
-        await driver.claim(node.uuid, instanceUuid);
+        await driver.claim(node.uuid, instanceUuid, projectId);
         return node.uuid;
       } catch (error) {
         if (error instanceof InstanceAlreadyPlacedError) {

@@ -1,7 +1,8 @@
 // HAND-MADE FAKE. An HTTP proxy in front of the real local Ironic that forwards
 // every request unchanged, except those matching a rule, which get a fault.
 // It exists only to produce what a real Ironic cannot produce on demand: resets,
-// 5xx answers, slow answers, malformed or oversized bodies. Everything else a
+// 5xx answers, slow answers, malformed or oversized bodies, and answers lost on
+// the way back after Ironic acted (forward-then-reset). Everything else a
 // test sees still comes from the real Ironic behind it.
 //
 // Matching: rules are tried in insertion order; the first match wins. A string
@@ -21,6 +22,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 export type FaultAction =
   | { kind: "reset" } // destroy the client socket without any answer
+  // forward to Ironic, wait for its whole answer, then reset the client socket
+  // instead of passing it on: Ironic acted, the client cannot know it did
+  | { kind: "forward-then-reset" }
   | { kind: "status"; status: number; body?: string; headers?: Record<string, string> } // answer directly
   | { kind: "delay"; ms: number } // wait, then forward normally (for client timeouts)
   | { kind: "rewrite"; rewrite: (upstream: { status: number; body: string }) => { status: number; body: string } }
@@ -152,6 +156,13 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       }
       case "reset": {
         // RST rather than FIN: the client sees ECONNRESET, as with a crashed peer.
+        req.socket.resetAndDestroy();
+        record("reset");
+        return;
+      }
+      case "forward-then-reset": {
+        const upstream = await forward(method, path, req.headers, body);
+        await readAll(upstream); // Ironic has answered: its effect has happened
         req.socket.resetAndDestroy();
         record("reset");
         return;

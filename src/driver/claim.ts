@@ -6,7 +6,13 @@
 // and the other 409. It is sent without retries: a lost race must reach the
 // scheduler at once so it can pick another node.
 
-import { InstanceAssociatedError, NodeAssociatedError, NodeLockedError, NotFoundError } from "../ironic/errors.js";
+import {
+  InstanceAssociatedError,
+  NodeAssociatedError,
+  NodeLockedError,
+  NotFoundError,
+  OutcomeUnknownError,
+} from "../ironic/errors.js";
 import type { IronicClient } from "../ironic/client.js";
 import type { NodeView, SelectableNodeField } from "../ironic/node-schema.js";
 import { availability, CACHE_FIELDS, isUsed } from "./availability.js";
@@ -18,11 +24,26 @@ import {
   NodeBindingError,
   NodeNotAvailableError,
 } from "./errors.js";
+import { nodeOrNull } from "./observe.js";
+import { outsidePartition, partitionUsesShard, servesProject, type Partition } from "./tenancy.js";
 
-/** Claims `nodeUuid` for `instanceUuid`; refuses a used or unavailable node first. */
-export async function claimNode(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
+export interface ClaimScope {
+  /** The project of the server the node is claimed for. */
+  projectId: string;
+  /** The slice of Ironic this service manages. */
+  partition: Partition;
+}
+
+/**
+ * Claims `nodeUuid` for `instanceUuid`. The node is read fresh and refused when
+ * used, unavailable, outside the partition, or owned by / leased to another
+ * project than `scope.projectId` — the same rule the scheduler applied to its
+ * cached copy, which may be older than a lease just given.
+ */
+export async function claimNode(client: IronicClient, nodeUuid: string, instanceUuid: string, scope: ClaimScope): Promise<void> {
   const ids = { node: nodeUuid, instance: instanceUuid };
-  const node = await client.nodes.get(nodeUuid, CACHE_FIELDS).catch((error: unknown) => {
+  const fields = partitionUsesShard(scope.partition) ? [...CACHE_FIELDS, "shard" as const] : CACHE_FIELDS;
+  const node = await client.nodes.get(nodeUuid, fields).catch((error: unknown) => {
     if (error instanceof NotFoundError) throw new NodeNotAvailableError("the node does not exist", { ...ids, cause: error });
     throw error;
   });
@@ -30,11 +51,20 @@ export async function claimNode(client: IronicClient, nodeUuid: string, instance
   if (isUsed(node)) throw new NodeAlreadyClaimedError("the node already has an instance", ids);
   const state = availability(node);
   if (!state.available) throw new NodeNotAvailableError(`the node is not available: ${state.reason}`, ids);
+  const outside = outsidePartition(node, scope.partition);
+  if (outside !== null) throw new NodeNotAvailableError(`the node left this service's partition: ${outside}`, ids);
+  if (!servesProject(node, scope.projectId)) {
+    throw new NodeNotAvailableError("the node is owned by or leased to another project", ids);
+  }
   await writeClaim(client, nodeUuid, instanceUuid);
 }
 
-/** The claim's single PATCH; the scheduler calls this directly on fresh cache data. */
-export async function writeClaim(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<void> {
+/**
+ * The claim's PATCH. When its answer was lost (OutcomeUnknownError) the node is
+ * read again: ours → claimed; still unclaimed → the PATCH did not land and is
+ * sent once more (the compare-and-set makes that safe); anyone else's → lost.
+ */
+export async function writeClaim(client: IronicClient, nodeUuid: string, instanceUuid: string, resend = 1): Promise<void> {
   const ids = { node: nodeUuid, instance: instanceUuid };
   try {
     // The marker goes in the same PATCH (one atomic node update in Ironic): from
@@ -52,6 +82,13 @@ export async function writeClaim(client: IronicClient, nodeUuid: string, instanc
       throw new NodeBindingError("Ironic accepted the claim but reports another instance", ids);
     }
   } catch (error) {
+    if (error instanceof OutcomeUnknownError) {
+      const seen = await nodeOrNull(client, nodeUuid, ["instance_uuid"]);
+      if (seen === null) throw new NodeNotAvailableError("the node does not exist", { ...ids, cause: error });
+      if (seen.instance_uuid === instanceUuid) return;
+      if (seen.instance_uuid === null && resend > 0) return writeClaim(client, nodeUuid, instanceUuid, resend - 1);
+      throw new NodeAlreadyClaimedError("the claim's outcome was unknown and the node is not ours", { ...ids, cause: error });
+    }
     if (error instanceof NodeAssociatedError) {
       throw new NodeAlreadyClaimedError("another instance claimed the node first", { ...ids, cause: error });
     }

@@ -21,6 +21,7 @@ import { powerOf, powerOff, powerOn, reboot, triggerCrashDump, type InstancePowe
 import { rebuildInstance, type RebuildStep } from "./rebuild.js";
 import { rescueInstance, unrescueInstance, type RescueStep } from "./rescue.js";
 import { spawnInstance, type SpawnStep } from "./spawn.js";
+import { partitionFilters, type Partition } from "./tenancy.js";
 import { volumeConnector, type VolumeConnectorInfo } from "./volumes.js";
 
 export type DriverProgress = Progress<SpawnStep | DestroyStep | RebuildStep | RescueStep>;
@@ -35,24 +36,13 @@ export class IronicDriver {
     private readonly log: Logger,
     cache?: NodeCache,
   ) {
-    if (cache !== undefined) {
-      this.cache = cache;
-      return;
-    }
-    const { maxAgeMs, conductorGroup, owner, lessee, shard } = config.cache;
-    this.cache = new NodeCache(
-      client,
-      {
-        maxAgeMs,
-        filters: {
-          ...(conductorGroup === undefined ? {} : { conductor_group: conductorGroup }),
-          ...(owner === undefined ? {} : { owner }),
-          ...(lessee === undefined ? {} : { lessee }),
-          ...(shard === undefined ? {} : { shard }),
-        },
-      },
-      log,
-    );
+    this.cache = cache ?? new NodeCache(client, { maxAgeMs: config.cache.maxAgeMs, filters: partitionFilters(this.partition) }, log);
+  }
+
+  /** The slice of Ironic this service manages (see tenancy.ts). */
+  get partition(): Partition {
+    const { conductorGroup, owner, lessee, shard } = this.config.cache;
+    return { conductorGroup, owner, lessee, shard };
   }
 
   /**
@@ -98,8 +88,9 @@ export class IronicDriver {
     return nodeOwnership(this.client, nodeUuid, instanceUuid);
   }
 
-  async claim(nodeUuid: string, instanceUuid: string): Promise<void> {
-    await claimNode(this.client, nodeUuid, instanceUuid);
+  /** Claims the node for a server of `projectId`, re-checking on Ironic's current view of it. */
+  async claim(nodeUuid: string, instanceUuid: string, projectId: string): Promise<void> {
+    await claimNode(this.client, nodeUuid, instanceUuid, { projectId, partition: this.partition });
     await this.refreshNode(nodeUuid);
   }
 

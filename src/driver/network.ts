@@ -3,10 +3,13 @@
 // Differences from Nova on purpose: a 409 means "already attached" only when
 // Ironic says so (ConflictError); a 409 "node locked" is retried by the client
 // and never mistaken for success. "No conductor" (a 400 while conductors
-// restart) is retried a bounded number of times, as Nova ≤ 28 did.
+// restart) is retried a bounded number of times, as Nova ≤ 28 did. A request
+// whose answer was lost (OutcomeUnknownError) is sent once more: attaching an
+// attached VIF answers "already attached", detaching a detached one "not
+// attached", both of which count as done.
 
 import type { IronicClient } from "../ironic/client.js";
-import { BadRequestError, ConflictError } from "../ironic/errors.js";
+import { BadRequestError, ConflictError, OutcomeUnknownError } from "../ironic/errors.js";
 import type { Logger } from "../log/logger.js";
 import { boundNode } from "./claim.js";
 import { OperationFailedError } from "./errors.js";
@@ -24,12 +27,17 @@ export async function attachVif(
   log: Logger,
   delayMs = NO_CONDUCTOR_DELAY_MS,
 ): Promise<void> {
+  let resends = 1;
   for (let attempt = 0; ; attempt++) {
     try {
       await client.nodes.attachVif(nodeUuid, vifId);
       return;
     } catch (error) {
       if (error instanceof ConflictError) return; // Ironic: "VIF … is already attached"
+      if (error instanceof OutcomeUnknownError && resends-- > 0) {
+        log.warn({ node: nodeUuid, instance: instanceUuid, vif: vifId }, "VIF attach answer lost; sending it again");
+        continue;
+      }
       if (error instanceof BadRequestError && NO_CONDUCTOR.test(error.message) && attempt < NO_CONDUCTOR_RETRIES) {
         log.warn({ node: nodeUuid, instance: instanceUuid, vif: vifId, attempt }, "no Ironic conductor for the node yet; retrying");
         await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -58,11 +66,12 @@ export async function attachVifs(
 }
 
 /** Detaches `vifId`; "not attached" (400) counts as done. */
-export async function detachVif(client: IronicClient, nodeUuid: string, vifId: string): Promise<void> {
+export async function detachVif(client: IronicClient, nodeUuid: string, vifId: string, resend = 1): Promise<void> {
   try {
     await client.nodes.detachVif(nodeUuid, vifId);
   } catch (error) {
     if (error instanceof BadRequestError && /not attached/i.test(error.message)) return;
+    if (error instanceof OutcomeUnknownError && resend > 0) return detachVif(client, nodeUuid, vifId, resend - 1);
     throw error;
   }
 }

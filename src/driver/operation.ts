@@ -8,7 +8,14 @@
 //
 // Every loop is bounded twice: by a deadline, and by a cap on how often the same
 // step may repeat, so a step whose effect never shows cannot spin forever.
+//
+// A step whose outcome is unknown (OutcomeUnknownError: the connection broke
+// after Ironic may have acted) is the case this design exists for: it is not
+// resent and not counted as executed; the node is observed again and the
+// decision made from what it shows (deploying → wait; still available → deploy
+// again). It still counts against the per-step cap.
 
+import { OutcomeUnknownError } from "../ironic/errors.js";
 import type { Logger } from "../log/logger.js";
 import { DriverError, OperationFailedError, OperationTimeoutError } from "./errors.js";
 
@@ -87,9 +94,15 @@ export async function runOperation<Observed, Step extends string>(
         runs.set(decision.step, count);
         options.onProgress?.({ operation: spec.name, step: decision.step, detail: decision.step, elapsedMs });
         log.info({ step: decision.step, attempt: count }, `${spec.name}: ${decision.step}`);
-        await spec.act(decision.step, observed);
-        executed.add(decision.step);
         lastWait = "";
+        try {
+          await spec.act(decision.step, observed);
+        } catch (error) {
+          if (!(error instanceof OutcomeUnknownError)) throw error;
+          log.warn({ step: decision.step, reason: error.message }, `${spec.name}: outcome of '${decision.step}' unknown; observing the node again`);
+          break;
+        }
+        executed.add(decision.step);
         break;
       }
       case "wait": {

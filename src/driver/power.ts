@@ -7,7 +7,7 @@
 //  - power on.
 
 import type { IronicClient } from "../ironic/client.js";
-import { BadRequestError } from "../ironic/errors.js";
+import { BadRequestError, OutcomeUnknownError } from "../ironic/errors.js";
 import type { PowerState, PowerTarget } from "../ironic/states.js";
 import type { Logger } from "../log/logger.js";
 import { boundNode } from "./claim.js";
@@ -59,6 +59,20 @@ async function settle(
   }
 }
 
+/** The power state a target ends in, when the state alone shows it was reached. */
+function visibleGoal(target: PowerTarget): PowerState | undefined {
+  switch (target) {
+    case "power on":
+      return "power on";
+    case "power off":
+    case "soft power off":
+      return "power off";
+    case "rebooting":
+    case "soft rebooting":
+      return undefined; // on before, on after: a finished reboot looks like none
+  }
+}
+
 async function act(
   client: IronicClient,
   nodeUuid: string,
@@ -68,7 +82,20 @@ async function act(
   timeoutSeconds?: number,
 ): Promise<{ power_state: PowerState; last_error: string | null }> {
   await boundNode(client, nodeUuid, instanceUuid, ["uuid"]);
-  await client.nodes.setPowerState(nodeUuid, timeoutSeconds === undefined ? { target } : { target, timeout: timeoutSeconds });
+  const request = timeoutSeconds === undefined ? { target } : { target, timeout: timeoutSeconds };
+  try {
+    await client.nodes.setPowerState(nodeUuid, request);
+  } catch (error) {
+    if (!(error instanceof OutcomeUnknownError)) throw error;
+    // The answer was lost: a running action or the wanted state means Ironic
+    // took the request. Otherwise send it once more — for a reboot that may
+    // reboot twice, which is still what was asked for.
+    const seen = await boundNode(client, nodeUuid, instanceUuid, POWER_FIELDS);
+    const goal = visibleGoal(target);
+    if (seen.target_power_state === null && (goal === undefined || seen.power_state !== goal)) {
+      await client.nodes.setPowerState(nodeUuid, request);
+    }
+  }
   return settle(client, nodeUuid, instanceUuid, options);
 }
 

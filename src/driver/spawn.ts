@@ -9,7 +9,7 @@
 // removes volume targets, VIFs, instance_info and the claim in reverse order.
 
 import type { IronicClient } from "../ironic/client.js";
-import { NodeLockedError, TimeoutError, UnavailableError } from "../ironic/errors.js";
+import { NodeLockedError, OutcomeUnknownError, TimeoutError, UnavailableError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { ConfigDriveDict } from "../ironic/nodes.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
@@ -29,6 +29,7 @@ import {
 import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
 import type { InstanceSpec } from "./instance-spec.js";
 import { parseProperties } from "./inventory.js";
+import { servesProject } from "./tenancy.js";
 import { attachVifs } from "./network.js";
 import { nodeOrNull } from "./observe.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
@@ -50,9 +51,18 @@ export interface SpawnObserved {
   wantedInstanceInfo: Record<string, unknown>;
 }
 
-/** Ironic could not be reached or did not answer in time: worth resuming later. */
+/**
+ * Ironic could not be reached, did not answer in time, or may have acted without
+ * our hearing it: worth resuming later from what Ironic then shows, never a
+ * reason to unwind.
+ */
 export function isTransientIronicError(error: unknown): boolean {
-  return error instanceof TimeoutError || error instanceof UnavailableError || error instanceof NodeLockedError;
+  return (
+    error instanceof TimeoutError ||
+    error instanceof UnavailableError ||
+    error instanceof NodeLockedError ||
+    error instanceof OutcomeUnknownError
+  );
 }
 
 /** Interfaces that must validate for a deploy to make sense (as in Nova). */
@@ -68,7 +78,7 @@ export interface SpawnOptions {
 
 /** The next spawn step from what Ironic shows. Pure; exhaustive over states. */
 export function decideSpawn(
-  spec: Pick<InstanceSpec, "uuid" | "volumes" | "vifs">,
+  spec: Pick<InstanceSpec, "uuid" | "volumes" | "vifs" | "projectId">,
   observed: SpawnObserved,
   executed: ReadonlySet<SpawnStep>,
 ): Decision<SpawnStep> {
@@ -81,6 +91,9 @@ export function decideSpawn(
     }
     const state = availability(node);
     if (!state.available) return { kind: "fail", error: new NodeNotAvailableError(state.reason, ids) };
+    if (!servesProject(node, spec.projectId)) {
+      return { kind: "fail", error: new NodeNotAvailableError("the node is owned by or leased to another project", ids) };
+    }
     return { kind: "act", step: "claim" };
   }
   if (node.instance_uuid !== spec.uuid) {

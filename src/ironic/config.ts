@@ -49,6 +49,14 @@ export const ironicClientConfigSchema = z
     maxResponseBytes: z.number().int().min(1_024).max(1_073_741_824).default(64 * 1024 * 1024),
     /** Nodes per page when listing (Ironic's own cap is 1000 by default). */
     pageSize: z.number().int().min(1).max(10_000).default(1_000),
+    /**
+     * The most items (nodes, ports, volume targets …) one listing may hold.
+     * Ironic's list answers carry no total, so this stands in for "all the
+     * nodes there can be" and bounds how many pages a listing may follow (see
+     * pagination.ts). 100 000 is far above the largest Ironic deployments
+     * (tens of thousands of nodes); a listing past it is a misbehaving server.
+     */
+    maxListItems: z.number().int().min(1).max(10_000_000).default(100_000),
     /** Concurrent connections to Ironic. */
     connections: z.number().int().min(1).max(1_024).default(32),
   })
@@ -71,6 +79,7 @@ export interface IronicClientOptions {
   retry: RetryPolicy;
   maxResponseBytes: number;
   pageSize: number;
+  maxListItems: number;
   connections: number;
 }
 
@@ -95,6 +104,7 @@ export function ironicClientOptions(
     retry: config.retry,
     maxResponseBytes: config.maxResponseBytes,
     pageSize: config.pageSize,
+    maxListItems: config.maxListItems,
     connections: config.connections,
   };
 }

@@ -78,6 +78,18 @@ export class TlsError extends IronicError {
   readonly kind = "tls";
 }
 
+/**
+ * A request that changes something (provision or power state, PATCH, VIF,
+ * volume target …) failed in a way that does not tell whether Ironic acted on
+ * it: the connection broke after the request may have been written, or a
+ * gateway answered 502/504. It is never resent blindly (a resent deploy gets 400
+ * and would unwind a deploy that succeeded); the caller re-reads the node and
+ * decides from what it shows.
+ */
+export class OutcomeUnknownError extends IronicError {
+  readonly kind = "outcome-unknown";
+}
+
 /** The request did not complete within the per-request timeout. */
 export class TimeoutError extends IronicError {
   readonly kind = "timeout";
@@ -111,6 +123,7 @@ export type IronicErrorKind =
   | AuthError["kind"]
   | UnavailableError["kind"]
   | TlsError["kind"]
+  | OutcomeUnknownError["kind"]
   | TimeoutError["kind"]
   | InvalidResponseError["kind"]
   | ServerError["kind"]

@@ -20,6 +20,7 @@ import {
   NodeAssociatedError,
   NodeLockedError,
   NotFoundError,
+  OutcomeUnknownError,
   ServerError,
   TimeoutError,
   TlsError,
@@ -48,6 +49,13 @@ export interface IronicRequest {
   expect: readonly number[];
   /** `"none"` for the claim: a lost race must not be retried. */
   retry?: "default" | "none";
+  /**
+   * Whether sending the request twice has the effect of sending it once, so it
+   * may be resent after a connection broke mid-request. Default: GET only.
+   * Anything else is resent only when Ironic answered (409 locked, 503) or when
+   * the request provably never left; otherwise it fails with OutcomeUnknownError.
+   */
+  idempotent?: boolean;
 }
 
 /**
@@ -82,10 +90,35 @@ const LOCKED_TEXT = /is locked by host|please retry after the current operation/
 const ASSOCIATED_TEXT = /is associated with instance|already has an allocation/i;
 const INSTANCE_PLACED_TEXT = /instance \S+ is already associated with a node/i;
 
-function errorCode(error: unknown): string | undefined {
+function errorField(error: unknown, field: "code" | "syscall"): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? code : undefined;
+  const value = (error as Record<string, unknown>)[field];
+  return typeof value === "string" ? value : undefined;
+}
+
+function errorCode(error: unknown): string | undefined {
+  return errorField(error, "code");
+}
+
+/**
+ * Whether a transport failure proves the request never reached Ironic. undici
+ * fails a request with the connector's error only while no connection exists
+ * (a request queued on a connection that closes before writing it is moved to
+ * the next connection, not failed), so an error from the TCP connect or the DNS
+ * lookup — Node's `syscall: "connect"` / `"getaddrinfo"` (ECONNREFUSED,
+ * EHOSTUNREACH, ENOTFOUND, EAI_AGAIN …) — or undici's ConnectTimeoutError means
+ * not one byte was written. ECONNRESET, EPIPE, undici's SocketError ("other
+ * side closed") carry no such proof: the request may have been read and acted on.
+ */
+export function provablyNotSent(error: unknown): boolean {
+  if (error instanceof undiciErrors.ConnectTimeoutError) return true;
+  const syscall = errorField(error, "syscall");
+  return syscall === "connect" || syscall === "getaddrinfo";
+}
+
+/** Methods whose repetition is harmless by default (see IronicRequest.idempotent). */
+function isIdempotent(request: IronicRequest): boolean {
+  return request.idempotent ?? request.method === "GET";
 }
 
 export function encodePath(segment: string): string {
@@ -258,10 +291,15 @@ export class IronicHttp {
       status = response.statusCode;
       text = await this.readBody(response.body, label);
     } catch (error) {
-      throw this.transportError(error, label, signal);
+      throw this.transportError(error, label, signal, isIdempotent(request));
     }
     this.log.debug({ request: label, status, ms: Math.round(performance.now() - started) }, "ironic request");
     if (request.expect.includes(status)) return { status, text };
+    // A gateway's 502/504 says nothing about whether Ironic behind it acted (a
+    // 503 is Ironic, or its front, refusing: that one is safe to resend).
+    if ((status === 502 || status === 504) && !isIdempotent(request)) {
+      throw new OutcomeUnknownError(`a gateway answered ${status}; whether Ironic acted is unknown`, { request: label, status });
+    }
     throw statusError(status, text, label);
   }
 
@@ -283,7 +321,7 @@ export class IronicHttp {
     return Buffer.concat(chunks, size).toString("utf8");
   }
 
-  private transportError(error: unknown, label: string, signal: AbortSignal): IronicError {
+  private transportError(error: unknown, label: string, signal: AbortSignal, idempotent: boolean): IronicError {
     if (error instanceof IronicError) return error;
     const code = errorCode(error);
     if (
@@ -297,6 +335,12 @@ export class IronicHttp {
       return new TlsError(`TLS verification of Ironic failed (${code})`, { request: label, cause: error });
     }
     const reason = code ?? (error instanceof Error ? error.message : "unknown transport failure");
+    if (!idempotent && !provablyNotSent(error)) {
+      return new OutcomeUnknownError(`connection to Ironic broke (${reason}); whether Ironic acted is unknown`, {
+        request: label,
+        cause: error,
+      });
+    }
     return new UnavailableError(`cannot reach Ironic (${reason})`, { request: label, cause: error });
   }
 

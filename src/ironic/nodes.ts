@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { processSecrets } from "../log/redact.js";
+import { InvalidResponseError } from "./errors.js";
 import { encodePath, parseBody, type IronicHttp } from "./http.js";
 import { supports } from "./microversion.js";
 import {
@@ -10,6 +11,7 @@ import {
   NODE_FIELD_FEATURE,
   nodeViewSchema,
   toNodeView,
+  UUID_PATTERN,
   type ListableNodeField,
   type Node,
   type NodeField,
@@ -98,6 +100,25 @@ export type NodeConsole = z.output<typeof consoleSchema>;
 const vifsSchema = z.object({ vifs: z.array(z.object({ id: z.string() }).loose()) });
 const traitsSchema = z.object({ traits: z.array(z.string()) });
 
+/** Ironic looks a node up by UUID when the ident looks like one, else by name. */
+function isUuid(ident: string): boolean {
+  return UUID_PATTERN.test(ident);
+}
+
+/**
+ * The answer to `GET /v1/nodes/<ident>` must be that node: a proxy, cache or
+ * Ironic bug that hands back another node would otherwise have us act on (or
+ * report) the wrong machine.
+ */
+function checkIdentity(node: { uuid?: unknown; name?: unknown }, ident: string, label: string): void {
+  const matches = isUuid(ident)
+    ? typeof node.uuid === "string" && node.uuid.toLowerCase() === ident.toLowerCase()
+    : node.name === ident;
+  if (!matches) {
+    throw new InvalidResponseError(`answer is for another node than '${ident}'`, { request: label });
+  }
+}
+
 export class NodesApi {
   constructor(private readonly http: IronicHttp) {}
 
@@ -147,12 +168,14 @@ export class NodesApi {
 
   /** One node by UUID or name, with only `fields`. */
   async get<F extends SelectableNodeField>(ident: string, fields: readonly F[]): Promise<NodeView<F>> {
-    const wanted = await this.checkFields(fields);
+    // Asked by name: fetch the name too, to check the answer is that node.
+    const wanted = await this.checkFields(isUuid(ident) ? fields : [...new Set([...fields, "name" as const])]);
     const path = `/v1/nodes/${encodePath(ident)}`;
     const raw = await this.http.json(
       { method: "GET", path, query: { fields: wanted.join(",") }, expect: [200] },
       nodeViewSchema(wanted),
     );
+    checkIdentity(raw, ident, `GET ${path}`);
     return toNodeView(raw, fields);
   }
 
@@ -160,7 +183,9 @@ export class NodesApi {
   async getFull(ident: string): Promise<Node> {
     const path = `/v1/nodes/${encodePath(ident)}`;
     const response = await this.http.send({ method: "GET", path, expect: [200] });
-    return this.fullNode(response.text, `GET ${path}`, response.status);
+    const node = await this.fullNode(response.text, `GET ${path}`, response.status);
+    checkIdentity(node, ident, `GET ${path}`);
+    return node;
   }
 
   private async fullNode(text: string, label: string, status: number): Promise<Node> {
@@ -243,6 +268,7 @@ export class NodesApi {
       path: `/v1/nodes/${encodePath(ident)}/states/console`,
       body: { enabled },
       expect: [202],
+      idempotent: true, // enabling (disabling) twice leaves it enabled (disabled)
     });
   }
 
@@ -285,6 +311,7 @@ export class NodesApi {
       path: `/v1/nodes/${encodePath(ident)}/traits`,
       body: { traits },
       expect: [204],
+      idempotent: true, // replaces the whole set
     });
   }
 
@@ -293,6 +320,7 @@ export class NodesApi {
       method: "PUT",
       path: `/v1/nodes/${encodePath(ident)}/traits/${encodePath(trait)}`,
       expect: [204],
+      idempotent: true, // adding a trait the node has is a no-op
     });
   }
 

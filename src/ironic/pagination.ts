@@ -2,6 +2,18 @@
 // that URL as given: its host comes from Ironic's own configuration and may point
 // past the TLS front or to another host, which would send our credentials there.
 // We take only the marker and ask our own endpoint for the next page.
+//
+// Every listing ends, whatever Ironic sends (a refresh that never ends would
+// hang every caller of the single-flight node cache). A repeated marker is a
+// loop; fresh markers forever are caught by two bounds derived from
+// `maxListItems` (config: the most items a listing can legitimately hold, as
+// Ironic's answers carry no total) and the limit, if any:
+//  - items: more than min(limit, maxListItems) items is a misbehaving server;
+//  - pages: an honest Ironic fills every page but the last to the size it
+//    serves (our page size, or its own lower max_limit), which the first page
+//    shows. So ceil(bound / first page size) pages hold everything, plus
+//    PAGE_SLACK: the empty page after an exactly full last one, and one spare.
+//    Pages shorter than the first hit this long before the item bound.
 
 import { z } from "zod";
 import { InvalidResponseError } from "./errors.js";
@@ -18,6 +30,7 @@ export interface PageRequest {
 }
 
 const pageEnvelope = z.object({ next: z.string().optional() }).loose();
+export const PAGE_SLACK = 2;
 const pageItems = z.array(z.record(z.string(), z.unknown()));
 
 export function markerFromNext(next: string, label: string): string {
@@ -41,9 +54,11 @@ export function markerFromNext(next: string, label: string): string {
 export async function* pages(http: IronicHttp, request: PageRequest): AsyncGenerator<Record<string, unknown>[]> {
   const label = `GET ${request.path}`;
   const seen = new Set<string>();
+  const maxItems = Math.min(request.limit ?? Number.POSITIVE_INFINITY, http.options.maxListItems);
+  let maxPages = Number.POSITIVE_INFINITY; // known once the first page shows Ironic's page size
   let marker: string | undefined;
   let total = 0;
-  for (;;) {
+  for (let pageNumber = 1; ; pageNumber++) {
     const remaining = request.limit === undefined ? request.pageSize : Math.min(request.pageSize, request.limit - total);
     const page = await http.json(
       { method: "GET", path: request.path, query: { ...request.query, limit: remaining, marker }, expect: [200] },
@@ -55,9 +70,18 @@ export async function* pages(http: IronicHttp, request: PageRequest): AsyncGener
     }
     const items = parsedItems.data;
     total += items.length;
+    if (total > maxItems) {
+      throw new InvalidResponseError(`listing holds more than ${maxItems} items (maxListItems)`, { request: label });
+    }
+    if (pageNumber === 1 && items.length > 0) maxPages = Math.ceil(maxItems / items.length) + PAGE_SLACK;
     yield items;
     if (page.next === undefined || items.length === 0) return;
     if (request.limit !== undefined && total >= request.limit) return;
+    if (pageNumber >= maxPages) {
+      throw new InvalidResponseError(`listing did not end within ${maxPages} pages (bound from ${maxItems} items)`, {
+        request: label,
+      });
+    }
     marker = markerFromNext(page.next, label);
     if (seen.has(marker)) throw new InvalidResponseError("pagination loops on the same marker", { request: label });
     seen.add(marker);

@@ -3,7 +3,10 @@
 // Retried: 409 "node locked" (another conductor task holds the node), 503 / no
 // connection (Ironic restarting or overloaded). Never retried: 400, 404, 409
 // "associated" (a lost claim), auth failures, invalid responses, timeouts (the
-// request may have taken effect; the caller re-reads state instead).
+// request may have taken effect; the caller re-reads state instead), and
+// OutcomeUnknownError: a non-idempotent request whose connection broke after it
+// may have been sent (http.ts decides that; a broken GET stays UnavailableError
+// and is retried).
 // Backoff is exponential with "equal jitter": half the step is fixed, half random,
 // so a storm of clients spreads out but nobody retries in a tight loop.
 

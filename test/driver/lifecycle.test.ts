@@ -23,6 +23,7 @@ let driver: IronicDriver;
 let nodes: string[] = [];
 const log = captureLog("debug");
 const resourceClass = uniqueResourceClass("lifecycle");
+const PROJECT = "project-a";
 const connectorIp = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
 
 beforeAll(async () => {
@@ -41,7 +42,7 @@ describe("claim", () => {
   it("lets exactly one of two concurrent claims of one node win", async () => {
     const node = nodes[3] ?? "";
     const [a, b] = [randomUUID(), randomUUID()];
-    const results = await Promise.allSettled([driver.claim(node, a), driver.claim(node, b)]);
+    const results = await Promise.allSettled([driver.claim(node, a, PROJECT), driver.claim(node, b, PROJECT)]);
     const losers = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(losers).toHaveLength(1);
@@ -55,9 +56,35 @@ describe("claim", () => {
   it("refuses a node in maintenance before claiming it", async () => {
     const node = nodes[3] ?? "";
     await client.nodes.update(node, [{ op: "replace", path: "/maintenance", value: true }]);
-    await expect(driver.claim(node, randomUUID())).rejects.toBeInstanceOf(NodeNotAvailableError);
+    await expect(driver.claim(node, randomUUID(), PROJECT)).rejects.toBeInstanceOf(NodeNotAvailableError);
     expect((await client.nodes.get(node, ["instance_uuid"])).instance_uuid).toBeNull();
     await client.nodes.update(node, [{ op: "replace", path: "/maintenance", value: false }]);
+  });
+
+  it("re-checks lessee and partition on Ironic's current node, not the cache (issue 8 #15)", async () => {
+    const node = nodes[3] ?? "";
+    const [shardA, shardB] = [`claim-a-${randomUUID().slice(0, 8)}`, `claim-b-${randomUUID().slice(0, 8)}`];
+    const partitioned = fastDriver(client, undefined, { cache: { maxAgeMs: 60_000, shard: shardA } });
+    await client.nodes.update(node, [{ op: "add", path: "/shard", value: shardA }]);
+    expect((await partitioned.cache.all()).map((n) => [n.uuid, n.lessee])).toEqual([[node, null]]); // cached: unleased, ours
+    await client.nodes.update(node, [{ op: "add", path: "/lessee", value: "project-x" }]);
+    const refused = await partitioned.claim(node, randomUUID(), "project-y").catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NodeNotAvailableError);
+    expect((refused as Error).message).toMatch(/another project/);
+    await client.nodes.update(node, [{ op: "add", path: "/shard", value: shardB }]);
+    const moved = await partitioned.claim(node, randomUUID(), "project-x").catch((e: unknown) => e);
+    expect(moved).toBeInstanceOf(NodeNotAvailableError);
+    expect((moved as Error).message).toMatch(/partition/);
+    expect((await client.nodes.get(node, ["instance_uuid"])).instance_uuid).toBeNull();
+    await client.nodes.update(node, [{ op: "add", path: "/shard", value: shardA }]);
+    const instance = randomUUID();
+    await partitioned.claim(node, instance, "project-x");
+    expect((await client.nodes.get(node, ["instance_uuid"])).instance_uuid).toBe(instance);
+    await driver.destroy(instance, node);
+    await client.nodes.update(node, [
+      { op: "remove", path: "/lessee" },
+      { op: "remove", path: "/shard" },
+    ]);
   });
 });
 

@@ -12,12 +12,14 @@ import {
   NodeAssociatedError,
   NodeLockedError,
   NotFoundError,
+  OutcomeUnknownError,
   TimeoutError,
   UnavailableError,
   VersionUnavailableError,
 } from "../../src/ironic/errors.js";
 import { captureLog } from "../support/log-capture.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+import { waitUntil } from "../support/wait.js";
 
 let proxy: FaultProxy;
 let direct: IronicClient;
@@ -137,6 +139,80 @@ describe("never retried", () => {
   });
 });
 
+describe("non-idempotent requests after an ambiguous failure (issue 8 #5)", () => {
+  const provisionPath = () => `${nodePath()}/states/provision`;
+
+  it("does not resend a provision-state PUT whose answer was lost after Ironic acted", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "PUT", path: provisionPath(), times: 1, action: { kind: "forward-then-reset" } });
+    const error = await client.nodes.setProvisionState(node, { target: "manage" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutcomeUnknownError);
+    expect(hits(provisionPath())).toBe(1);
+    // Ironic did act: the node is manageable, which is what a caller must re-read.
+    const seen = await direct.nodes.get(node, ["provision_state"]);
+    expect(seen.provision_state).toBe("manageable");
+    await direct.nodes.setProvisionState(node, { target: "provide" });
+    await waitForState(node, "available");
+    await client.close();
+  });
+
+  it("does not resend a PATCH reset before its answer, nor treat a 502/504 from a gateway as a refusal", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "reset" } });
+    await expect(client.nodes.update(node, [{ op: "add", path: "/extra/once", value: 1 }])).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 504, body: "{}" } });
+    await expect(client.nodes.update(node, [{ op: "add", path: "/extra/once", value: 2 }])).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
+    expect(hits(nodePath())).toBe(2);
+    await client.close();
+  });
+
+  it("still retries a non-idempotent request Ironic refused (409 locked, 503)", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 409, body: lockedBody(node) } });
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 503, body: "busy" } });
+    const updated = await client.nodes.update(node, [{ op: "add", path: "/extra/refused", value: "then ok" }]);
+    expect(updated.extra).toMatchObject({ refused: "then ok" });
+    expect(hits(nodePath())).toBe(3);
+    await client.close();
+  });
+
+  it("still retries a non-idempotent request that provably never left (connection refused)", async () => {
+    const log = captureLog("warn");
+    const closed = await startFaultProxy(sharedIronicUrl());
+    const client = newClient({ url: closed.url, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 } }, log.logger);
+    await client.connect();
+    await closed.stop(); // nothing listens on its port any more: every connect is refused
+    await expect(client.nodes.update(node, [{ op: "add", path: "/extra/z", value: 1 }])).rejects.toBeInstanceOf(
+      UnavailableError,
+    );
+    expect(log.records().filter((r) => r["msg"] === "Ironic request will be retried")).toHaveLength(2);
+    await client.close();
+  });
+
+  it("keeps retrying an idempotent GET after a reset", async () => {
+    const client = viaProxy();
+    await client.connect();
+    proxy.add({ method: "GET", path: nodePath(), times: 1, action: { kind: "forward-then-reset" } });
+    await client.nodes.get(node, ["uuid"]);
+    expect(hits(nodePath())).toBe(2);
+    await client.close();
+  });
+});
+
+async function waitForState(uuid: string, state: string): Promise<void> {
+  await waitUntil(`node ${uuid} ${state}`, async () => {
+    const seen = await direct.nodes.get(uuid, ["provision_state", "target_provision_state"]);
+    return seen.provision_state === state && seen.target_provision_state === null ? true : undefined;
+  });
+}
+
 describe("untrustworthy answers (S7)", () => {
   it("turns malformed JSON into InvalidResponseError", async () => {
     const client = viaProxy();
@@ -255,6 +331,83 @@ describe("pagination safety", () => {
       },
     });
     await expect(client.nodes.list(["uuid"])).rejects.toBeInstanceOf(InvalidResponseError);
+    await client.close();
+  });
+});
+
+describe("pagination and identity bounds (issue 8 #16)", () => {
+  // A misbehaving Ironic: every page carries the same real node and a `next`
+  // link with a marker never seen before. It gives up after `endlessFor` pages
+  // only so that a client without a bound ends instead of hanging the run.
+  const freshMarkers = (itemsPerPage: (page: number) => number, endlessFor = 400) => {
+    let page = 0;
+    return {
+      method: "GET",
+      path: /^\/v1\/nodes(\?|$)/,
+      action: {
+        kind: "rewrite" as const,
+        rewrite: () => {
+          page += 1;
+          const nodes = Array.from({ length: itemsPerPage(page) }, () => ({ uuid: node }));
+          const next = page < endlessFor ? { next: `/v1/nodes?limit=10&marker=m-${page}` } : {};
+          return { status: 200, body: JSON.stringify({ nodes, ...next }) };
+        },
+      },
+    };
+  };
+  const listPages = () => proxy.requests.filter((r) => r.path.startsWith("/v1/nodes?")).length;
+
+  it("stops a listing whose `next` markers never repeat, within the bound from maxListItems", async () => {
+    const client = viaProxy({ pageSize: 10, maxListItems: 50 });
+    await client.connect();
+    proxy.add(freshMarkers(() => 10));
+    const error = await client.nodes.list(["uuid"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/more than 50 items/);
+    expect(listPages()).toBe(6);
+    await client.close();
+  });
+
+  it("measures pages by what Ironic serves: short pages after a full one hit the bound early", async () => {
+    const client = viaProxy({ pageSize: 10, maxListItems: 50 });
+    await client.connect();
+    proxy.add(freshMarkers((page) => (page === 1 ? 10 : 1)));
+    const error = await client.nodes.list(["uuid"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    // ceil(50 / 10) full pages hold every node there may be, plus the slack of 2.
+    expect((error as Error).message).toMatch(/within 7 pages/);
+    expect(listPages()).toBe(7);
+    await client.close();
+  });
+
+  it("refuses a node answer for another uuid than the one asked for", async () => {
+    const client = viaProxy();
+    await client.connect();
+    const other = "0b4f2c1e-5a6d-4e8f-9a0b-1c2d3e4f5a6b";
+    proxy.add({
+      method: "GET",
+      path: nodePath(),
+      action: { kind: "rewrite", rewrite: (r) => ({ status: r.status, body: JSON.stringify({ ...(JSON.parse(r.body) as object), uuid: other }) }) },
+    });
+    const error = await client.nodes.get(node, ["provision_state"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    await expect(client.nodes.getFull(node)).rejects.toBeInstanceOf(InvalidResponseError);
+    await client.close();
+  });
+
+  it("refuses a node answer for another name than the one asked for", async () => {
+    const client = viaProxy();
+    await client.connect();
+    const { name } = await direct.nodes.get(node, ["name"]);
+    expect(name).not.toBeNull();
+    const byName = `/v1/nodes/${name ?? ""}`;
+    expect((await client.nodes.get(name ?? "", ["uuid"])).uuid).toBe(node);
+    proxy.add({
+      method: "GET",
+      path: byName,
+      action: { kind: "rewrite", rewrite: (r) => ({ status: r.status, body: JSON.stringify({ ...(JSON.parse(r.body) as object), name: "someone-else" }) }) },
+    });
+    await expect(client.nodes.get(name ?? "", ["uuid"])).rejects.toBeInstanceOf(InvalidResponseError);
     await client.close();
   });
 });

@@ -6,6 +6,7 @@ import type { IronicClient } from "../../src/ironic/client.js";
 import {
   BadRequestError,
   ConflictError,
+  InvalidResponseError,
   NodeAssociatedError,
   NotFoundError,
 } from "../../src/ironic/errors.js";
@@ -65,6 +66,16 @@ describe("nodes: list and get", () => {
     await paged.close();
     expect(listed).toHaveLength(5);
     expect(new Set(listed.map((n) => n.uuid)).size).toBe(5);
+  });
+
+  it("lists up to maxListItems nodes and refuses a listing larger than that (issue 8 #16)", async () => {
+    const fits = newClient({ pageSize: 2, maxListItems: 5 });
+    const tooSmall = newClient({ pageSize: 2, maxListItems: 4 });
+    expect(await fits.nodes.list(["name"], { resource_class: resourceClass })).toHaveLength(5);
+    await expect(tooSmall.nodes.list(["name"], { resource_class: resourceClass })).rejects.toBeInstanceOf(InvalidResponseError);
+    expect(await tooSmall.nodes.list(["name"], { resource_class: resourceClass }, { limit: 4 })).toHaveLength(4);
+    await fits.close();
+    await tooSmall.close();
   });
 
   it("stops at a limit", async () => {
