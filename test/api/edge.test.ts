@@ -200,6 +200,26 @@ describe("errors and validation", () => {
     expect(response.json()).toHaveProperty("overLimit.code", 413);
   });
 
+  // Issue 8 #6: the old pattern backtracked quadratically on this (seconds of one event loop).
+  it("user_data of 90,000 newlines and a '!' is 400 on create and rebuild", async () => {
+    const userData = `${"\n".repeat(90_000)}!`;
+    const create = await app.inject({
+      method: "POST",
+      url: "/v2.1/servers",
+      headers: alice,
+      payload: { server: { name: "x", imageRef: ONE, flavorRef: "1", user_data: userData } },
+    });
+    expect(create.statusCode).toBe(400);
+    expect(create.json<{ badRequest: { message: string } }>().badRequest.message).toContain("server.user_data");
+    const rebuild = await app.inject({
+      method: "POST",
+      url: `/v2.1/servers/${TWO}/action`,
+      headers: alice,
+      payload: { rebuild: { imageRef: ONE, user_data: userData } },
+    });
+    expect(rebuild.statusCode).toBe(400);
+  });
+
   it("bad query values are 400", async () => {
     expect((await app.inject({ method: "GET", url: "/v2.1/servers/detail?limit=abc", headers: alice })).statusCode).toBe(400);
     expect((await app.inject({ method: "GET", url: "/v2.1/servers/detail?all_tenants=maybe", headers: alice })).statusCode).toBe(400);
