@@ -46,7 +46,10 @@ const bootstrapSchema = z
   .object({
     project: z.string().min(1).max(64).default("admin"),
     user: z.string().min(1).max(64).default("admin"),
-    password: z.string().min(12, "the bootstrap admin password needs at least 12 characters"),
+    password: z
+      .string()
+      .min(12, "the bootstrap admin password needs at least 12 characters")
+      .refine((password) => Buffer.byteLength(password, "utf8") <= 72, "the bootstrap admin password is at most 72 bytes (bcrypt ignores the rest)"),
   })
   .strict();
 

@@ -10,6 +10,8 @@ import { requireAdmin } from "./policy.js";
 const BCRYPT_COST = 10;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 const MIN_PASSWORD = 8;
+/** bcrypt reads only the first 72 bytes: longer passwords would match on a prefix. */
+export const MAX_PASSWORD_BYTES = 72;
 // A hash to compare against when the user does not exist, so a wrong user name
 // costs the same time as a wrong password (no user-existence oracle).
 const DUMMY_HASH = bcrypt.hashSync("not-a-real-password", BCRYPT_COST);
@@ -24,6 +26,8 @@ export class Identity {
   constructor(private readonly store: Store) {}
 
   async authenticate(userName: string, password: string): Promise<Omit<Caller, "requestId"> | undefined> {
+    // No stored password is longer, and bcrypt would compare only a prefix.
+    if (Buffer.byteLength(password, "utf8") > MAX_PASSWORD_BYTES) return undefined;
     const user = await this.store.users.getByName(userName);
     const ok = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
     if (user === undefined || !ok) return undefined;
@@ -59,6 +63,9 @@ export class Identity {
   async addUser(user: { name: string; password: string; projectId: string; role: Role }): Promise<PublicUser> {
     if (!NAME.test(user.name)) throw new BadRequestError("user names are 1-64 letters, digits and _.@-");
     if (user.password.length < MIN_PASSWORD) throw new BadRequestError(`passwords have at least ${MIN_PASSWORD} characters`);
+    if (Buffer.byteLength(user.password, "utf8") > MAX_PASSWORD_BYTES) {
+      throw new BadRequestError(`passwords are at most ${MAX_PASSWORD_BYTES} bytes (UTF-8); bcrypt ignores the rest`);
+    }
     if ((await this.store.projects.get(user.projectId)) === undefined) {
       throw new BadRequestError(`project ${user.projectId} does not exist`);
     }

@@ -179,6 +179,29 @@ describe("projects and users", () => {
   });
 });
 
+describe("passwords and bcrypt's 72-byte limit (issue 8 #13)", () => {
+  it("two passwords sharing their first 72 bytes are different passwords", async () => {
+    const project = await api.call("POST", "/admin/v1/projects", { body: { name: "long-pw-resources" } });
+    const projectId = (project.json["project"] as { id: string }).id;
+    const create = (name: string, password: string) =>
+      api.call("POST", "/admin/v1/users", { body: { name, password, project_id: projectId, role: "reader" } });
+    const login = (name: string, password: string) =>
+      api.call("GET", "/v2.1/servers", { as: "anonymous", headers: { authorization: `Basic ${Buffer.from(`${name}:${password}`).toString("base64")}` } });
+    const shared = "p".repeat(72);
+    // Over 72 bytes is refused with a clear 400, counted in bytes (é is two).
+    const tooLong = await create("long-pw-a", `${shared}-one`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.json).toHaveProperty("badRequest.message", expect.stringContaining("72 bytes") as unknown);
+    expect((await create("long-pw-b", `${"é".repeat(36)}x`)).status).toBe(400);
+    // Exactly 72 bytes works; a longer password that starts with it does not log in.
+    const user = await create("long-pw-c", shared);
+    expect(user.status, user.text).toBe(201);
+    expect((await login("long-pw-c", shared)).status).toBe(200);
+    expect((await login("long-pw-c", `${shared}-two`)).status).toBe(401);
+    expect((await api.call("DELETE", `/admin/v1/users/${(user.json["user"] as { id: string }).id}`)).status).toBe(204);
+  });
+});
+
 describe("external events", () => {
   it("unknown servers give 404; the event shape is validated", async () => {
     const unknown = await api.call("POST", "/v2.1/os-server-external-events", {

@@ -81,6 +81,11 @@ describe("service configuration", () => {
     });
   });
 
+  it("refuses a bootstrap password bcrypt would truncate (over 72 bytes)", () => {
+    expect(() => loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD: "x".repeat(73) } })).toThrow(/at most 72 bytes/);
+    expect(loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD: "x".repeat(72) } }).bootstrapAdmin?.password).toHaveLength(72);
+  });
+
   it("says what is missing", () => {
     expect(() => loadServiceConfig({ env: {} })).toThrow(/IRONIC_COMPUTE_IRONIC_URL[\s\S]*IRONIC_COMPUTE_DATABASE_URL/);
   });
