@@ -29,6 +29,11 @@ const apiSchema = z
       .strict()
       .optional(),
     tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
+    /**
+     * Basic auth over plain HTTP on a non-loopback address (passwords in clear):
+     * refused unless set, e.g. behind a TLS-terminating proxy; warned at start.
+     */
+    allowPlaintext: z.boolean().default(false),
     /** How long a successful Basic check is reused. */
     authCacheTtlMs: z.number().int().min(0).max(300_000).default(10_000),
     /** GET /metrics without credentials (otherwise admin Basic auth); loopback listeners only. */
@@ -61,6 +66,11 @@ export function isLoopback(host: string): boolean {
   return false;
 }
 
+/** Basic auth on plain HTTP that other hosts can reach. */
+function exposesPlaintextPasswords(api: { auth: "basic" | "none"; host: string; tls?: unknown }): boolean {
+  return api.auth === "basic" && api.tls === undefined && !isLoopback(api.host);
+}
+
 export const serviceConfigSchema = z
   .object({
     ironic: ironicClientConfigSchema,
@@ -90,12 +100,32 @@ export const serviceConfigSchema = z
         message: `unauthenticated metrics are only allowed on a loopback address (127.0.0.1, ::1, localhost), not '${config.api.host}'`,
       });
     }
+    if (exposesPlaintextPasswords(config.api) && !config.api.allowPlaintext) {
+      context.addIssue({
+        code: "custom",
+        path: ["api", "tls"],
+        message:
+          `Basic auth on a non-loopback address ('${config.api.host}') without TLS would send passwords in clear text: ` +
+          "set api.tls {certFile, keyFile}, or api.allowPlaintext: true if a TLS-terminating proxy is in front",
+      });
+    }
     if (config.api.auth === "none" && config.api.noAuth === undefined) {
       context.addIssue({ code: "custom", path: ["api", "noAuth"], message: 'auth "none" needs api.noAuth.projectId: the project every request acts in' });
     }
   });
 
 export type ServiceConfig = z.output<typeof serviceConfigSchema>;
+
+/** What `serve` warns about at start: allowed, but unsafe unless the operator knows why. */
+export function startupWarnings(config: ServiceConfig): string[] {
+  const warnings: string[] = [];
+  if (config.ironic.tls.insecure) warnings.push("TLS certificate verification towards Ironic is DISABLED (ironic.tls.insecure)");
+  if (config.api.auth === "none") warnings.push("the API has NO authentication (loopback only)");
+  if (exposesPlaintextPasswords(config.api)) {
+    warnings.push(`Basic auth on ${config.api.host} without TLS: passwords cross the network in clear text (api.allowPlaintext)`);
+  }
+  return warnings;
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Tree = Record<string, unknown>;
