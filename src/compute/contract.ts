@@ -53,6 +53,16 @@ export class ConflictError extends ComputeError {
 export class QuotaExceededError extends ComputeError {
   readonly kind = "quota";
 }
+/** 503 with Retry-After: bounded work (password checks, key generation) is at its queue limit. */
+export class ServiceBusyError extends ComputeError {
+  readonly kind = "busy";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}
 
 // ---- requests ------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const workerId = compute.workerId ?? defaultWorkerId();
   const membership = new Membership(store, workerId, compute.workerTimeoutMs, log);
   const identity = new Identity(store);
-  const catalog = new Catalog(store);
+  const catalog = new Catalog(store, compute);
   const servers = new Servers(store, catalog, driver, compute);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log);
   const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);

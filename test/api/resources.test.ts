@@ -1,5 +1,6 @@
 // Flavors, images (both mounts), keypairs, hypervisors, projects, users and
 // external events through the HTTP API on the real service.
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyHypervisorId } from "../../src/api/hypervisor-routes.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
@@ -127,6 +128,35 @@ describe("keypairs", () => {
     expect(keyLine.length).toBeGreaterThan(40);
     expect(api.responses.filter((text) => text.includes(keyLine))).toHaveLength(1);
     expect(log.text()).not.toContain(keyLine);
+  });
+});
+
+describe("keypair quota (issue 8 #8)", () => {
+  // An ssh-ed25519 line: the type in the blob, 32 random bytes (never used to log in).
+  const importable = (): string => {
+    const field = (data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, data.length]), data]);
+    return `ssh-ed25519 ${Buffer.concat([field(Buffer.from("ssh-ed25519")), field(randomBytes(32))]).toString("base64")} quota`;
+  };
+
+  it("a user has at most 100 key pairs: the 101st is Nova's 403, whether imported or generated", async () => {
+    const create = (name: string, publicKey?: string) =>
+      api.call("POST", "/v2.1/os-keypairs", { as: "other", body: { keypair: { name, ...(publicKey === undefined ? {} : { public_key: publicKey }) } } });
+    for (let index = 0; index < 100; index += 1) {
+      const created = await create(`quota-${index}`, importable());
+      expect(created.status, created.text).toBe(200);
+    }
+    const over = await create("quota-100", importable());
+    expect(over.status).toBe(403);
+    expect(over.json).toEqual({ forbidden: { code: 403, message: "Quota exceeded, too many key pairs." } });
+    expect((await create("quota-generated")).status).toBe(403);
+    // Another user's quota is their own; a freed slot can be used again.
+    expect((await api.call("POST", "/v2.1/os-keypairs", { as: "member", body: { keypair: { name: "quota-member", public_key: importable() } } })).status).toBe(200);
+    expect((await api.call("DELETE", "/v2.1/os-keypairs/quota-0", { as: "other" })).status).toBe(202);
+    expect((await create("quota-again", importable())).status).toBe(200);
+    for (const name of ["quota-again", ...Array.from({ length: 99 }, (_, index) => `quota-${index + 1}`)]) {
+      expect((await api.call("DELETE", `/v2.1/os-keypairs/${name}`, { as: "other" })).status).toBe(202);
+    }
+    expect((await api.call("DELETE", "/v2.1/os-keypairs/quota-member", { as: "member" })).status).toBe(202);
   });
 });
 
