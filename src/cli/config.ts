@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { loginLimitsSchema } from "../api/login-limits.js";
 import { computeConfigSchema } from "../compute/config.js";
 import { driverConfigSchema } from "../driver/config.js";
 import { ironicClientConfigSchema } from "../ironic/config.js";
@@ -36,6 +37,8 @@ const apiSchema = z
     allowPlaintext: z.boolean().default(false),
     /** How long a successful Basic check is reused. */
     authCacheTtlMs: z.number().int().min(0).max(300_000).default(10_000),
+    /** Failed Basic logins: limits per client and per user (429 + Retry-After), the negative cache. */
+    login: loginLimitsSchema.prefault({}),
     /** GET /metrics without credentials (otherwise admin Basic auth); loopback listeners only. */
     metricsPublic: z.boolean().default(false),
   })

@@ -31,6 +31,7 @@ export function registerServeCommand(program: Command): void {
           port: config.api.port,
           auth: config.api.auth,
           authCacheTtlMs: config.api.authCacheTtlMs,
+          login: config.api.login,
           metricsPublic: config.api.metricsPublic,
           ...(noAuth === undefined
             ? {}

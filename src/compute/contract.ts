@@ -143,6 +143,11 @@ export interface ServerView extends ServerRecord {
 export interface ComputeApi {
   /** Checks a user name and password (bcrypt); undefined when wrong. */
   authenticate(userName: string, password: string): Promise<Omit<Caller, "requestId"> | undefined>;
+  /**
+   * Calls `listener` with the id of every user removed (or whose password
+   * changes) in this process, so caches of successful logins can drop them.
+   */
+  onUserRemoved(listener: (userId: string) => void): void;
 
   servers: {
     create(caller: Caller, request: CreateServerRequest): Promise<ServerView>;

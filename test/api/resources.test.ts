@@ -209,6 +209,28 @@ describe("projects and users", () => {
   });
 });
 
+describe("logins (issue 8 #7)", () => {
+  it("a deleted user's cached login stops working at once", async () => {
+    const project = await api.call("POST", "/admin/v1/projects", { body: { name: "gone-resources" } });
+    const projectId = (project.json["project"] as { id: string }).id;
+    const password = "gone-user-password-1";
+    const user = await api.call("POST", "/admin/v1/users", { body: { name: "gone-user", password, project_id: projectId, role: "reader" } });
+    const basic = { authorization: `Basic ${Buffer.from(`gone-user:${password}`).toString("base64")}` };
+    expect((await api.call("GET", "/v2.1/servers", { as: "anonymous", headers: basic })).status).toBe(200);
+    expect((await api.call("DELETE", `/admin/v1/users/${(user.json["user"] as { id: string }).id}`)).status).toBe(204);
+    expect((await api.call("GET", "/v2.1/servers", { as: "anonymous", headers: basic })).status).toBe(401);
+  });
+
+  it("unknown users and wrong passwords get the same 401, and the failures are logged at warn without the password", async () => {
+    const unknown = await api.call("GET", "/v2.1/servers", { as: "anonymous", headers: { authorization: `Basic ${Buffer.from("nobody-here:guess-one-1").toString("base64")}` } });
+    const wrong = await api.call("GET", "/v2.1/servers", { as: "anonymous", headers: { authorization: `Basic ${Buffer.from(`member-resources:guess-two-2`).toString("base64")}` } });
+    expect([unknown.status, wrong.status]).toEqual([401, 401]);
+    expect(unknown.text).toBe(wrong.text);
+    expect(log.text()).toMatch(/"level":40[^\n]*"user":"nobody-here"[^\n]*"msg":"failed login"/);
+    expect(log.text()).not.toMatch(/guess-one-1|guess-two-2/);
+  });
+});
+
 describe("passwords and bcrypt's 72-byte limit (issue 8 #13)", () => {
   it("two passwords sharing their first 72 bytes are different passwords", async () => {
     const project = await api.call("POST", "/admin/v1/projects", { body: { name: "long-pw-resources" } });
