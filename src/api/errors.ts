@@ -11,6 +11,7 @@ import {
   ForbiddenError,
   NotFoundError,
   QuotaExceededError,
+  ServiceBusyError,
 } from "../compute/contract.js";
 
 const FAULT_NAMES: Readonly<Record<number, string>> = {
@@ -42,6 +43,7 @@ export function computeErrorStatus(error: ComputeError): number | undefined {
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof ConflictError) return 409;
   if (error instanceof QuotaExceededError) return 403;
+  if (error instanceof ServiceBusyError) return 503;
   return undefined;
 }
 
@@ -76,6 +78,7 @@ export function handleApiError(error: unknown, request: FastifyRequest, reply: F
   }
   if (error instanceof ComputeError) {
     const status = computeErrorStatus(error);
+    if (error instanceof ServiceBusyError) reply.header("Retry-After", String(error.retryAfterSeconds));
     if (status !== undefined) return sendFault(reply, status, error.message);
   }
   // The JSON parser's own SyntaxError quotes the body, so its text is never sent.

@@ -1,5 +1,6 @@
 // Zod pieces shared by the route files. Query values arrive as strings.
 import { z } from "zod";
+import { isBase64UserData } from "../compute/user-data.js";
 
 /**
  * An id or name in a path. Not a strict UUID: clients try names as ids first
@@ -48,4 +49,4 @@ export const looseCount = z.union([
 export const base64Text = z
   .string()
   .max(90_000)
-  .regex(/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/, "must be base64");
+  .refine(isBase64UserData, "must be base64");

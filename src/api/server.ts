@@ -17,6 +17,7 @@ import { computeRoutes } from "./compute-routes.js";
 import { registerDiscoveryRoutes } from "./discovery.js";
 import { handleApiError, handleNotFound } from "./errors.js";
 import { imageRoutes } from "./image-routes.js";
+import type { LoginLimits } from "./login-limits.js";
 import { registerMetricsRoutes } from "./metrics-routes.js";
 import { MIN_MICROVERSION, microversionHook } from "./microversion.js";
 import { registerOpenApi } from "./openapi.js";
@@ -31,6 +32,8 @@ export interface ApiOptions {
   noneCaller?: Omit<Caller, "requestId">;
   /** How long a successful Basic check is reused (default 10 s). */
   authCacheTtlMs?: number;
+  /** Failed-login limits and the negative cache (defaults: login-limits.ts). */
+  login?: LoginLimits;
   /** PEM contents; with them the API speaks HTTPS only. */
   tls?: { cert: string; key: string };
   /** GET /metrics without credentials (api.metricsPublic); served only on a loopback listener. */
@@ -40,7 +43,12 @@ export interface ApiOptions {
 function authMode(compute: ComputeApi, options: ApiOptions): AuthMode {
   switch (options.auth) {
     case "basic":
-      return { kind: "basic", compute, ...(options.authCacheTtlMs === undefined ? {} : { cacheTtlMs: options.authCacheTtlMs }) };
+      return {
+        kind: "basic",
+        compute,
+        ...(options.authCacheTtlMs === undefined ? {} : { cacheTtlMs: options.authCacheTtlMs }),
+        ...(options.login === undefined ? {} : { login: options.login }),
+      };
     case "none":
       if (options.noneCaller === undefined) throw new Error("auth 'none' needs the caller every request acts as");
       return { kind: "none", caller: options.noneCaller };

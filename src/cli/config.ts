@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { loginLimitsSchema } from "../api/login-limits.js";
 import { computeConfigSchema } from "../compute/config.js";
 import { driverConfigSchema } from "../driver/config.js";
 import { ironicClientConfigSchema } from "../ironic/config.js";
@@ -29,8 +30,15 @@ const apiSchema = z
       .strict()
       .optional(),
     tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
+    /**
+     * Basic auth over plain HTTP on a non-loopback address (passwords in clear):
+     * refused unless set, e.g. behind a TLS-terminating proxy; warned at start.
+     */
+    allowPlaintext: z.boolean().default(false),
     /** How long a successful Basic check is reused. */
     authCacheTtlMs: z.number().int().min(0).max(300_000).default(10_000),
+    /** Failed Basic logins: limits per client and per user (429 + Retry-After), the negative cache. */
+    login: loginLimitsSchema.prefault({}),
     /** GET /metrics without credentials (otherwise admin Basic auth); loopback listeners only. */
     metricsPublic: z.boolean().default(false),
   })
@@ -46,7 +54,10 @@ const bootstrapSchema = z
   .object({
     project: z.string().min(1).max(64).default("admin"),
     user: z.string().min(1).max(64).default("admin"),
-    password: z.string().min(12, "the bootstrap admin password needs at least 12 characters"),
+    password: z
+      .string()
+      .min(12, "the bootstrap admin password needs at least 12 characters")
+      .refine((password) => Buffer.byteLength(password, "utf8") <= 72, "the bootstrap admin password is at most 72 bytes (bcrypt ignores the rest)"),
   })
   .strict();
 
@@ -56,6 +67,11 @@ export function isLoopback(host: string): boolean {
   if (isIP(bare) === 4) return bare.startsWith("127.");
   if (isIP(bare) === 6) return bare === "::1" || bare === "0:0:0:0:0:0:0:1";
   return false;
+}
+
+/** Basic auth on plain HTTP that other hosts can reach. */
+function exposesPlaintextPasswords(api: { auth: "basic" | "none"; host: string; tls?: unknown }): boolean {
+  return api.auth === "basic" && api.tls === undefined && !isLoopback(api.host);
 }
 
 export const serviceConfigSchema = z
@@ -87,12 +103,32 @@ export const serviceConfigSchema = z
         message: `unauthenticated metrics are only allowed on a loopback address (127.0.0.1, ::1, localhost), not '${config.api.host}'`,
       });
     }
+    if (exposesPlaintextPasswords(config.api) && !config.api.allowPlaintext) {
+      context.addIssue({
+        code: "custom",
+        path: ["api", "tls"],
+        message:
+          `Basic auth on a non-loopback address ('${config.api.host}') without TLS would send passwords in clear text: ` +
+          "set api.tls {certFile, keyFile}, or api.allowPlaintext: true if a TLS-terminating proxy is in front",
+      });
+    }
     if (config.api.auth === "none" && config.api.noAuth === undefined) {
       context.addIssue({ code: "custom", path: ["api", "noAuth"], message: 'auth "none" needs api.noAuth.projectId: the project every request acts in' });
     }
   });
 
 export type ServiceConfig = z.output<typeof serviceConfigSchema>;
+
+/** What `serve` warns about at start: allowed, but unsafe unless the operator knows why. */
+export function startupWarnings(config: ServiceConfig): string[] {
+  const warnings: string[] = [];
+  if (config.ironic.tls.insecure) warnings.push("TLS certificate verification towards Ironic is DISABLED (ironic.tls.insecure)");
+  if (config.api.auth === "none") warnings.push("the API has NO authentication (loopback only)");
+  if (exposesPlaintextPasswords(config.api)) {
+    warnings.push(`Basic auth on ${config.api.host} without TLS: passwords cross the network in clear text (api.allowPlaintext)`);
+  }
+  return warnings;
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Tree = Record<string, unknown>;

@@ -2,7 +2,7 @@
 // IRONIC_COMPUTE_* variables (see config.ts). SIGINT/SIGTERM stop it cleanly.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { loadServiceConfig } from "./config.js";
+import { loadServiceConfig, startupWarnings } from "./config.js";
 
 export function registerServeCommand(program: Command): void {
   program
@@ -18,8 +18,7 @@ export function registerServeCommand(program: Command): void {
         import("./service-runtime.js"),
       ]);
       const log = createLogger({ level: config.log.level });
-      if (config.ironic.tls.insecure) log.warn("TLS certificate verification towards Ironic is DISABLED (ironic.tls.insecure)");
-      if (config.api.auth === "none") log.warn({ host: config.api.host }, "the API has NO authentication (loopback only)");
+      for (const warning of startupWarnings(config)) log.warn(warning);
       const tls = config.api.tls;
       const noAuth = config.api.noAuth;
       const running = await startService({
@@ -32,6 +31,7 @@ export function registerServeCommand(program: Command): void {
           port: config.api.port,
           auth: config.api.auth,
           authCacheTtlMs: config.api.authCacheTtlMs,
+          login: config.api.login,
           metricsPublic: config.api.metricsPublic,
           ...(noAuth === undefined
             ? {}

@@ -9,6 +9,7 @@ import { IronicClient } from "../ironic/client.js";
 import type { IronicClientOptions } from "../ironic/config.js";
 import type { Logger } from "../log/logger.js";
 import { processSecrets } from "../log/redact.js";
+import type { LoginLimits } from "../api/login-limits.js";
 import { startApi, type RunningApi } from "../api/server.js";
 import { openStore, type StoreConfig } from "../store/open.js";
 import type { Store } from "../store/store.js";
@@ -25,6 +26,7 @@ export interface RuntimeOptions {
     noneCaller?: Omit<Caller, "requestId">;
     tls?: { cert: string; key: string };
     authCacheTtlMs?: number;
+    login?: LoginLimits;
     metricsPublic?: boolean;
   };
   /** Created on start when missing (first start). */

@@ -4,12 +4,16 @@ import type { FlavorRecord, ImageRecord, KeypairRecord } from "../store/records.
 import { DuplicateError, type Store } from "../store/store.js";
 import { nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
-import { BadRequestError, ConflictError, NotFoundError, type Caller } from "./contract.js";
+import { BoundedWork } from "./bounded-work.js";
+import type { ComputeConfig } from "./config.js";
+import { BadRequestError, ConflictError, NotFoundError, QuotaExceededError, type Caller } from "./contract.js";
 import { fingerprint, generateKeyPair, parsePublicKey } from "./keys.js";
 import { requireAdmin, requireMember } from "./policy.js";
 
 const KEYPAIR_NAME = /^[A-Za-z0-9 _.@-]{1,255}$/;
 const TRAIT = /^[A-Z][A-Z0-9_]{0,254}$/;
+/** Nova's message for its key_pairs quota (KeypairLimitExceeded). */
+const KEYPAIR_QUOTA_MESSAGE = "Quota exceeded, too many key pairs.";
 
 function conflictOnDuplicate(what: string) {
   return (error: unknown): never => {
@@ -18,8 +22,17 @@ function conflictOnDuplicate(what: string) {
   };
 }
 
+export type CatalogLimits = Pick<ComputeConfig, "maxKeypairsPerUser" | "keypairGenerationConcurrency" | "keypairGenerationQueue">;
+
 export class Catalog {
-  constructor(private readonly store: Store) {}
+  private readonly keyGeneration: BoundedWork;
+
+  constructor(
+    private readonly store: Store,
+    private readonly limits: CatalogLimits,
+  ) {
+    this.keyGeneration = new BoundedWork("key pairs being generated", limits.keypairGenerationConcurrency, limits.keypairGenerationQueue);
+  }
 
   // ---- flavors ----
   async listFlavors(caller: Caller): Promise<FlavorRecord[]> {
@@ -95,7 +108,8 @@ export class Catalog {
   async createKeypair(caller: Caller, name: string, publicKey?: string): Promise<{ keypair: KeypairRecord; privateKey?: string }> {
     requireMember(caller);
     if (!KEYPAIR_NAME.test(name)) throw new BadRequestError("Keypair name contains unsafe characters");
-    const generated = publicKey === undefined ? generateKeyPair(name) : undefined;
+    await this.checkKeypairQuota(caller.userId);
+    const generated = publicKey === undefined ? await this.keyGeneration.run(() => generateKeyPair(name)) : undefined;
     const parsed = parsePublicKey(publicKey ?? generated?.publicKey ?? "");
     const keypair: KeypairRecord = {
       id: randomUUID(),
@@ -107,7 +121,19 @@ export class Catalog {
       createdAt: nowIso(),
     };
     await this.store.keypairs.create(keypair).catch(conflictOnDuplicate(`Key pair '${name}'`));
+    // Concurrent creates may all pass the first check: the one that ends up over
+    // the limit takes its key pair back (several may; none is ever kept over it).
+    if ((await this.store.keypairs.list(caller.userId)).length > this.limits.maxKeypairsPerUser) {
+      await this.store.keypairs.delete(caller.userId, name);
+      throw new QuotaExceededError(KEYPAIR_QUOTA_MESSAGE);
+    }
     return generated === undefined ? { keypair } : { keypair, privateKey: generated.privateKey };
+  }
+
+  private async checkKeypairQuota(userId: string): Promise<void> {
+    if ((await this.store.keypairs.list(userId)).length >= this.limits.maxKeypairsPerUser) {
+      throw new QuotaExceededError(KEYPAIR_QUOTA_MESSAGE);
+    }
   }
 
   async listKeypairs(caller: Caller): Promise<KeypairRecord[]> {

@@ -25,6 +25,16 @@ export const computeConfigSchema = z
     taskMaxAttempts: z.number().int().min(1).max(100).default(5),
     /** Servers per project (0 = unlimited). */
     maxServersPerProject: z.number().int().min(0).max(1_000_000).default(0),
+    /** bcrypt checks run at once, each in its own worker thread (~60 ms of CPU per check). */
+    passwordWorkers: z.number().int().min(1).max(64).default(2),
+    /** Password checks waiting beyond those; more get 503 with Retry-After. */
+    passwordQueue: z.number().int().min(0).max(100_000).default(64),
+    /** Key pairs per user (Nova's default quota: 100). */
+    maxKeypairsPerUser: z.number().int().min(1).max(100_000).default(100),
+    /** Key pairs generated at once (RSA-3072, ~650 ms of a thread-pool thread each). */
+    keypairGenerationConcurrency: z.number().int().min(1).max(64).default(2),
+    /** Key pair generations waiting beyond those; more get 503 with Retry-After. */
+    keypairGenerationQueue: z.number().int().min(0).max(10_000).default(16),
   })
   .strict();
 

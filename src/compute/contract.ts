@@ -53,6 +53,16 @@ export class ConflictError extends ComputeError {
 export class QuotaExceededError extends ComputeError {
   readonly kind = "quota";
 }
+/** 503 with Retry-After: bounded work (password checks, key generation) is at its queue limit. */
+export class ServiceBusyError extends ComputeError {
+  readonly kind = "busy";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}
 
 // ---- requests ------------------------------------------------------------------
 
@@ -133,6 +143,11 @@ export interface ServerView extends ServerRecord {
 export interface ComputeApi {
   /** Checks a user name and password (bcrypt); undefined when wrong. */
   authenticate(userName: string, password: string): Promise<Omit<Caller, "requestId"> | undefined>;
+  /**
+   * Calls `listener` with the id of every user removed (or whose password
+   * changes) in this process, so caches of successful logins can drop them.
+   */
+  onUserRemoved(listener: (userId: string) => void): void;
 
   servers: {
     create(caller: Caller, request: CreateServerRequest): Promise<ServerView>;

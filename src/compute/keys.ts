@@ -2,7 +2,9 @@
 // a key pair when the user brings none (as OSC's `keypair create NAME` expects).
 // Generated: RSA 3072, private key in PKCS#1 PEM (read by every OpenSSH), public
 // key in OpenSSH format. Fingerprint: Nova's MD5 colon form.
-import { createHash, generateKeyPairSync } from "node:crypto";
+// Generation is asynchronous (libuv's thread pool): an RSA-3072 key takes about
+// 650 ms of CPU, which must not stall the event loop; callers bound how many run.
+import { createHash, generateKeyPair as generateKeyPairAsync, type KeyObject } from "node:crypto";
 import { BadRequestError } from "./contract.js";
 
 const KEY_TYPES = new Set([
@@ -54,8 +56,17 @@ export function fingerprint(blob: Buffer): string {
   return (createHash("md5").update(blob).digest("hex").match(/../g) ?? []).join(":");
 }
 
-export function generateKeyPair(comment: string): { publicKey: string; privateKey: string } {
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 3072 });
+function generateRsaPair(): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+  return new Promise((resolve, reject) => {
+    generateKeyPairAsync("rsa", { modulusLength: 3072 }, (error, publicKey, privateKey) => {
+      if (error === null) resolve({ publicKey, privateKey });
+      else reject(error);
+    });
+  });
+}
+
+export async function generateKeyPair(comment: string): Promise<{ publicKey: string; privateKey: string }> {
+  const { publicKey, privateKey } = await generateRsaPair();
   const jwk = publicKey.export({ format: "jwk" });
   const e = Buffer.from(jwk.e ?? "", "base64url");
   const n = Buffer.from(jwk.n ?? "", "base64url");

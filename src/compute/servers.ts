@@ -26,8 +26,7 @@ import {
   type ServerView,
 } from "./contract.js";
 import { requireMember, requireVisible } from "./policy.js";
-
-const MAX_USER_DATA_BYTES = 65_535;
+import { isBase64UserData, MAX_USER_DATA_BYTES } from "./user-data.js";
 
 /** Nova's action names, as its 409 messages and instance actions use them. */
 const ACTION_NAMES: Record<ServerAction["type"], string> = {
@@ -66,7 +65,7 @@ function transition(action: ServerAction): Transition {
 
 function checkUserData(userData: string | undefined): string | null {
   if (userData === undefined) return null;
-  if (!/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(userData)) throw new BadRequestError("user_data must be base64-encoded");
+  if (!isBase64UserData(userData)) throw new BadRequestError("user_data must be base64-encoded");
   const bytes = Buffer.from(userData, "base64");
   if (bytes.length > MAX_USER_DATA_BYTES) {
     throw new BadRequestError(`user_data is ${bytes.length} bytes once decoded; the limit is ${MAX_USER_DATA_BYTES}`);

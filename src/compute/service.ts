@@ -22,6 +22,7 @@ import {
   type NodeSummary,
 } from "./contract.js";
 import { Identity } from "./identity.js";
+import { PasswordWorkers } from "./password-workers.js";
 import { requireAdmin } from "./policy.js";
 import { OnePassAtATime } from "./one-pass.js";
 import { Reconciler, type LeftAloneReason, type ReconcileReport } from "./reconciler.js";
@@ -67,8 +68,9 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const driver = new IronicDriver(options.ironic, driverConfigSchema.parse(options.driver), log);
   const workerId = compute.workerId ?? defaultWorkerId();
   const membership = new Membership(store, workerId, compute.workerTimeoutMs, log);
-  const identity = new Identity(store);
-  const catalog = new Catalog(store);
+  const passwords = new PasswordWorkers({ workers: compute.passwordWorkers, queueLimit: compute.passwordQueue });
+  const identity = new Identity(store, passwords);
+  const catalog = new Catalog(store, compute);
   const servers = new Servers(store, catalog, driver, compute);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log);
   const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
@@ -127,6 +129,9 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     driver,
     membership,
     authenticate: (name, password) => identity.authenticate(name, password),
+    onUserRemoved: (listener) => {
+      identity.onUserRemoved(listener);
+    },
     servers: {
       create: async (caller, request) => {
         const server = await servers.create(caller, request);
@@ -223,6 +228,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       await runner.stop();
       await passes.idle();
       await membership.leave();
+      await passwords.close();
       log.info({ worker: workerId }, "compute service stopped");
     },
   };

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/server.js";
 import { parseMicroversion } from "../../src/api/microversion.js";
 import { serverStatus } from "../../src/api/server-view.js";
-import { ConflictError, NotFoundError, QuotaExceededError } from "../../src/compute/contract.js";
+import { ConflictError, NotFoundError, QuotaExceededError, ServiceBusyError } from "../../src/compute/contract.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute, fakeServer, FAKE_PASSWORD } from "../support/fake-compute.js";
 
@@ -24,6 +24,7 @@ const compute = fakeCompute(
       create: () => Promise.reject(new QuotaExceededError("Quota exceeded for instances: Requested 1, but already used 5 of 5 instances")),
     },
     flavors: { list: () => Promise.reject(new Error("database exploded: password=hunter22")) },
+    keypairs: { create: () => Promise.reject(new ServiceBusyError("Too many key pairs being generated at once; try again shortly.", 2)) },
   },
   [fakeServer(ONE, "p-one"), fakeServer(TWO, "p-two")],
 );
@@ -200,6 +201,26 @@ describe("errors and validation", () => {
     expect(response.json()).toHaveProperty("overLimit.code", 413);
   });
 
+  // Issue 8 #6: the old pattern backtracked quadratically on this (seconds of one event loop).
+  it("user_data of 90,000 newlines and a '!' is 400 on create and rebuild", async () => {
+    const userData = `${"\n".repeat(90_000)}!`;
+    const create = await app.inject({
+      method: "POST",
+      url: "/v2.1/servers",
+      headers: alice,
+      payload: { server: { name: "x", imageRef: ONE, flavorRef: "1", user_data: userData } },
+    });
+    expect(create.statusCode).toBe(400);
+    expect(create.json<{ badRequest: { message: string } }>().badRequest.message).toContain("server.user_data");
+    const rebuild = await app.inject({
+      method: "POST",
+      url: `/v2.1/servers/${TWO}/action`,
+      headers: alice,
+      payload: { rebuild: { imageRef: ONE, user_data: userData } },
+    });
+    expect(rebuild.statusCode).toBe(400);
+  });
+
   it("bad query values are 400", async () => {
     expect((await app.inject({ method: "GET", url: "/v2.1/servers/detail?limit=abc", headers: alice })).statusCode).toBe(400);
     expect((await app.inject({ method: "GET", url: "/v2.1/servers/detail?all_tenants=maybe", headers: alice })).statusCode).toBe(400);
@@ -228,6 +249,13 @@ describe("errors and validation", () => {
     });
     expect(quota.statusCode).toBe(403);
     expect(quota.json()).toHaveProperty("forbidden.message", expect.stringContaining("Quota exceeded") as string);
+  });
+
+  it("bounded work at its limit is 503 serviceUnavailable with Retry-After", async () => {
+    const response = await app.inject({ method: "POST", url: "/v2.1/os-keypairs", headers: alice, payload: { keypair: { name: "k" } } });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers["retry-after"]).toBe("2");
+    expect(response.json()).toEqual({ serviceUnavailable: { code: 503, message: "Too many key pairs being generated at once; try again shortly." } });
   });
 
   it("unexpected errors are a generic 500; the details only reach the (redacted) log", async () => {

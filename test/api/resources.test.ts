@@ -1,5 +1,6 @@
 // Flavors, images (both mounts), keypairs, hypervisors, projects, users and
 // external events through the HTTP API on the real service.
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyHypervisorId } from "../../src/api/hypervisor-routes.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
@@ -130,6 +131,35 @@ describe("keypairs", () => {
   });
 });
 
+describe("keypair quota (issue 8 #8)", () => {
+  // An ssh-ed25519 line: the type in the blob, 32 random bytes (never used to log in).
+  const importable = (): string => {
+    const field = (data: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, data.length]), data]);
+    return `ssh-ed25519 ${Buffer.concat([field(Buffer.from("ssh-ed25519")), field(randomBytes(32))]).toString("base64")} quota`;
+  };
+
+  it("a user has at most 100 key pairs: the 101st is Nova's 403, whether imported or generated", async () => {
+    const create = (name: string, publicKey?: string) =>
+      api.call("POST", "/v2.1/os-keypairs", { as: "other", body: { keypair: { name, ...(publicKey === undefined ? {} : { public_key: publicKey }) } } });
+    for (let index = 0; index < 100; index += 1) {
+      const created = await create(`quota-${index}`, importable());
+      expect(created.status, created.text).toBe(200);
+    }
+    const over = await create("quota-100", importable());
+    expect(over.status).toBe(403);
+    expect(over.json).toEqual({ forbidden: { code: 403, message: "Quota exceeded, too many key pairs." } });
+    expect((await create("quota-generated")).status).toBe(403);
+    // Another user's quota is their own; a freed slot can be used again.
+    expect((await api.call("POST", "/v2.1/os-keypairs", { as: "member", body: { keypair: { name: "quota-member", public_key: importable() } } })).status).toBe(200);
+    expect((await api.call("DELETE", "/v2.1/os-keypairs/quota-0", { as: "other" })).status).toBe(202);
+    expect((await create("quota-again", importable())).status).toBe(200);
+    for (const name of ["quota-again", ...Array.from({ length: 99 }, (_, index) => `quota-${index + 1}`)]) {
+      expect((await api.call("DELETE", `/v2.1/os-keypairs/${name}`, { as: "other" })).status).toBe(202);
+    }
+    expect((await api.call("DELETE", "/v2.1/os-keypairs/quota-member", { as: "member" })).status).toBe(202);
+  });
+});
+
 describe("hypervisors", () => {
   it("nodes as hypervisors: integer ids below 2.53, UUIDs from 2.53 (admin only)", async () => {
     const node = api.nodes[0] ?? "";
@@ -176,6 +206,51 @@ describe("projects and users", () => {
     expect(api.responses.some((text) => text.includes(password))).toBe(false);
     expect(api.responses.some((text) => text.includes("passwordHash") || text.includes("$2"))).toBe(false);
     expect(log.text()).not.toContain(password);
+  });
+});
+
+describe("logins (issue 8 #7)", () => {
+  it("a deleted user's cached login stops working at once", async () => {
+    const project = await api.call("POST", "/admin/v1/projects", { body: { name: "gone-resources" } });
+    const projectId = (project.json["project"] as { id: string }).id;
+    const password = "gone-user-password-1";
+    const user = await api.call("POST", "/admin/v1/users", { body: { name: "gone-user", password, project_id: projectId, role: "reader" } });
+    const basic = { authorization: `Basic ${Buffer.from(`gone-user:${password}`).toString("base64")}` };
+    expect((await api.call("GET", "/v2.1/servers", { as: "anonymous", headers: basic })).status).toBe(200);
+    expect((await api.call("DELETE", `/admin/v1/users/${(user.json["user"] as { id: string }).id}`)).status).toBe(204);
+    expect((await api.call("GET", "/v2.1/servers", { as: "anonymous", headers: basic })).status).toBe(401);
+  });
+
+  it("unknown users and wrong passwords get the same 401, and the failures are logged at warn without the password", async () => {
+    const unknown = await api.call("GET", "/v2.1/servers", { as: "anonymous", headers: { authorization: `Basic ${Buffer.from("nobody-here:guess-one-1").toString("base64")}` } });
+    const wrong = await api.call("GET", "/v2.1/servers", { as: "anonymous", headers: { authorization: `Basic ${Buffer.from(`member-resources:guess-two-2`).toString("base64")}` } });
+    expect([unknown.status, wrong.status]).toEqual([401, 401]);
+    expect(unknown.text).toBe(wrong.text);
+    expect(log.text()).toMatch(/"level":40[^\n]*"user":"nobody-here"[^\n]*"msg":"failed login"/);
+    expect(log.text()).not.toMatch(/guess-one-1|guess-two-2/);
+  });
+});
+
+describe("passwords and bcrypt's 72-byte limit (issue 8 #13)", () => {
+  it("two passwords sharing their first 72 bytes are different passwords", async () => {
+    const project = await api.call("POST", "/admin/v1/projects", { body: { name: "long-pw-resources" } });
+    const projectId = (project.json["project"] as { id: string }).id;
+    const create = (name: string, password: string) =>
+      api.call("POST", "/admin/v1/users", { body: { name, password, project_id: projectId, role: "reader" } });
+    const login = (name: string, password: string) =>
+      api.call("GET", "/v2.1/servers", { as: "anonymous", headers: { authorization: `Basic ${Buffer.from(`${name}:${password}`).toString("base64")}` } });
+    const shared = "p".repeat(72);
+    // Over 72 bytes is refused with a clear 400, counted in bytes (é is two).
+    const tooLong = await create("long-pw-a", `${shared}-one`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.json).toHaveProperty("badRequest.message", expect.stringContaining("72 bytes") as unknown);
+    expect((await create("long-pw-b", `${"é".repeat(36)}x`)).status).toBe(400);
+    // Exactly 72 bytes works; a longer password that starts with it does not log in.
+    const user = await create("long-pw-c", shared);
+    expect(user.status, user.text).toBe(201);
+    expect((await login("long-pw-c", shared)).status).toBe(200);
+    expect((await login("long-pw-c", `${shared}-two`)).status).toBe(401);
+    expect((await api.call("DELETE", `/admin/v1/users/${(user.json["user"] as { id: string }).id}`)).status).toBe(204);
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, isLoopback, loadServiceConfig, parseDatabaseUrl, parseListen } from "../../src/cli/config.js";
+import { ConfigError, isLoopback, loadServiceConfig, parseDatabaseUrl, parseListen, startupWarnings } from "../../src/cli/config.js";
 
 const MINIMAL = { IRONIC_COMPUTE_IRONIC_URL: "https://ironic.example:6385", IRONIC_COMPUTE_DATABASE_URL: "/var/lib/ironic-compute/db.sqlite" };
 
@@ -57,13 +57,30 @@ describe("service configuration", () => {
   });
 
   it("refuses auth 'none' off loopback (S10/S12) and without a project", () => {
-    expect(() => loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_LISTEN: "0.0.0.0:8774" } })).not.toThrow();
+    // Off loopback, basic auth needs TLS or the explicit plaintext opt-in (issue 8 #18).
+    expect(() => loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_LISTEN: "0.0.0.0:8774" }, file: yamlFile("api: {allowPlaintext: true}\n") })).not.toThrow();
     const open = yamlFile("api: {auth: none, host: 0.0.0.0, noAuth: {projectId: p}}\n");
     expect(() => loadServiceConfig({ file: open, env: MINIMAL })).toThrow(/auth "none" is only allowed on a loopback address/);
     const local = yamlFile("api: {auth: none, host: 127.0.0.1, noAuth: {projectId: p}}\n");
     expect(loadServiceConfig({ file: local, env: MINIMAL }).api.noAuth).toEqual({ projectId: "p", userName: "noauth", role: "admin" });
     const noProject = yamlFile("api: {auth: none}\n");
     expect(() => loadServiceConfig({ file: noProject, env: MINIMAL })).toThrow(/api.noAuth/);
+  });
+
+  it("refuses Basic auth on a non-loopback listener without TLS unless api.allowPlaintext, and warns then (issue 8 #18)", () => {
+    expect(() => loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_LISTEN: "0.0.0.0:8774" } })).toThrow(
+      /api.tls: .*Basic auth on a non-loopback address .*api.allowPlaintext/,
+    );
+    expect(() => loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_LISTEN: "192.0.2.7:8774" } })).toThrow(ConfigError);
+    const tls = loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_LISTEN: "0.0.0.0:8774" }, file: yamlFile("api: {tls: {certFile: /c.pem, keyFile: /k.pem}}\n") });
+    expect(startupWarnings(tls)).toEqual([]);
+    const plain = loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_LISTEN: "0.0.0.0:8774" }, file: yamlFile("api: {allowPlaintext: true}\n") });
+    expect(plain.api.allowPlaintext).toBe(true);
+    expect(startupWarnings(plain)).toEqual([expect.stringMatching(/passwords cross the network in clear text \(api.allowPlaintext\)/)]);
+    // Loopback needs neither; the default stays off.
+    const local = loadServiceConfig({ env: MINIMAL });
+    expect(local.api.allowPlaintext).toBe(false);
+    expect(startupWarnings(local)).toEqual([]);
   });
 
   it("has no default secrets: Ironic credentials and the bootstrap password come only from the operator", () => {
@@ -79,6 +96,11 @@ describe("service configuration", () => {
       user: "admin",
       password: "a-long-enough-secret",
     });
+  });
+
+  it("refuses a bootstrap password bcrypt would truncate (over 72 bytes)", () => {
+    expect(() => loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD: "x".repeat(73) } })).toThrow(/at most 72 bytes/);
+    expect(loadServiceConfig({ env: { ...MINIMAL, IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD: "x".repeat(72) } }).bootstrapAdmin?.password).toHaveLength(72);
   });
 
   it("says what is missing", () => {

@@ -6,9 +6,10 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { request } from "undici";
+import { Agent, request } from "undici";
 import { describe, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../src/dev/free-port.js";
+import { generateTlsMaterial } from "../../src/dev/tls-front.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -57,6 +58,71 @@ describe("ironic-compute serve", () => {
     expect(await exited).toBe(0);
     expect(output).toContain("compute service stopped");
     expect(output).not.toContain(password);
+  });
+
+  it("serves HTTPS with api.tls, also on a non-loopback listener (issue 8 #18)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ironic-compute-serve-"));
+    const tls = await generateTlsMaterial(join(dir));
+    const configFile = join(dir, "config.yaml");
+    writeFileSync(
+      configFile,
+      `api: {tls: {certFile: ${tls.serverCertFile}, keyFile: ${tls.serverKeyFile}}}\ndriver:\n  cache: {shard: shard-serve-${randomUUID().slice(0, 8)}}\n`,
+    );
+    const port = await freeLoopbackPort();
+    const password = `bootstrap-${randomUUID()}`;
+    const child = spawn(process.execPath, [BIN, "serve", "--config", configFile], {
+      env: cleanEnv({
+        IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(),
+        IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite"),
+        // All interfaces: allowed without api.allowPlaintext because of TLS. Reached on loopback only.
+        IRONIC_COMPUTE_LISTEN: `0.0.0.0:${port}`,
+        IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD: password,
+      }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    const exited = new Promise<number | null>((resolve) => {
+      child.once("exit", (code) => {
+        resolve(code);
+      });
+    });
+    const dispatcher = new Agent({ connect: { ca: tls.caCertPem } });
+    try {
+      await waitUntil("serve to listen", () => Promise.resolve(output.includes("ironic-compute API listening") ? true : undefined), { timeoutMs: 60_000 });
+      expect(output).toContain(`"url":"https://0.0.0.0:${port}"`);
+      const authorization = `Basic ${Buffer.from(`admin:${password}`).toString("base64")}`;
+      const projects = await request(`https://127.0.0.1:${port}/admin/v1/projects`, { headers: { authorization }, dispatcher });
+      expect(projects.statusCode).toBe(200);
+      expect(await projects.body.json()).toMatchObject({ projects: [{ name: "admin" }] });
+      // Plain HTTP on the TLS port gets no API answer.
+      await expect(request(`http://127.0.0.1:${port}/healthz`).then((response) => response.body.text())).rejects.toThrow();
+    } finally {
+      child.kill("SIGTERM");
+      await dispatcher.close();
+    }
+    expect(await exited).toBe(0);
+    expect(output).not.toMatch(/in clear text/);
+  });
+
+  it("refuses Basic auth on a non-loopback address without TLS, naming both ways out (issue 8 #18)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ironic-compute-serve-"));
+    const child = spawn(process.execPath, [BIN, "serve"], {
+      env: cleanEnv({ IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite"), IRONIC_COMPUTE_LISTEN: "0.0.0.0:8774" }),
+      stdio: ["ignore", "pipe", "pipe"],
+      // Should it start after all (the defect), it is not left running.
+      timeout: 30_000,
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const code = await new Promise<number | null>((resolve) => {
+      child.once("exit", (exitCode) => {
+        resolve(exitCode);
+      });
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/refusing to start[\s\S]*without TLS[\s\S]*api.tls[\s\S]*api.allowPlaintext/);
   });
 
   it("refuses auth 'none' on a non-loopback address, with a clear message", async () => {

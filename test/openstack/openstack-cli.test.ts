@@ -325,7 +325,7 @@ async function lifecycle(shape: Shape, full: boolean): Promise<void> {
   expect(generated.stdout).toMatch(/-----BEGIN (RSA |OPENSSH )?PRIVATE KEY-----/);
   noted(flow, "private key printed");
   const keyFile = join(home, `${shape}-key.pub`);
-  writeFileSync(keyFile, `${generateKeyPair(`${shape}-own`).publicKey}\n`);
+  writeFileSync(keyFile, `${(await generateKeyPair(`${shape}-own`)).publicKey}\n`);
   const ownName = `kp-${shape.toLowerCase()}-own`;
   const own = await oscJson<Record<string, unknown>>(flow, shape, "member", ["keypair", "create", "--public-key", keyFile, ownName]);
   expect(own).toMatchObject({ name: ownName, type: "ssh", user_id: api.users.member.id });

@@ -68,7 +68,12 @@ type Overrides = { [K in keyof ComputeApi]?: ComputeApi[K] extends (...args: nev
 
 const missing = (): Promise<never> => Promise.reject(new NotFoundError("not in this fake"));
 
-export function fakeCompute(overrides: Overrides = {}, servers: ServerView[] = []): ComputeApi & { authentications: number } {
+export function fakeCompute(
+  overrides: Overrides = {},
+  servers: ServerView[] = [],
+): ComputeApi & { authentications: number; removeUser(name: string): void } {
+  const users = new Map(Object.entries(FAKE_USERS));
+  const removalListeners: Array<(userId: string) => void> = [];
   const visible = (caller: Caller, id: string): ServerView => {
     const server = servers.find((candidate) => candidate.id === id);
     if (server === undefined || (caller.role !== "admin" && server.projectId !== caller.projectId)) {
@@ -81,7 +86,7 @@ export function fakeCompute(overrides: Overrides = {}, servers: ServerView[] = [
     authenticate: overrides.authenticate ?? (async (user: string, password: string) => {
       api.authentications++;
       await new Promise((resolve) => setTimeout(resolve, 5));
-      const found = FAKE_USERS[user];
+      const found = users.get(user);
       return found !== undefined && password === FAKE_PASSWORD ? found : undefined;
     }),
     servers: {
@@ -103,6 +108,15 @@ export function fakeCompute(overrides: Overrides = {}, servers: ServerView[] = [
     users: { create: missing, list: () => Promise.resolve([]), delete: missing, ...overrides.users },
     nodes: { list: () => Promise.resolve([]), get: missing, ...overrides.nodes },
     externalEvents: overrides.externalEvents ?? (() => Promise.resolve([])),
+    onUserRemoved: (listener: (userId: string) => void) => {
+      removalListeners.push(listener);
+    },
+    /** As if an admin deleted the user. */
+    removeUser: (name: string) => {
+      const removed = users.get(name);
+      users.delete(name);
+      if (removed !== undefined) for (const listener of removalListeners) listener(removed.userId);
+    },
   };
   return api;
 }
