@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { ComputeApi } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { callerOf, type ApiInstance } from "./request-context.js";
+import { uuidRef } from "./schemas.js";
 
 const eventsBody = z
   .object({
@@ -12,7 +13,7 @@ const eventsBody = z
         z
           .object({
             name: z.string().min(1).max(255),
-            server_uuid: z.string().min(1).max(255),
+            server_uuid: uuidRef,
             tag: z.string().max(255).optional(),
             status: z.enum(["failed", "completed", "in-progress"]).optional(),
           })

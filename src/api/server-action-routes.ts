@@ -8,7 +8,7 @@ import type { ActionEventRecord, ActionRecord } from "../store/records.js";
 import { sendFault } from "./errors.js";
 import { outsideVersion } from "./microversion.js";
 import { baseUrl, callerOf, isAdmin, novaTime, type ApiInstance } from "./request-context.js";
-import { base64Text, emptyArgument, idParams, metadataSchema, pathId } from "./schemas.js";
+import { base64Text, emptyArgument, metadataSchema, requestIdRef, uuidParams, uuidRef } from "./schemas.js";
 import { serverDetail } from "./server-view.js";
 
 const rebootArgument = z
@@ -17,7 +17,7 @@ const rebootArgument = z
 
 const rebuildArgument = z
   .object({
-    imageRef: z.string().min(1).max(255),
+    imageRef: uuidRef,
     name: z.string().trim().min(1).max(255).optional(),
     metadata: metadataSchema.optional(),
     preserve_ephemeral: z.boolean().optional(),
@@ -86,7 +86,7 @@ const remoteConsoleBody = z
   })
   .strict();
 
-const actionParams = z.object({ id: pathId, requestId: z.string().min(1).max(255) }).strict();
+const actionParams = z.object({ id: uuidRef, requestId: requestIdRef }).strict();
 
 function actionDoc(action: ActionRecord, microversion: number): Record<string, unknown> {
   return {
@@ -114,7 +114,7 @@ function eventDoc(event: ActionEventRecord, microversion: number): Record<string
 export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi): void {
   app.post(
     "/servers/:id/action",
-    { config: { access: "member" }, schema: { params: idParams, body: actionBody } },
+    { config: { access: "member" }, schema: { params: uuidParams, body: actionBody } },
     async (request, reply): Promise<FastifyReply> => {
       const caller = callerOf(request);
       const action = actionOf(request.body);
@@ -148,7 +148,7 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
 
   app.post(
     "/servers/:id/remote-consoles",
-    { config: { access: "member" }, schema: { params: idParams, body: remoteConsoleBody } },
+    { config: { access: "member" }, schema: { params: uuidParams, body: remoteConsoleBody } },
     async (request, reply) => {
       if (request.microversion < REMOTE_CONSOLES_FROM) return outsideVersion(reply);
       const { protocol, type } = request.body.remote_console;
@@ -160,7 +160,7 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
     },
   );
 
-  app.get("/servers/:id/os-instance-actions", { config: { access: "reader" }, schema: { params: idParams } }, async (request) => {
+  app.get("/servers/:id/os-instance-actions", { config: { access: "reader" }, schema: { params: uuidParams } }, async (request) => {
     const actions = await compute.servers.actions(callerOf(request), request.params.id);
     return { instanceActions: actions.map((action) => actionDoc(action, request.microversion)) };
   });
