@@ -21,7 +21,7 @@ const userBody = z
     name: z.string().trim().min(1).max(64),
     password: z.string().min(1).max(256),
     project_id: z.string().min(1).max(255),
-    role: z.enum(["admin", "member", "reader"]),
+    role: z.enum(["admin", "member", "reader", "service"]),
   })
   .strict();
 

@@ -1,4 +1,4 @@
-// /v2.1/os-server-external-events (admin): how Ironic reports power changes.
+// /v2.1/os-server-external-events (the service role, or admin): how Ironic reports power changes.
 // Like Nova: 200 when every event was accepted, 207 when some were, 404 when none.
 import { z } from "zod";
 import type { ComputeApi } from "../compute/contract.js";
@@ -25,7 +25,7 @@ const eventsBody = z
   .strict();
 
 export function registerExternalEventRoutes(app: ApiInstance, compute: ComputeApi): void {
-  app.post("/os-server-external-events", { config: { access: "admin" }, schema: { body: eventsBody } }, async (request, reply) => {
+  app.post("/os-server-external-events", { config: { access: "service" }, schema: { body: eventsBody } }, async (request, reply) => {
     const results = await compute.externalEvents(
       callerOf(request),
       request.body.events.map((event) => ({

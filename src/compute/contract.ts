@@ -189,6 +189,6 @@ export interface ComputeApi {
     get(caller: Caller, uuid: string): Promise<NodeSummary>;
   };
 
-  /** Ironic's power notifications (os-server-external-events). Admin only. */
+  /** Ironic's power notifications (os-server-external-events). The service role or admin. */
   externalEvents(caller: Caller, events: ExternalEvent[]): Promise<ExternalEventResult[]>;
 }

@@ -24,7 +24,7 @@ import {
   type ServerListFilter,
   type ServerView,
 } from "./contract.js";
-import { requireMember, requireVisible } from "./policy.js";
+import { requireMember, requireReader, requireVisible } from "./policy.js";
 
 const MAX_USER_DATA_BYTES = 65_535;
 
@@ -121,6 +121,7 @@ export class Servers {
   }
 
   async list(caller: Caller, filter: ServerListFilter): Promise<ServerView[]> {
+    requireReader(caller);
     const allProjects = filter.allTenants === true && caller.role === "admin";
     if (filter.marker !== undefined) {
       const marker = await this.store.servers.get(filter.marker);

@@ -22,7 +22,7 @@ import {
   type NodeSummary,
 } from "./contract.js";
 import { Identity } from "./identity.js";
-import { requireAdmin } from "./policy.js";
+import { requireAdmin, requireService } from "./policy.js";
 import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
 import { Servers } from "./servers.js";
@@ -174,7 +174,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       },
     },
     externalEvents: async (caller, events) => {
-      requireAdmin(caller);
+      requireService(caller);
       return Promise.all(events.map(handleEvent));
     },
     reconcile: runReconcile,

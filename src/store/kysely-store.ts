@@ -77,7 +77,7 @@ const userSchema = z.object({
   name: z.string(),
   passwordHash: z.string(),
   projectId: z.string(),
-  role: z.enum(["admin", "member", "reader"]),
+  role: z.enum(["admin", "member", "reader", "service"]),
   createdAt: isoTime,
 }) satisfies z.ZodType<UserRecord>;
 

@@ -2,7 +2,12 @@
 // reads back, the compute layer owns the rules. Times are ISO-8601 UTC strings
 // with milliseconds ("2026-11-22T04:30:00.000Z"), ids are UUIDs unless noted.
 
-export type Role = "admin" | "member" | "reader";
+/**
+ * reader < member < admin, each allowing what the one before allows; `service`
+ * stands apart: it may post os-server-external-events (Ironic's power
+ * notifications) and nothing else.
+ */
+export type Role = "admin" | "member" | "reader" | "service";
 
 export interface ProjectRecord {
   id: string;
