@@ -34,6 +34,9 @@ const consoleArgument = z.object({ type: z.string().min(1).max(64) }).strict();
 /** Nova serves the console actions only below 2.6, remote-consoles from 2.6. */
 const REMOTE_CONSOLES_FROM = 6;
 
+/** Nova's rebuild takes user_data from 2.57; below, its schema refuses the key. */
+const REBUILD_USER_DATA_FROM = 57;
+
 const actionBody = z
   .object({
     reboot: rebootArgument.optional(),
@@ -66,7 +69,7 @@ function actionOf(body: ActionBody): ServerAction | "serial-console" | "other-co
       ...(rebuild.name === undefined ? {} : { name: rebuild.name }),
       ...(rebuild.metadata === undefined ? {} : { metadata: rebuild.metadata }),
       ...(rebuild.preserve_ephemeral === undefined ? {} : { preserveEphemeral: rebuild.preserve_ephemeral }),
-      ...(rebuild.user_data === undefined || rebuild.user_data === null ? {} : { userData: rebuild.user_data }),
+      ...(rebuild.user_data === undefined ? {} : { userData: rebuild.user_data }),
     };
   }
   if ("rescue" in body) {
@@ -117,6 +120,13 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
     { config: { access: "member" }, schema: { params: uuidParams, body: actionBody } },
     async (request, reply): Promise<FastifyReply> => {
       const caller = callerOf(request);
+      if (request.body.rebuild !== undefined && "user_data" in request.body.rebuild && request.microversion < REBUILD_USER_DATA_FROM) {
+        return sendFault(
+          reply,
+          400,
+          `Invalid input for field/attribute rebuild: Additional properties are not allowed ('user_data' was unexpected); user_data needs microversion 2.${REBUILD_USER_DATA_FROM} or later.`,
+        );
+      }
       const action = actionOf(request.body);
       if (action === "serial-console" || action === "other-console") {
         if (request.microversion >= REMOTE_CONSOLES_FROM) return outsideVersion(reply);

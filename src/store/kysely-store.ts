@@ -181,6 +181,7 @@ const serverPatchSchema = serverSchema
     imageId: true,
     deletedAt: true,
     metadata: true,
+    userData: true,
   })
   .partial() satisfies z.ZodType<ServerPatch>;
 
@@ -835,6 +836,7 @@ export class KyselyStore implements Store {
       if (p.imageId !== undefined) values.image_id = p.imageId;
       if (p.deletedAt !== undefined) values.deleted_at = p.deletedAt;
       if (p.metadata !== undefined) values.metadata = toJson(p.metadata);
+      if (p.userData !== undefined) values.user_data = p.userData;
 
       // One statement: the state check and the write cannot be split by another
       // writer (compare-and-set); RETURNING gives the row as written.

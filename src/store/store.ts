@@ -70,6 +70,7 @@ export type ServerPatch = Partial<
     | "imageId"
     | "deletedAt"
     | "metadata"
+    | "userData"
   >
 >;
 
