@@ -22,6 +22,7 @@ const FAULT_NAMES: Readonly<Record<number, string>> = {
   409: "conflictingRequest",
   413: "overLimit",
   415: "badMediaType",
+  421: "misdirectedRequest",
   429: "overLimit",
   501: "notImplemented",
   503: "serviceUnavailable",

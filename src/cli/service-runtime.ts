@@ -26,6 +26,8 @@ export interface RuntimeOptions {
     tls?: { cert: string; key: string };
     authCacheTtlMs?: number;
     metricsPublic?: boolean;
+    publicUrl?: string;
+    allowedHosts?: readonly string[];
   };
   /** Created on start when missing (first start). */
   bootstrapAdmin?: { project: string; user: string; password: string };
