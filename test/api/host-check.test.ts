@@ -42,7 +42,7 @@ interface Listening {
 const started: Listening[] = [];
 
 async function listen(options: Partial<ApiOptions>): Promise<Listening> {
-  const app = buildApi(compute, { log: log.logger, auth: "basic", ...options } as ApiOptions);
+  const app = buildApi(compute, { log: log.logger, auth: "basic", ...options });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("no TCP address");
