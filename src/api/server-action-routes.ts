@@ -91,11 +91,15 @@ const remoteConsoleBody = z
 
 const actionParams = z.object({ id: uuidRef, requestId: requestIdRef }).strict();
 
-function actionDoc(action: ActionRecord, microversion: number): Record<string, unknown> {
+// Instance actions as Nova shows them per role: a failed action's message is
+// "Error" for everyone but admins (ours holds the failure's detail); an event's
+// `details` (2.84) is the public message; its `traceback` is for admins only.
+
+function actionDoc(action: ActionRecord, microversion: number, admin: boolean): Record<string, unknown> {
   return {
     action: action.action,
     instance_uuid: action.serverId,
-    message: action.message,
+    message: admin || action.message === null ? action.message : "Error",
     project_id: action.projectId,
     request_id: action.requestId,
     start_time: novaTime(action.startTime),
@@ -104,12 +108,13 @@ function actionDoc(action: ActionRecord, microversion: number): Record<string, u
   };
 }
 
-function eventDoc(event: ActionEventRecord, microversion: number): Record<string, unknown> {
+function eventDoc(event: ActionEventRecord, microversion: number, admin: boolean): Record<string, unknown> {
   return {
     event: event.event,
     start_time: novaTime(event.startTime),
     finish_time: novaTime(event.finishTime),
     result: event.result,
+    ...(admin ? { traceback: event.traceback } : {}),
     ...(microversion >= 84 ? { details: event.details } : {}),
   };
 }
@@ -172,7 +177,7 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
 
   app.get("/servers/:id/os-instance-actions", { config: { access: "reader" }, schema: { params: uuidParams } }, async (request) => {
     const actions = await compute.servers.actions(callerOf(request), request.params.id);
-    return { instanceActions: actions.map((action) => actionDoc(action, request.microversion)) };
+    return { instanceActions: actions.map((action) => actionDoc(action, request.microversion, isAdmin(request))) };
   });
 
   app.get(
@@ -182,8 +187,8 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
       const { action, events } = await compute.servers.action(callerOf(request), request.params.id, request.params.requestId);
       return {
         instanceAction: {
-          ...actionDoc(action, request.microversion),
-          events: events.map((event) => eventDoc(event, request.microversion)),
+          ...actionDoc(action, request.microversion, isAdmin(request)),
+          events: events.map((event) => eventDoc(event, request.microversion, isAdmin(request))),
         },
       };
     },

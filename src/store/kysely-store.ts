@@ -161,7 +161,7 @@ const serverSchema = z.object({
   metadata: stringMap,
   userData: z.string().nullable(),
   availabilityZone: z.string(),
-  fault: z.object({ code: z.number().int(), message: z.string(), created: isoTime }).nullable(),
+  fault: z.object({ code: z.number().int(), message: z.string(), details: z.string().optional(), created: isoTime }).nullable(),
   launchedAt: isoTime.nullable(),
   createdAt: isoTime,
   updatedAt: isoTime,
@@ -207,6 +207,7 @@ const actionEventSchema = z.object({
   finishTime: isoTime.nullable(),
   result: eventResultSchema.nullable(),
   details: z.string().nullable(),
+  traceback: z.string().nullable(),
 }) satisfies z.ZodType<ActionEventRecord>;
 
 const taskSchema = z.object({
@@ -453,6 +454,7 @@ function actionEventFromRow(row: Selectable<ActionEventsTable>): ActionEventReco
     finishTime: row.finish_time,
     result: row.result,
     details: row.details,
+    traceback: row.traceback,
   });
 }
 
@@ -938,17 +940,19 @@ export class KyselyStore implements Store {
             finish_time: r.finishTime,
             result: r.result,
             details: r.details,
+            traceback: r.traceback,
           })
           .execute(),
       );
     },
-    finishEvent: async (id, finishTime, result, details) => {
+    finishEvent: async (id, finishTime, result, details, traceback = null) => {
       const update = await this.#db
         .updateTable("action_events")
         .set({
           finish_time: checkTime("finishTime", finishTime),
           result: checkInput("result", eventResultSchema, result),
           details,
+          traceback,
         })
         .where("id", "=", id)
         .executeTakeFirst();

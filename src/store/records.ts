@@ -95,7 +95,10 @@ export type PowerStateName = "running" | "shutdown" | "crashed" | "nostate";
 
 export interface ServerFault {
   code: number;
+  /** What every caller sees: never Ironic's text (see compute/audit.ts). */
   message: string;
+  /** The detail, for admins only; absent in faults recorded before it existed. */
+  details?: string;
   created: string;
 }
 
@@ -157,8 +160,10 @@ export interface ActionEventRecord {
   finishTime: string | null;
   /** "Success" | "Error" | null while running. */
   result: "Success" | "Error" | null;
-  /** Sanitized failure text; never secrets. */
+  /** The public failure message (Nova's `details`): shown to every caller from 2.84. */
   details: string | null;
+  /** The sanitized detail of a failure, for admins only (Nova's `traceback`). */
+  traceback: string | null;
 }
 
 export type TaskKind = "create" | "delete" | "reboot" | "stop" | "start" | "rebuild" | "rescue" | "unrescue";
