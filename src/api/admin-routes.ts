@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { ComputeApi, NodeSummary } from "../compute/contract.js";
 import type { ProjectRecord, UserRecord } from "../store/records.js";
 import { callerOf, unversioned } from "./request-context.js";
-import { idParams } from "./schemas.js";
+import { idParams, uuidParams } from "./schemas.js";
 
 const ADMIN = { access: "admin" } as const;
 
@@ -21,7 +21,7 @@ const userBody = z
     name: z.string().trim().min(1).max(64),
     password: z.string().min(1).max(256),
     project_id: z.string().min(1).max(255),
-    role: z.enum(["admin", "member", "reader"]),
+    role: z.enum(["admin", "member", "reader", "service"]),
   })
   .strict();
 
@@ -88,7 +88,7 @@ export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
       nodes: (await compute.nodes.list(callerOf(request))).map(nodeDoc),
     }));
 
-    app.get("/nodes/:id", { config: ADMIN, schema: { params: idParams } }, async (request) => ({
+    app.get("/nodes/:id", { config: ADMIN, schema: { params: uuidParams } }, async (request) => ({
       node: nodeDoc(await compute.nodes.get(callerOf(request), request.params.id)),
     }));
     done();

@@ -39,11 +39,18 @@ const DEFAULT_TTL_MS = 10_000;
 const MAX_HEADER_LENGTH = 1_024;
 /** User names are at most 64 characters; longer ones share a counter (all unknown). */
 const MAX_COUNTED_NAME = 65;
-const RANK: Readonly<Record<Role, number>> = { reader: 0, member: 1, admin: 2 };
+const RANK: Readonly<Record<Exclude<Role, "service">, number>> = { reader: 0, member: 1, admin: 2 };
 
 export const WWW_AUTHENTICATE = 'Basic realm="ironic-compute"';
 
+/**
+ * Whether `role` may call a route that needs `needed`. The service role is
+ * outside the reader < member < admin ladder: it passes only routes that need
+ * "service" (which admins pass too).
+ */
 export function roleAllows(role: Role, needed: Role): boolean {
+  if (needed === "service") return role === "service" || role === "admin";
+  if (role === "service") return false;
   return RANK[role] >= RANK[needed];
 }
 

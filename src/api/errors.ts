@@ -23,6 +23,7 @@ const FAULT_NAMES: Readonly<Record<number, string>> = {
   409: "conflictingRequest",
   413: "overLimit",
   415: "badMediaType",
+  421: "misdirectedRequest",
   429: "overLimit",
   501: "notImplemented",
   503: "serviceUnavailable",
@@ -74,6 +75,9 @@ function validationMessage(
 /** Fastify's error handler for the whole API. */
 export function handleApiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (hasZodFastifySchemaValidationErrors(error)) {
+    // A path id that is not well formed names nothing: 404 as for an unknown id
+    // (S3; clients try names as ids first and need the 404, openstack-compat.md §7).
+    if (error.validationContext === "params") return handleNotFound(request, reply);
     return sendFault(reply, 400, validationMessage(error.validationContext, error.validation));
   }
   if (error instanceof ComputeError) {

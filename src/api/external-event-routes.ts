@@ -1,9 +1,10 @@
-// /v2.1/os-server-external-events (admin): how Ironic reports power changes.
+// /v2.1/os-server-external-events (the service role, or admin): how Ironic reports power changes.
 // Like Nova: 200 when every event was accepted, 207 when some were, 404 when none.
 import { z } from "zod";
 import type { ComputeApi } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { callerOf, type ApiInstance } from "./request-context.js";
+import { uuidRef } from "./schemas.js";
 
 const eventsBody = z
   .object({
@@ -12,7 +13,7 @@ const eventsBody = z
         z
           .object({
             name: z.string().min(1).max(255),
-            server_uuid: z.string().min(1).max(255),
+            server_uuid: uuidRef,
             tag: z.string().max(255).optional(),
             status: z.enum(["failed", "completed", "in-progress"]).optional(),
           })
@@ -24,7 +25,7 @@ const eventsBody = z
   .strict();
 
 export function registerExternalEventRoutes(app: ApiInstance, compute: ComputeApi): void {
-  app.post("/os-server-external-events", { config: { access: "admin" }, schema: { body: eventsBody } }, async (request, reply) => {
+  app.post("/os-server-external-events", { config: { access: "service" }, schema: { body: eventsBody } }, async (request, reply) => {
     const results = await compute.externalEvents(
       callerOf(request),
       request.body.events.map((event) => ({

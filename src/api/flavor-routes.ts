@@ -6,14 +6,14 @@ import type { FlavorRecord } from "../store/records.js";
 import { BadRequestError } from "../compute/contract.js";
 import { flavorDetail, flavorExtraSpecs, flavorSummary } from "./flavor-view.js";
 import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.js";
-import { idParams, queryCount } from "./schemas.js";
+import { flavorParams, flavorRef, queryCount } from "./schemas.js";
 
 const listQuery = z.looseObject({
   is_public: z.string().max(8).optional(),
   minRam: queryCount.optional(),
   minDisk: queryCount.optional(),
   limit: queryCount.optional(),
-  marker: z.string().min(1).max(255).optional(),
+  marker: flavorRef.optional(),
 });
 
 const traitName = z.string().regex(/^[A-Z0-9_]{1,255}$/, "traits are upper-case letters, digits and _");
@@ -23,7 +23,7 @@ const createBody = z
     flavor: z
       .object({
         name: z.string().trim().min(1).max(255),
-        id: z.union([z.string().min(1).max(255), z.number().int().nonnegative()]).nullable().optional(),
+        id: z.union([flavorRef, z.number().int().nonnegative()]).nullable().optional(),
         ram: z.number().int().min(0).max(1 << 30),
         vcpus: z.number().int().min(0).max(1 << 16),
         disk: z.number().int().min(0).max(1 << 30),
@@ -93,12 +93,12 @@ export function registerFlavorRoutes(app: ApiInstance, compute: ComputeApi): voi
     });
   }
 
-  app.get("/flavors/:id", { config: { access: "reader" }, schema: { params: idParams } }, async (request) => {
+  app.get("/flavors/:id", { config: { access: "reader" }, schema: { params: flavorParams } }, async (request) => {
     const flavor = await compute.flavors.get(callerOf(request), request.params.id);
     return { flavor: flavorDetail(flavor, baseUrl(request), request.microversion) };
   });
 
-  app.get("/flavors/:id/os-extra_specs", { config: { access: "reader" }, schema: { params: idParams } }, async (request) => {
+  app.get("/flavors/:id/os-extra_specs", { config: { access: "reader" }, schema: { params: flavorParams } }, async (request) => {
     const flavor = await compute.flavors.get(callerOf(request), request.params.id);
     return { extra_specs: flavorExtraSpecs(flavor) };
   });
@@ -123,7 +123,7 @@ export function registerFlavorRoutes(app: ApiInstance, compute: ComputeApi): voi
     return { flavor: flavorDetail(flavor, baseUrl(request), request.microversion) };
   });
 
-  app.delete("/flavors/:id", { config: { access: "admin" }, schema: { params: idParams } }, async (request, reply) => {
+  app.delete("/flavors/:id", { config: { access: "admin" }, schema: { params: flavorParams } }, async (request, reply) => {
     await compute.flavors.delete(callerOf(request), request.params.id);
     return reply.code(202).send();
   });

@@ -7,11 +7,11 @@
 //   `uptime` ("") is in detail/show, and /statistics no longer exists.
 import { z } from "zod";
 import type { Caller, ComputeApi, NodeSummary } from "../compute/contract.js";
-import { NotFoundError } from "../compute/contract.js";
+import { BadRequestError, NotFoundError } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { outsideVersion } from "./microversion.js";
 import { callerOf, type ApiInstance } from "./request-context.js";
-import { idParams, queryFlag } from "./schemas.js";
+import { idParams, isUuid, queryFlag } from "./schemas.js";
 
 /** A stable integer id for microversions below 2.53: the first 52 bits of the UUID. */
 export function legacyHypervisorId(uuid: string): number {
@@ -127,10 +127,14 @@ export function registerHypervisorRoutes(app: ApiInstance, compute: ComputeApi):
     const { id } = request.params;
     const { microversion } = request;
     let node: NodeSummary | undefined;
+    // Nova's _validate_id: from 2.53 a malformed uuid is a 400, below it a
+    // non-integer is a 404; neither is looked up (S3).
     if (microversion >= 53) {
+      if (!isUuid(id)) throw new BadRequestError(`Invalid uuid ${id.slice(0, 64)}`);
       node = await compute.nodes.get(caller, id);
     } else {
-      const wanted = /^\d{1,16}$/.test(id) ? Number(id) : undefined;
+      if (!/^\d{1,16}$/.test(id)) throw new NotFoundError(`Hypervisor with ID ${id.slice(0, 64)} could not be found.`);
+      const wanted = Number(id);
       node = (await compute.nodes.list(caller)).find((candidate) => legacyHypervisorId(candidate.uuid) === wanted);
     }
     if (node === undefined) throw new NotFoundError(`Hypervisor with ID ${id.slice(0, 64)} could not be found.`);

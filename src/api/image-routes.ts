@@ -8,7 +8,7 @@ import type { ImageRecord } from "../store/records.js";
 import { sendFault } from "./errors.js";
 import { pageOf } from "./paging.js";
 import { callerOf, isAdmin, unversioned } from "./request-context.js";
-import { idParams, queryCount } from "./schemas.js";
+import { queryCount, uuidParams, uuidRef } from "./schemas.js";
 
 const CORE_FIELDS = new Set([
   "id", "name", "status", "visibility", "protected", "os_hidden", "tags", "container_format", "disk_format",
@@ -19,7 +19,7 @@ const CORE_FIELDS = new Set([
 const listQuery = z.looseObject({
   name: z.string().max(255).optional(),
   limit: queryCount.optional(),
-  marker: z.string().min(1).max(255).optional(),
+  marker: uuidRef.optional(),
   // Glance's filters; `all` and `shared` list everything visible (no sharing here).
   visibility: z.enum(["public", "private", "shared", "community", "all"]).optional(),
   owner: z.string().min(1).max(255).optional(),
@@ -127,7 +127,7 @@ export function imageRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
       };
     });
 
-    app.get("/images/:id", { config: { access: "reader" }, schema: { params: idParams } }, async (request) => {
+    app.get("/images/:id", { config: { access: "reader" }, schema: { params: uuidParams } }, async (request) => {
       return imageDoc(await compute.images.get(callerOf(request), request.params.id), isAdmin(request));
     });
 
@@ -157,7 +157,7 @@ export function imageRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     app.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_request, body, done) => {
       done(null, body);
     });
-    app.put("/images/:id/file", { config: { access: "admin" }, schema: { params: idParams } }, async (request, reply) => {
+    app.put("/images/:id/file", { config: { access: "admin" }, schema: { params: uuidParams } }, async (request, reply) => {
       await compute.images.get(callerOf(request), request.params.id);
       const size = Buffer.isBuffer(request.body) ? request.body.length : 0;
       if (size > 0) {
@@ -166,7 +166,7 @@ export function imageRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
       return reply.code(204).send();
     });
 
-    app.delete("/images/:id", { config: { access: "admin" }, schema: { params: idParams } }, async (request, reply) => {
+    app.delete("/images/:id", { config: { access: "admin" }, schema: { params: uuidParams } }, async (request, reply) => {
       await compute.images.delete(callerOf(request), request.params.id);
       return reply.code(204).send();
     });

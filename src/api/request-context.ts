@@ -20,6 +20,8 @@ declare module "fastify" {
     caller: Caller | null;
     /** The compute microversion's minor number: 2.N is N. */
     microversion: number;
+    /** api.publicUrl without its trailing slash; "" when links follow the request. */
+    linkBase: string;
   }
   interface FastifyContextConfig {
     /** Every route declares it; buildApi refuses routes without one. */
@@ -56,9 +58,13 @@ export function isAdmin(request: FastifyRequest): boolean {
   return request.caller?.role === "admin";
 }
 
-/** `http://host:port` as the client reached us; used only in links. */
+/**
+ * The base of every link, Location and /openapi.json server URL: api.publicUrl
+ * when it is set (the Host header is then never used), else `http://host:port`
+ * as the client reached us (Nova's default).
+ */
 export function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
+  return request.linkBase !== "" ? request.linkBase : `${request.protocol}://${request.host}`;
 }
 
 /** Nova's time format: seconds precision, `Z`. */

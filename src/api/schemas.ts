@@ -3,12 +3,44 @@ import { z } from "zod";
 import { isBase64UserData } from "../compute/user-data.js";
 
 /**
- * An id or name in a path. Not a strict UUID: clients try names as ids first
- * and must get 404 from the compute layer (which does the strict check).
+ * An id in a path that names nothing this service checks strictly (projects,
+ * users, hypervisors — whose form depends on the microversion).
  */
 export const pathId = z.string().min(1).max(255);
 
 export const idParams = z.object({ id: pathId }).strict();
+
+// Strict ids (S3). A malformed id never reaches the compute layer, so never the
+// store or Ironic. Clients try names as ids first (openstack-compat.md §7), so a
+// malformed id in a PATH is answered 404 like an unknown one (errors.ts maps a
+// params validation failure to 404); a malformed ref in a BODY or query is a 400.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+/** A server, image or node id: a UUID (hyphenated, either case). */
+export const uuidRef = z.string().min(1).max(255).regex(UUID, "must be a UUID");
+
+export const uuidParams = z.object({ id: uuidRef }).strict();
+
+/**
+ * Nova's flavor id (parameter_types.flavor_id): flavor ids are strings ("1"),
+ * not UUIDs. A flavor NAME such as "m1.tiny" fits too, so novaclient's
+ * get-by-id-then-by-name still gets its 404 from the lookup.
+ */
+export const flavorRef = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^(?! )[a-zA-Z0-9. _-]+(?<! )$/, "must be a flavor id (letters, digits, '.', '_', '-', inner spaces)");
+
+export const flavorParams = z.object({ id: flavorRef }).strict();
+
+/** An instance action's request id as this service issues it: `req-<uuid>`. */
+export const requestIdRef = z.string().regex(/^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be req-<uuid>");
 
 /** A non-negative integer given as a query string. */
 export const queryCount = z

@@ -8,7 +8,7 @@ import type { ActionEventRecord, ActionRecord } from "../store/records.js";
 import { sendFault } from "./errors.js";
 import { outsideVersion } from "./microversion.js";
 import { baseUrl, callerOf, isAdmin, novaTime, type ApiInstance } from "./request-context.js";
-import { base64Text, emptyArgument, idParams, metadataSchema, pathId } from "./schemas.js";
+import { base64Text, emptyArgument, metadataSchema, requestIdRef, uuidParams, uuidRef } from "./schemas.js";
 import { serverDetail } from "./server-view.js";
 
 const rebootArgument = z
@@ -17,7 +17,7 @@ const rebootArgument = z
 
 const rebuildArgument = z
   .object({
-    imageRef: z.string().min(1).max(255),
+    imageRef: uuidRef,
     name: z.string().trim().min(1).max(255).optional(),
     metadata: metadataSchema.optional(),
     preserve_ephemeral: z.boolean().optional(),
@@ -33,6 +33,9 @@ const consoleArgument = z.object({ type: z.string().min(1).max(64) }).strict();
 
 /** Nova serves the console actions only below 2.6, remote-consoles from 2.6. */
 const REMOTE_CONSOLES_FROM = 6;
+
+/** Nova's rebuild takes user_data from 2.57; below, its schema refuses the key. */
+const REBUILD_USER_DATA_FROM = 57;
 
 const actionBody = z
   .object({
@@ -66,7 +69,7 @@ function actionOf(body: ActionBody): ServerAction | "serial-console" | "other-co
       ...(rebuild.name === undefined ? {} : { name: rebuild.name }),
       ...(rebuild.metadata === undefined ? {} : { metadata: rebuild.metadata }),
       ...(rebuild.preserve_ephemeral === undefined ? {} : { preserveEphemeral: rebuild.preserve_ephemeral }),
-      ...(rebuild.user_data === undefined || rebuild.user_data === null ? {} : { userData: rebuild.user_data }),
+      ...(rebuild.user_data === undefined ? {} : { userData: rebuild.user_data }),
     };
   }
   if ("rescue" in body) {
@@ -86,13 +89,17 @@ const remoteConsoleBody = z
   })
   .strict();
 
-const actionParams = z.object({ id: pathId, requestId: z.string().min(1).max(255) }).strict();
+const actionParams = z.object({ id: uuidRef, requestId: requestIdRef }).strict();
 
-function actionDoc(action: ActionRecord, microversion: number): Record<string, unknown> {
+// Instance actions as Nova shows them per role: a failed action's message is
+// "Error" for everyone but admins (ours holds the failure's detail); an event's
+// `details` (2.84) is the public message; its `traceback` is for admins only.
+
+function actionDoc(action: ActionRecord, microversion: number, admin: boolean): Record<string, unknown> {
   return {
     action: action.action,
     instance_uuid: action.serverId,
-    message: action.message,
+    message: admin || action.message === null ? action.message : "Error",
     project_id: action.projectId,
     request_id: action.requestId,
     start_time: novaTime(action.startTime),
@@ -101,12 +108,13 @@ function actionDoc(action: ActionRecord, microversion: number): Record<string, u
   };
 }
 
-function eventDoc(event: ActionEventRecord, microversion: number): Record<string, unknown> {
+function eventDoc(event: ActionEventRecord, microversion: number, admin: boolean): Record<string, unknown> {
   return {
     event: event.event,
     start_time: novaTime(event.startTime),
     finish_time: novaTime(event.finishTime),
     result: event.result,
+    ...(admin ? { traceback: event.traceback } : {}),
     ...(microversion >= 84 ? { details: event.details } : {}),
   };
 }
@@ -114,9 +122,16 @@ function eventDoc(event: ActionEventRecord, microversion: number): Record<string
 export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi): void {
   app.post(
     "/servers/:id/action",
-    { config: { access: "member" }, schema: { params: idParams, body: actionBody } },
+    { config: { access: "member" }, schema: { params: uuidParams, body: actionBody } },
     async (request, reply): Promise<FastifyReply> => {
       const caller = callerOf(request);
+      if (request.body.rebuild !== undefined && "user_data" in request.body.rebuild && request.microversion < REBUILD_USER_DATA_FROM) {
+        return sendFault(
+          reply,
+          400,
+          `Invalid input for field/attribute rebuild: Additional properties are not allowed ('user_data' was unexpected); user_data needs microversion 2.${REBUILD_USER_DATA_FROM} or later.`,
+        );
+      }
       const action = actionOf(request.body);
       if (action === "serial-console" || action === "other-console") {
         if (request.microversion >= REMOTE_CONSOLES_FROM) return outsideVersion(reply);
@@ -148,7 +163,7 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
 
   app.post(
     "/servers/:id/remote-consoles",
-    { config: { access: "member" }, schema: { params: idParams, body: remoteConsoleBody } },
+    { config: { access: "member" }, schema: { params: uuidParams, body: remoteConsoleBody } },
     async (request, reply) => {
       if (request.microversion < REMOTE_CONSOLES_FROM) return outsideVersion(reply);
       const { protocol, type } = request.body.remote_console;
@@ -160,9 +175,9 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
     },
   );
 
-  app.get("/servers/:id/os-instance-actions", { config: { access: "reader" }, schema: { params: idParams } }, async (request) => {
+  app.get("/servers/:id/os-instance-actions", { config: { access: "reader" }, schema: { params: uuidParams } }, async (request) => {
     const actions = await compute.servers.actions(callerOf(request), request.params.id);
-    return { instanceActions: actions.map((action) => actionDoc(action, request.microversion)) };
+    return { instanceActions: actions.map((action) => actionDoc(action, request.microversion, isAdmin(request))) };
   });
 
   app.get(
@@ -172,8 +187,8 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
       const { action, events } = await compute.servers.action(callerOf(request), request.params.id, request.params.requestId);
       return {
         instanceAction: {
-          ...actionDoc(action, request.microversion),
-          events: events.map((event) => eventDoc(event, request.microversion)),
+          ...actionDoc(action, request.microversion, isAdmin(request)),
+          events: events.map((event) => eventDoc(event, request.microversion, isAdmin(request))),
         },
       };
     },

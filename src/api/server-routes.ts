@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ComputeApi, CreateServerRequest, NetworkRequest, ServerListFilter, ServerView } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.js";
-import { base64Text, idParams, looseCount, metadataSchema, queryCount, queryFlag } from "./schemas.js";
+import { base64Text, flavorRef, looseCount, metadataSchema, queryCount, queryFlag, uuidParams, uuidRef } from "./schemas.js";
 import { serverDetail, serverLinks, serverStatus, serverSummary } from "./server-view.js";
 import { pageOf } from "./paging.js";
 
@@ -12,7 +12,7 @@ const listQuery = z.looseObject({
   name: z.string().max(255).optional(),
   all_tenants: queryFlag.optional(),
   limit: queryCount.optional(),
-  marker: z.string().min(1).max(255).optional(),
+  marker: uuidRef.optional(),
   // Filtered here, then paged (see paging.ts).
   status: z.string().min(1).max(32).optional(),
   image: z.string().min(1).max(255).optional(),
@@ -50,8 +50,9 @@ const createBody = z
     server: z
       .object({
         name: z.string().trim().min(1).max(255),
-        imageRef: z.string().max(255).nullable().optional(),
-        flavorRef: z.union([z.string().min(1).max(255), z.number().int().nonnegative()]),
+        // A UUID, or empty/null for boot from volume (Nova: image_id_or_empty_string).
+        imageRef: z.union([uuidRef, z.literal("")]).nullable().optional(),
+        flavorRef: z.union([flavorRef, z.number().int().nonnegative()]),
         networks: z.union([z.literal("none"), z.literal("auto"), z.array(networkEntry).max(32)]).optional(),
         key_name: z.string().min(1).max(255).nullable().optional(),
         user_data: base64Text.nullable().optional(),
@@ -145,7 +146,7 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
     });
   }
 
-  app.get("/servers/:id", { config: { access: "reader" }, schema: { params: idParams } }, async (request) => {
+  app.get("/servers/:id", { config: { access: "reader" }, schema: { params: uuidParams } }, async (request) => {
     const server = await compute.servers.get(callerOf(request), request.params.id);
     return { server: serverDetail(server, { base: baseUrl(request), microversion: request.microversion, admin: isAdmin(request), single: true }) };
   });
@@ -171,7 +172,7 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
       });
   });
 
-  app.delete("/servers/:id", { config: { access: "member" }, schema: { params: idParams } }, async (request, reply) => {
+  app.delete("/servers/:id", { config: { access: "member" }, schema: { params: uuidParams } }, async (request, reply) => {
     await compute.servers.delete(callerOf(request), request.params.id);
     return reply.code(204).send();
   });

@@ -2,7 +2,7 @@
 // vm_state + task_state the way Nova's _STATE_MAP does; user_data is never shown.
 import { createHash } from "node:crypto";
 import type { ServerView } from "../compute/contract.js";
-import type { PowerStateName, TaskState, VmState } from "../store/records.js";
+import type { PowerStateName, ServerFault, TaskState, VmState } from "../store/records.js";
 import { flavorExtraSpecs, flavorLinks } from "./flavor-view.js";
 import { novaTime } from "./request-context.js";
 
@@ -100,6 +100,23 @@ function flavorField(server: ServerView, base: string, microversion: number): Re
   };
 }
 
+/** A fault recorded before faults had `details` held Ironic's text in `message`. */
+const LEGACY_PUBLIC_MESSAGE = "The operation failed; an administrator can see the details.";
+
+/**
+ * Nova's fault: code, message and created for everyone; `details` only for
+ * admins, since it carries Ironic's text (signed image URLs, BMC addresses).
+ */
+function faultField(fault: ServerFault, admin: boolean): Record<string, unknown> {
+  const legacy = fault.details === undefined;
+  return {
+    code: fault.code,
+    message: legacy && !admin ? LEGACY_PUBLIC_MESSAGE : fault.message,
+    created: novaTime(fault.created),
+    ...(admin && fault.details !== undefined ? { details: fault.details } : {}),
+  };
+}
+
 export interface ViewContext {
   base: string;
   microversion: number;
@@ -148,7 +165,7 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
   };
   if (SHOWS_PROGRESS.has(status)) doc["progress"] = server.progress;
   if (server.fault !== null && (status === "ERROR" || status === "DELETED")) {
-    doc["fault"] = { code: server.fault.code, message: server.fault.message, created: novaTime(server.fault.created) };
+    doc["fault"] = faultField(server.fault, admin);
   }
   if (admin) {
     doc["OS-EXT-SRV-ATTR:host"] = server.nodeUuid === null ? null : "ironic-compute";

@@ -16,6 +16,7 @@ import { authHook, type AuthMode } from "./auth.js";
 import { computeRoutes } from "./compute-routes.js";
 import { registerDiscoveryRoutes } from "./discovery.js";
 import { handleApiError, handleNotFound } from "./errors.js";
+import { hostCheckHook } from "./host-check.js";
 import { imageRoutes } from "./image-routes.js";
 import type { LoginLimits } from "./login-limits.js";
 import { registerMetricsRoutes } from "./metrics-routes.js";
@@ -38,6 +39,12 @@ export interface ApiOptions {
   tls?: { cert: string; key: string };
   /** GET /metrics without credentials (api.metricsPublic); served only on a loopback listener. */
   metricsPublic?: boolean;
+  /** The base of links (api.publicUrl); without it links follow the request's Host. */
+  publicUrl?: string;
+  /** Host names (or name:port) besides the defaults of host-check.ts (api.allowedHosts). */
+  allowedHosts?: readonly string[];
+  /** The listen host (startApi sets it): allowed in the Host header. */
+  host?: string;
 }
 
 function authMode(compute: ComputeApi, options: ApiOptions): AuthMode {
@@ -86,6 +93,8 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   });
   app.decorateRequest("caller", null);
   app.decorateRequest("microversion", MIN_MICROVERSION);
+  const linkBase = options.publicUrl?.replace(/\/+$/, "") ?? "";
+  app.decorateRequest("linkBase", "");
   app.addHook("onRoute", (route) => {
     if (route.config?.access === undefined) {
       throw new Error(`route ${route.method.toString()} ${route.url} declares no access level`);
@@ -93,7 +102,20 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   });
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-openstack-request-id", request.id).header("x-compute-request-id", request.id);
+    request.linkBase = linkBase;
   });
+  // Whenever a request needs no credentials, a foreign Host is refused first (DNS rebinding).
+  if (options.auth === "none" || options.metricsPublic === true || (options.allowedHosts?.length ?? 0) > 0) {
+    app.addHook(
+      "onRequest",
+      hostCheckHook({
+        address: () => app.server.address(),
+        ...(options.host === undefined ? {} : { listenHost: options.host }),
+        ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+        ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+      }),
+    );
+  }
   app.addHook("onRequest", authHook(mode));
   app.addHook("onRequest", microversionHook);
   app.addHook("onResponse", async (request, reply) => {

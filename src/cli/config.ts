@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { loginLimitsSchema } from "../api/login-limits.js";
 import { computeConfigSchema } from "../compute/config.js";
+import { HOST_ENTRY } from "../api/host-check.js";
 import { driverConfigSchema } from "../driver/config.js";
 import { ironicClientConfigSchema } from "../ironic/config.js";
 
@@ -41,8 +42,34 @@ const apiSchema = z
     login: loginLimitsSchema.prefault({}),
     /** GET /metrics without credentials (otherwise admin Basic auth); loopback listeners only. */
     metricsPublic: z.boolean().default(false),
+    /**
+     * The URL clients reach the service at (e.g. behind a proxy). Links,
+     * Location and /openapi.json are built from it instead of the Host header.
+     */
+    publicUrl: z
+      .string()
+      .max(2_048)
+      .refine(isPublicUrl, "must be an http(s) URL without credentials, query or fragment, e.g. https://compute.example.com or https://proxy/compute")
+      .optional(),
+    /**
+     * Host names ("name", any port) or "name:port" accepted in the Host header
+     * besides the defaults (listen address, localhost, 127.0.0.1, [::1] with the
+     * port, publicUrl's host). The check runs when auth is "none" or metrics
+     * are public, i.e. whenever a request may need no credentials.
+     */
+    allowedHosts: z.array(z.string().regex(HOST_ENTRY, "must be a host name or host:port")).max(64).optional(),
   })
   .strict();
+
+function isPublicUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.username === "" && url.password === "" && url.search === "" && url.hash === "" && !/[?#]/.test(text);
+  } catch (error) {
+    if (error instanceof TypeError) return false;
+    throw error;
+  }
+}
 
 const databaseSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sqlite"), path: z.string().min(1) }).strict(),

@@ -4,8 +4,9 @@
 // database (.local/data/ironic-compute.sqlite) would only describe nodes that no
 // longer exist; it is deleted at start.
 // Order: the API first (its URL must be known), then Ironic configured to send
-// its power notifications to the API's os-server-external-events as the admin
-// user, then the nodes and the seed data. Besides credentials.env, clouds.yaml
+// its power notifications to the API's os-server-external-events as a user with
+// the `service` role (it may post those events and nothing else; the admin
+// password never goes into Ironic's config), then the nodes and the seed data. Besides credentials.env, clouds.yaml
 // is written for the real `openstack` CLI (cloud "ironic-compute").
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +15,7 @@ import { computeConfigSchema } from "../compute/config.js";
 import { enrolNodes } from "../dev/enrol.js";
 import { cloudsYaml, CLOUD_NAME } from "../dev/clouds-yaml.js";
 import { freeLoopbackPort } from "../dev/free-port.js";
+import { createIronicServiceUser } from "../dev/ironic-service-user.js";
 import { ensureIronicInstalled } from "../dev/ironic-install.js";
 import { startIronic, type RunningIronic } from "../dev/ironic-process.js";
 import { novaNotifierConfig } from "../dev/nova-notifier.js";
@@ -69,14 +71,21 @@ export async function runDev(options: DevOptions): Promise<void> {
     bootstrapAdmin: { project: "admin", user: "admin", password },
     log,
   });
+  const admin = await running.compute.authenticate("admin", password);
+  if (admin === undefined) {
+    await running.stop();
+    throw new Error("the seeded admin cannot log in");
+  }
+  const caller = { ...admin, requestId: `req-${randomBytes(16).toString("hex")}` };
   let ironic: RunningIronic;
   let uuids: string[];
   try {
+    const notifier = await createIronicServiceUser(running.compute, caller);
     log.info("starting a local Ironic");
     ironic = await startIronic({
       port: ironicPort,
       // Power changes reach the API within ~0.2 s instead of the next reconcile pass.
-      extraConfig: novaNotifierConfig({ computeUrl: `${running.api.url}/v2.1`, username: "admin", password }),
+      extraConfig: novaNotifierConfig({ computeUrl: `${running.api.url}/v2.1`, ...notifier }),
     });
     const enrolClient = new IronicClient(ironicClientOptions({ url: ironic.url }), log);
     try {
@@ -89,9 +98,6 @@ export async function runDev(options: DevOptions): Promise<void> {
     throw error;
   }
   log.info({ ironic: ironic.url, nodes: uuids.length, logFile: ironic.logFile }, "local Ironic ready, sending power notifications to the API");
-  const admin = await running.compute.authenticate("admin", password);
-  if (admin === undefined) throw new Error("the seeded admin cannot log in");
-  const caller = { ...admin, requestId: `req-${randomBytes(16).toString("hex")}` };
   await running.compute.flavors.create(caller, {
     name: "baremetal",
     description: "any fake-hardware node of the dev setup",

@@ -9,7 +9,7 @@ import { printList, printRecord } from "./client/output.js";
 import { resolveProject, resolveUser } from "./client/resolve.js";
 import { projectList, projectSchema, userList, userSchema } from "./client/shapes.js";
 
-const ROLES = ["admin", "member", "reader"] as const;
+const ROLES = ["admin", "member", "reader", "service"] as const;
 
 export function registerProjectCommands(program: Command): void {
   const project = program.command("project").description("projects (admin)");
@@ -49,7 +49,7 @@ export function registerUserCommands(program: Command): void {
     .command("create <name>")
     .description("create a user; without --user-password a random one is generated and printed once")
     .requiredOption("--project <project>", "project name or id")
-    .option("--role <role>", "admin, member or reader", "member")
+    .option("--role <role>", "admin, member, reader or service (may only post server external events)", "member")
     .option("--user-password <password>", "the new user's password (prefer the generated one)")
     .action(async (name: string, options: { project: string; role: string; userPassword?: string }, command: Command) => {
       const role = ROLES.find((candidate) => candidate === options.role);

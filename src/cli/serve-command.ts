@@ -33,6 +33,8 @@ export function registerServeCommand(program: Command): void {
           authCacheTtlMs: config.api.authCacheTtlMs,
           login: config.api.login,
           metricsPublic: config.api.metricsPublic,
+          ...(config.api.publicUrl === undefined ? {} : { publicUrl: config.api.publicUrl }),
+          ...(config.api.allowedHosts === undefined ? {} : { allowedHosts: config.api.allowedHosts }),
           ...(noAuth === undefined
             ? {}
             : { noneCaller: { userId: `noauth-${noAuth.userName}`, userName: noAuth.userName, projectId: noAuth.projectId, role: noAuth.role } }),

@@ -28,6 +28,8 @@ export interface RuntimeOptions {
     authCacheTtlMs?: number;
     login?: LoginLimits;
     metricsPublic?: boolean;
+    publicUrl?: string;
+    allowedHosts?: readonly string[];
   };
   /** Created on start when missing (first start). */
   bootstrapAdmin?: { project: string; user: string; password: string };

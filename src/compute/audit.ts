@@ -1,10 +1,19 @@
 // The audit log (Nova's instance actions): who did what to which server, when,
 // and how each step ended. Failure details are sanitized before they are stored.
+//
+// Two texts per failure, as Nova keeps them: a public message that tenants see
+// (our own messages for our own errors, a generic sentence for everything that
+// comes from Ironic — its last_error and refusals may name signed image URLs,
+// BMC addresses, conductor hosts), and the detail for admins only (the fault's
+// `details`, an event's `traceback`, the action's message).
 import { randomUUID } from "node:crypto";
-import type { ActionRecord } from "../store/records.js";
+import { DriverError } from "../driver/errors.js";
+import { IronicError } from "../ironic/errors.js";
+import type { ActionRecord, TaskKind } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { nowIso } from "./clock.js";
-import type { Caller } from "./contract.js";
+import { ComputeError, type Caller } from "./contract.js";
+import { NoValidHostError } from "./scheduler.js";
 
 const MAX_DETAILS = 500;
 
@@ -19,7 +28,7 @@ export function describeError(error: unknown): string {
   return bounded(error instanceof Error ? `${error.name}: ${error.message}` : "unexpected failure");
 }
 
-/** The message a user sees in a server's fault. */
+/** The detail of a failure, for admins: the error's own (secret-free, bounded) message. */
 export function faultMessage(error: unknown): string {
   return bounded(error instanceof Error ? error.message : "unexpected failure");
 }
@@ -39,6 +48,48 @@ export function actionRecord(caller: Pick<Caller, "projectId" | "userId" | "requ
   };
 }
 
+/** What each operation is called in a public message. */
+const OPERATION_NAMES: Readonly<Record<TaskKind | "scheduling", string>> = {
+  scheduling: "scheduling",
+  create: "deployment",
+  delete: "tear-down",
+  reboot: "reboot",
+  stop: "power-off",
+  start: "power-on",
+  rebuild: "rebuild",
+  rescue: "rescue",
+  unrescue: "unrescue",
+  release: "node release",
+};
+
+const EVENT_OPERATIONS: Readonly<Record<string, TaskKind | "scheduling">> = {
+  schedule_and_claim: "scheduling",
+  driver_spawn: "create",
+  driver_destroy: "delete",
+  driver_reboot: "reboot",
+  driver_power_off: "stop",
+  driver_power_on: "start",
+  driver_rebuild: "rebuild",
+  driver_rescue: "rescue",
+  driver_unrescue: "unrescue",
+};
+
+/**
+ * The message every caller may see (Nova: a NovaException's message, else the
+ * class name). Our own errors keep theirs; the driver's and Ironic's become a
+ * generic sentence, since their text carries Ironic's internals.
+ */
+export function publicFaultMessage(error: unknown, operation: TaskKind | "scheduling"): string {
+  const what = OPERATION_NAMES[operation];
+  if (error instanceof NoValidHostError || error instanceof ComputeError) return bounded(error.message);
+  if (error instanceof DriverError) {
+    return error.kind === "operation-timeout" ? `The bare-metal ${what} did not finish in time.` : `The bare-metal ${what} failed.`;
+  }
+  if (error instanceof IronicError) return "The bare-metal service refused or failed the request.";
+  const name = error instanceof Error && /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(error.name) ? error.name : "Error";
+  return `Unexpected error: ${name}`;
+}
+
 export class Audit {
   constructor(private readonly store: Store) {}
 
@@ -55,13 +106,14 @@ export class Audit {
   /** Runs `work` as one recorded event of `actionId`. */
   async event<T>(actionId: string, event: string, work: () => Promise<T>): Promise<T> {
     const id = randomUUID();
-    await this.store.actions.addEvent({ id, actionId, event, startTime: nowIso(), finishTime: null, result: null, details: null });
+    await this.store.actions.addEvent({ id, actionId, event, startTime: nowIso(), finishTime: null, result: null, details: null, traceback: null });
     try {
       const result = await work();
       await this.store.actions.finishEvent(id, nowIso(), "Success", null);
       return result;
     } catch (error) {
-      await this.store.actions.finishEvent(id, nowIso(), "Error", describeError(error));
+      const operation = EVENT_OPERATIONS[event] ?? "create";
+      await this.store.actions.finishEvent(id, nowIso(), "Error", publicFaultMessage(error, operation), describeError(error));
       throw error;
     }
   }

@@ -8,7 +8,7 @@ import { BoundedWork } from "./bounded-work.js";
 import type { ComputeConfig } from "./config.js";
 import { BadRequestError, ConflictError, NotFoundError, QuotaExceededError, type Caller } from "./contract.js";
 import { fingerprint, generateKeyPair, parsePublicKey } from "./keys.js";
-import { requireAdmin, requireMember } from "./policy.js";
+import { requireAdmin, requireMember, requireReader } from "./policy.js";
 
 const KEYPAIR_NAME = /^[A-Za-z0-9 _.@-]{1,255}$/;
 const TRAIT = /^[A-Z][A-Z0-9_]{0,254}$/;
@@ -36,11 +36,13 @@ export class Catalog {
 
   // ---- flavors ----
   async listFlavors(caller: Caller): Promise<FlavorRecord[]> {
+    requireReader(caller);
     const all = await this.store.flavors.list();
     return caller.role === "admin" ? all : all.filter((flavor) => flavor.isPublic);
   }
 
   async getFlavor(caller: Caller, id: string): Promise<FlavorRecord> {
+    requireReader(caller);
     const flavor = await this.store.flavors.get(id);
     if (flavor === undefined || (!flavor.isPublic && caller.role !== "admin")) throw new NotFoundError(`Flavor ${id} could not be found.`);
     return flavor;
@@ -68,6 +70,7 @@ export class Catalog {
   }
 
   async listImages(caller: Caller, page: { name?: string; limit?: number; marker?: string }): Promise<ImageRecord[]> {
+    requireReader(caller);
     // Filter visibility before paging so a page is never short of visible images.
     const all = (await this.store.images.list(page.name === undefined ? {} : { name: page.name })).filter((image) => this.visible(caller, image));
     const start = page.marker === undefined ? 0 : all.findIndex((image) => image.id === page.marker) + 1;
@@ -76,6 +79,7 @@ export class Catalog {
   }
 
   async getImage(caller: Caller, id: string): Promise<ImageRecord> {
+    requireReader(caller);
     const image = await this.store.images.get(id);
     if (image === undefined || !this.visible(caller, image)) throw new NotFoundError(`Image ${id} could not be found.`);
     return image;
@@ -137,10 +141,12 @@ export class Catalog {
   }
 
   async listKeypairs(caller: Caller): Promise<KeypairRecord[]> {
+    requireReader(caller);
     return this.store.keypairs.list(caller.userId);
   }
 
   async getKeypair(caller: Caller, name: string): Promise<KeypairRecord> {
+    requireReader(caller);
     const keypair = await this.store.keypairs.get(caller.userId, name);
     if (keypair === undefined) throw new NotFoundError(`Keypair ${name} not found for user ${caller.userId}`);
     return keypair;

@@ -87,7 +87,15 @@ export type ServerAction =
   | { type: "reboot"; hard: boolean }
   | { type: "stop" }
   | { type: "start" }
-  | { type: "rebuild"; imageRef: string; name?: string; metadata?: Record<string, string>; preserveEphemeral?: boolean; userData?: string }
+  | {
+      type: "rebuild";
+      imageRef: string;
+      name?: string;
+      metadata?: Record<string, string>;
+      preserveEphemeral?: boolean;
+      /** Base64 as on create (Nova ≥ 2.57): replaces the user data; null removes it; absent keeps it. */
+      userData?: string | null;
+    }
   | { type: "rescue"; adminPass?: string }
   | { type: "unrescue" };
 
@@ -204,6 +212,6 @@ export interface ComputeApi {
     get(caller: Caller, uuid: string): Promise<NodeSummary>;
   };
 
-  /** Ironic's power notifications (os-server-external-events). Admin only. */
+  /** Ironic's power notifications (os-server-external-events). The service role or admin. */
   externalEvents(caller: Caller, events: ExternalEvent[]): Promise<ExternalEventResult[]>;
 }

@@ -170,7 +170,13 @@ export class Reconciler {
       await this.store.servers.update(server.id, {
         vmState: "error",
         nodeUuid: null,
-        fault: { code: 500, message: `Node ${server.nodeUuid} of this server no longer exists in Ironic`, created: nowIso() },
+        // The node's uuid is for admins (details), as every fault's Ironic side is.
+        fault: {
+          code: 500,
+          message: "The bare-metal node of this server no longer exists.",
+          details: `Node ${server.nodeUuid} of this server no longer exists in Ironic`,
+          created: nowIso(),
+        },
       });
       vanished++;
     }

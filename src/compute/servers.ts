@@ -25,7 +25,7 @@ import {
   type ServerListFilter,
   type ServerView,
 } from "./contract.js";
-import { requireMember, requireVisible } from "./policy.js";
+import { requireMember, requireReader, requireVisible } from "./policy.js";
 import { isBase64UserData, MAX_USER_DATA_BYTES } from "./user-data.js";
 
 /** Nova's action names, as its 409 messages and instance actions use them. */
@@ -79,6 +79,19 @@ function checkUserData(userData: string | undefined): string | null {
   return bytes.toString("base64");
 }
 
+/**
+ * The name and user_data of a rebuild, checked as create checks them. The new
+ * user_data goes into the server record, which the rebuild task reads to build
+ * the config drive it deploys; null removes it, absent keeps it (Nova 2.57).
+ */
+function checkRebuildInput(action: Extract<ServerAction, { type: "rebuild" }>): { name?: string; userData?: string | null } {
+  if (action.name !== undefined && !isPrintableName(action.name)) throw new BadRequestError("Invalid server name: 1-255 printable characters");
+  return {
+    ...(action.name === undefined ? {} : { name: action.name }),
+    ...(action.userData === undefined ? {} : { userData: action.userData === null ? null : checkUserData(action.userData) }),
+  };
+}
+
 function checkMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
   try {
     return validateMetadata(metadata ?? {});
@@ -121,6 +134,7 @@ export class Servers {
   }
 
   async list(caller: Caller, filter: ServerListFilter): Promise<ServerView[]> {
+    requireReader(caller);
     const allProjects = filter.allTenants === true && caller.role === "admin";
     if (filter.marker !== undefined) {
       const marker = await this.store.servers.get(filter.marker);
@@ -223,6 +237,8 @@ export class Servers {
 
   async act(caller: Caller, id: string, action: ServerAction): Promise<{ adminPass?: string; server?: ServerView }> {
     requireMember(caller);
+    // A rebuild's own input is checked first, as create checks it (400 before any 409).
+    const rebuildInput = action.type === "rebuild" ? checkRebuildInput(action) : undefined;
     const server = await this.visible(caller, id);
     const name = ACTION_NAMES[action.type];
     const step = transition(action);
@@ -243,7 +259,7 @@ export class Servers {
         });
         const patch = {
           imageId: image.id,
-          ...(action.name === undefined ? {} : { name: action.name }),
+          ...rebuildInput,
           ...(action.metadata === undefined ? {} : { metadata: checkMetadata(action.metadata) }),
         };
         const updated = await this.startTask(caller, server, name, step, { preserve_ephemeral: action.preserveEphemeral ?? false }, patch);

@@ -23,7 +23,7 @@ import {
 } from "./contract.js";
 import { Identity } from "./identity.js";
 import { PasswordWorkers } from "./password-workers.js";
-import { requireAdmin } from "./policy.js";
+import { requireAdmin, requireService } from "./policy.js";
 import { OnePassAtATime } from "./one-pass.js";
 import { Reconciler, type LeftAloneReason, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
@@ -194,7 +194,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       },
     },
     externalEvents: async (caller, events) => {
-      requireAdmin(caller);
+      requireService(caller);
       return Promise.all(events.map(handleEvent));
     },
     reconcile: () => passes.run(),

@@ -7,7 +7,7 @@ import { DriverError } from "../driver/errors.js";
 import type { Logger } from "../log/logger.js";
 import type { ServerRecord, TaskRecord } from "../store/records.js";
 import type { ServerExpectation, ServerPatch, Store } from "../store/store.js";
-import { Audit, faultMessage } from "./audit.js";
+import { Audit, faultMessage, publicFaultMessage } from "./audit.js";
 import { nowIso } from "./clock.js";
 import { instanceSpecFor } from "./instance-spec.js";
 import { NoValidHostError, type Scheduler } from "./scheduler.js";
@@ -42,8 +42,9 @@ function taskRun(ctx: HandlerContext, task: TaskRecord): TaskRun {
   };
 }
 
-function fault(error: unknown, code = 500) {
-  return { code, message: faultMessage(error), created: nowIso() };
+/** A server's fault: the public message for everyone, the detail for admins (server-view.ts). */
+function fault(error: unknown, operation: TaskRecord["kind"], code = 500) {
+  return { code, message: publicFaultMessage(error, operation), details: faultMessage(error), created: nowIso() };
 }
 
 async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: string) {
@@ -72,7 +73,7 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord)
       );
     } catch (error) {
       if (!(error instanceof NoValidHostError)) throw error;
-      await save({ vmState: "error", taskState: null, fault: fault(error) });
+      await save({ vmState: "error", taskState: null, fault: fault(error, "create") });
       return;
     }
   }
@@ -91,7 +92,7 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord)
   } catch (error) {
     // The driver unwound the node; the server keeps a fault and no node.
     if (!(error instanceof DriverError)) throw error;
-    await save({ vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error) });
+    await save({ vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error, "create") });
     return;
   }
   // A deploy on real hardware ends with the node powered on; fake hardware's
@@ -211,5 +212,5 @@ export async function failServer(ctx: HandlerContext, task: TaskRecord, error: u
       ctx.log.error({ instance: task.serverId, err: cleanupError }, "could not give the node of a failed create back; it stays with the ERROR server");
     }
   }
-  await save({ vmState: "error", taskState: null, fault: fault(error) });
+  await save({ vmState: "error", taskState: null, fault: fault(error, task.kind) });
 }

@@ -70,7 +70,7 @@ import type { IniConfig } from "./ironic-config.js";
 export interface NovaNotifierOptions {
   /** Base of the compute API, ending in the version, e.g. http://127.0.0.1:8774/v2.1 */
   computeUrl: string;
-  /** A user with the admin role in our service. */
+  /** A user of our service with the `service` role (the admin role works too). */
   username: string;
   password: string;
   /** Whole seconds Ironic waits for the answer while holding the node lock; default 5. */

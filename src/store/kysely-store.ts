@@ -79,7 +79,7 @@ const userSchema = z.object({
   name: z.string(),
   passwordHash: z.string(),
   projectId: z.string(),
-  role: z.enum(["admin", "member", "reader"]),
+  role: z.enum(["admin", "member", "reader", "service"]),
   createdAt: isoTime,
 }) satisfies z.ZodType<UserRecord>;
 
@@ -163,7 +163,7 @@ const serverSchema = z.object({
   metadata: stringMap,
   userData: z.string().nullable(),
   availabilityZone: z.string(),
-  fault: z.object({ code: z.number().int(), message: z.string(), created: isoTime }).nullable(),
+  fault: z.object({ code: z.number().int(), message: z.string(), details: z.string().optional(), created: isoTime }).nullable(),
   launchedAt: isoTime.nullable(),
   createdAt: isoTime,
   updatedAt: isoTime,
@@ -183,6 +183,7 @@ const serverPatchSchema = serverSchema
     imageId: true,
     deletedAt: true,
     metadata: true,
+    userData: true,
   })
   .partial() satisfies z.ZodType<ServerPatch>;
 
@@ -208,6 +209,7 @@ const actionEventSchema = z.object({
   finishTime: isoTime.nullable(),
   result: eventResultSchema.nullable(),
   details: z.string().nullable(),
+  traceback: z.string().nullable(),
 }) satisfies z.ZodType<ActionEventRecord>;
 
 const taskSchema = z.object({
@@ -494,6 +496,7 @@ function actionEventFromRow(row: Selectable<ActionEventsTable>): ActionEventReco
     finishTime: row.finish_time,
     result: row.result,
     details: row.details,
+    traceback: row.traceback,
   });
 }
 
@@ -914,6 +917,7 @@ export class KyselyStore implements Store {
       if (p.imageId !== undefined) values.image_id = p.imageId;
       if (p.deletedAt !== undefined) values.deleted_at = p.deletedAt;
       if (p.metadata !== undefined) values.metadata = toJson(p.metadata);
+      if (p.userData !== undefined) values.user_data = p.userData;
 
       // One statement: the state check and the write cannot be split by another
       // writer (compare-and-set); RETURNING gives the row as written.
@@ -1025,17 +1029,19 @@ export class KyselyStore implements Store {
             finish_time: r.finishTime,
             result: r.result,
             details: r.details,
+            traceback: r.traceback,
           })
           .execute(),
       );
     },
-    finishEvent: async (id, finishTime, result, details) => {
+    finishEvent: async (id, finishTime, result, details, traceback = null) => {
       const update = await this.#db
         .updateTable("action_events")
         .set({
           finish_time: checkTime("finishTime", finishTime),
           result: checkInput("result", eventResultSchema, result),
           details,
+          traceback,
         })
         .where("id", "=", id)
         .executeTakeFirst();

@@ -2,7 +2,12 @@
 // reads back, the compute layer owns the rules. Times are ISO-8601 UTC strings
 // with milliseconds ("2026-11-22T04:30:00.000Z"), ids are UUIDs unless noted.
 
-export type Role = "admin" | "member" | "reader";
+/**
+ * reader < member < admin, each allowing what the one before allows; `service`
+ * stands apart: it may post os-server-external-events (Ironic's power
+ * notifications) and nothing else.
+ */
+export type Role = "admin" | "member" | "reader" | "service";
 
 export interface ProjectRecord {
   id: string;
@@ -90,7 +95,10 @@ export type PowerStateName = "running" | "shutdown" | "crashed" | "nostate";
 
 export interface ServerFault {
   code: number;
+  /** What every caller sees: never Ironic's text (see compute/audit.ts). */
   message: string;
+  /** The detail, for admins only; absent in faults recorded before it existed. */
+  details?: string;
   created: string;
 }
 
@@ -152,8 +160,10 @@ export interface ActionEventRecord {
   finishTime: string | null;
   /** "Success" | "Error" | null while running. */
   result: "Success" | "Error" | null;
-  /** Sanitized failure text; never secrets. */
+  /** The public failure message (Nova's `details`): shown to every caller from 2.84. */
   details: string | null;
+  /** The sanitized detail of a failure, for admins only (Nova's `traceback`). */
+  traceback: string | null;
 }
 
 export const TASK_KINDS = ["create", "delete", "reboot", "stop", "start", "rebuild", "rescue", "unrescue", "release"] as const;

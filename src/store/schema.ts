@@ -132,6 +132,8 @@ export interface ActionEventsTable {
   finish_time: string | null;
   result: string | null;
   details: string | null;
+  /** Added by 0002: the admin-only detail of a failed event. */
+  traceback: string | null;
 }
 
 export interface TasksTable {
@@ -347,9 +349,20 @@ const initial: Migration = {
   },
 };
 
+// Events keep two texts from here on: `details`, public (what Nova shows every
+// caller from 2.84), and `traceback`, the admin-only detail. Older events held
+// the detail in `details`: it moves to `traceback`, so no tenant sees it.
+const actionEventTraceback: Migration = {
+  async up(db): Promise<void> {
+    await db.schema.alterTable("action_events").addColumn("traceback", "text").execute();
+    await sql`UPDATE action_events SET traceback = details, details = NULL WHERE details IS NOT NULL`.execute(db);
+  },
+};
+
 /** Every migration, in order. Names sort lexicographically = application order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
+  "0002_action_event_traceback": actionEventTraceback,
 };
 
 export const migrationProvider: MigrationProvider = {

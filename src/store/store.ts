@@ -78,6 +78,7 @@ export type ServerPatch = Partial<
     | "imageId"
     | "deletedAt"
     | "metadata"
+    | "userData"
   >
 >;
 
@@ -167,7 +168,8 @@ export interface Store {
     listForServer(serverId: string): Promise<ActionRecord[]>;
     getByRequestId(serverId: string, requestId: string): Promise<ActionRecord | undefined>;
     addEvent(record: ActionEventRecord): Promise<void>;
-    finishEvent(id: string, finishTime: string, result: "Success" | "Error", details: string | null): Promise<void>;
+    /** `traceback`: the admin-only detail (default null). */
+    finishEvent(id: string, finishTime: string, result: "Success" | "Error", details: string | null, traceback?: string | null): Promise<void>;
     listEvents(actionId: string): Promise<ActionEventRecord[]>;
   };
 

@@ -138,11 +138,11 @@ describe("GET /openapi.json", () => {
   });
 
   it("x-required-role is what each route enforces", async () => {
-    const below: Record<Role, string | undefined> = { reader: undefined, member: "rita", admin: "alice" };
+    const below: Record<Role, string | undefined> = { reader: undefined, member: "rita", admin: "alice", service: "alice" };
     const roles = new Set<string>();
     for (const { method, path, operation } of operations()) {
       const role = operation["x-required-role"];
-      expect(["public", "reader", "member", "admin"], `${method} ${path}`).toContain(role);
+      expect(["public", "reader", "member", "admin", "service"], `${method} ${path}`).toContain(role);
       roles.add(role ?? "");
       if (role === "public" || role === undefined) continue;
       const url = path.replace(/\{[^}]+\}/g, "x1");
@@ -154,7 +154,7 @@ describe("GET /openapi.json", () => {
         expect(refused.statusCode, `${method} ${path} as ${weaker}`).toBe(403);
       }
     }
-    expect([...roles].sort()).toEqual(["admin", "member", "public", "reader"]);
+    expect([...roles].sort()).toEqual(["admin", "member", "public", "reader", "service"]);
   });
 
   it("shows the routes' zod schemas: path, query, body", () => {
@@ -182,7 +182,7 @@ describe("GET /openapi.json", () => {
     expect((images.parameters as OpenAPIV3_1.ParameterObject[]).filter((parameter) => parameter.in === "header")).toEqual([]);
     const users = doc.paths?.["/admin/v1/users"]?.post as Operation;
     const userBody = (users.requestBody as OpenAPIV3_1.RequestBodyObject).content["application/json"]?.schema as OpenAPIV3_1.SchemaObject;
-    expect(userBody.properties?.["role"]).toMatchObject({ enum: ["admin", "member", "reader"] });
+    expect(userBody.properties?.["role"]).toMatchObject({ enum: ["admin", "member", "reader", "service"] });
   });
 
   it("describes /metrics as Prometheus text needing the admin role", () => {

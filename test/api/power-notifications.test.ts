@@ -1,6 +1,7 @@
 // Ironic's power notifications reach the real service: a dedicated real Ironic,
 // configured with novaNotifierConfig() to post power-update events to THIS
-// test's API (os-server-external-events, HTTP Basic as the service's admin),
+// test's API (os-server-external-events, HTTP Basic as a user with the
+// `service` role, as `npm start` sets it up: createIronicServiceUser),
 // powers a server's node off and on behind the service's back, and the server
 // follows (SHUTOFF, then ACTIVE) within seconds, while the periodic power sync
 // is set to once an hour and never runs during the test.
@@ -11,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../src/dev/free-port.js";
 import { startIronic, type RunningIronic } from "../../src/dev/ironic-process.js";
+import { createIronicServiceUser } from "../../src/dev/ironic-service-user.js";
 import { novaNotifierConfig } from "../../src/dev/nova-notifier.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
 import { newClient } from "../support/ironic.js";
@@ -29,11 +31,11 @@ beforeAll(async () => {
     log: log.logger,
     ironicUrl: `http://127.0.0.1:${port}`,
     reconcileIntervalMs: HOUR_MS,
-    beforeEnrol: async ({ url, adminPassword }) => {
-      ironic = await startIronic({
-        port,
-        extraConfig: novaNotifierConfig({ computeUrl: `${url}/v2.1`, username: "admin", password: adminPassword }),
-      });
+    beforeEnrol: async ({ url, adminPassword, compute }) => {
+      const admin = await compute.authenticate("admin", adminPassword);
+      if (admin === undefined) throw new Error("the test admin cannot log in");
+      const notifier = await createIronicServiceUser(compute, { ...admin, requestId: "req-00000000-0000-4000-8000-000000000000" });
+      ironic = await startIronic({ port, extraConfig: novaNotifierConfig({ computeUrl: `${url}/v2.1`, ...notifier }) });
     },
   });
 });

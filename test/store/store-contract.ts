@@ -553,6 +553,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
           finishTime: null,
           result: null,
           details: null,
+          traceback: null,
         };
         const e2: ActionEventRecord = { ...e1, id: randomUUID(), event: "driver_power", startTime: at(12) };
         await store.actions.addEvent(e2);
@@ -564,6 +565,18 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
           { ...e1, finishTime: at(13), result: "Error", details: "node locked" },
           { ...e2, finishTime: at(14), result: "Success" },
         ]);
+
+        // The admin-only detail goes with the public message (0002_action_event_traceback).
+        const e3: ActionEventRecord = { ...e1, id: randomUUID(), event: "driver_reboot", startTime: at(12.5) };
+        await store.actions.addEvent(e3);
+        await store.actions.finishEvent(e3.id, at(14), "Error", "The bare-metal reboot failed.", "NodeLockedError: locked by conductor-7");
+        expect((await store.actions.listEvents(reboot.id)).find((event) => event.id === e3.id)).toEqual({
+          ...e3,
+          finishTime: at(14),
+          result: "Error",
+          details: "The bare-metal reboot failed.",
+          traceback: "NodeLockedError: locked by conductor-7",
+        });
 
         await store.actions.finish(reboot.id, at(15), "Error");
         expect(await store.actions.getByRequestId(server.id, "req-reboot")).toEqual({

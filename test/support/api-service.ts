@@ -65,7 +65,7 @@ export interface TestApiOptions {
    * an Ironic that must know the API's URL (power notifications). The service
    * does not talk to Ironic until it is asked to.
    */
-  beforeEnrol?: (api: { url: string; adminPassword: string }) => Promise<void>;
+  beforeEnrol?: (api: { url: string; adminPassword: string; compute: RunningService["compute"] }) => Promise<void>;
 }
 
 export async function startTestApi(label: string, options: TestApiOptions): Promise<TestApi> {
@@ -90,7 +90,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
   });
   let nodes: string[];
   try {
-    await options.beforeEnrol?.({ url: running.api.url, adminPassword });
+    await options.beforeEnrol?.({ url: running.api.url, adminPassword, compute: running.compute });
     const enrolClient = newClient({ url: ironicUrl });
     try {
       nodes = await enrolNodes(enrolClient, {
