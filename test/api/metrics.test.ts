@@ -254,9 +254,9 @@ describe("api.metricsPublic", () => {
       return loadServiceConfig({ file, env: {} });
     };
     try {
-      expect(load("{host: 0.0.0.0}").api.metricsPublic).toBe(false);
+      expect(load("{host: 0.0.0.0, allowPlaintext: true}").api.metricsPublic).toBe(false);
       expect(load("{host: 127.0.0.1, metricsPublic: true}").api.metricsPublic).toBe(true);
-      expect(() => load("{host: 0.0.0.0, metricsPublic: true}")).toThrow(/api\.metricsPublic: unauthenticated metrics are only allowed on a loopback address/);
+      expect(() => load("{host: 0.0.0.0, allowPlaintext: true, metricsPublic: true}")).toThrow(/api\.metricsPublic: unauthenticated metrics are only allowed on a loopback address/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
