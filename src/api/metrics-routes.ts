@@ -51,6 +51,12 @@ function nodeCacheOf(compute: ComputeApi): NodeSource | undefined {
   return (compute as Partial<Pick<ComputeService, "driver">>).driver?.cache;
 }
 
+/** The reconciler's counters when `compute` is the real service. */
+function reconcilerStatsOf(compute: ComputeApi): ComputeService["reconcilerStats"] | undefined {
+  const stats = (compute as Partial<Pick<ComputeService, "reconcilerStats">>).reconcilerStats;
+  return stats === undefined ? undefined : () => stats.call(compute);
+}
+
 function isLoopbackAddress(address: string): boolean {
   const bare = address.replace(/^::ffff:/, "");
   if (isIP(bare) === 4) return bare.startsWith("127.");
@@ -158,6 +164,29 @@ export function createApiMetrics(compute: ComputeApi, options: MetricsOptions = 
           counts.set(key, entry);
         }
         return [...counts.values()].map(({ value, ...labels }) => ({ gauge: nodes, labels, value }));
+      },
+    });
+  }
+  const reconcilerStats = reconcilerStatsOf(compute);
+  if (reconcilerStats !== undefined) {
+    const leftAlone = registry.gauge(
+      "ironic_compute_reconciler_claims_left_alone",
+      "Claimed Ironic nodes the last reconcile pass left alone because they are not provably ours, by reason (unknown_instance: our store has no such instance; unmarked: the claim lacks our marker).",
+      ["reason"],
+    );
+    const skipped = registry.gauge(
+      "ironic_compute_reconciler_skipped_ticks",
+      "Reconcile ticks skipped since start because the previous pass was still running.",
+    );
+    sources.push({
+      name: "reconciler",
+      gauges: [leftAlone, skipped],
+      collect: () => {
+        const stats = reconcilerStats();
+        return Promise.resolve([
+          ...Object.entries(stats.leftAlone).map(([reason, value]) => ({ gauge: leftAlone, labels: { reason }, value })),
+          { gauge: skipped, labels: {}, value: stats.skippedTicks },
+        ]);
       },
     });
   }

@@ -2,6 +2,7 @@
 // a server from create to ACTIVE to deleted (servers by vm_state, active tasks,
 // nodes by provision state and availability), and request counters carry route
 // patterns, never the ids of what was created.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../support/api-service.js";
 import { captureLog } from "../support/log-capture.js";
@@ -102,5 +103,23 @@ describe("metrics of the real service", () => {
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );
+  });
+
+  it("a node claimed by another tool is counted as left alone, and stays claimed (issue 8 #1)", async () => {
+    const node = api.nodes[0] ?? "";
+    const foreign = randomUUID();
+    await api.running.compute.driver.client.nodes.update(node, [{ op: "add", path: "/instance_uuid", value: foreign }]);
+    try {
+      // A server row exists (the deleted one above), so the sweep runs.
+      await api.running.compute.reconcile();
+      const families = await scrape();
+      expect(sampleValue(families, "ironic_compute_reconciler_claims_left_alone", { reason: "unknown_instance" })).toBe(1);
+      expect(sampleValue(families, "ironic_compute_reconciler_claims_left_alone", { reason: "unmarked" })).toBe(0);
+      expect(sampleValue(families, "ironic_compute_reconciler_skipped_ticks")).toBe(0);
+      const seen = await api.running.compute.driver.client.nodes.get(node, ["instance_uuid"]);
+      expect(seen.instance_uuid).toBe(foreign);
+    } finally {
+      await api.running.compute.driver.client.nodes.update(node, [{ op: "remove", path: "/instance_uuid" }]);
+    }
   });
 });
