@@ -60,6 +60,7 @@ export class Reconciler {
   /** Nodes already warned about, with the instance they were claimed for. */
   private readonly warned = new Map<string, string>();
   private lastLeftAlone: Record<LeftAloneReason, number> = { unknown_instance: 0, unmarked: 0 };
+  private lastRefusal: string | null = null;
 
   constructor(
     private readonly store: Store,
@@ -84,7 +85,12 @@ export class Reconciler {
     await this.driver.cache.refresh();
     const nodes = await this.driver.cache.all();
     report.sweepSkipped = await this.sweepRefusal();
-    if (report.sweepSkipped !== null) this.log.warn({ reason: report.sweepSkipped }, "not releasing leftover claims in this pass");
+    if (report.sweepSkipped !== this.lastRefusal) {
+      // Said once per change, not every pass: an empty store is the normal first state.
+      if (report.sweepSkipped === null) this.log.info("releasing leftover claims again");
+      else this.log.info({ reason: report.sweepSkipped }, "not releasing leftover claims until this changes");
+      this.lastRefusal = report.sweepSkipped;
+    }
     const busy = new Set((await this.store.tasks.listActive()).map((task) => task.serverId));
     const claimedNow = new Set<string>();
     for (const node of nodes) {
