@@ -2,18 +2,7 @@
 // write (checkInput) and every read (checkRow) — see rows.ts.
 
 import { z } from "zod";
-import type {
-  ActionEventRecord,
-  ActionRecord,
-  FlavorRecord,
-  ImageRecord,
-  KeypairRecord,
-  ProjectRecord,
-  ServerRecord,
-  TaskRecord,
-  UserRecord,
-  WorkerRecord,
-} from "../records.js";
+import type * as records from "../records.js";
 import { TASK_KINDS } from "../records.js";
 import type { ServerPatch } from "../store.js";
 
@@ -27,7 +16,7 @@ export const projectSchema = z.object({
   name: z.string(),
   description: z.string(),
   createdAt: isoTime,
-}) satisfies z.ZodType<ProjectRecord>;
+}) satisfies z.ZodType<records.ProjectRecord>;
 
 export const userSchema = z.object({
   id: z.string(),
@@ -36,7 +25,7 @@ export const userSchema = z.object({
   projectId: z.string(),
   role: z.enum(["admin", "member", "reader", "service"]),
   createdAt: isoTime,
-}) satisfies z.ZodType<UserRecord>;
+}) satisfies z.ZodType<records.UserRecord>;
 
 export const flavorSchema = z.object({
   id: z.string(),
@@ -53,7 +42,7 @@ export const flavorSchema = z.object({
   swapMb: count,
   isPublic: z.boolean(),
   createdAt: isoTime,
-}) satisfies z.ZodType<FlavorRecord>;
+}) satisfies z.ZodType<records.FlavorRecord>;
 
 export const imageSchema = z.object({
   id: z.string(),
@@ -69,7 +58,7 @@ export const imageSchema = z.object({
   properties: stringMap,
   createdAt: isoTime,
   updatedAt: isoTime,
-}) satisfies z.ZodType<ImageRecord>;
+}) satisfies z.ZodType<records.ImageRecord>;
 
 export const keypairSchema = z.object({
   id: z.string(),
@@ -79,7 +68,7 @@ export const keypairSchema = z.object({
   publicKey: z.string(),
   fingerprint: z.string(),
   createdAt: isoTime,
-}) satisfies z.ZodType<KeypairRecord>;
+}) satisfies z.ZodType<records.KeypairRecord>;
 
 const vmStateSchema = z.enum(["building", "active", "stopped", "rescued", "error", "deleted"]);
 const taskStateSchema = z.enum([
@@ -123,7 +112,7 @@ export const serverSchema = z.object({
   createdAt: isoTime,
   updatedAt: isoTime,
   deletedAt: isoTime.nullable(),
-}) satisfies z.ZodType<ServerRecord>;
+}) satisfies z.ZodType<records.ServerRecord>;
 
 export const serverPatchSchema = serverSchema
   .pick({
@@ -152,7 +141,7 @@ export const actionSchema = z.object({
   message: z.string().nullable(),
   startTime: isoTime,
   finishTime: isoTime.nullable(),
-}) satisfies z.ZodType<ActionRecord>;
+}) satisfies z.ZodType<records.ActionRecord>;
 
 export const eventResultSchema = z.enum(["Success", "Error"]);
 
@@ -165,7 +154,7 @@ export const actionEventSchema = z.object({
   result: eventResultSchema.nullable(),
   details: z.string().nullable(),
   traceback: z.string().nullable(),
-}) satisfies z.ZodType<ActionEventRecord>;
+}) satisfies z.ZodType<records.ActionEventRecord>;
 
 export const taskSchema = z.object({
   id: z.string(),
@@ -180,10 +169,10 @@ export const taskSchema = z.object({
   actionId: z.string(),
   createdAt: isoTime,
   updatedAt: isoTime,
-}) satisfies z.ZodType<TaskRecord>;
+}) satisfies z.ZodType<records.TaskRecord>;
 
 export const workerSchema = z.object({
   id: z.string(),
   startedAt: isoTime,
   heartbeatAt: isoTime,
-}) satisfies z.ZodType<WorkerRecord>;
+}) satisfies z.ZodType<records.WorkerRecord>;

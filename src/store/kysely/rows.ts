@@ -9,30 +9,8 @@
 
 import type { Insertable, Selectable, Updateable } from "kysely";
 import { z } from "zod";
-import type {
-  ActionEventRecord,
-  ActionRecord,
-  FlavorRecord,
-  ImageRecord,
-  KeypairRecord,
-  ProjectRecord,
-  ServerRecord,
-  TaskRecord,
-  UserRecord,
-  WorkerRecord,
-} from "../records.js";
-import type {
-  ActionEventsTable,
-  ActionsTable,
-  FlavorsTable,
-  ImagesTable,
-  KeypairsTable,
-  ProjectsTable,
-  ServersTable,
-  TasksTable,
-  UsersTable,
-  WorkersTable,
-} from "../schema.js";
+import type * as records from "../records.js";
+import type * as tables from "../schema.js";
 import { CorruptRecordError, type ServerPatch } from "../store.js";
 import { camelCase } from "./case.js";
 import {
@@ -140,38 +118,38 @@ function plainFromRow<T>(table: TableName, schema: z.ZodType<T>): (row: { id: un
 
 // The toRow functions of these tables return the record itself: the type
 // annotation is the proof that the record already is the row.
-export const projectFromRow: (row: Selectable<ProjectsTable>) => ProjectRecord = plainFromRow("projects", projectSchema);
-export const projectToRow = (record: ProjectRecord): Insertable<ProjectsTable> => record;
+export const projectFromRow: (row: Selectable<tables.ProjectsTable>) => records.ProjectRecord = plainFromRow("projects", projectSchema);
+export const projectToRow = (record: records.ProjectRecord): Insertable<tables.ProjectsTable> => record;
 
-export const userFromRow: (row: Selectable<UsersTable>) => UserRecord = plainFromRow("users", userSchema);
-export const userToRow = (record: UserRecord): Insertable<UsersTable> => record;
+export const userFromRow: (row: Selectable<tables.UsersTable>) => records.UserRecord = plainFromRow("users", userSchema);
+export const userToRow = (record: records.UserRecord): Insertable<tables.UsersTable> => record;
 
-export const keypairFromRow: (row: Selectable<KeypairsTable>) => KeypairRecord = plainFromRow("keypairs", keypairSchema);
-export const keypairToRow = (record: KeypairRecord): Insertable<KeypairsTable> => record;
+export const keypairFromRow: (row: Selectable<tables.KeypairsTable>) => records.KeypairRecord = plainFromRow("keypairs", keypairSchema);
+export const keypairToRow = (record: records.KeypairRecord): Insertable<tables.KeypairsTable> => record;
 
-export const actionFromRow: (row: Selectable<ActionsTable>) => ActionRecord = plainFromRow("actions", actionSchema);
-export const actionToRow = (record: ActionRecord): Insertable<ActionsTable> => record;
+export const actionFromRow: (row: Selectable<tables.ActionsTable>) => records.ActionRecord = plainFromRow("actions", actionSchema);
+export const actionToRow = (record: records.ActionRecord): Insertable<tables.ActionsTable> => record;
 
-export const actionEventFromRow: (row: Selectable<ActionEventsTable>) => ActionEventRecord = plainFromRow(
+export const actionEventFromRow: (row: Selectable<tables.ActionEventsTable>) => records.ActionEventRecord = plainFromRow(
   "action_events",
   actionEventSchema,
 );
-export const actionEventToRow = (record: ActionEventRecord): Insertable<ActionEventsTable> => record;
+export const actionEventToRow = (record: records.ActionEventRecord): Insertable<tables.ActionEventsTable> => record;
 
-export const workerFromRow: (row: Selectable<WorkersTable>) => WorkerRecord = plainFromRow("workers", workerSchema);
-export const workerToRow = (record: WorkerRecord): Insertable<WorkersTable> => record;
+export const workerFromRow: (row: Selectable<tables.WorkersTable>) => records.WorkerRecord = plainFromRow("workers", workerSchema);
+export const workerToRow = (record: records.WorkerRecord): Insertable<tables.WorkersTable> => record;
 
 // ---------------------------------------------------------------------------
 // Tables with encoded columns.
 
-export function flavorFromRow(row: Selectable<FlavorsTable>): FlavorRecord {
+export function flavorFromRow(row: Selectable<tables.FlavorsTable>): records.FlavorRecord {
   return checkRow("flavors", row.id, flavorSchema, {
     ...parseJsonColumns("flavors", row, ["requiredTraits", "forbiddenTraits", "capabilities"]),
     isPublic: fromIntBool(row.isPublic),
   });
 }
 
-export function flavorToRow(record: FlavorRecord): Insertable<FlavorsTable> {
+export function flavorToRow(record: records.FlavorRecord): Insertable<tables.FlavorsTable> {
   return {
     ...record,
     requiredTraits: toJson(record.requiredTraits),
@@ -181,22 +159,22 @@ export function flavorToRow(record: FlavorRecord): Insertable<FlavorsTable> {
   };
 }
 
-export function imageFromRow(row: Selectable<ImagesTable>): ImageRecord {
+export function imageFromRow(row: Selectable<tables.ImagesTable>): records.ImageRecord {
   return checkRow("images", row.id, imageSchema, {
     ...parseJsonColumns("images", row, ["properties"]),
     sizeBytes: fromBigint(row.sizeBytes),
   });
 }
 
-export function imageToRow(record: ImageRecord): Insertable<ImagesTable> {
+export function imageToRow(record: records.ImageRecord): Insertable<tables.ImagesTable> {
   return { ...record, properties: toJson(record.properties) };
 }
 
-export function serverFromRow(row: Selectable<ServersTable>): ServerRecord {
+export function serverFromRow(row: Selectable<tables.ServersTable>): records.ServerRecord {
   return checkRow("servers", row.id, serverSchema, parseJsonColumns("servers", row, ["networks", "metadata", "fault"]));
 }
 
-export function serverToRow(record: ServerRecord): Insertable<ServersTable> {
+export function serverToRow(record: records.ServerRecord): Insertable<tables.ServersTable> {
   return {
     ...record,
     networks: toJson(record.networks),
@@ -206,7 +184,7 @@ export function serverToRow(record: ServerRecord): Insertable<ServersTable> {
 }
 
 /** The columns a (checked) patch writes; absent fields stay absent (Kysely skips undefined). */
-export function serverPatchToRow(patch: ServerPatch): Updateable<ServersTable> {
+export function serverPatchToRow(patch: ServerPatch): Updateable<tables.ServersTable> {
   const { fault, metadata, ...plain } = patch;
   return {
     ...plain,
@@ -215,10 +193,10 @@ export function serverPatchToRow(patch: ServerPatch): Updateable<ServersTable> {
   };
 }
 
-export function taskFromRow(row: Selectable<TasksTable>): TaskRecord {
+export function taskFromRow(row: Selectable<tables.TasksTable>): records.TaskRecord {
   return checkRow("tasks", row.id, taskSchema, parseJsonColumns("tasks", row, ["params"]));
 }
 
-export function taskToRow(record: TaskRecord): Insertable<TasksTable> {
+export function taskToRow(record: records.TaskRecord): Insertable<tables.TasksTable> {
   return { ...record, params: toJson(record.params) };
 }
