@@ -12,6 +12,10 @@
 // - "one active task per server" is a UNIQUE partial index, so two processes
 //   racing to enqueue cannot both succeed; the database decides, not a read-check.
 //
+// Table types are camelCase: the store runs its queries through Kysely's
+// CamelCasePlugin, which maps createdAt <-> created_at. The columns themselves are
+// snake_case, as the migrations below create them (they run without the plugin).
+//
 // Migrations are append-only: never edit one that has shipped, add "0002_…".
 // DDL uses only what both dialects accept (raw `sql` for the partial index,
 // since Kysely would send the IN-list as bind parameters, which PostgreSQL
@@ -23,37 +27,37 @@ export interface ProjectsTable {
   id: string;
   name: string;
   description: string;
-  created_at: string;
+  createdAt: string;
 }
 
 export interface UsersTable {
   id: string;
   name: string;
-  password_hash: string;
-  project_id: string;
+  passwordHash: string;
+  projectId: string;
   role: string;
-  created_at: string;
+  createdAt: string;
 }
 
 export interface FlavorsTable {
   id: string;
   name: string;
   description: string;
-  resource_class: string;
+  resourceClass: string;
   /** JSON string[] */
-  required_traits: string;
+  requiredTraits: string;
   /** JSON string[] */
-  forbidden_traits: string;
+  forbiddenTraits: string;
   /** JSON Record<string, string> */
   capabilities: string;
   vcpus: number;
-  ram_mb: number;
-  disk_gb: number;
-  ephemeral_gb: number;
-  swap_mb: number;
+  ramMb: number;
+  diskGb: number;
+  ephemeralGb: number;
+  swapMb: number;
   /** 0 or 1 */
-  is_public: number;
-  created_at: string;
+  isPublic: number;
+  createdAt: string;
 }
 
 export interface ImagesTable {
@@ -61,75 +65,75 @@ export interface ImagesTable {
   name: string;
   url: string;
   checksum: string | null;
-  os_hash_algo: string | null;
-  os_hash_value: string | null;
-  disk_format: string;
+  osHashAlgo: string | null;
+  osHashValue: string | null;
+  diskFormat: string;
   visibility: string;
-  owner_project_id: string | null;
+  ownerProjectId: string | null;
   /** BIGINT: a string when read from PostgreSQL. */
-  size_bytes: ColumnType<number | string | null, number | null, number | null>;
+  sizeBytes: ColumnType<number | string | null, number | null, number | null>;
   /** JSON Record<string, string> */
   properties: string;
-  created_at: string;
-  updated_at: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface KeypairsTable {
   id: string;
-  user_id: string;
+  userId: string;
   name: string;
   type: string;
-  public_key: string;
+  publicKey: string;
   fingerprint: string;
-  created_at: string;
+  createdAt: string;
 }
 
 export interface ServersTable {
   id: string;
   name: string;
   hostname: string;
-  project_id: string;
-  user_id: string;
-  flavor_id: string;
-  image_id: string | null;
-  key_name: string | null;
-  node_uuid: string | null;
-  vm_state: string;
-  task_state: string | null;
-  power_state: string;
+  projectId: string;
+  userId: string;
+  flavorId: string;
+  imageId: string | null;
+  keyName: string | null;
+  nodeUuid: string | null;
+  vmState: string;
+  taskState: string | null;
+  powerState: string;
   progress: number;
   /** JSON ServerNetwork */
   networks: string;
   /** JSON Record<string, string> */
   metadata: string;
-  user_data: string | null;
-  availability_zone: string;
+  userData: string | null;
+  availabilityZone: string;
   /** JSON ServerFault, or NULL */
   fault: string | null;
-  launched_at: string | null;
-  created_at: string;
-  updated_at: string;
-  deleted_at: string | null;
+  launchedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
 }
 
 export interface ActionsTable {
   id: string;
-  server_id: string;
-  project_id: string;
-  user_id: string;
+  serverId: string;
+  projectId: string;
+  userId: string;
   action: string;
-  request_id: string;
+  requestId: string;
   message: string | null;
-  start_time: string;
-  finish_time: string | null;
+  startTime: string;
+  finishTime: string | null;
 }
 
 export interface ActionEventsTable {
   id: string;
-  action_id: string;
+  actionId: string;
   event: string;
-  start_time: string;
-  finish_time: string | null;
+  startTime: string;
+  finishTime: string | null;
   result: string | null;
   details: string | null;
   /** Added by 0002: the admin-only detail of a failed event. */
@@ -138,24 +142,24 @@ export interface ActionEventsTable {
 
 export interface TasksTable {
   id: string;
-  server_id: string;
+  serverId: string;
   kind: string;
   /** JSON Record<string, unknown> */
   params: string;
   status: string;
-  lease_owner: string | null;
-  lease_expires_at: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
   attempts: number;
-  last_error: string | null;
-  action_id: string;
-  created_at: string;
-  updated_at: string;
+  lastError: string | null;
+  actionId: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface WorkersTable {
   id: string;
-  started_at: string;
-  heartbeat_at: string;
+  startedAt: string;
+  heartbeatAt: string;
 }
 
 export interface Database {
@@ -166,7 +170,7 @@ export interface Database {
   keypairs: KeypairsTable;
   servers: ServersTable;
   actions: ActionsTable;
-  action_events: ActionEventsTable;
+  actionEvents: ActionEventsTable;
   tasks: TasksTable;
   workers: WorkersTable;
 }

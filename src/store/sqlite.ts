@@ -28,7 +28,6 @@ import {
   type SqliteDialectConfig,
 } from "kysely";
 import { KyselyStore } from "./kysely-store.js";
-import type { Database } from "./schema.js";
 import type { Store } from "./store.js";
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -113,6 +112,6 @@ export async function openSqliteStore(path: string): Promise<Store> {
       .immediate();
   };
 
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  const db = new Kysely<unknown>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
   return new KyselyStore(db, { kind: "sqlite", runImmediate });
 }

@@ -7,20 +7,7 @@
 //  - `tasks.lease` hands a task to exactly one worker until its lease expires;
 //  - `servers.update` with `expect` is a compare-and-set on task/vm state.
 
-import type {
-  ActionEventRecord,
-  ActionRecord,
-  FlavorRecord,
-  ImageRecord,
-  KeypairRecord,
-  ProjectRecord,
-  ServerRecord,
-  TaskKind,
-  TaskRecord,
-  TaskStatus,
-  UserRecord,
-  WorkerRecord,
-} from "./records.js";
+import type * as records from "./records.js";
 
 /** A unique name or id is taken (project name, user name, flavor name, keypair name …). */
 export class DuplicateError extends Error {
@@ -66,7 +53,7 @@ export interface ServerFilter extends Page {
 
 export type ServerPatch = Partial<
   Pick<
-    ServerRecord,
+    records.ServerRecord,
     | "name"
     | "nodeUuid"
     | "vmState"
@@ -83,8 +70,8 @@ export type ServerPatch = Partial<
 >;
 
 export interface ServerExpectation {
-  taskState?: ServerRecord["taskState"];
-  vmState?: ServerRecord["vmState"];
+  taskState?: records.ServerRecord["taskState"];
+  vmState?: records.ServerRecord["vmState"];
   lease?: { taskId: string; owner: string };
 }
 
@@ -96,60 +83,60 @@ export interface Store {
   readonly kind: "sqlite" | "postgres";
 
   projects: {
-    create(record: ProjectRecord): Promise<void>;
-    get(id: string): Promise<ProjectRecord | undefined>;
-    getByName(name: string): Promise<ProjectRecord | undefined>;
-    list(): Promise<ProjectRecord[]>;
+    create(record: records.ProjectRecord): Promise<void>;
+    get(id: string): Promise<records.ProjectRecord | undefined>;
+    getByName(name: string): Promise<records.ProjectRecord | undefined>;
+    list(): Promise<records.ProjectRecord[]>;
     delete(id: string): Promise<boolean>;
   };
 
   users: {
-    create(record: UserRecord): Promise<void>;
-    get(id: string): Promise<UserRecord | undefined>;
-    getByName(name: string): Promise<UserRecord | undefined>;
-    list(projectId?: string): Promise<UserRecord[]>;
+    create(record: records.UserRecord): Promise<void>;
+    get(id: string): Promise<records.UserRecord | undefined>;
+    getByName(name: string): Promise<records.UserRecord | undefined>;
+    list(projectId?: string): Promise<records.UserRecord[]>;
     setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
     delete(id: string): Promise<boolean>;
   };
 
   flavors: {
-    create(record: FlavorRecord): Promise<void>;
-    get(id: string): Promise<FlavorRecord | undefined>;
-    getByName(name: string): Promise<FlavorRecord | undefined>;
-    list(): Promise<FlavorRecord[]>;
+    create(record: records.FlavorRecord): Promise<void>;
+    get(id: string): Promise<records.FlavorRecord | undefined>;
+    getByName(name: string): Promise<records.FlavorRecord | undefined>;
+    list(): Promise<records.FlavorRecord[]>;
     delete(id: string): Promise<boolean>;
   };
 
   images: {
-    create(record: ImageRecord): Promise<void>;
-    get(id: string): Promise<ImageRecord | undefined>;
+    create(record: records.ImageRecord): Promise<void>;
+    get(id: string): Promise<records.ImageRecord | undefined>;
     /** Sorted by created time then id; `page` as for servers. */
-    list(page?: Page & { name?: string }): Promise<ImageRecord[]>;
+    list(page?: Page & { name?: string }): Promise<records.ImageRecord[]>;
     delete(id: string): Promise<boolean>;
   };
 
   keypairs: {
-    create(record: KeypairRecord): Promise<void>;
-    get(userId: string, name: string): Promise<KeypairRecord | undefined>;
-    list(userId: string): Promise<KeypairRecord[]>;
+    create(record: records.KeypairRecord): Promise<void>;
+    get(userId: string, name: string): Promise<records.KeypairRecord | undefined>;
+    list(userId: string): Promise<records.KeypairRecord[]>;
     delete(userId: string, name: string): Promise<boolean>;
   };
 
   servers: {
-    create(record: ServerRecord): Promise<void>;
+    create(record: records.ServerRecord): Promise<void>;
     /**
      * The server, its first action and its first task in one transaction: either
      * all three exist afterwards or none does.
      */
-    createWithTask(server: ServerRecord, action: ActionRecord, task: TaskRecord): Promise<void>;
+    createWithTask(server: records.ServerRecord, action: records.ActionRecord, task: records.TaskRecord): Promise<void>;
     /** Every server row, deleted ones included. */
     total(): Promise<number>;
     /** Deleted servers only with `includeDeleted`. */
-    get(id: string, options?: { includeDeleted?: boolean }): Promise<ServerRecord | undefined>;
+    get(id: string, options?: { includeDeleted?: boolean }): Promise<records.ServerRecord | undefined>;
     /** Sorted by created time then id (stable for markers). */
-    list(filter?: ServerFilter): Promise<ServerRecord[]>;
+    list(filter?: ServerFilter): Promise<records.ServerRecord[]>;
     /** Servers holding a node, deleted ones included (the reconciler's view). */
-    listWithNodes(): Promise<ServerRecord[]>;
+    listWithNodes(): Promise<records.ServerRecord[]>;
     /**
      * Applies `patch`; with `expect`, only if the current task/vm state matches
      * (throws StaleStateError otherwise) and, with `expect.lease`, only while that
@@ -157,20 +144,20 @@ export interface Store {
      * handler that lost its lease cannot overwrite what the new holder wrote.
      * Returns the updated record.
      */
-    update(id: string, patch: ServerPatch, expect?: ServerExpectation): Promise<ServerRecord>;
+    update(id: string, patch: ServerPatch, expect?: ServerExpectation): Promise<records.ServerRecord>;
     countByProject(projectId: string): Promise<number>;
   };
 
   actions: {
-    create(record: ActionRecord): Promise<void>;
+    create(record: records.ActionRecord): Promise<void>;
     finish(id: string, finishTime: string, message: string | null): Promise<void>;
     /** Newest first. */
-    listForServer(serverId: string): Promise<ActionRecord[]>;
-    getByRequestId(serverId: string, requestId: string): Promise<ActionRecord | undefined>;
-    addEvent(record: ActionEventRecord): Promise<void>;
+    listForServer(serverId: string): Promise<records.ActionRecord[]>;
+    getByRequestId(serverId: string, requestId: string): Promise<records.ActionRecord | undefined>;
+    addEvent(record: records.ActionEventRecord): Promise<void>;
     /** `traceback`: the admin-only detail (default null). */
     finishEvent(id: string, finishTime: string, result: "Success" | "Error", details: string | null, traceback?: string | null): Promise<void>;
-    listEvents(actionId: string): Promise<ActionEventRecord[]>;
+    listEvents(actionId: string): Promise<records.ActionEventRecord[]>;
   };
 
   tasks: {
@@ -178,15 +165,15 @@ export interface Store {
      * Throws ServerBusyError if the server has a pending or running task. With
      * `action`, the task's audit action is created in the same transaction.
      */
-    enqueue(record: TaskRecord, action?: ActionRecord): Promise<void>;
-    get(id: string): Promise<TaskRecord | undefined>;
+    enqueue(record: records.TaskRecord, action?: records.ActionRecord): Promise<void>;
+    get(id: string): Promise<records.TaskRecord | undefined>;
     /** The server's pending or running task, if any. */
-    activeForServer(serverId: string): Promise<TaskRecord | undefined>;
+    activeForServer(serverId: string): Promise<records.TaskRecord | undefined>;
     /**
      * Atomically leases one pending task, or a running one whose lease expired,
      * to `worker` until now + leaseMs; increments attempts. Oldest first.
      */
-    lease(worker: string, now: string, leaseMs: number): Promise<TaskRecord | undefined>;
+    lease(worker: string, now: string, leaseMs: number): Promise<records.TaskRecord | undefined>;
     /** Extends the lease if `worker` still holds it; false if it lost it. */
     renew(id: string, worker: string, now: string, leaseMs: number): Promise<boolean>;
     /**
@@ -196,22 +183,22 @@ export interface Store {
     finish(
       id: string,
       worker: string,
-      status: Extract<TaskStatus, "done" | "failed">,
+      status: Extract<records.TaskStatus, "done" | "failed">,
       lastError: string | null,
       now: string,
       keptParams?: Record<string, unknown>,
     ): Promise<boolean>;
     /** Active tasks (pending or running), oldest first. */
-    listActive(): Promise<TaskRecord[]>;
+    listActive(): Promise<records.TaskRecord[]>;
   };
 
   workers: {
     /** Registers or refreshes a worker's heartbeat. */
     heartbeat(id: string, now: string): Promise<void>;
     /** Workers whose heartbeat is newer than `since`. */
-    live(since: string): Promise<WorkerRecord[]>;
+    live(since: string): Promise<records.WorkerRecord[]>;
     remove(id: string): Promise<void>;
   };
 }
 
-export type { TaskKind };
+export type { TaskKind } from "./records.js";

@@ -3,17 +3,7 @@
 
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type {
-  ActionEventRecord,
-  ActionRecord,
-  FlavorRecord,
-  ImageRecord,
-  KeypairRecord,
-  ProjectRecord,
-  ServerRecord,
-  TaskRecord,
-  UserRecord,
-} from "../../src/store/records.js";
+import type * as records from "../../src/store/records.js";
 import {
   CorruptRecordError,
   DuplicateError,
@@ -38,12 +28,12 @@ export function at(seconds: number): string {
   return new Date(BASE + seconds * 1000).toISOString();
 }
 
-export function projectRecord(overrides: Partial<ProjectRecord> = {}): ProjectRecord {
+export function projectRecord(overrides: Partial<records.ProjectRecord> = {}): records.ProjectRecord {
   const id = randomUUID();
   return { id, name: `project-${id}`, description: "a project", createdAt: at(0), ...overrides };
 }
 
-export function userRecord(projectId: string, overrides: Partial<UserRecord> = {}): UserRecord {
+export function userRecord(projectId: string, overrides: Partial<records.UserRecord> = {}): records.UserRecord {
   const id = randomUUID();
   return {
     id,
@@ -56,7 +46,7 @@ export function userRecord(projectId: string, overrides: Partial<UserRecord> = {
   };
 }
 
-export function flavorRecord(overrides: Partial<FlavorRecord> = {}): FlavorRecord {
+export function flavorRecord(overrides: Partial<records.FlavorRecord> = {}): records.FlavorRecord {
   const id = randomUUID();
   return {
     id,
@@ -77,7 +67,7 @@ export function flavorRecord(overrides: Partial<FlavorRecord> = {}): FlavorRecor
   };
 }
 
-export function imageRecord(overrides: Partial<ImageRecord> = {}): ImageRecord {
+export function imageRecord(overrides: Partial<records.ImageRecord> = {}): records.ImageRecord {
   const id = randomUUID();
   return {
     id,
@@ -97,7 +87,7 @@ export function imageRecord(overrides: Partial<ImageRecord> = {}): ImageRecord {
   };
 }
 
-export function keypairRecord(userId: string, overrides: Partial<KeypairRecord> = {}): KeypairRecord {
+export function keypairRecord(userId: string, overrides: Partial<records.KeypairRecord> = {}): records.KeypairRecord {
   return {
     id: randomUUID(),
     userId,
@@ -110,7 +100,7 @@ export function keypairRecord(userId: string, overrides: Partial<KeypairRecord> 
   };
 }
 
-export function serverRecord(overrides: Partial<ServerRecord> = {}): ServerRecord {
+export function serverRecord(overrides: Partial<records.ServerRecord> = {}): records.ServerRecord {
   const id = randomUUID();
   return {
     id,
@@ -139,7 +129,10 @@ export function serverRecord(overrides: Partial<ServerRecord> = {}): ServerRecor
   };
 }
 
-export function actionRecord(server: ServerRecord, overrides: Partial<ActionRecord> = {}): ActionRecord {
+export function actionRecord(
+  server: records.ServerRecord,
+  overrides: Partial<records.ActionRecord> = {},
+): records.ActionRecord {
   return {
     id: randomUUID(),
     serverId: server.id,
@@ -154,7 +147,11 @@ export function actionRecord(server: ServerRecord, overrides: Partial<ActionReco
   };
 }
 
-export function taskRecord(server: ServerRecord, action: ActionRecord, overrides: Partial<TaskRecord> = {}): TaskRecord {
+export function taskRecord(
+  server: records.ServerRecord,
+  action: records.ActionRecord,
+  overrides: Partial<records.TaskRecord> = {},
+): records.TaskRecord {
   return {
     id: randomUUID(),
     serverId: server.id,
@@ -175,8 +172,8 @@ export function taskRecord(server: ServerRecord, action: ActionRecord, overrides
 /** A server and its create action, stored (tasks reference both). */
 export async function storedServer(
   store: Store,
-  overrides: Partial<ServerRecord> = {},
-): Promise<{ server: ServerRecord; action: ActionRecord }> {
+  overrides: Partial<records.ServerRecord> = {},
+): Promise<{ server: records.ServerRecord; action: records.ActionRecord }> {
   const server = serverRecord(overrides);
   await store.servers.create(server);
   const action = actionRecord(server);
@@ -418,7 +415,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect(await store.servers.list({ name: "web" })).toEqual([early, elsewhere]);
         expect(await store.servers.list({ projectId: "p2", name: "web" })).toEqual([elsewhere]);
 
-        const pages: ServerRecord[][] = [];
+        const pages: records.ServerRecord[][] = [];
         let marker: string | undefined;
         for (;;) {
           const page = await store.servers.list({ projectId: "p1", limit: 2, ...(marker === undefined ? {} : { marker }) });
@@ -518,7 +515,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
           ["powering-on", "rebuilding", "rescuing"].map((taskState) =>
             store.servers.update(
               server.id,
-              { taskState: taskState as ServerRecord["taskState"] },
+              { taskState: taskState as records.ServerRecord["taskState"] },
               { taskState: null, vmState: "stopped" },
             ),
           ),
@@ -545,7 +542,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect(await store.actions.getByRequestId(server.id, "req-none")).toBeUndefined();
         expect(await store.actions.getByRequestId("other", "req-reboot")).toBeUndefined();
 
-        const e1: ActionEventRecord = {
+        const e1: records.ActionEventRecord = {
           id: randomUUID(),
           actionId: reboot.id,
           event: "compute_reboot",
@@ -555,7 +552,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
           details: null,
           traceback: null,
         };
-        const e2: ActionEventRecord = { ...e1, id: randomUUID(), event: "driver_power", startTime: at(12) };
+        const e2: records.ActionEventRecord = { ...e1, id: randomUUID(), event: "driver_power", startTime: at(12) };
         await store.actions.addEvent(e2);
         await store.actions.addEvent(e1);
         expect(await store.actions.listEvents(reboot.id)).toEqual([e1, e2]);
@@ -567,7 +564,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         ]);
 
         // The admin-only detail goes with the public message (0002_action_event_traceback).
-        const e3: ActionEventRecord = { ...e1, id: randomUUID(), event: "driver_reboot", startTime: at(12.5) };
+        const e3: records.ActionEventRecord = { ...e1, id: randomUUID(), event: "driver_reboot", startTime: at(12.5) };
         await store.actions.addEvent(e3);
         await store.actions.finishEvent(e3.id, at(14), "Error", "The bare-metal reboot failed.", "NodeLockedError: locked by conductor-7");
         expect((await store.actions.listEvents(reboot.id)).find((event) => event.id === e3.id)).toEqual({

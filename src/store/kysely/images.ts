@@ -1,0 +1,39 @@
+// store.images over Kysely.
+
+import type { Store } from "../store.js";
+import type { StoreContext } from "./context.js";
+import { mapDuplicate } from "./errors.js";
+import { affected, afterMarker, checkPage } from "./queries.js";
+import { imageSchema } from "./record-schemas.js";
+import { checkInput, imageFromRow, imageToRow } from "./rows.js";
+
+export function imagesRepository({ db }: StoreContext): Store["images"] {
+  return {
+    create: async (record) => {
+      const r = checkInput("ImageRecord", imageSchema, record);
+      await mapDuplicate(`image ${r.id}`, () => db.insertInto("images").values(imageToRow(r)).execute());
+    },
+    get: async (id) => {
+      const row = await db.selectFrom("images").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? undefined : imageFromRow(row);
+    },
+    list: async (page) => {
+      checkPage(page);
+      const { marker, limit, name } = page ?? {};
+      const rows = await db
+        .selectFrom("images")
+        .selectAll()
+        .$if(name !== undefined, (q) => q.where("name", "=", name ?? ""))
+        .$if(marker !== undefined, (q) => q.where(afterMarker("images", marker ?? "")))
+        .orderBy("createdAt")
+        .orderBy("id")
+        .$if(limit !== undefined, (q) => q.limit(limit ?? 0))
+        .execute();
+      return rows.map(imageFromRow);
+    },
+    delete: async (id) => {
+      const result = await db.deleteFrom("images").where("id", "=", id).executeTakeFirst();
+      return affected(result.numDeletedRows);
+    },
+  };
+}

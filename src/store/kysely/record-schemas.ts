@@ -1,0 +1,178 @@
+// The records' zod schemas (camelCase, the records' own shape), checked on every
+// write (checkInput) and every read (checkRow) — see rows.ts.
+
+import { z } from "zod";
+import type * as records from "../records.js";
+import { TASK_KINDS } from "../records.js";
+import type { ServerPatch } from "../store.js";
+
+/** Canonical ISO-8601 UTC with milliseconds: the one form that sorts chronologically as text. */
+export const isoTime = z.iso.datetime({ precision: 3 });
+const count = z.number().int().nonnegative();
+const stringMap = z.record(z.string(), z.string());
+
+export const projectSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  createdAt: isoTime,
+}) satisfies z.ZodType<records.ProjectRecord>;
+
+export const userSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  passwordHash: z.string(),
+  projectId: z.string(),
+  role: z.enum(["admin", "member", "reader", "service"]),
+  createdAt: isoTime,
+}) satisfies z.ZodType<records.UserRecord>;
+
+export const flavorSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  resourceClass: z.string(),
+  requiredTraits: z.array(z.string()),
+  forbiddenTraits: z.array(z.string()),
+  capabilities: stringMap,
+  vcpus: count,
+  ramMb: count,
+  diskGb: count,
+  ephemeralGb: count,
+  swapMb: count,
+  isPublic: z.boolean(),
+  createdAt: isoTime,
+}) satisfies z.ZodType<records.FlavorRecord>;
+
+export const imageSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  checksum: z.string().nullable(),
+  osHashAlgo: z.string().nullable(),
+  osHashValue: z.string().nullable(),
+  diskFormat: z.string(),
+  visibility: z.enum(["public", "private"]),
+  ownerProjectId: z.string().nullable(),
+  sizeBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable(),
+  properties: stringMap,
+  createdAt: isoTime,
+  updatedAt: isoTime,
+}) satisfies z.ZodType<records.ImageRecord>;
+
+export const keypairSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  type: z.enum(["ssh", "x509"]),
+  publicKey: z.string(),
+  fingerprint: z.string(),
+  createdAt: isoTime,
+}) satisfies z.ZodType<records.KeypairRecord>;
+
+const vmStateSchema = z.enum(["building", "active", "stopped", "rescued", "error", "deleted"]);
+const taskStateSchema = z.enum([
+  "scheduling",
+  "spawning",
+  "deleting",
+  "rebooting",
+  "rebooting_hard",
+  "powering-off",
+  "powering-on",
+  "rebuilding",
+  "rescuing",
+  "unrescuing",
+]);
+
+export const serverSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  hostname: z.string(),
+  projectId: z.string(),
+  userId: z.string(),
+  flavorId: z.string(),
+  imageId: z.string().nullable(),
+  keyName: z.string().nullable(),
+  nodeUuid: z.string().nullable(),
+  vmState: vmStateSchema,
+  taskState: taskStateSchema.nullable(),
+  powerState: z.enum(["running", "shutdown", "crashed", "nostate"]),
+  progress: z.number().int().min(0).max(100),
+  networks: z.object({
+    kind: z.enum(["none", "auto", "list"]),
+    vifs: z.array(
+      z.object({ networkId: z.string(), fixedIp: z.string().optional(), portId: z.string().optional() }),
+    ),
+  }),
+  metadata: stringMap,
+  userData: z.string().nullable(),
+  availabilityZone: z.string(),
+  fault: z.object({ code: z.number().int(), message: z.string(), details: z.string().optional(), created: isoTime }).nullable(),
+  launchedAt: isoTime.nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  deletedAt: isoTime.nullable(),
+}) satisfies z.ZodType<records.ServerRecord>;
+
+export const serverPatchSchema = serverSchema
+  .pick({
+    name: true,
+    nodeUuid: true,
+    vmState: true,
+    taskState: true,
+    powerState: true,
+    progress: true,
+    fault: true,
+    launchedAt: true,
+    imageId: true,
+    deletedAt: true,
+    metadata: true,
+    userData: true,
+  })
+  .partial() satisfies z.ZodType<ServerPatch>;
+
+export const actionSchema = z.object({
+  id: z.string(),
+  serverId: z.string(),
+  projectId: z.string(),
+  userId: z.string(),
+  action: z.string(),
+  requestId: z.string(),
+  message: z.string().nullable(),
+  startTime: isoTime,
+  finishTime: isoTime.nullable(),
+}) satisfies z.ZodType<records.ActionRecord>;
+
+export const eventResultSchema = z.enum(["Success", "Error"]);
+
+export const actionEventSchema = z.object({
+  id: z.string(),
+  actionId: z.string(),
+  event: z.string(),
+  startTime: isoTime,
+  finishTime: isoTime.nullable(),
+  result: eventResultSchema.nullable(),
+  details: z.string().nullable(),
+  traceback: z.string().nullable(),
+}) satisfies z.ZodType<records.ActionEventRecord>;
+
+export const taskSchema = z.object({
+  id: z.string(),
+  serverId: z.string(),
+  kind: z.enum(TASK_KINDS),
+  params: z.record(z.string(), z.unknown()),
+  status: z.enum(["pending", "running", "done", "failed"]),
+  leaseOwner: z.string().nullable(),
+  leaseExpiresAt: isoTime.nullable(),
+  attempts: count,
+  lastError: z.string().nullable(),
+  actionId: z.string(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+}) satisfies z.ZodType<records.TaskRecord>;
+
+export const workerSchema = z.object({
+  id: z.string(),
+  startedAt: isoTime,
+  heartbeatAt: isoTime,
+}) satisfies z.ZodType<records.WorkerRecord>;

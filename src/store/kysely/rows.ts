@@ -1,0 +1,202 @@
+// Row <-> record, for every table, and the checks on both directions.
+//
+// Rows are camelCase (CamelCasePlugin maps the snake_case columns, see
+// case.ts), so a row already has its record's keys; what is left to map by
+// hand is what the plugin cannot know: JSON text columns, the 0/1 boolean and
+// PostgreSQL's BIGINT-as-string. Every row read back goes through its record
+// schema (CorruptRecordError if it does not fit); every record written goes
+// through it first (TypeError), so nothing we write can later read back as corrupt.
+
+import type { Insertable, Selectable, Updateable } from "kysely";
+import { z } from "zod";
+import type * as records from "../records.js";
+import type * as tables from "../schema.js";
+import { CorruptRecordError, type ServerPatch } from "../store.js";
+import { camelCase } from "./case.js";
+import {
+  actionEventSchema,
+  actionSchema,
+  flavorSchema,
+  imageSchema,
+  isoTime,
+  keypairSchema,
+  projectSchema,
+  serverSchema,
+  taskSchema,
+  userSchema,
+  workerSchema,
+} from "./record-schemas.js";
+
+/** The tables' SQL names, as CorruptRecordError names them. */
+export type TableName =
+  | "projects"
+  | "users"
+  | "flavors"
+  | "images"
+  | "keypairs"
+  | "servers"
+  | "actions"
+  | "action_events"
+  | "tasks"
+  | "workers";
+
+// ---------------------------------------------------------------------------
+// Checks.
+
+/** Write side: the caller handed us something its type promises but it is not. */
+export function checkInput<T>(what: string, schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new TypeError(`invalid ${what}: ${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+export function checkTime(what: string, value: string): string {
+  return checkInput(what, isoTime, value);
+}
+
+/** Read side: the row in the database does not fit its record type. */
+export function checkRow<T>(table: TableName, id: unknown, schema: z.ZodType<T>, candidate: unknown): T {
+  const result = schema.safeParse(candidate);
+  if (!result.success) {
+    throw new CorruptRecordError(
+      `${table} row ${JSON.stringify(id)} does not match its schema: ${z.prettifyError(result.error)}`,
+    );
+  }
+  return result.data;
+}
+
+// ---------------------------------------------------------------------------
+// Column encodings.
+
+/** Parses a JSON column; non-strings (NULL included) pass through for the schema to judge. */
+function fromJson(table: TableName, id: unknown, column: string, value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error: unknown) {
+    if (!(error instanceof SyntaxError)) throw error;
+    // No `cause`: V8's SyntaxError quotes the column's text, which must not reach logs.
+    throw new CorruptRecordError(`${table} row ${JSON.stringify(id)}: column ${column} is not valid JSON`);
+  }
+}
+
+/** `row` with each of `columns` parsed from its JSON text. */
+function parseJsonColumns<Row extends { id: unknown }>(
+  table: TableName,
+  row: Row,
+  columns: readonly (keyof Row & string)[],
+): Record<string, unknown> {
+  const parsed: Record<string, unknown> = { ...row };
+  for (const column of columns) parsed[column] = fromJson(table, row.id, camelCase.column(column), row[column]);
+  return parsed;
+}
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** 0/1 → boolean; anything else passes through for the schema to reject. */
+function fromIntBool(value: unknown): unknown {
+  if (value === 0) return false;
+  if (value === 1) return true;
+  return value;
+}
+
+/** PostgreSQL returns BIGINT and COUNT(*) as strings. */
+export function fromBigint(value: unknown): unknown {
+  if (typeof value === "string" && /^-?\d+$/.test(value)) return Number(value);
+  if (typeof value === "bigint") return Number(value);
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+// Tables whose columns are the record's fields one to one.
+
+function plainFromRow<T>(table: TableName, schema: z.ZodType<T>): (row: { id: unknown }) => T {
+  return (row) => checkRow(table, row.id, schema, row);
+}
+
+// The toRow functions of these tables return the record itself: the type
+// annotation is the proof that the record already is the row.
+export const projectFromRow: (row: Selectable<tables.ProjectsTable>) => records.ProjectRecord = plainFromRow("projects", projectSchema);
+export const projectToRow = (record: records.ProjectRecord): Insertable<tables.ProjectsTable> => record;
+
+export const userFromRow: (row: Selectable<tables.UsersTable>) => records.UserRecord = plainFromRow("users", userSchema);
+export const userToRow = (record: records.UserRecord): Insertable<tables.UsersTable> => record;
+
+export const keypairFromRow: (row: Selectable<tables.KeypairsTable>) => records.KeypairRecord = plainFromRow("keypairs", keypairSchema);
+export const keypairToRow = (record: records.KeypairRecord): Insertable<tables.KeypairsTable> => record;
+
+export const actionFromRow: (row: Selectable<tables.ActionsTable>) => records.ActionRecord = plainFromRow("actions", actionSchema);
+export const actionToRow = (record: records.ActionRecord): Insertable<tables.ActionsTable> => record;
+
+export const actionEventFromRow: (row: Selectable<tables.ActionEventsTable>) => records.ActionEventRecord = plainFromRow(
+  "action_events",
+  actionEventSchema,
+);
+export const actionEventToRow = (record: records.ActionEventRecord): Insertable<tables.ActionEventsTable> => record;
+
+export const workerFromRow: (row: Selectable<tables.WorkersTable>) => records.WorkerRecord = plainFromRow("workers", workerSchema);
+export const workerToRow = (record: records.WorkerRecord): Insertable<tables.WorkersTable> => record;
+
+// ---------------------------------------------------------------------------
+// Tables with encoded columns.
+
+export function flavorFromRow(row: Selectable<tables.FlavorsTable>): records.FlavorRecord {
+  return checkRow("flavors", row.id, flavorSchema, {
+    ...parseJsonColumns("flavors", row, ["requiredTraits", "forbiddenTraits", "capabilities"]),
+    isPublic: fromIntBool(row.isPublic),
+  });
+}
+
+export function flavorToRow(record: records.FlavorRecord): Insertable<tables.FlavorsTable> {
+  return {
+    ...record,
+    requiredTraits: toJson(record.requiredTraits),
+    forbiddenTraits: toJson(record.forbiddenTraits),
+    capabilities: toJson(record.capabilities),
+    isPublic: record.isPublic ? 1 : 0,
+  };
+}
+
+export function imageFromRow(row: Selectable<tables.ImagesTable>): records.ImageRecord {
+  return checkRow("images", row.id, imageSchema, {
+    ...parseJsonColumns("images", row, ["properties"]),
+    sizeBytes: fromBigint(row.sizeBytes),
+  });
+}
+
+export function imageToRow(record: records.ImageRecord): Insertable<tables.ImagesTable> {
+  return { ...record, properties: toJson(record.properties) };
+}
+
+export function serverFromRow(row: Selectable<tables.ServersTable>): records.ServerRecord {
+  return checkRow("servers", row.id, serverSchema, parseJsonColumns("servers", row, ["networks", "metadata", "fault"]));
+}
+
+export function serverToRow(record: records.ServerRecord): Insertable<tables.ServersTable> {
+  return {
+    ...record,
+    networks: toJson(record.networks),
+    metadata: toJson(record.metadata),
+    fault: record.fault === null ? null : toJson(record.fault),
+  };
+}
+
+/** The columns a (checked) patch writes; absent fields stay absent (Kysely skips undefined). */
+export function serverPatchToRow(patch: ServerPatch): Updateable<tables.ServersTable> {
+  const { fault, metadata, ...plain } = patch;
+  return {
+    ...plain,
+    ...(fault === undefined ? {} : { fault: fault === null ? null : toJson(fault) }),
+    ...(metadata === undefined ? {} : { metadata: toJson(metadata) }),
+  };
+}
+
+export function taskFromRow(row: Selectable<tables.TasksTable>): records.TaskRecord {
+  return checkRow("tasks", row.id, taskSchema, parseJsonColumns("tasks", row, ["params"]));
+}
+
+export function taskToRow(record: records.TaskRecord): Insertable<tables.TasksTable> {
+  return { ...record, params: toJson(record.params) };
+}

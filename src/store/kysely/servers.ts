@@ -1,0 +1,142 @@
+// store.servers over Kysely.
+//
+// servers.update with `expect` is one UPDATE … WHERE state matches … RETURNING
+// (compare-and-set); createWithTask writes server, action and task in one
+// transaction.
+
+import type { ServerFilter, Store } from "../store.js";
+import { DuplicateError, LeaseLostError, StaleStateError } from "../store.js";
+import type { StoreContext } from "./context.js";
+import { isActiveTaskViolation, isUniqueViolation, mapDuplicate, taskInsertError } from "./errors.js";
+import { afterMarker, checkPage } from "./queries.js";
+import { actionSchema, serverPatchSchema, serverSchema, taskSchema } from "./record-schemas.js";
+import { actionToRow, checkInput, fromBigint, serverFromRow, serverPatchToRow, serverToRow, taskToRow } from "./rows.js";
+
+export function serversRepository({ db, atomically }: StoreContext): Store["servers"] {
+  return {
+    create: async (record) => {
+      const r = checkInput("ServerRecord", serverSchema, record);
+      await mapDuplicate(`server ${r.id}`, () => db.insertInto("servers").values(serverToRow(r)).execute());
+    },
+    createWithTask: async (server, action, task) => {
+      const s = checkInput("ServerRecord", serverSchema, server);
+      const a = checkInput("ActionRecord", actionSchema, action);
+      const t = checkInput("TaskRecord", taskSchema, task);
+      const statements = [
+        db.insertInto("servers").values(serverToRow(s)),
+        db.insertInto("actions").values(actionToRow(a)),
+        db.insertInto("tasks").values(taskToRow(t)),
+      ];
+      try {
+        await atomically(statements.map((statement) => statement.compile()));
+      } catch (error: unknown) {
+        if (isActiveTaskViolation(error)) throw taskInsertError(t, error);
+        if (isUniqueViolation(error)) throw new DuplicateError(`server ${s.id} or its action or task already exists`, { cause: error });
+        throw error;
+      }
+    },
+    total: async () => {
+      const row = await db
+        .selectFrom("servers")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    get: async (id, options) => {
+      const row = await db
+        .selectFrom("servers")
+        .selectAll()
+        .where("id", "=", id)
+        .$if(options?.includeDeleted !== true, (q) => q.where("deletedAt", "is", null))
+        .executeTakeFirst();
+      return row === undefined ? undefined : serverFromRow(row);
+    },
+    list: async (filter?: ServerFilter) => {
+      checkPage(filter);
+      const { projectId, name, includeDeleted, marker, limit } = filter ?? {};
+      const rows = await db
+        .selectFrom("servers")
+        .selectAll()
+        .$if(projectId !== undefined, (q) => q.where("projectId", "=", projectId ?? ""))
+        .$if(name !== undefined, (q) => q.where("name", "=", name ?? ""))
+        .$if(includeDeleted !== true, (q) => q.where("deletedAt", "is", null))
+        .$if(marker !== undefined, (q) => q.where(afterMarker("servers", marker ?? "")))
+        .orderBy("createdAt")
+        .orderBy("id")
+        .$if(limit !== undefined, (q) => q.limit(limit ?? 0))
+        .execute();
+      return rows.map(serverFromRow);
+    },
+    listWithNodes: async () => {
+      const rows = await db
+        .selectFrom("servers")
+        .selectAll()
+        .where("nodeUuid", "is not", null)
+        .orderBy("createdAt")
+        .orderBy("id")
+        .execute();
+      return rows.map(serverFromRow);
+    },
+    update: async (id, patch, expect) => {
+      const p = checkInput("ServerPatch", serverPatchSchema, patch);
+      const values = { updatedAt: new Date().toISOString(), ...serverPatchToRow(p) };
+
+      // One statement: the state check and the write cannot be split by another
+      // writer (compare-and-set); RETURNING gives the row as written.
+      const expectedTask = expect?.taskState;
+      const expectedVm = expect?.vmState;
+      const lease = expect?.lease;
+      const row = await db
+        .updateTable("servers")
+        .set(values)
+        .where("id", "=", id)
+        .$if(lease !== undefined, (q) =>
+          q.where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom("tasks")
+                .select("tasks.id")
+                .where("tasks.id", "=", lease?.taskId ?? "")
+                .where("tasks.leaseOwner", "=", lease?.owner ?? "")
+                .where("tasks.status", "=", "running"),
+            ),
+          ),
+        )
+        .$if(expectedTask !== undefined, (q) =>
+          expectedTask === null ? q.where("taskState", "is", null) : q.where("taskState", "=", expectedTask ?? ""),
+        )
+        .$if(expectedVm !== undefined, (q) => q.where("vmState", "=", expectedVm ?? ""))
+        .returningAll()
+        .executeTakeFirst();
+      if (row !== undefined) return serverFromRow(row);
+
+      const current = await db.selectFrom("servers").select(["taskState", "vmState"]).where("id", "=", id).executeTakeFirst();
+      if (current === undefined) throw new Error(`server ${id} does not exist`);
+      if (lease !== undefined) {
+        const held = await db
+          .selectFrom("tasks")
+          .select("id")
+          .where("id", "=", lease.taskId)
+          .where("leaseOwner", "=", lease.owner)
+          .where("status", "=", "running")
+          .executeTakeFirst();
+        if (held === undefined) {
+          throw new LeaseLostError(`task ${lease.taskId} is no longer leased to ${lease.owner}; server ${id} was not written`);
+        }
+      }
+      throw new StaleStateError(
+        `server ${id} is in vm_state ${current.vmState} / task_state ${String(current.taskState)}, ` +
+          `expected ${expectedVm ?? "any"} / ${expectedTask === undefined ? "any" : String(expectedTask)}`,
+      );
+    },
+    countByProject: async (projectId) => {
+      const row = await db
+        .selectFrom("servers")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("projectId", "=", projectId)
+        .where("deletedAt", "is", null)
+        .executeTakeFirstOrThrow();
+      return Number(fromBigint(row.n));
+    },
+  };
+}
