@@ -1,7 +1,7 @@
 // A real Ironic for one bench: started, optionally filled with nodes through the
 // bulk path, always stopped (the harness also kills it if we die).
 
-import { bulkEnrolNodes } from "../../src/dev/bulk-enrol.js";
+import { bulkEnrolNodes } from "../../harness/bulk-enrol.js";
 import type { EnrolSpec } from "../../src/dev/enrol.js";
 import { startIronic, type RunningIronic } from "../../src/dev/ironic-process.js";
 import { note } from "./report.js";

@@ -16,8 +16,8 @@ import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Caller, ComputeApi } from "../compute/contract.js";
+import { countNodesByState } from "../compute/node-census.js";
 import type { ComputeService } from "../compute/service.js";
-import { availability, type CachedNode } from "../driver/availability.js";
 import type { VmState } from "../store/records.js";
 import { buildVersion } from "./build-info.js";
 import { sendFault } from "./errors.js";
@@ -41,9 +41,7 @@ export interface MetricsOptions {
 }
 
 /** What the node source needs: the driver's node cache (ComputeService has it). */
-interface NodeSource {
-  all(): Promise<CachedNode[]>;
-}
+type NodeSource = Pick<ComputeService["driver"]["cache"], "all">;
 
 /** The compute service's node cache when `compute` is the real service; undefined for stand-ins. */
 function nodeCacheOf(compute: ComputeApi): NodeSource | undefined {
@@ -154,16 +152,8 @@ export function createApiMetrics(compute: ComputeApi, options: MetricsOptions = 
       name: "nodes",
       gauges: [nodes],
       collect: async () => {
-        const counts = new Map<string, { provision_state: string; available: string; value: number }>();
-        for (const node of await nodeCache.all()) {
-          const available = availability(node).available && node.instance_uuid === null ? "true" : "false";
-          // provision_state is a closed set ("unknown" for anything new), so the label stays bounded.
-          const key = `${node.provision_state}\u0000${available}`;
-          const entry = counts.get(key) ?? { provision_state: node.provision_state, available, value: 0 };
-          entry.value += 1;
-          counts.set(key, entry);
-        }
-        return [...counts.values()].map(({ value, ...labels }) => ({ gauge: nodes, labels, value }));
+        // provision_state is a closed set ("unknown" for anything new), so the label stays bounded.
+        return countNodesByState(await nodeCache.all()).map(({ value, ...labels }) => ({ gauge: nodes, labels, value }));
       },
     });
   }

@@ -8,7 +8,7 @@
 // `details`, an event's `traceback`, the action's message).
 import { randomUUID } from "node:crypto";
 import { DriverError } from "../driver/errors.js";
-import { IronicError } from "../ironic/errors.js";
+import { IronicError } from "../driver/ironic-exports.js";
 import type { ActionRecord, TaskKind } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { nowIso } from "./clock.js";

@@ -7,7 +7,7 @@ import { driverConfigSchema } from "../driver/config.js";
 import { IronicDriver } from "../driver/driver.js";
 import { availability } from "../driver/availability.js";
 import { powerFromEvent } from "../driver/power.js";
-import type { IronicClient } from "../ironic/client.js";
+import type { IronicClient } from "../driver/ironic-exports.js";
 import type { Logger } from "../log/logger.js";
 import { StaleStateError, type Store } from "../store/store.js";
 import { Catalog } from "./catalog.js";

@@ -6,7 +6,7 @@
 // from the fault proxy (a HAND-MADE FAKE), since fake hardware never fails a
 // deploy: it shows the node as 'deploy failed' once it would have become active.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";

@@ -5,7 +5,7 @@
 // observed through the fault proxy (a HAND-MADE FAKE that here only records,
 // since Ironic masks the config drive when it is read back).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";

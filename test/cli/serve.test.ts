@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Agent, request } from "undici";
 import { describe, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../src/dev/free-port.js";
-import { generateTlsMaterial } from "../../src/dev/tls-front.js";
+import { generateTlsMaterial } from "../../harness/tls-front.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { waitUntil } from "../support/wait.js";
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Caller } from "../../src/compute/contract.js";
 import { createComputeService, type ComputeService } from "../../src/compute/service.js";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore } from "../../src/store/open.js";

@@ -3,7 +3,7 @@
 // becomes ACTIVE. The slow answer comes from the fault proxy (a HAND-MADE FAKE
 // in front of the real Ironic), which still forwards the request afterwards.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { idle, startTestCompute, waitForServer, type TestCompute } from "./support.js";
 

@@ -1,4 +1,4 @@
-// Bulk enrolment through Ironic's object layer (src/dev/bulk-enrol.ts), checked
+// Bulk enrolment through Ironic's object layer (harness/bulk-enrol.ts), checked
 // through the real REST API of a real Ironic: the nodes look exactly like the
 // ones enrol.ts makes through the API, they deploy and undeploy, bad input
 // leaves nothing behind, a malformed answer is an error, and the Python child
@@ -7,12 +7,14 @@
 // The bulk path needs Ironic's config file, which the run's shared Ironic does
 // not expose, so this file starts its own.
 
-import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { bulkEnrolNodes, parseBulkEnrolAnswer, type BulkEnrolStats } from "../../src/dev/bulk-enrol.js";
+import { bulkEnrolNodes, parseBulkEnrolAnswer, type BulkEnrolStats } from "../../harness/bulk-enrol.js";
 import { enrolNodes } from "../../src/dev/enrol.js";
 import { startIronic, type RunningIronic } from "../../src/dev/ironic-process.js";
 import { IronicClient } from "../../src/ironic/client.js";
@@ -333,7 +335,7 @@ function isRunning(pid: number): boolean {
 describe("the Python child", () => {
   it("dies with its parent even when the parent is SIGKILLed", async () => {
     const script = [
-      `import { bulkEnrolNodes } from ${JSON.stringify(`${REPO_ROOT}src/dev/bulk-enrol.ts`)};`,
+      `import { bulkEnrolNodes } from ${JSON.stringify(`${REPO_ROOT}harness/bulk-enrol.ts`)};`,
       `await bulkEnrolNodes({ configFile: ${JSON.stringify(running().configFile)} },`,
       `  { count: 20000, resourceClass: ${JSON.stringify(uniqueResourceClass("bulk_orphan"))}, portsPerNode: 1 });`,
     ].join("\n");
@@ -346,12 +348,12 @@ describe("the Python child", () => {
     const parentPid = parent.pid ?? 0;
     const exited = new Promise((resolve) => parent.once("exit", resolve));
     // Not the `python3 -c "import ironic"` probe of ensureIronicInstalled: the
-    // bulk child's command line carries its script.
+    // bulk child's command line names its script file.
     const python = await waitUntil(
       "the Python child",
       () =>
         Promise.resolve(
-          childrenOf(parentPid).find((pid) => readProc(`/proc/${pid}/cmdline`)?.includes("ironic-compute-bulk-enrol")),
+          childrenOf(parentPid).find((pid) => readProc(`/proc/${pid}/cmdline`)?.includes("bulk_enrol.py")),
         ),
       { timeoutMs: 30_000 },
     );
@@ -363,4 +365,36 @@ describe("the Python child", () => {
     // Whatever it was writing rolled back; Ironic still answers.
     expect(await client.nodes.list(["uuid"], { resource_class: "NO_SUCH_CLASS" })).toEqual([]);
   }, 60_000);
+});
+
+/** Every .py file of the repository, outside node_modules and .git. */
+function pythonFiles(dir = REPO_ROOT): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === "node_modules" || entry.name === ".git") return [];
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return pythonFiles(path);
+    return entry.isFile() && entry.name.endsWith(".py") ? [path] : [];
+  });
+}
+
+describe("the repository's Python programs", () => {
+  it("all compile (python3 -m py_compile)", () => {
+    const files = pythonFiles();
+    // The three known today; a new one is checked without being listed here.
+    for (const known of ["harness/bulk_enrol.py", "bench/lib/sdk_list.py", "test/openstack/sdk_lifecycle.py"]) {
+      expect(files).toContain(join(REPO_ROOT, known));
+    }
+    const cache = mkdtempSync(join(tmpdir(), "ironic-compute-pycache-"));
+    try {
+      // The byte code goes to a throw-away prefix, not into __pycache__ in the tree.
+      const run = spawnSync("python3", ["-m", "py_compile", ...files], {
+        encoding: "utf8",
+        env: { ...process.env, PYTHONPYCACHEPREFIX: cache },
+      });
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
 });

@@ -6,9 +6,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { startIronic, type RunningIronic } from "../../src/dev/ironic-process.js";
-import { startTlsFront, type TlsFront } from "../../src/dev/tls-front.js";
+import { startTlsFront, type TlsFront } from "../../harness/tls-front.js";
 
 const START_TIMEOUT_MS = 120_000;
 const USER = "harness";

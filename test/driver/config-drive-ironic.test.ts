@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
 import { fastDriver, instanceSpec } from "./support.js";

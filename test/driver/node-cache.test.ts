@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { CACHE_FIELDS } from "../../src/driver/availability.js";
 import { NodeCache } from "../../src/driver/node-cache.js";
 import type { IronicClient } from "../../src/ironic/client.js";

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy, type FaultRule } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy, type FaultRule } from "../../harness/fault-proxy.js";
 import { ourVolumeTargets } from "../../src/driver/volumes.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";

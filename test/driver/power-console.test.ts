@@ -3,7 +3,7 @@
 // proxy (a HAND-MADE FAKE in front of the real Ironic).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import type { IronicDriver } from "../../src/driver/driver.js";
 import { ConsoleUnavailableError, RescueFailedError, UnrescueFailedError } from "../../src/driver/errors.js";
 import { powerFromEvent } from "../../src/driver/power.js";

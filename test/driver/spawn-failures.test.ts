@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy, type FaultRule } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy, type FaultRule } from "../../harness/fault-proxy.js";
 import {
   NodeAlreadyClaimedError,
   NodeValidationError,

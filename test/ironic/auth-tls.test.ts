@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIronic, type RunningIronic } from "../../src/dev/ironic-process.js";
-import { generateTlsMaterial, startTlsFront, type TlsFront, type TlsMaterial } from "../../src/dev/tls-front.js";
+import { generateTlsMaterial, startTlsFront, type TlsFront, type TlsMaterial } from "../../harness/tls-front.js";
 import { IronicClient } from "../../src/ironic/client.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
 import { AuthError, TlsError, UnavailableError } from "../../src/ironic/errors.js";

@@ -4,7 +4,7 @@
 // malformed or oversized bodies, slow answers, states from a newer release.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import {
   BadRequestError,

@@ -13,7 +13,7 @@
 // fake-hardware type supports only the `fake` and `no-console` console
 // interfaces, and `fake` reports `{}` as console info; the socat interfaces
 // belong to hardware types that need a real BMC). So the service reaches Ironic
-// through the hand-made fault proxy (src/dev/fault-proxy.ts), which forwards
+// through the hand-made fault proxy (harness/fault-proxy.ts), which forwards
 // everything unchanged except GET …/states/console: when the (fake) console is
 // enabled, its console_info becomes a socat `tcp://127.0.0.1:PORT` pointing at a
 // small TCP listener of this test, which the test then connects to.
@@ -31,9 +31,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeyPair } from "../../src/compute/keys.js";
 import { cloudsYaml } from "../../src/dev/clouds-yaml.js";
-import { startFaultProxy, type FaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { DEBIAN_PYTHON } from "../../src/dev/ironic-install.js";
-import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../src/dev/openstack-client-install.js";
+import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { startTestApi, type TestApi, type Who } from "../support/api-service.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";

@@ -1,4 +1,4 @@
-// The Store contract on a real PostgreSQL (src/dev/postgres-process.ts). Every
+// The Store contract on a real PostgreSQL (harness/postgres-process.ts). Every
 // test gets the file's database emptied (TRUNCATE: ~10 ms, where a CREATE
 // DATABASE per test costs ~250 ms); the two-instance tests use two Stores = two
 // pools on it. Also: the harness leaves no postgres process behind.
@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childPids, isRunning, startPostgres, type RunningPostgres } from "../../src/dev/postgres-process.js";
+import { childPids, isRunning, startPostgres, type RunningPostgres } from "../../harness/postgres-process.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
 import { describeStoreContract } from "./store-contract.js";
@@ -80,7 +80,7 @@ describe("PostgreSQL harness", () => {
   }, 60_000);
 
   it("a SIGKILLed parent leaves no postgres process (PDEATHSIG → immediate shutdown)", async () => {
-    const harness = new URL("../../src/dev/postgres-process.js", import.meta.url).pathname;
+    const harness = new URL("../../harness/postgres-process.js", import.meta.url).pathname;
     const open = new URL("../../src/store/open.js", import.meta.url).pathname;
     // The child starts PostgreSQL, holds a pooled connection, reports, then idles.
     const code = `

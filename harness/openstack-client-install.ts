@@ -6,8 +6,8 @@
 
 import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { aptInstall } from "./apt-install.js";
-import { DEBIAN_PYTHON } from "./ironic-install.js";
+import { aptInstall } from "../src/dev/apt-install.js";
+import { DEBIAN_PYTHON } from "../src/dev/ironic-install.js";
 
 export const OPENSTACK_CLI = "/usr/bin/openstack";
 

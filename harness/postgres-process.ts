@@ -40,10 +40,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { aptInstall } from "./apt-install.js";
-import { exitsWithin, signalGroup, trackChild } from "./child-process.js";
-import { freeLoopbackPort } from "./free-port.js";
-import { registerForShutdown } from "./shutdown-registry.js";
+import { aptInstall } from "../src/dev/apt-install.js";
+import { exitsWithin, signalGroup, trackChild } from "../src/dev/child-process.js";
+import { freeLoopbackPort } from "../src/dev/free-port.js";
+import { registerForShutdown } from "../src/dev/shutdown-registry.js";
 
 export interface PostgresOptions {
   startTimeoutMs?: number; // default 60_000
