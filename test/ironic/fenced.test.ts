@@ -2,7 +2,7 @@
 // once its fence fires it sends nothing, retries included; the client it came
 // from is unaffected.
 import { describe, expect, it } from "vitest";
-import { startFaultProxy } from "../../src/dev/fault-proxy.js";
+import { startFaultProxy } from "../../harness/fault-proxy.js";
 import { newClient, sharedIronicUrl } from "../support/ironic.js";
 
 describe("IronicClient.fenced", () => {
