@@ -55,15 +55,9 @@ async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: str
   return instanceSpecFor(server, flavor, image, keypair, adminPass);
 }
 
-/** The node Ironic says carries this instance (a claim made before a crash). */
-async function claimedNode(ctx: HandlerContext, serverId: string): Promise<string | null> {
-  const nodes = await ctx.driver.client.nodes.list(["instance_uuid"], { instance_uuid: serverId });
-  return nodes[0]?.uuid ?? null;
-}
-
 async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
   const adminPass = typeof task.params["admin_password"] === "string" ? task.params["admin_password"] : undefined;
-  let nodeUuid = server.nodeUuid ?? (await claimedNode(ctx, server.id));
+  let nodeUuid = server.nodeUuid ?? (await ctx.driver.nodeOf(server.id));
   if (nodeUuid === null) {
     const flavor = await ctx.store.flavors.get(server.flavorId);
     if (flavor === undefined) throw new Error(`flavor ${server.flavorId} no longer exists`);
@@ -82,7 +76,7 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord)
   try {
     const spec = await specOf(ctx, server, adminPass);
     await audit.event(task.actionId, "driver_spawn", () =>
-      ctx.driver.spawn(node, spec, (progress) => {
+      ctx.driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec, (progress) => {
         const percent = progress.step === "deploy" ? 50 : progress.step === "wait" ? 60 : 20;
         save({ progress: percent }).catch((error: unknown) => {
           ctx.log.warn({ instance: server.id, err: error }, "could not record progress");
@@ -100,8 +94,8 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord)
   // it so; otherwise the next power sync (or Ironic's power notification) would
   // turn a server SHUTOFF seconds after it became ACTIVE. One GET when it is on.
   try {
-    if ((await ctx.driver.power(node, server.id)) !== "running") {
-      await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn(node, server.id));
+    if ((await ctx.driver.power({ instanceUuid: server.id, nodeUuid: node })) !== "running") {
+      await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn({ instanceUuid: server.id, nodeUuid: node }));
     }
   } catch (error) {
     if (!(error instanceof DriverError)) throw error;
@@ -111,7 +105,7 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord)
 }
 
 async function destroy({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
-  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy(server.id, server.nodeUuid));
+  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: server.nodeUuid }));
   await save({ vmState: "deleted", taskState: null, nodeUuid: null, deletedAt: nowIso() });
 }
 
@@ -123,12 +117,12 @@ async function destroy({ ctx, task, audit, save }: TaskRun, server: ServerRecord
 async function release({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
   const node = task.params["node_uuid"];
   if (typeof node !== "string") throw new Error(`release task ${task.id} names no node`);
-  const ownership = await ctx.driver.ownership(node, server.id);
+  const ownership = await ctx.driver.ownership({ instanceUuid: server.id, nodeUuid: node });
   if (ownership.kind !== "ours") {
     ctx.log.warn({ instance: server.id, node, ownership: ownership.kind }, "not releasing a node that is no longer ours");
     return;
   }
-  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy(server.id, node));
+  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: node }));
   if (server.nodeUuid === node) await save({ nodeUuid: null });
 }
 
@@ -153,21 +147,21 @@ export async function runTask(ctx: HandlerContext, task: TaskRecord, server: Ser
         await release(run, server);
         break;
       case "reboot":
-        await audit.event(task.actionId, "driver_reboot", () => ctx.driver.reboot(nodeOf(server), server.id, task.params["hard"] === true ? "hard" : "soft"));
+        await audit.event(task.actionId, "driver_reboot", () => ctx.driver.reboot({ instanceUuid: server.id, nodeUuid: nodeOf(server) }, task.params["hard"] === true ? "hard" : "soft"));
         await save({ vmState: "active", taskState: null, powerState: "running" });
         break;
       case "stop":
-        await audit.event(task.actionId, "driver_power_off", () => ctx.driver.powerOff(nodeOf(server), server.id));
+        await audit.event(task.actionId, "driver_power_off", () => ctx.driver.powerOff({ instanceUuid: server.id, nodeUuid: nodeOf(server) }));
         await save({ vmState: "stopped", taskState: null, powerState: "shutdown" });
         break;
       case "start":
-        await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn(nodeOf(server), server.id));
+        await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn({ instanceUuid: server.id, nodeUuid: nodeOf(server) }));
         await save({ vmState: "active", taskState: null, powerState: "running" });
         break;
       case "rebuild": {
         const spec = await specOf(ctx, server);
         await audit.event(task.actionId, "driver_rebuild", () =>
-          ctx.driver.rebuild(nodeOf(server), spec, task.params["preserve_ephemeral"] === true),
+          ctx.driver.rebuild({ instanceUuid: spec.uuid, nodeUuid: nodeOf(server) }, spec, task.params["preserve_ephemeral"] === true),
         );
         await save({ vmState: "active", taskState: null, powerState: "running" });
         break;
@@ -175,12 +169,12 @@ export async function runTask(ctx: HandlerContext, task: TaskRecord, server: Ser
       case "rescue": {
         const password = task.params["rescue_password"];
         if (typeof password !== "string") throw new Error("rescue task without a password");
-        await audit.event(task.actionId, "driver_rescue", () => ctx.driver.rescue(nodeOf(server), server.id, password));
+        await audit.event(task.actionId, "driver_rescue", () => ctx.driver.rescue({ instanceUuid: server.id, nodeUuid: nodeOf(server) }, password));
         await save({ vmState: "rescued", taskState: null });
         break;
       }
       case "unrescue":
-        await audit.event(task.actionId, "driver_unrescue", () => ctx.driver.unrescue(nodeOf(server), server.id));
+        await audit.event(task.actionId, "driver_unrescue", () => ctx.driver.unrescue({ instanceUuid: server.id, nodeUuid: nodeOf(server) }));
         await save({ vmState: "active", taskState: null });
         break;
     }
@@ -204,7 +198,7 @@ export async function failServer(ctx: HandlerContext, task: TaskRecord, error: u
   if (task.kind === "create") {
     try {
       const server = await ctx.store.servers.get(task.serverId, { includeDeleted: true });
-      await ctx.driver.destroy(task.serverId, server?.nodeUuid ?? null);
+      await ctx.driver.destroy({ instanceUuid: task.serverId, nodeUuid: server?.nodeUuid ?? null });
       await save({ nodeUuid: null });
     } catch (cleanupError) {
       // The ERROR below must be recorded whatever happened here; the server
