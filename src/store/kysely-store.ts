@@ -32,7 +32,7 @@ import type {
   UserRecord,
   WorkerRecord,
 } from "./records.js";
-import { TASK_KINDS } from "./records.js";
+import { keptTaskParamsSchema, taskKindParamsSchema } from "./task-params.js";
 import {
   ACTIVE_TASK_INDEX,
   migrationProvider,
@@ -215,8 +215,6 @@ const actionEventSchema = z.object({
 const taskSchema = z.object({
   id: z.string(),
   serverId: z.string(),
-  kind: z.enum(TASK_KINDS),
-  params: z.record(z.string(), z.unknown()),
   status: z.enum(["pending", "running", "done", "failed"]),
   leaseOwner: z.string().nullable(),
   leaseExpiresAt: isoTime.nullable(),
@@ -225,7 +223,7 @@ const taskSchema = z.object({
   actionId: z.string(),
   createdAt: isoTime,
   updatedAt: isoTime,
-}) satisfies z.ZodType<TaskRecord>;
+}).and(taskKindParamsSchema) satisfies z.ZodType<TaskRecord>;
 
 const workerSchema = z.object({
   id: z.string(),
@@ -1146,7 +1144,7 @@ export class KyselyStore implements Store {
     finish: async (id, worker, status: Extract<TaskStatus, "done" | "failed">, lastError, now, keptParams) => {
       checkTime("now", now);
       checkInput("status", z.enum(["done", "failed"]), status);
-      const params = keptParams === undefined ? {} : { params: toJson(checkInput("params", taskSchema.shape.params, keptParams)) };
+      const params = keptParams === undefined ? {} : { params: toJson(checkInput("params", keptTaskParamsSchema, keptParams)) };
       const result = await this.#db
         .updateTable("tasks")
         .set({ status, last_error: lastError, lease_owner: null, lease_expires_at: null, updated_at: now, ...params })

@@ -11,6 +11,7 @@ import type {
   KeypairRecord,
   ProjectRecord,
   ServerRecord,
+  TaskKind,
   TaskRecord,
   UserRecord,
 } from "../../src/store/records.js";
@@ -22,6 +23,7 @@ import {
   StaleStateError,
   type Store,
 } from "../../src/store/store.js";
+import { taskKindParamsSchema } from "../../src/store/task-params.js";
 
 export interface ContractHooks {
   /** A fresh, migrated, empty store. */
@@ -154,12 +156,13 @@ export function actionRecord(server: ServerRecord, overrides: Partial<ActionReco
   };
 }
 
-export function taskRecord(server: ServerRecord, action: ActionRecord, overrides: Partial<TaskRecord> = {}): TaskRecord {
+type TaskOverrides = Partial<Omit<TaskRecord, "kind" | "params">> & { kind?: TaskKind; params?: Record<string, unknown> };
+
+export function taskRecord(server: ServerRecord, action: ActionRecord, overrides: TaskOverrides = {}): TaskRecord {
+  const { kind = "create", params = { rebootType: "SOFT", nested: { list: [1, 2] } }, ...fields } = overrides;
   return {
     id: randomUUID(),
     serverId: server.id,
-    kind: "create",
-    params: { rebootType: "SOFT", nested: { list: [1, 2] } },
     status: "pending",
     leaseOwner: null,
     leaseExpiresAt: null,
@@ -168,7 +171,8 @@ export function taskRecord(server: ServerRecord, action: ActionRecord, overrides
     actionId: action.id,
     createdAt: at(0),
     updatedAt: at(0),
-    ...overrides,
+    ...fields,
+    ...taskKindParamsSchema.parse({ kind, params }),
   };
 }
 
