@@ -16,8 +16,6 @@ import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Caller, ComputeApi } from "../compute/contract.js";
-import { countNodesByState } from "../compute/node-census.js";
-import type { ComputeService } from "../compute/service.js";
 import type { VmState } from "../store/records.js";
 import { buildVersion } from "./build-info.js";
 import { sendFault } from "./errors.js";
@@ -38,21 +36,6 @@ export interface MetricsOptions {
   collectTimeoutMs?: number;
   /** Told about each failed or timed-out collection (the scrape itself goes on). */
   onSourceError?: (source: string, error: unknown) => void;
-}
-
-/** What the node source needs: the driver's node cache (ComputeService has it). */
-type NodeSource = Pick<ComputeService["driver"]["cache"], "all">;
-
-/** The compute service's node cache when `compute` is the real service; undefined for stand-ins. */
-function nodeCacheOf(compute: ComputeApi): NodeSource | undefined {
-  // buildApi is typed with the ComputeApi contract; the running service is a ComputeService.
-  return (compute as Partial<Pick<ComputeService, "driver">>).driver?.cache;
-}
-
-/** The reconciler's counters when `compute` is the real service. */
-function reconcilerStatsOf(compute: ComputeApi): ComputeService["reconcilerStats"] | undefined {
-  const stats = (compute as Partial<Pick<ComputeService, "reconcilerStats">>).reconcilerStats;
-  return stats === undefined ? undefined : () => stats.call(compute);
 }
 
 function isLoopbackAddress(address: string): boolean {
@@ -146,18 +129,20 @@ export function createApiMetrics(compute: ComputeApi, options: MetricsOptions = 
       },
     },
   ];
-  const nodeCache = nodeCacheOf(compute);
-  if (nodeCache !== undefined) {
+  const nodeStates = compute.metrics.nodeStates?.bind(compute.metrics);
+  if (nodeStates !== undefined) {
     sources.push({
       name: "nodes",
       gauges: [nodes],
-      collect: async () => {
-        // provision_state is a closed set ("unknown" for anything new), so the label stays bounded.
-        return countNodesByState(await nodeCache.all()).map(({ value, ...labels }) => ({ gauge: nodes, labels, value }));
-      },
+      collect: async () =>
+        (await nodeStates()).map(({ provisionState, available, count }) => ({
+          gauge: nodes,
+          labels: { provision_state: provisionState, available: String(available) },
+          value: count,
+        })),
     });
   }
-  const reconcilerStats = reconcilerStatsOf(compute);
+  const reconcilerStats = compute.metrics.reconciler?.bind(compute.metrics);
   if (reconcilerStats !== undefined) {
     const leftAlone = registry.gauge(
       "ironic_compute_reconciler_claims_left_alone",

@@ -13,6 +13,7 @@ import type {
   ServerRecord,
   UserRecord,
 } from "../store/records.js";
+import type { LeftAloneReason } from "./reconciler.js";
 
 /** The authenticated caller of one request. */
 export interface Caller {
@@ -127,6 +128,21 @@ export interface NodeSummary {
   traits: string[];
 }
 
+/** How many managed nodes are in one provision state, and available for a new server or not. */
+export interface NodeStateCount {
+  /** As Ironic names it, "unknown" for a state newer than ours: a closed set, fit for a metric label. */
+  provisionState: string;
+  available: boolean;
+  count: number;
+}
+
+export interface ReconcilerStats {
+  /** Periodic ticks skipped because a pass was still running. */
+  skippedTicks: number;
+  /** Claimed nodes the last pass left alone, by reason. */
+  leftAlone: Readonly<Record<LeftAloneReason, number>>;
+}
+
 export interface ExternalEvent {
   name: string;
   serverUuid: string;
@@ -210,6 +226,16 @@ export interface ComputeApi {
     /** Admin only. */
     list(caller: Caller): Promise<NodeSummary[]>;
     get(caller: Caller, uuid: string): Promise<NodeSummary>;
+  };
+
+  /**
+   * What GET /metrics reads at scrape time, as the service itself (no caller:
+   * the route has its own access rule). A stand-in without a driver or a
+   * reconciler leaves those parts out, and the scrape then has no such source.
+   */
+  metrics: {
+    nodeStates?(): Promise<NodeStateCount[]>;
+    reconciler?(): ReconcilerStats;
   };
 
   /** Ironic's power notifications (os-server-external-events). The service role or admin. */

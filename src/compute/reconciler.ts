@@ -142,7 +142,7 @@ export class Reconciler {
   }
 
   private async release(report: ReconcileReport, node: string, server: ServerRecord): Promise<void> {
-    const ownership = await this.driver.ownership(node, server.id);
+    const ownership = await this.driver.ownership({ instanceUuid: server.id, nodeUuid: node });
     switch (ownership.kind) {
       case "gone":
       case "elsewhere":

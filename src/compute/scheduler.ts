@@ -82,13 +82,13 @@ export class Scheduler {
       tried++;
       this.claiming.add(node.uuid);
       try {
-        await driver.claim(node.uuid, instanceUuid, projectId);
+        await driver.claim({ instanceUuid, nodeUuid: node.uuid }, projectId);
         return node.uuid;
       } catch (error) {
         if (error instanceof InstanceAlreadyPlacedError) {
           // An earlier attempt (which crashed) placed this instance: adopt its node.
-          const held = await driver.client.nodes.list(["instance_uuid"], { instance_uuid: instanceUuid });
-          if (held[0] !== undefined) return held[0].uuid;
+          const held = await driver.nodeOf(instanceUuid);
+          if (held !== null) return held;
         }
         if (!(error instanceof NodeAlreadyClaimedError || error instanceof NodeNotAvailableError)) throw error;
         this.log.info({ node: node.uuid, instance: instanceUuid, reason: error.message }, "claim lost; trying the next node");

@@ -315,7 +315,7 @@ export class Servers {
       throw new ConflictError(`Instance ${id} has no console yet`);
     }
     try {
-      const console = await this.driver.serialConsole(server.nodeUuid, server.id);
+      const console = await this.driver.serialConsole({ instanceUuid: server.id, nodeUuid: server.nodeUuid });
       const host = console.host.includes(":") ? `[${console.host}]` : console.host;
       return { url: `tcp://${host}:${console.port}` };
     } catch (error) {

@@ -19,13 +19,15 @@ import {
   type ComputeApi,
   type ExternalEvent,
   type ExternalEventResult,
+  type NodeStateCount,
   type NodeSummary,
+  type ReconcilerStats,
 } from "./contract.js";
 import { Identity } from "./identity.js";
 import { PasswordWorkers } from "./password-workers.js";
 import { requireAdmin, requireService } from "./policy.js";
 import { OnePassAtATime } from "./one-pass.js";
-import { Reconciler, type LeftAloneReason, type ReconcileReport } from "./reconciler.js";
+import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
 import { Servers } from "./servers.js";
 import { TaskRunner } from "./task-runner.js";
@@ -44,13 +46,6 @@ export interface ComputeService extends ComputeApi {
   readonly workerId: string;
   readonly driver: IronicDriver;
   readonly membership: Membership;
-}
-
-export interface ReconcilerStats {
-  /** Periodic ticks skipped because a pass was still running. */
-  skippedTicks: number;
-  /** Claimed nodes the last pass left alone, by reason. */
-  leftAlone: Readonly<Record<LeftAloneReason, number>>;
 }
 
 export interface ComputeServiceOptions {
@@ -123,6 +118,8 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     if (pass === undefined) log.warn({ skippedTicks: passes.skipped }, "the previous reconcile pass is still running; skipping this tick");
     return pass;
   };
+
+  const reconcilerStats = (): ReconcilerStats => ({ skippedTicks: passes.skipped, leftAlone: reconciler.leftAlone });
 
   const service: ComputeService = {
     workerId,
@@ -197,8 +194,12 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       requireService(caller);
       return Promise.all(events.map(handleEvent));
     },
+    metrics: {
+      nodeStates: async () => countNodeStates(await driver.cache.all()),
+      reconciler: reconcilerStats,
+    },
     reconcile: () => passes.run(),
-    reconcilerStats: () => ({ skippedTicks: passes.skipped, leftAlone: reconciler.leftAlone }),
+    reconcilerStats,
     bootstrapAdmin: async (admin) => {
       let project = await store.projects.getByName(admin.project);
       if (project === undefined) {
@@ -233,4 +234,17 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     },
   };
   return Promise.resolve(service);
+}
+
+/** Nodes counted by raw provision state and availability, in the order first seen. */
+function countNodeStates(nodes: readonly CachedNode[]): NodeStateCount[] {
+  const counts = new Map<string, NodeStateCount>();
+  for (const node of nodes) {
+    const available = availability(node).available && node.instance_uuid === null;
+    const key = `${node.provision_state}\u0000${String(available)}`;
+    const entry = counts.get(key) ?? { provisionState: node.provision_state, available, count: 0 };
+    entry.count += 1;
+    counts.set(key, entry);
+  }
+  return [...counts.values()];
 }

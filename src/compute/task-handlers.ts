@@ -2,11 +2,12 @@
 // crash (a lease that expired hands the task to another worker, or to this one
 // after a restart): they re-read the server, and the driver's operations decide
 // from Ironic's state what is left to do.
-import type { IronicDriver } from "../driver/driver.js";
+import type { InstanceOnNode, IronicDriver } from "../driver/driver.js";
 import { DriverError } from "../driver/errors.js";
 import type { Logger } from "../log/logger.js";
-import type { ServerRecord, TaskRecord } from "../store/records.js";
+import type { ServerRecord, TaskKind, TaskRecord } from "../store/records.js";
 import type { ServerExpectation, ServerPatch, Store } from "../store/store.js";
+import type { TaskParams } from "../store/task-params.js";
 import { Audit, faultMessage, publicFaultMessage } from "./audit.js";
 import { nowIso } from "./clock.js";
 import { instanceSpecFor } from "./instance-spec.js";
@@ -55,15 +56,8 @@ async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: str
   return instanceSpecFor(server, flavor, image, keypair, adminPass);
 }
 
-/** The node Ironic says carries this instance (a claim made before a crash). */
-async function claimedNode(ctx: HandlerContext, serverId: string): Promise<string | null> {
-  const nodes = await ctx.driver.client.nodes.list(["instance_uuid"], { instance_uuid: serverId });
-  return nodes[0]?.uuid ?? null;
-}
-
-async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
-  const adminPass = typeof task.params["admin_password"] === "string" ? task.params["admin_password"] : undefined;
-  let nodeUuid = server.nodeUuid ?? (await claimedNode(ctx, server.id));
+async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord, { admin_password: adminPass }: TaskParams<"create">): Promise<void> {
+  let nodeUuid = server.nodeUuid ?? (await ctx.driver.nodeOf(server.id));
   if (nodeUuid === null) {
     const flavor = await ctx.store.flavors.get(server.flavorId);
     if (flavor === undefined) throw new Error(`flavor ${server.flavorId} no longer exists`);
@@ -82,7 +76,7 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord)
   try {
     const spec = await specOf(ctx, server, adminPass);
     await audit.event(task.actionId, "driver_spawn", () =>
-      ctx.driver.spawn(node, spec, (progress) => {
+      ctx.driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec, (progress) => {
         const percent = progress.step === "deploy" ? 50 : progress.step === "wait" ? 60 : 20;
         save({ progress: percent }).catch((error: unknown) => {
           ctx.log.warn({ instance: server.id, err: error }, "could not record progress");
@@ -100,8 +94,8 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord)
   // it so; otherwise the next power sync (or Ironic's power notification) would
   // turn a server SHUTOFF seconds after it became ACTIVE. One GET when it is on.
   try {
-    if ((await ctx.driver.power(node, server.id)) !== "running") {
-      await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn(node, server.id));
+    if ((await ctx.driver.power({ instanceUuid: server.id, nodeUuid: node })) !== "running") {
+      await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn({ instanceUuid: server.id, nodeUuid: node }));
     }
   } catch (error) {
     if (!(error instanceof DriverError)) throw error;
@@ -111,7 +105,7 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord)
 }
 
 async function destroy({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
-  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy(server.id, server.nodeUuid));
+  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: server.nodeUuid }));
   await save({ vmState: "deleted", taskState: null, nodeUuid: null, deletedAt: nowIso() });
 }
 
@@ -120,15 +114,13 @@ async function destroy({ ctx, task, audit, save }: TaskRun, server: ServerRecord
  * reconciler found it). Checked again here, since the node may have changed
  * hands since: only a claim that carries our marker for this server is undone.
  */
-async function release({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
-  const node = task.params["node_uuid"];
-  if (typeof node !== "string") throw new Error(`release task ${task.id} names no node`);
-  const ownership = await ctx.driver.ownership(node, server.id);
+async function release({ ctx, task, audit, save }: TaskRun, server: ServerRecord, { node_uuid: node }: TaskParams<"release">): Promise<void> {
+  const ownership = await ctx.driver.ownership({ instanceUuid: server.id, nodeUuid: node });
   if (ownership.kind !== "ours") {
     ctx.log.warn({ instance: server.id, node, ownership: ownership.kind }, "not releasing a node that is no longer ours");
     return;
   }
-  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy(server.id, node));
+  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: node }));
   if (server.nodeUuid === node) await save({ nodeUuid: null });
 }
 
@@ -137,51 +129,94 @@ function nodeOf(server: ServerRecord): string {
   return server.nodeUuid;
 }
 
+/** The kinds that are one driver call on the server's node, then one end state. */
+type NodeTaskKind = Exclude<TaskKind, "create" | "delete" | "release">;
+type ParamsByKind = { [K in TaskKind]: TaskParams<K> };
+type DriverCall = (driver: IronicDriver, target: InstanceOnNode) => Promise<void>;
+
+interface NodeTask<K extends NodeTaskKind> {
+  /** The audit event the driver call is recorded as. */
+  event: string;
+  /**
+   * Reads and checks what the call needs, before its event starts (a task that
+   * cannot start records no driver event), and returns the call.
+   */
+  prepare(ctx: HandlerContext, server: ServerRecord, params: ParamsByKind[K]): DriverCall | Promise<DriverCall>;
+  /** The server once the call succeeded. */
+  end: ServerPatch;
+}
+
+const RUNNING: ServerPatch = { vmState: "active", taskState: null, powerState: "running" };
+
+const NODE_TASKS: { [K in NodeTaskKind]: NodeTask<K> } = {
+  reboot: {
+    event: "driver_reboot",
+    prepare: (_ctx, _server, { hard }) => (driver, target) => driver.reboot(target, hard === true ? "hard" : "soft"),
+    end: RUNNING,
+  },
+  stop: {
+    event: "driver_power_off",
+    prepare: () => (driver, target) => driver.powerOff(target),
+    end: { vmState: "stopped", taskState: null, powerState: "shutdown" },
+  },
+  start: {
+    event: "driver_power_on",
+    prepare: () => (driver, target) => driver.powerOn(target),
+    end: RUNNING,
+  },
+  rebuild: {
+    event: "driver_rebuild",
+    prepare: async (ctx, server, { preserve_ephemeral }) => {
+      const spec = await specOf(ctx, server);
+      return (driver, target) => driver.rebuild(target, spec, preserve_ephemeral === true);
+    },
+    end: RUNNING,
+  },
+  rescue: {
+    event: "driver_rescue",
+    prepare: (_ctx, _server, { rescue_password: password }) => {
+      // Only a finished task lacks it (task-secrets.ts); one that runs must have it.
+      if (password === undefined) throw new Error("rescue task without a password");
+      return (driver, target) => driver.rescue(target, password);
+    },
+    end: { vmState: "rescued", taskState: null },
+  },
+  unrescue: {
+    event: "driver_unrescue",
+    prepare: () => (driver, target) => driver.unrescue(target),
+    end: { vmState: "active", taskState: null },
+  },
+};
+
+async function onNode<K extends NodeTaskKind>({ ctx, task, audit, save }: TaskRun, server: ServerRecord, kind: K, params: ParamsByKind[K]): Promise<void> {
+  const step: NodeTask<K> = NODE_TASKS[kind];
+  const call = await step.prepare(ctx, server, params);
+  await audit.event(task.actionId, step.event, () => call(ctx.driver, { instanceUuid: server.id, nodeUuid: nodeOf(server) }));
+  await save(step.end);
+}
+
 /** Runs `task` for `server`; failures other than driver ones propagate to the runner. */
 export async function runTask(ctx: HandlerContext, task: TaskRecord, server: ServerRecord): Promise<void> {
   const run = taskRun(ctx, task);
-  const { audit, save } = run;
+  const { audit } = run;
   try {
     switch (task.kind) {
       case "create":
-        await create(run, server);
+        await create(run, server, task.params);
         break;
       case "delete":
         await destroy(run, server);
         break;
       case "release":
-        await release(run, server);
+        await release(run, server, task.params);
         break;
       case "reboot":
-        await audit.event(task.actionId, "driver_reboot", () => ctx.driver.reboot(nodeOf(server), server.id, task.params["hard"] === true ? "hard" : "soft"));
-        await save({ vmState: "active", taskState: null, powerState: "running" });
-        break;
       case "stop":
-        await audit.event(task.actionId, "driver_power_off", () => ctx.driver.powerOff(nodeOf(server), server.id));
-        await save({ vmState: "stopped", taskState: null, powerState: "shutdown" });
-        break;
       case "start":
-        await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn(nodeOf(server), server.id));
-        await save({ vmState: "active", taskState: null, powerState: "running" });
-        break;
-      case "rebuild": {
-        const spec = await specOf(ctx, server);
-        await audit.event(task.actionId, "driver_rebuild", () =>
-          ctx.driver.rebuild(nodeOf(server), spec, task.params["preserve_ephemeral"] === true),
-        );
-        await save({ vmState: "active", taskState: null, powerState: "running" });
-        break;
-      }
-      case "rescue": {
-        const password = task.params["rescue_password"];
-        if (typeof password !== "string") throw new Error("rescue task without a password");
-        await audit.event(task.actionId, "driver_rescue", () => ctx.driver.rescue(nodeOf(server), server.id, password));
-        await save({ vmState: "rescued", taskState: null });
-        break;
-      }
+      case "rebuild":
+      case "rescue":
       case "unrescue":
-        await audit.event(task.actionId, "driver_unrescue", () => ctx.driver.unrescue(nodeOf(server), server.id));
-        await save({ vmState: "active", taskState: null });
+        await onNode(run, server, task.kind, task.params);
         break;
     }
     await audit.finish(task.actionId);
@@ -204,7 +239,7 @@ export async function failServer(ctx: HandlerContext, task: TaskRecord, error: u
   if (task.kind === "create") {
     try {
       const server = await ctx.store.servers.get(task.serverId, { includeDeleted: true });
-      await ctx.driver.destroy(task.serverId, server?.nodeUuid ?? null);
+      await ctx.driver.destroy({ instanceUuid: task.serverId, nodeUuid: server?.nodeUuid ?? null });
       await save({ nodeUuid: null });
     } catch (cleanupError) {
       // The ERROR below must be recorded whatever happened here; the server

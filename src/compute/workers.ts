@@ -1,7 +1,7 @@
 // Worker membership: each `serve` process heart-beats into the store; the live
 // ones form the hash ring that partitions Ironic's nodes for periodic work.
 import { hostname } from "node:os";
-import { HashRing } from "../driver/hash-ring.js";
+import { HashRing } from "./hash-ring.js";
 import type { Logger } from "../log/logger.js";
 import type { Store } from "../store/store.js";
 import { isoAfter, nowIso } from "./clock.js";

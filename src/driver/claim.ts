@@ -10,7 +10,7 @@ import {
   InstanceAssociatedError,
   NodeAssociatedError,
   NodeLockedError,
-  NotFoundError,
+  IronicNotFoundError,
   OutcomeUnknownError,
 } from "../ironic/errors.js";
 import type { IronicClient } from "../ironic/client.js";
@@ -44,7 +44,7 @@ export async function claimNode(client: IronicClient, nodeUuid: string, instance
   const ids = { node: nodeUuid, instance: instanceUuid };
   const fields = partitionUsesShard(scope.partition) ? [...CACHE_FIELDS, "shard" as const] : CACHE_FIELDS;
   const node = await client.nodes.get(nodeUuid, fields).catch((error: unknown) => {
-    if (error instanceof NotFoundError) throw new NodeNotAvailableError("the node does not exist", { ...ids, cause: error });
+    if (error instanceof IronicNotFoundError) throw new NodeNotAvailableError("the node does not exist", { ...ids, cause: error });
     throw error;
   });
   if (node.instance_uuid === instanceUuid) return; // already ours: a resumed claim
@@ -99,7 +99,7 @@ export async function writeClaim(client: IronicClient, nodeUuid: string, instanc
       // Someone is working on the node right now (often another claimer): move on.
       throw new NodeAlreadyClaimedError("the node is busy in Ironic", { ...ids, cause: error });
     }
-    if (error instanceof NotFoundError) {
+    if (error instanceof IronicNotFoundError) {
       throw new NodeNotAvailableError("the node does not exist", { ...ids, cause: error });
     }
     throw error;
@@ -118,7 +118,7 @@ export async function boundNode<F extends SelectableNodeField>(
 ): Promise<NodeView<F | "instance_uuid">> {
   const ids = { node: nodeUuid, instance: instanceUuid };
   const node = await client.nodes.get(nodeUuid, [...fields, "instance_uuid"]).catch((error: unknown) => {
-    if (error instanceof NotFoundError) throw new InstanceNotFoundError("the instance's node no longer exists", { ...ids, cause: error });
+    if (error instanceof IronicNotFoundError) throw new InstanceNotFoundError("the instance's node no longer exists", { ...ids, cause: error });
     throw error;
   });
   if (node.instance_uuid !== instanceUuid) {

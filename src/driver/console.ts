@@ -4,7 +4,7 @@
 // Only a `socat` console with a strictly parsed `tcp://host:port` is offered (S4).
 
 import type { IronicClient } from "../ironic/client.js";
-import { BadRequestError } from "../ironic/errors.js";
+import { IronicBadRequestError } from "../ironic/errors.js";
 import { boundNode } from "./claim.js";
 import { parseSerialConsole } from "./console-url.js";
 import { ConsoleUnavailableError } from "./errors.js";
@@ -33,7 +33,7 @@ async function switchConsole(
   try {
     await client.nodes.setConsole(nodeUuid, enabled);
   } catch (error) {
-    if (error instanceof BadRequestError) {
+    if (error instanceof IronicBadRequestError) {
       throw new ConsoleUnavailableError(`Ironic refused to ${enabled ? "enable" : "disable"} the console: ${error.message}`, { ...ids, cause: error });
     }
     throw error;

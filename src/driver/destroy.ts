@@ -18,8 +18,9 @@ import type { IronicClient } from "../ironic/client.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
 import type { Logger } from "../log/logger.js";
-import { InvalidInputError, OperationFailedError } from "./errors.js";
+import { InvalidInputError } from "./errors.js";
 import { detachVif } from "./network.js";
+import { nodeOfInstance } from "./node-of.js";
 import { nodeOrNull } from "./observe.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { deleteOurVolumeTargets, ourVolumeTargets } from "./volumes.js";
@@ -159,14 +160,6 @@ async function observeDestroy(client: IronicClient, nodeUuid: string, instanceUu
   return { node, volumeTargets, vifs };
 }
 
-async function findNodeOf(client: IronicClient, instanceUuid: string): Promise<string | null> {
-  const nodes = await client.nodes.list(["instance_uuid"], { instance_uuid: instanceUuid });
-  if (nodes.length > 1) {
-    throw new OperationFailedError(`Ironic reports ${nodes.length} nodes for one instance`, { instance: instanceUuid });
-  }
-  return nodes[0]?.uuid ?? null;
-}
-
 /** Destroys (or finishes destroying) the instance; idempotent. */
 export async function destroyInstance(
   client: IronicClient,
@@ -176,7 +169,7 @@ export async function destroyInstance(
 ): Promise<void> {
   const instanceUuid = target.instanceUuid;
   if (instanceUuid === "") throw new InvalidInputError("an instance UUID is required");
-  const nodeUuid = target.nodeUuid ?? (await findNodeOf(client, instanceUuid));
+  const nodeUuid = target.nodeUuid ?? (await nodeOfInstance(client, instanceUuid));
   if (nodeUuid === null) {
     log.info({ instance: instanceUuid }, "destroy: no node carries this instance; nothing to do");
     return;

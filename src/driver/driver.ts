@@ -10,11 +10,13 @@ import { availability, type CachedNode } from "./availability.js";
 import { claimNode } from "./claim.js";
 import type { DriverConfig } from "./config.js";
 import { serialConsole, type SerialConsole } from "./console.js";
-import { destroyInstance, type DestroyStep } from "./destroy.js";
+import { destroyInstance, type DestroyStep, type DestroyTarget } from "./destroy.js";
+import { InvalidInputError } from "./errors.js";
 import type { InstanceSpec } from "./instance-spec.js";
 import { nodeInventory } from "./inventory.js";
 import { attachInterface, detachInterface } from "./network.js";
 import { NodeCache } from "./node-cache.js";
+import { nodeOfInstance } from "./node-of.js";
 import { nodeOwnership, type NodeOwnership } from "./ownership.js";
 import type { Progress } from "./operation.js";
 import { powerOf, powerOff, powerOn, reboot, triggerCrashDump, type InstancePower } from "./power.js";
@@ -26,6 +28,12 @@ import { volumeConnector, type VolumeConnectorInfo } from "./volumes.js";
 
 export type DriverProgress = Progress<SpawnStep | DestroyStep | RebuildStep | RescueStep>;
 export type OnProgress = (progress: DriverProgress) => void;
+
+/** What every verb of the driver acts on: one instance, on the node that carries it. */
+export interface InstanceOnNode {
+  instanceUuid: string;
+  nodeUuid: string;
+}
 
 export class IronicDriver {
   readonly cache: NodeCache;
@@ -83,18 +91,27 @@ export class IronicDriver {
     }
   }
 
+  /**
+   * The node Ironic says carries `instanceUuid` (a claim made before a crash),
+   * null when none does; OperationFailedError when Ironic names several.
+   */
+  async nodeOf(instanceUuid: string): Promise<string | null> {
+    return nodeOfInstance(this.client, instanceUuid);
+  }
+
   /** Whether the node's claim for the instance is ours (see ownership.ts). */
-  async ownership(nodeUuid: string, instanceUuid: string): Promise<NodeOwnership> {
+  async ownership({ instanceUuid, nodeUuid }: InstanceOnNode): Promise<NodeOwnership> {
     return nodeOwnership(this.client, nodeUuid, instanceUuid);
   }
 
   /** Claims the node for a server of `projectId`, re-checking on Ironic's current view of it. */
-  async claim(nodeUuid: string, instanceUuid: string, projectId: string): Promise<void> {
+  async claim({ instanceUuid, nodeUuid }: InstanceOnNode, projectId: string): Promise<void> {
     await claimNode(this.client, nodeUuid, instanceUuid, { projectId, partition: this.partition });
     await this.refreshNode(nodeUuid);
   }
 
-  async spawn(nodeUuid: string, spec: InstanceSpec, onProgress?: OnProgress): Promise<void> {
+  async spawn(target: InstanceOnNode, spec: InstanceSpec, onProgress?: OnProgress): Promise<void> {
+    const { nodeUuid } = specFor(target, spec);
     try {
       await spawnInstance(
         this.client,
@@ -113,20 +130,23 @@ export class IronicDriver {
     }
   }
 
-  async destroy(instanceUuid: string, nodeUuid: string | null, onProgress?: OnProgress): Promise<void> {
+  /** `nodeUuid` null: whichever node Ironic says carries the instance, if any. */
+  async destroy(target: DestroyTarget, onProgress?: OnProgress): Promise<void> {
     try {
       await destroyInstance(
         this.client,
-        { instanceUuid, nodeUuid },
+        target,
         { ...this.wait, timeoutMs: this.config.destroyTimeoutMs, waitForCleaning: this.config.waitForCleaning, onProgress },
         this.log,
       );
     } finally {
+      const nodeUuid = target.nodeUuid ?? null;
       if (nodeUuid !== null) await this.refreshNode(nodeUuid);
     }
   }
 
-  async rebuild(nodeUuid: string, spec: InstanceSpec, preserveEphemeral: boolean, onProgress?: OnProgress): Promise<void> {
+  async rebuild(target: InstanceOnNode, spec: InstanceSpec, preserveEphemeral: boolean, onProgress?: OnProgress): Promise<void> {
+    const { nodeUuid } = specFor(target, spec);
     await rebuildInstance(
       this.client,
       nodeUuid,
@@ -136,35 +156,35 @@ export class IronicDriver {
     );
   }
 
-  async rescue(nodeUuid: string, instanceUuid: string, password: string, onProgress?: OnProgress): Promise<void> {
+  async rescue({ instanceUuid, nodeUuid }: InstanceOnNode, password: string, onProgress?: OnProgress): Promise<void> {
     await rescueInstance(this.client, nodeUuid, instanceUuid, password, { ...this.wait, timeoutMs: this.config.rescueTimeoutMs, onProgress }, this.log);
   }
 
-  async unrescue(nodeUuid: string, instanceUuid: string, onProgress?: OnProgress): Promise<void> {
+  async unrescue({ instanceUuid, nodeUuid }: InstanceOnNode, onProgress?: OnProgress): Promise<void> {
     await unrescueInstance(this.client, nodeUuid, instanceUuid, { ...this.wait, timeoutMs: this.config.rescueTimeoutMs, onProgress }, this.log);
   }
 
-  async reboot(nodeUuid: string, instanceUuid: string, kind: "soft" | "hard"): Promise<void> {
+  async reboot({ instanceUuid, nodeUuid }: InstanceOnNode, kind: "soft" | "hard"): Promise<void> {
     await reboot(this.client, nodeUuid, instanceUuid, kind, { ...this.wait, timeoutMs: this.config.powerTimeoutMs }, this.log);
   }
 
-  async powerOff(nodeUuid: string, instanceUuid: string, softTimeoutSeconds = this.config.softPowerOffTimeoutSeconds): Promise<void> {
+  async powerOff({ instanceUuid, nodeUuid }: InstanceOnNode, softTimeoutSeconds = this.config.softPowerOffTimeoutSeconds): Promise<void> {
     await powerOff(this.client, nodeUuid, instanceUuid, softTimeoutSeconds, { ...this.wait, timeoutMs: this.config.powerTimeoutMs }, this.log);
   }
 
-  async powerOn(nodeUuid: string, instanceUuid: string): Promise<void> {
+  async powerOn({ instanceUuid, nodeUuid }: InstanceOnNode): Promise<void> {
     await powerOn(this.client, nodeUuid, instanceUuid, { ...this.wait, timeoutMs: this.config.powerTimeoutMs });
   }
 
-  async power(nodeUuid: string, instanceUuid: string): Promise<InstancePower> {
+  async power({ instanceUuid, nodeUuid }: InstanceOnNode): Promise<InstancePower> {
     return powerOf(this.client, nodeUuid, instanceUuid);
   }
 
-  async crashDump(nodeUuid: string, instanceUuid: string): Promise<void> {
+  async crashDump({ instanceUuid, nodeUuid }: InstanceOnNode): Promise<void> {
     await triggerCrashDump(this.client, nodeUuid, instanceUuid);
   }
 
-  async serialConsole(nodeUuid: string, instanceUuid: string, reset = false): Promise<SerialConsole> {
+  async serialConsole({ instanceUuid, nodeUuid }: InstanceOnNode, reset = false): Promise<SerialConsole> {
     return serialConsole(this.client, nodeUuid, instanceUuid, {
       ...this.wait,
       enableIfDisabled: this.config.console.enableIfDisabled,
@@ -173,15 +193,26 @@ export class IronicDriver {
     });
   }
 
-  async attachInterface(nodeUuid: string, instanceUuid: string, vifId: string): Promise<void> {
+  async attachInterface({ instanceUuid, nodeUuid }: InstanceOnNode, vifId: string): Promise<void> {
     await attachInterface(this.client, nodeUuid, instanceUuid, vifId, this.log);
   }
 
-  async detachInterface(nodeUuid: string, instanceUuid: string, vifId: string): Promise<void> {
+  async detachInterface({ instanceUuid, nodeUuid }: InstanceOnNode, vifId: string): Promise<void> {
     await detachInterface(this.client, nodeUuid, instanceUuid, vifId);
   }
 
-  async volumeConnector(nodeUuid: string, instanceUuid: string, hostname: string): Promise<VolumeConnectorInfo> {
+  async volumeConnector({ instanceUuid, nodeUuid }: InstanceOnNode, hostname: string): Promise<VolumeConnectorInfo> {
     return volumeConnector(this.client, nodeUuid, instanceUuid, hostname);
   }
+}
+
+/**
+ * The target of a spawn or rebuild, checked against the spec it deploys: the
+ * spec names the instance too, and the two must not disagree.
+ */
+function specFor(target: InstanceOnNode, spec: InstanceSpec): InstanceOnNode {
+  if (spec.uuid !== target.instanceUuid) {
+    throw new InvalidInputError("the instance spec is for another instance", { node: target.nodeUuid, instance: target.instanceUuid });
+  }
+  return target;
 }

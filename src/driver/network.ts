@@ -1,7 +1,7 @@
 // VIFs on a node: attach and detach, for spawn, destroy and interface hot-plug.
 //
 // Differences from Nova on purpose: a 409 means "already attached" only when
-// Ironic says so (ConflictError); a 409 "node locked" is retried by the client
+// Ironic says so (IronicConflictError); a 409 "node locked" is retried by the client
 // and never mistaken for success. "No conductor" (a 400 while conductors
 // restart) is retried a bounded number of times, as Nova ≤ 28 did. A request
 // whose answer was lost (OutcomeUnknownError) is sent once more: attaching an
@@ -9,7 +9,7 @@
 // attached", both of which count as done.
 
 import type { IronicClient } from "../ironic/client.js";
-import { BadRequestError, ConflictError, OutcomeUnknownError } from "../ironic/errors.js";
+import { IronicBadRequestError, IronicConflictError, OutcomeUnknownError } from "../ironic/errors.js";
 import type { Logger } from "../log/logger.js";
 import { boundNode } from "./claim.js";
 import { OperationFailedError } from "./errors.js";
@@ -33,17 +33,17 @@ export async function attachVif(
       await client.nodes.attachVif(nodeUuid, vifId);
       return;
     } catch (error) {
-      if (error instanceof ConflictError) return; // Ironic: "VIF … is already attached"
+      if (error instanceof IronicConflictError) return; // Ironic: "VIF … is already attached"
       if (error instanceof OutcomeUnknownError && resends-- > 0) {
         log.warn({ node: nodeUuid, instance: instanceUuid, vif: vifId }, "VIF attach answer lost; sending it again");
         continue;
       }
-      if (error instanceof BadRequestError && NO_CONDUCTOR.test(error.message) && attempt < NO_CONDUCTOR_RETRIES) {
+      if (error instanceof IronicBadRequestError && NO_CONDUCTOR.test(error.message) && attempt < NO_CONDUCTOR_RETRIES) {
         log.warn({ node: nodeUuid, instance: instanceUuid, vif: vifId, attempt }, "no Ironic conductor for the node yet; retrying");
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         continue;
       }
-      if (error instanceof BadRequestError) {
+      if (error instanceof IronicBadRequestError) {
         throw new OperationFailedError(`cannot attach VIF ${vifId}: ${error.message}`, {
           node: nodeUuid,
           instance: instanceUuid,
@@ -70,7 +70,7 @@ export async function detachVif(client: IronicClient, nodeUuid: string, vifId: s
   try {
     await client.nodes.detachVif(nodeUuid, vifId);
   } catch (error) {
-    if (error instanceof BadRequestError && /not attached/i.test(error.message)) return;
+    if (error instanceof IronicBadRequestError && /not attached/i.test(error.message)) return;
     if (error instanceof OutcomeUnknownError && resend > 0) return detachVif(client, nodeUuid, vifId, resend - 1);
     throw error;
   }

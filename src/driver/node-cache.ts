@@ -7,7 +7,7 @@
 // node; here reads never block on a lock and at most one listing is in flight.
 
 import type { IronicClient } from "../ironic/client.js";
-import { NotFoundError } from "../ironic/errors.js";
+import { IronicNotFoundError } from "../ironic/errors.js";
 import type { NodeFilters } from "../ironic/nodes.js";
 import type { Logger } from "../log/logger.js";
 import { CACHE_FIELDS, type CachedNode } from "./availability.js";
@@ -98,7 +98,7 @@ export class NodeCache {
       this.byUuid.set(node.uuid, node);
       return node;
     } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
+      if (!(error instanceof IronicNotFoundError)) throw error;
       this.byUuid.delete(uuid);
       return undefined;
     }

@@ -2,7 +2,7 @@
 // its decision needs, or null when Ironic no longer has it (a decision input,
 // not an error).
 import type { IronicClient } from "../ironic/client.js";
-import { NotFoundError } from "../ironic/errors.js";
+import { IronicNotFoundError } from "../ironic/errors.js";
 import type { NodeView, SelectableNodeField } from "../ironic/node-schema.js";
 
 export async function nodeOrNull<F extends SelectableNodeField>(
@@ -13,7 +13,7 @@ export async function nodeOrNull<F extends SelectableNodeField>(
   try {
     return await client.nodes.get(nodeUuid, fields);
   } catch (error) {
-    if (error instanceof NotFoundError) return null;
+    if (error instanceof IronicNotFoundError) return null;
     throw error;
   }
 }

@@ -7,7 +7,7 @@
 //  - power on.
 
 import type { IronicClient } from "../ironic/client.js";
-import { BadRequestError, OutcomeUnknownError } from "../ironic/errors.js";
+import { IronicBadRequestError, OutcomeUnknownError } from "../ironic/errors.js";
 import type { PowerState, PowerTarget } from "../ironic/states.js";
 import type { Logger } from "../log/logger.js";
 import { boundNode } from "./claim.js";
@@ -127,7 +127,7 @@ export async function reboot(
       expect(await act(client, nodeUuid, instanceUuid, "soft rebooting", options), "power on", "soft reboot", ids);
       return;
     } catch (error) {
-      if (!(error instanceof BadRequestError)) throw error;
+      if (!(error instanceof IronicBadRequestError)) throw error;
       log.warn({ ...ids, reason: error.message }, "soft reboot refused by Ironic; falling back to a hard reboot");
     }
   }
@@ -149,7 +149,7 @@ export async function powerOff(
       if (soft.power_state === "power off") return;
       log.warn({ ...ids, power: soft.power_state, reason: soft.last_error }, "soft power off did not finish; forcing power off");
     } catch (error) {
-      if (!(error instanceof BadRequestError)) throw error;
+      if (!(error instanceof IronicBadRequestError)) throw error;
       log.warn({ ...ids, reason: error.message }, "soft power off refused by Ironic; forcing power off");
     }
   }

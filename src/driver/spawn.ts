@@ -9,7 +9,7 @@
 // removes volume targets, VIFs, instance_info and the claim in reverse order.
 
 import type { IronicClient } from "../ironic/client.js";
-import { NodeLockedError, OutcomeUnknownError, TimeoutError, UnavailableError } from "../ironic/errors.js";
+import { isTransientIronicError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { ConfigDriveDict } from "../ironic/nodes.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
@@ -49,20 +49,6 @@ export interface SpawnObserved {
   vifs: string[];
   /** The instance_info this spawn wants on the node. */
   wantedInstanceInfo: Record<string, unknown>;
-}
-
-/**
- * Ironic could not be reached, did not answer in time, or may have acted without
- * our hearing it: worth resuming later from what Ironic then shows, never a
- * reason to unwind.
- */
-export function isTransientIronicError(error: unknown): boolean {
-  return (
-    error instanceof TimeoutError ||
-    error instanceof UnavailableError ||
-    error instanceof NodeLockedError ||
-    error instanceof OutcomeUnknownError
-  );
 }
 
 /** Interfaces that must validate for a deploy to make sense (as in Nova). */

@@ -4,7 +4,7 @@
 // down has already unbound the node (S1, S9).
 
 import type { IronicClient } from "../ironic/client.js";
-import { NotFoundError } from "../ironic/errors.js";
+import { IronicNotFoundError } from "../ironic/errors.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
 import { boundNode } from "./claim.js";
 import type { BlockDeviceSpec } from "./instance-spec.js";
@@ -60,7 +60,7 @@ export async function deleteOurVolumeTargets(
     try {
       await client.volumes.deleteTarget(target.uuid);
     } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
+      if (!(error instanceof IronicNotFoundError)) throw error;
     }
   }
 }

@@ -25,7 +25,7 @@ export abstract class IronicError extends Error {
 }
 
 /** 404: the node (or port, allocation …) does not exist. */
-export class NotFoundError extends IronicError {
+export class IronicNotFoundError extends IronicError {
   readonly kind = "not-found";
 }
 
@@ -51,12 +51,12 @@ export class InstanceAssociatedError extends IronicError {
 }
 
 /** Any other 409 (e.g. a VIF already attached, a duplicate name). */
-export class ConflictError extends IronicError {
+export class IronicConflictError extends IronicError {
   readonly kind = "conflict";
 }
 
 /** 400: the request is wrong for the node's current state or shape. Never retried. */
-export class BadRequestError extends IronicError {
+export class IronicBadRequestError extends IronicError {
   readonly kind = "bad-request";
 }
 
@@ -114,12 +114,12 @@ export class VersionUnavailableError extends IronicError {
 }
 
 export type IronicErrorKind =
-  | NotFoundError["kind"]
+  | IronicNotFoundError["kind"]
   | NodeLockedError["kind"]
   | NodeAssociatedError["kind"]
   | InstanceAssociatedError["kind"]
-  | ConflictError["kind"]
-  | BadRequestError["kind"]
+  | IronicConflictError["kind"]
+  | IronicBadRequestError["kind"]
   | AuthError["kind"]
   | UnavailableError["kind"]
   | TlsError["kind"]
@@ -128,3 +128,17 @@ export type IronicErrorKind =
   | InvalidResponseError["kind"]
   | ServerError["kind"]
   | VersionUnavailableError["kind"];
+
+/**
+ * Ironic could not be reached, did not answer in time, or may have acted without
+ * our hearing it: worth resuming later from what Ironic then shows, never a
+ * reason to unwind.
+ */
+export function isTransientIronicError(error: unknown): boolean {
+  return (
+    error instanceof TimeoutError ||
+    error instanceof UnavailableError ||
+    error instanceof NodeLockedError ||
+    error instanceof OutcomeUnknownError
+  );
+}

@@ -12,14 +12,14 @@ import type { IronicClientOptions } from "./config.js";
 import { ironicErrorMessage } from "./error-message.js";
 import {
   AuthError,
-  BadRequestError,
-  ConflictError,
+  IronicBadRequestError,
+  IronicConflictError,
   InstanceAssociatedError,
   InvalidResponseError,
   IronicError,
   NodeAssociatedError,
   NodeLockedError,
-  NotFoundError,
+  IronicNotFoundError,
   OutcomeUnknownError,
   ServerError,
   TimeoutError,
@@ -362,15 +362,15 @@ function describe(error: unknown): string {
 export function statusError(status: number, text: string, label: string): IronicError {
   const message = ironicErrorMessage(text) || `HTTP ${status}`;
   const details = { request: label, status };
-  if (status === 400) return new BadRequestError(message, details);
+  if (status === 400) return new IronicBadRequestError(message, details);
   if (status === 401 || status === 403) return new AuthError(message, details);
-  if (status === 404) return new NotFoundError(message, details);
+  if (status === 404) return new IronicNotFoundError(message, details);
   if (status === 406) return new VersionUnavailableError(message, details);
   if (status === 409) {
     if (LOCKED_TEXT.test(message)) return new NodeLockedError(message, details);
     if (ASSOCIATED_TEXT.test(message)) return new NodeAssociatedError(message, details);
     if (INSTANCE_PLACED_TEXT.test(message)) return new InstanceAssociatedError(message, details);
-    return new ConflictError(message, details);
+    return new IronicConflictError(message, details);
   }
   if (status === 502 || status === 503 || status === 504) return new UnavailableError(message, details);
   return new ServerError(message, details);

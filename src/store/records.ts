@@ -2,6 +2,8 @@
 // reads back, the compute layer owns the rules. Times are ISO-8601 UTC strings
 // with milliseconds ("2026-11-22T04:30:00.000Z"), ids are UUIDs unless noted.
 
+import type { TaskKindParams } from "./task-params.js";
+
 /**
  * reader < member < admin, each allowing what the one before allows; `service`
  * stands apart: it may post os-server-external-events (Ironic's power
@@ -166,21 +168,13 @@ export interface ActionEventRecord {
   traceback: string | null;
 }
 
-export const TASK_KINDS = ["create", "delete", "reboot", "stop", "start", "rebuild", "rescue", "unrescue", "release"] as const;
-/** `release`: give back a node still claimed for a server that no longer holds it (the reconciler's). */
-export type TaskKind = (typeof TASK_KINDS)[number];
+/** What a durable task does; each kind with its parameters in store/task-params.ts. */
+export type TaskKind = TaskKindParams["kind"];
 export type TaskStatus = "pending" | "running" | "done" | "failed";
 
-export interface TaskRecord {
+interface TaskFields {
   id: string;
   serverId: string;
-  kind: TaskKind;
-  /**
-   * Operation parameters (e.g. reboot type, rebuild image). Secret ones (see
-   * SECRET_TASK_PARAMS in compute/) live here only while the task is active: the
-   * runner finishes every task with them removed.
-   */
-  params: Record<string, unknown>;
   status: TaskStatus;
   /** Worker holding the lease, null when unleased. */
   leaseOwner: string | null;
@@ -192,6 +186,13 @@ export interface TaskRecord {
   createdAt: string;
   updatedAt: string;
 }
+
+/**
+ * A durable task, by kind with that kind's parameters (store/task-params.ts).
+ * Secret ones (see SECRET_TASK_PARAMS in compute/) live here only while the task
+ * is active: the runner finishes every task with them removed.
+ */
+export type TaskRecord = TaskFields & TaskKindParams;
 
 export interface WorkerRecord {
   /** The worker's host name (unique among live workers). */

@@ -38,12 +38,12 @@ describe("config drive on deploy", () => {
   it("lists no ports when the instance has no VIFs", async () => {
     const spec = instanceSpec();
     proxy.requests.length = 0;
-    await fastDriver(viaProxy).spawn(nodes[0] ?? "", spec);
+    await fastDriver(viaProxy).spawn({ instanceUuid: spec.uuid, nodeUuid: nodes[0] ?? "" }, spec);
     expect(portListings()).toBe(0);
     expect(sentConfigDrive(nodes[0] ?? "")).toMatchObject({ network_data: { links: [], networks: [], services: [] } });
     // Ironic keeps the config drive but never shows it back.
     expect((await direct.nodes.get(nodes[0] ?? "", ["instance_info"])).instance_info["configdrive"]).toBe("******");
-    await fastDriver(direct).destroy(spec.uuid, nodes[0] ?? "");
+    await fastDriver(direct).destroy({ instanceUuid: spec.uuid, nodeUuid: nodes[0] ?? "" });
   });
 
   it("builds network_data from the VIFs and reads the node's ports for them", async () => {
@@ -59,7 +59,7 @@ describe("config drive on deploy", () => {
       ],
     });
     proxy.requests.length = 0;
-    await fastDriver(viaProxy).spawn(nodes[1] ?? "", spec);
+    await fastDriver(viaProxy).spawn({ instanceUuid: spec.uuid, nodeUuid: nodes[1] ?? "" }, spec);
     expect(portListings()).toBe(2);
     expect(sentConfigDrive(nodes[1] ?? "")).toMatchObject({
       network_data: {
@@ -68,6 +68,6 @@ describe("config drive on deploy", () => {
         services: [{ type: "dns", address: "192.0.2.53" }],
       },
     });
-    await fastDriver(direct).destroy(spec.uuid, nodes[1] ?? "");
+    await fastDriver(direct).destroy({ instanceUuid: spec.uuid, nodeUuid: nodes[1] ?? "" });
   });
 });

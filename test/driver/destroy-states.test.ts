@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function deployed(node: string) {
   const spec = instanceSpec({ volumes: [{ volumeId: randomUUID(), bootIndex: null, volumeType: "iscsi", properties: {} }] });
-  await fastDriver(direct).spawn(node, spec);
+  await fastDriver(direct).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
   return spec;
 }
 
@@ -45,7 +45,7 @@ describe("destroy from a real state", () => {
   it("active: unprovisions and cleans our volume targets", async () => {
     const node = nodes[0] ?? "";
     const spec = await deployed(node);
-    await fastDriver(viaProxy).destroy(spec.uuid, node);
+    await fastDriver(viaProxy).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
     expect(unprovisionCalls(node)).toBe(1);
     expect(await leftovers(direct, node)).toEqual(CLEAN);
   });
@@ -53,8 +53,8 @@ describe("destroy from a real state", () => {
   it("rescue: unprovisions", async () => {
     const node = nodes[1] ?? "";
     const spec = await deployed(node);
-    await fastDriver(direct).rescue(node, spec.uuid, "rescue-pw-1");
-    await fastDriver(viaProxy).destroy(spec.uuid, node);
+    await fastDriver(direct).rescue({ instanceUuid: spec.uuid, nodeUuid: node }, "rescue-pw-1");
+    await fastDriver(viaProxy).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
     expect(unprovisionCalls(node)).toBe(1);
     expect(await leftovers(direct, node)).toEqual(CLEAN);
   });
@@ -67,7 +67,7 @@ describe("destroy from a real state", () => {
       { op: "add", path: "/instance_info", value: { image_source: "x" } },
     ]);
     await direct.volumes.createTarget({ node_uuid: node, volume_type: "iscsi", volume_id: randomUUID(), boot_index: 0, extra: { ironic_compute_instance: spec.uuid } });
-    await fastDriver(viaProxy).destroy(spec.uuid, node);
+    await fastDriver(viaProxy).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
     expect(unprovisionCalls(node)).toBe(0);
     expect(await leftovers(direct, node)).toEqual(CLEAN);
   });
@@ -79,15 +79,15 @@ describe("destroy from a real state", () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await direct.nodes.delete(node);
-    await fastDriver(viaProxy).destroy(randomUUID(), node);
-    await fastDriver(viaProxy).destroy(randomUUID(), null);
+    await fastDriver(viaProxy).destroy({ instanceUuid: randomUUID(), nodeUuid: node });
+    await fastDriver(viaProxy).destroy({ instanceUuid: randomUUID(), nodeUuid: null });
   });
 
   it("never touches a node another instance has claimed", async () => {
     const node = nodes[2] ?? "";
     const other = randomUUID();
     await direct.nodes.update(node, [{ op: "add", path: "/instance_uuid", value: other }]);
-    await fastDriver(viaProxy).destroy(randomUUID(), node);
+    await fastDriver(viaProxy).destroy({ instanceUuid: randomUUID(), nodeUuid: node });
     expect((await direct.nodes.get(node, ["instance_uuid"])).instance_uuid).toBe(other);
     await direct.nodes.update(node, [{ op: "remove", path: "/instance_uuid" }]);
   });
@@ -115,7 +115,7 @@ describe("destroy from a state shown by the fault proxy", () => {
           },
         },
       });
-      await fastDriver(viaProxy).destroy(spec.uuid, node);
+      await fastDriver(viaProxy).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
       proxy.clear();
       expect(unprovisionCalls(node)).toBe(1);
       expect(await leftovers(direct, node)).toEqual(CLEAN);

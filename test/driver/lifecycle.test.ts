@@ -13,7 +13,7 @@ import {
 import { DIGEST_KEY } from "../../src/driver/instance-info.js";
 import { TARGET_OWNER_KEY } from "../../src/driver/volumes.js";
 import type { IronicClient } from "../../src/ironic/client.js";
-import { BadRequestError } from "../../src/ironic/errors.js";
+import { IronicBadRequestError } from "../../src/ironic/errors.js";
 import { captureLog } from "../support/log-capture.js";
 import { newClient, uniqueResourceClass } from "../support/ironic.js";
 import { CLEAN, fastDriver, instanceSpec, leftovers } from "./support.js";
@@ -42,21 +42,21 @@ describe("claim", () => {
   it("lets exactly one of two concurrent claims of one node win", async () => {
     const node = nodes[3] ?? "";
     const [a, b] = [randomUUID(), randomUUID()];
-    const results = await Promise.allSettled([driver.claim(node, a, PROJECT), driver.claim(node, b, PROJECT)]);
+    const results = await Promise.allSettled([driver.claim({ instanceUuid: a, nodeUuid: node }, PROJECT), driver.claim({ instanceUuid: b, nodeUuid: node }, PROJECT)]);
     const losers = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(losers).toHaveLength(1);
     expect(losers[0]?.reason).toBeInstanceOf(NodeAlreadyClaimedError);
     const owner = (await client.nodes.get(node, ["instance_uuid"])).instance_uuid;
     expect([a, b]).toContain(owner);
-    await driver.destroy(owner ?? "", node);
+    await driver.destroy({ instanceUuid: owner ?? "", nodeUuid: node });
     expect(await leftovers(client, node)).toEqual(CLEAN);
   });
 
   it("refuses a node in maintenance before claiming it", async () => {
     const node = nodes[3] ?? "";
     await client.nodes.update(node, [{ op: "replace", path: "/maintenance", value: true }]);
-    await expect(driver.claim(node, randomUUID(), PROJECT)).rejects.toBeInstanceOf(NodeNotAvailableError);
+    await expect(driver.claim({ instanceUuid: randomUUID(), nodeUuid: node }, PROJECT)).rejects.toBeInstanceOf(NodeNotAvailableError);
     expect((await client.nodes.get(node, ["instance_uuid"])).instance_uuid).toBeNull();
     await client.nodes.update(node, [{ op: "replace", path: "/maintenance", value: false }]);
   });
@@ -68,19 +68,19 @@ describe("claim", () => {
     await client.nodes.update(node, [{ op: "add", path: "/shard", value: shardA }]);
     expect((await partitioned.cache.all()).map((n) => [n.uuid, n.lessee])).toEqual([[node, null]]); // cached: unleased, ours
     await client.nodes.update(node, [{ op: "add", path: "/lessee", value: "project-x" }]);
-    const refused = await partitioned.claim(node, randomUUID(), "project-y").catch((e: unknown) => e);
+    const refused = await partitioned.claim({ instanceUuid: randomUUID(), nodeUuid: node }, "project-y").catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(NodeNotAvailableError);
     expect((refused as Error).message).toMatch(/another project/);
     await client.nodes.update(node, [{ op: "add", path: "/shard", value: shardB }]);
-    const moved = await partitioned.claim(node, randomUUID(), "project-x").catch((e: unknown) => e);
+    const moved = await partitioned.claim({ instanceUuid: randomUUID(), nodeUuid: node }, "project-x").catch((e: unknown) => e);
     expect(moved).toBeInstanceOf(NodeNotAvailableError);
     expect((moved as Error).message).toMatch(/partition/);
     expect((await client.nodes.get(node, ["instance_uuid"])).instance_uuid).toBeNull();
     await client.nodes.update(node, [{ op: "add", path: "/shard", value: shardA }]);
     const instance = randomUUID();
-    await partitioned.claim(node, instance, "project-x");
+    await partitioned.claim({ instanceUuid: instance, nodeUuid: node }, "project-x");
     expect((await client.nodes.get(node, ["instance_uuid"])).instance_uuid).toBe(instance);
-    await driver.destroy(instance, node);
+    await driver.destroy({ instanceUuid: instance, nodeUuid: node });
     await client.nodes.update(node, [
       { op: "remove", path: "/lessee" },
       { op: "remove", path: "/shard" },
@@ -96,7 +96,7 @@ describe("a server's life on one node", () => {
 
   it("spawns: instance_info, tagged volume target, config drive, active", async () => {
     const steps: string[] = [];
-    await driver.spawn(node(), spec, (p) => steps.push(p.step));
+    await driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node() }, spec, (p) => steps.push(p.step));
     expect(steps.filter((s) => s !== "wait")).toEqual(["claim", "write-instance-info", "create-volume-targets", "deploy"]);
     const n = await client.nodes.get(node(), ["instance_uuid", "instance_info", "provision_state"]);
     expect(n.provision_state).toBe("active");
@@ -118,22 +118,22 @@ describe("a server's life on one node", () => {
   });
 
   it("reports power and powers off and on", async () => {
-    await driver.powerOff(node(), spec.uuid);
-    expect(await driver.power(node(), spec.uuid)).toBe("shutdown");
-    await driver.powerOn(node(), spec.uuid);
-    expect(await driver.power(node(), spec.uuid)).toBe("running");
+    await driver.powerOff({ instanceUuid: spec.uuid, nodeUuid: node() });
+    expect(await driver.power({ instanceUuid: spec.uuid, nodeUuid: node() })).toBe("shutdown");
+    await driver.powerOn({ instanceUuid: spec.uuid, nodeUuid: node() });
+    expect(await driver.power({ instanceUuid: spec.uuid, nodeUuid: node() })).toBe("running");
   });
 
   it("reboots soft and hard", async () => {
-    await driver.reboot(node(), spec.uuid, "soft");
-    await driver.reboot(node(), spec.uuid, "hard");
-    expect(await driver.power(node(), spec.uuid)).toBe("running");
+    await driver.reboot({ instanceUuid: spec.uuid, nodeUuid: node() }, "soft");
+    await driver.reboot({ instanceUuid: spec.uuid, nodeUuid: node() }, "hard");
+    expect(await driver.power({ instanceUuid: spec.uuid, nodeUuid: node() })).toBe("running");
   });
 
   it("rebuilds with a new image and preserve_ephemeral", async () => {
     const rebuilt = { ...spec, image: { ...(spec.image ?? { id: "", properties: {} }), source: "http://127.0.0.1:1/images/v2.qcow2" } };
     const before = (await client.nodes.get(node(), ["provision_updated_at"])).provision_updated_at;
-    await driver.rebuild(node(), rebuilt, true);
+    await driver.rebuild({ instanceUuid: rebuilt.uuid, nodeUuid: node() }, rebuilt, true);
     const n = await client.nodes.get(node(), ["instance_info", "provision_state", "provision_updated_at"]);
     expect(n.provision_state).toBe("active");
     expect(n.instance_info).toMatchObject({ image_source: "http://127.0.0.1:1/images/v2.qcow2", preserve_ephemeral: true });
@@ -142,27 +142,27 @@ describe("a server's life on one node", () => {
 
   it("rescues with a password that never reaches the log, and unrescues", async () => {
     const password = `rescue-${randomUUID()}`;
-    await driver.rescue(node(), spec.uuid, password);
+    await driver.rescue({ instanceUuid: spec.uuid, nodeUuid: node() }, password);
     expect((await client.nodes.get(node(), ["provision_state"])).provision_state).toBe("rescue");
-    await driver.unrescue(node(), spec.uuid);
+    await driver.unrescue({ instanceUuid: spec.uuid, nodeUuid: node() });
     expect((await client.nodes.get(node(), ["provision_state"])).provision_state).toBe("active");
     expect(log.text()).not.toContain(password);
   });
 
   it("enables the console when disabled; fake hardware offers no socat URL, so it is refused", async () => {
-    await expect(driver.serialConsole(node(), spec.uuid)).rejects.toBeInstanceOf(ConsoleUnavailableError);
+    await expect(driver.serialConsole({ instanceUuid: spec.uuid, nodeUuid: node() })).rejects.toBeInstanceOf(ConsoleUnavailableError);
     expect((await client.nodes.getConsole(node())).console_enabled).toBe(true);
     await client.nodes.setConsole(node(), false);
   });
 
   it("hot-plugs and unplugs an interface", async () => {
     const vif = randomUUID();
-    await driver.attachInterface(node(), spec.uuid, vif);
-    await driver.detachInterface(node(), spec.uuid, vif);
+    await driver.attachInterface({ instanceUuid: spec.uuid, nodeUuid: node() }, vif);
+    await driver.detachInterface({ instanceUuid: spec.uuid, nodeUuid: node() }, vif);
   });
 
   it("describes the node's volume connector", async () => {
-    const connector = await driver.volumeConnector(node(), spec.uuid, "test-server");
+    const connector = await driver.volumeConnector({ instanceUuid: spec.uuid, nodeUuid: node() }, "test-server");
     expect(connector).toEqual({
       initiator: `iqn.2026-11.test:${node()}`,
       ip: connectorIp,
@@ -174,25 +174,25 @@ describe("a server's life on one node", () => {
   });
 
   it("sends the crash-dump NMI (fake hardware refuses it with Ironic's reason)", async () => {
-    await expect(driver.crashDump(node(), spec.uuid)).rejects.toBeInstanceOf(BadRequestError);
+    await expect(driver.crashDump({ instanceUuid: spec.uuid, nodeUuid: node() })).rejects.toBeInstanceOf(IronicBadRequestError);
   });
 
   it("refuses every node operation for an instance the node does not belong to (S1, S3)", async () => {
     const stranger = randomUUID();
-    await expect(driver.reboot(node(), stranger, "hard")).rejects.toBeInstanceOf(NodeBindingError);
-    await expect(driver.powerOff(node(), stranger)).rejects.toBeInstanceOf(NodeBindingError);
-    await expect(driver.serialConsole(node(), stranger)).rejects.toBeInstanceOf(NodeBindingError);
-    await expect(driver.rescue(node(), stranger, "pw-123456")).rejects.toBeInstanceOf(NodeBindingError);
-    await expect(driver.attachInterface(node(), stranger, randomUUID())).rejects.toBeInstanceOf(NodeBindingError);
-    await expect(driver.crashDump(node(), stranger)).rejects.toBeInstanceOf(NodeBindingError);
+    await expect(driver.reboot({ instanceUuid: stranger, nodeUuid: node() }, "hard")).rejects.toBeInstanceOf(NodeBindingError);
+    await expect(driver.powerOff({ instanceUuid: stranger, nodeUuid: node() })).rejects.toBeInstanceOf(NodeBindingError);
+    await expect(driver.serialConsole({ instanceUuid: stranger, nodeUuid: node() })).rejects.toBeInstanceOf(NodeBindingError);
+    await expect(driver.rescue({ instanceUuid: stranger, nodeUuid: node() }, "pw-123456")).rejects.toBeInstanceOf(NodeBindingError);
+    await expect(driver.attachInterface({ instanceUuid: stranger, nodeUuid: node() }, randomUUID())).rejects.toBeInstanceOf(NodeBindingError);
+    await expect(driver.crashDump({ instanceUuid: stranger, nodeUuid: node() })).rejects.toBeInstanceOf(NodeBindingError);
     expect((await client.nodes.get(node(), ["provision_state"])).provision_state).toBe("active");
   });
 
   it("destroys: node back to available with nothing of ours left; destroying again is fine", async () => {
-    await driver.destroy(spec.uuid, node());
+    await driver.destroy({ instanceUuid: spec.uuid, nodeUuid: node() });
     expect(await leftovers(client, node())).toEqual(CLEAN);
-    await driver.destroy(spec.uuid, node());
-    await driver.destroy(spec.uuid, null);
+    await driver.destroy({ instanceUuid: spec.uuid, nodeUuid: node() });
+    await driver.destroy({ instanceUuid: spec.uuid, nodeUuid: null });
     expect(await leftovers(client, node())).toEqual(CLEAN);
   });
 });
@@ -204,12 +204,12 @@ describe("boot from volume", () => {
       image: null,
       volumes: [{ volumeId: randomUUID(), bootIndex: 0, volumeType: "iscsi", properties: { target_iqn: "iqn.x", target_lun: 0 } }],
     });
-    await driver.spawn(node, spec);
+    await driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
     const n = await client.nodes.get(node, ["instance_info", "provision_state"]);
     expect(n.provision_state).toBe("active");
     expect(n.instance_info).not.toHaveProperty("image_source");
     expect((await client.volumes.listTargets(node)).map((t) => t.boot_index)).toEqual([0]);
-    await driver.destroy(spec.uuid, node);
+    await driver.destroy({ instanceUuid: spec.uuid, nodeUuid: node });
     expect(await leftovers(client, node)).toEqual(CLEAN);
   });
 });

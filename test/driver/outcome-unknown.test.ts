@@ -81,13 +81,13 @@ describe("a spawn whose change Ironic made but whose answer was lost", () => {
       const node = nodes[index] ?? "";
       const spec = withVolumeAndVif();
       proxy.add(c.rule(node));
-      await fastDriver(viaProxy).spawn(node, spec);
+      await fastDriver(viaProxy).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
       const seen = await direct.nodes.get(node, ["instance_uuid", "provision_state", "target_provision_state"]);
       expect(seen).toMatchObject({ instance_uuid: spec.uuid, provision_state: "active", target_provision_state: null });
       expect(proxy.requests.some((r) => r.method === "PUT" && r.body.includes('"deleted"'))).toBe(false);
       expect(proxy.requests.some((r) => r.status === "reset" && r.method === c.step[0] && r.path.split("?")[0] === c.step[1](node))).toBe(true);
       expect(await volumeTargetsOf(node, spec.uuid)).toBe(1);
-      await fastDriver(direct).destroy(spec.uuid, node);
+      await fastDriver(direct).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
     });
   });
 });
@@ -96,9 +96,9 @@ describe("other operations whose change Ironic made but whose answer was lost", 
   it("destroy finishes clean when the unprovision request lost its answer", async () => {
     const node = nodes[5] ?? "";
     const spec = instanceSpec();
-    await fastDriver(direct).spawn(node, spec);
+    await fastDriver(direct).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
     proxy.add(lostAnswer("PUT", `/v1/nodes/${node}/states/provision`));
-    await fastDriver(viaProxy).destroy(spec.uuid, node);
+    await fastDriver(viaProxy).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
     expect(await leftovers(direct, node)).toEqual(CLEAN);
     expect(sent("PUT", `/v1/nodes/${node}/states/provision`)).toHaveLength(1);
   });
@@ -107,30 +107,30 @@ describe("other operations whose change Ironic made but whose answer was lost", 
     const node = nodes[6] ?? "";
     const spec = instanceSpec();
     const driver = fastDriver(viaProxy);
-    await fastDriver(direct).spawn(node, spec);
+    await fastDriver(direct).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
     proxy.add(lostAnswer("PUT", `/v1/nodes/${node}/states/power`));
-    await driver.powerOff(node, spec.uuid, 0);
-    expect(await driver.power(node, spec.uuid)).toBe("shutdown");
+    await driver.powerOff({ instanceUuid: spec.uuid, nodeUuid: node }, 0);
+    expect(await driver.power({ instanceUuid: spec.uuid, nodeUuid: node })).toBe("shutdown");
     proxy.add(lostAnswer("PUT", `/v1/nodes/${node}/states/power`));
-    await driver.powerOn(node, spec.uuid);
-    expect(await driver.power(node, spec.uuid)).toBe("running");
+    await driver.powerOn({ instanceUuid: spec.uuid, nodeUuid: node });
+    expect(await driver.power({ instanceUuid: spec.uuid, nodeUuid: node })).toBe("running");
     expect(sent("PUT", `/v1/nodes/${node}/states/power`)).toHaveLength(2);
-    await fastDriver(direct).destroy(spec.uuid, node);
+    await fastDriver(direct).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
   });
 
   it("rescue and unrescue finish when their request lost its answer", async () => {
     const node = nodes[7] ?? "";
     const spec = instanceSpec();
     const driver = fastDriver(viaProxy);
-    await fastDriver(direct).spawn(node, spec);
+    await fastDriver(direct).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
     proxy.add(lostAnswer("PUT", `/v1/nodes/${node}/states/provision`));
-    await driver.rescue(node, spec.uuid, "one-time-secret");
+    await driver.rescue({ instanceUuid: spec.uuid, nodeUuid: node }, "one-time-secret");
     expect((await direct.nodes.get(node, ["provision_state"])).provision_state).toBe("rescue");
     proxy.add(lostAnswer("PUT", `/v1/nodes/${node}/states/provision`));
-    await driver.unrescue(node, spec.uuid);
+    await driver.unrescue({ instanceUuid: spec.uuid, nodeUuid: node });
     expect((await direct.nodes.get(node, ["provision_state"])).provision_state).toBe("active");
     expect(sent("PUT", `/v1/nodes/${node}/states/provision`)).toHaveLength(2);
-    await fastDriver(direct).destroy(spec.uuid, node);
+    await fastDriver(direct).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
   });
 });
 

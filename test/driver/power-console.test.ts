@@ -30,7 +30,7 @@ beforeAll(async () => {
   proxy = await startFaultProxy(sharedIronicUrl());
   viaProxy = newClient({ url: proxy.url });
   driver = fastDriver(viaProxy, log.logger);
-  await fastDriver(direct).spawn(node, spec);
+  await fastDriver(direct).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
 });
 
 afterEach(() => {
@@ -39,7 +39,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await fastDriver(direct).destroy(spec.uuid, node);
+  await fastDriver(direct).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
   await viaProxy.close();
   await proxy.stop();
   await direct.close();
@@ -48,17 +48,17 @@ afterAll(async () => {
 describe("power", () => {
   it("falls back to a hard reboot when the soft one is refused (400)", async () => {
     proxy.add({ method: "PUT", path: `/v1/nodes/${node}/states/power`, times: 1, action: { kind: "status", status: 400, body: refusal("soft rebooting is not supported") } });
-    await driver.reboot(node, spec.uuid, "soft");
+    await driver.reboot({ instanceUuid: spec.uuid, nodeUuid: node }, "soft");
     expect(powerPuts()).toEqual(["soft rebooting", "rebooting"]);
     expect(log.text()).toMatch(/soft reboot refused/);
   });
 
   it("powers off hard when the soft power off is refused", async () => {
     proxy.add({ method: "PUT", path: `/v1/nodes/${node}/states/power`, times: 1, action: { kind: "status", status: 400, body: refusal("soft power off is not supported") } });
-    await driver.powerOff(node, spec.uuid);
+    await driver.powerOff({ instanceUuid: spec.uuid, nodeUuid: node });
     expect(powerPuts()).toEqual(["soft power off", "power off"]);
-    expect(await driver.power(node, spec.uuid)).toBe("shutdown");
-    await driver.powerOn(node, spec.uuid);
+    expect(await driver.power({ instanceUuid: spec.uuid, nodeUuid: node })).toBe("shutdown");
+    await driver.powerOn({ instanceUuid: spec.uuid, nodeUuid: node });
   });
 
   it("powers off hard when the node is still on after the soft attempt, and sends the soft timeout", async () => {
@@ -77,11 +77,11 @@ describe("power", () => {
         },
       },
     });
-    await driver.powerOff(node, spec.uuid, 7);
+    await driver.powerOff({ instanceUuid: spec.uuid, nodeUuid: node }, 7);
     expect(powerPuts()).toEqual(["soft power off", "power off"]);
     const soft = proxy.requests.find((r) => r.body.includes("soft power off"));
     expect(JSON.parse(soft?.body ?? "{}")).toEqual({ target: "soft power off", timeout: 7 });
-    await driver.powerOn(node, spec.uuid);
+    await driver.powerOn({ instanceUuid: spec.uuid, nodeUuid: node });
   });
 
   it("maps Ironic's power-update events", () => {
@@ -109,7 +109,7 @@ describe("serial console through the driver", () => {
   for (const [name, info, expected] of cases) {
     it(`${name} → ${expected === null ? "ConsoleUnavailableError" : `${expected.host}:${expected.port}`}`, async () => {
       showConsole(info);
-      const result = driver.serialConsole(node, spec.uuid);
+      const result = driver.serialConsole({ instanceUuid: spec.uuid, nodeUuid: node });
       if (expected === null) await expect(result).rejects.toBeInstanceOf(ConsoleUnavailableError);
       else expect(await result).toEqual(expected);
     });
@@ -118,7 +118,7 @@ describe("serial console through the driver", () => {
   it("resets an enabled console (disable, then enable) when asked", async () => {
     await direct.nodes.setConsole(node, true);
     for (let i = 0; i < 50 && !(await direct.nodes.getConsole(node)).console_enabled; i++) await new Promise((r) => setTimeout(r, 100));
-    await expect(driver.serialConsole(node, spec.uuid, true)).rejects.toBeInstanceOf(ConsoleUnavailableError);
+    await expect(driver.serialConsole({ instanceUuid: spec.uuid, nodeUuid: node }, true)).rejects.toBeInstanceOf(ConsoleUnavailableError);
     const switches = proxy.requests.filter((r) => r.method === "PUT" && r.path.endsWith("/states/console")).map((r) => r.body);
     expect(switches).toEqual(['{"enabled":false}', '{"enabled":true}']);
     await direct.nodes.setConsole(node, false);
@@ -126,7 +126,7 @@ describe("serial console through the driver", () => {
 
   it("refuses when the console is disabled and enabling is not allowed (Nova's behaviour)", async () => {
     const strict = fastDriver(viaProxy, undefined, { console: { enableIfDisabled: false, timeoutMs: 5_000 } });
-    await expect(strict.serialConsole(node, spec.uuid)).rejects.toThrow(/disabled/);
+    await expect(strict.serialConsole({ instanceUuid: spec.uuid, nodeUuid: node })).rejects.toThrow(/disabled/);
   });
 });
 
@@ -142,7 +142,7 @@ describe("typed rescue failures", () => {
 
   it("rescue failed → RescueFailedError with Ironic's reason", async () => {
     showState("rescue failed");
-    const error = await driver.rescue(node, spec.uuid, "pw-fail-1").catch((e: unknown) => e);
+    const error = await driver.rescue({ instanceUuid: spec.uuid, nodeUuid: node }, "pw-fail-1").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RescueFailedError);
     expect((error as Error).message).toMatch(/ramdisk did not call back/);
   });
@@ -155,6 +155,6 @@ describe("typed rescue failures", () => {
       action: { kind: "status", status: 202, body: "" },
     });
     showState("unrescue failed");
-    await expect(driver.unrescue(node, spec.uuid)).rejects.toBeInstanceOf(UnrescueFailedError);
+    await expect(driver.unrescue({ instanceUuid: spec.uuid, nodeUuid: node })).rejects.toBeInstanceOf(UnrescueFailedError);
   });
 });

@@ -61,7 +61,7 @@ describe("spawn resumes after a crash", () => {
       const n = await client.nodes.get(node, ["provision_state", "instance_uuid"]);
       expect(n).toMatchObject({ provision_state: "active", instance_uuid: spec.uuid });
       expect(await client.volumes.listTargets(node)).toHaveLength(1); // not duplicated
-      await fastDriver(client).destroy(spec.uuid, node);
+      await fastDriver(client).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
     });
   });
 });
@@ -70,7 +70,7 @@ describe("destroy resumes after a crash", () => {
   it("crash before 'unprovision' of an active node", async () => {
     const node = nodes[6] ?? "";
     const spec = specWithVolume();
-    await fastDriver(client).spawn(node, spec);
+    await fastDriver(client).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
     const target = { instanceUuid: spec.uuid, nodeUuid: node };
     await expect(destroyInstance(client, target, { ...unwind, onProgress: crashAt("unprovision") }, silentLogger)).rejects.toBeInstanceOf(SimulatedCrash);
     await destroyInstance(client, target, unwind, silentLogger);
@@ -97,7 +97,7 @@ describe("rebuild, rescue and unrescue resume after a crash", () => {
     it(`rebuild: crash before '${step}'`, async () => {
       const node = nodes[8] ?? "";
       const spec = specWithVolume();
-      await fastDriver(client).spawn(node, spec);
+      await fastDriver(client).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
       const before = (await client.nodes.get(node, ["provision_updated_at"])).provision_updated_at;
       const rebuilt = { ...spec, image: { ...(spec.image ?? { id: "", properties: {} }), source: `http://127.0.0.1:1/${step}.qcow2` } };
       const options = { ...wait, preserveEphemeral: false };
@@ -109,20 +109,20 @@ describe("rebuild, rescue and unrescue resume after a crash", () => {
       expect(n.instance_info["image_source"]).toBe(`http://127.0.0.1:1/${step}.qcow2`);
       expect(n.provision_updated_at).not.toBe(before); // the rebuild really ran
       if (step === "wait") expect(steps).not.toContain("rebuild"); // and ran once
-      await fastDriver(client).destroy(spec.uuid, node);
+      await fastDriver(client).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
     });
   }
 
   it("rescue then unrescue, each crashed before its request", async () => {
     const node = nodes[9] ?? "";
     const spec = specWithVolume();
-    await fastDriver(client).spawn(node, spec);
+    await fastDriver(client).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
     await expect(rescueInstance(client, node, spec.uuid, "pw-resume-1", { ...wait, onProgress: crashAt("rescue") }, silentLogger)).rejects.toBeInstanceOf(SimulatedCrash);
     await rescueInstance(client, node, spec.uuid, "pw-resume-1", wait, silentLogger);
     expect((await client.nodes.get(node, ["provision_state"])).provision_state).toBe("rescue");
     await expect(unrescueInstance(client, node, spec.uuid, { ...wait, onProgress: crashAt("unrescue") }, silentLogger)).rejects.toBeInstanceOf(SimulatedCrash);
     await unrescueInstance(client, node, spec.uuid, wait, silentLogger);
     expect((await client.nodes.get(node, ["provision_state"])).provision_state).toBe("active");
-    await fastDriver(client).destroy(spec.uuid, node);
+    await fastDriver(client).destroy({ instanceUuid: spec.uuid, nodeUuid: node });
   });
 });

@@ -13,7 +13,7 @@ import {
   OperationTimeoutError,
 } from "../../src/driver/errors.js";
 import type { IronicClient } from "../../src/ironic/client.js";
-import { BadRequestError } from "../../src/ironic/errors.js";
+import { IronicBadRequestError } from "../../src/ironic/errors.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
 import { CLEAN, fastDriver, instanceSpec, leftovers } from "./support.js";
 
@@ -60,12 +60,12 @@ const cases: Case[] = [
   {
     name: "writing instance_info is refused",
     rule: (node) => ({ method: "PATCH", path: `/v1/nodes/${node}`, after: 1, times: 1, action: { kind: "status", status: 400, body: badRequest("Invalid instance_info") } }),
-    error: BadRequestError,
+    error: IronicBadRequestError,
   },
   {
     name: "creating the volume target is refused",
     rule: () => ({ method: "POST", path: "/v1/volume/targets", times: 1, action: { kind: "status", status: 400, body: badRequest("Invalid volume type") } }),
-    error: BadRequestError,
+    error: IronicBadRequestError,
   },
   {
     name: "attaching the VIF is refused",
@@ -88,7 +88,7 @@ const cases: Case[] = [
   {
     name: "the deploy request is refused",
     rule: (node) => ({ method: "PUT", path: `/v1/nodes/${node}/states/provision`, times: 1, action: { kind: "status", status: 400, body: badRequest("The requested image is not valid") } }),
-    error: BadRequestError,
+    error: IronicBadRequestError,
   },
   {
     name: "Ironic reports 'deploy failed' while we wait",
@@ -141,7 +141,7 @@ describe("a spawn failing after the claim unwinds completely", () => {
       const spec = withVolumeAndVif();
       proxy.add(c.rule(node));
       const driver = fastDriver(viaProxy, undefined, c.driver);
-      const error = await driver.spawn(node, spec).catch((e: unknown) => e);
+      const error = await driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(c.error);
       expect(await leftovers(direct, node)).toEqual(CLEAN);
     });
@@ -152,7 +152,8 @@ describe("a spawn failing after the claim unwinds completely", () => {
     const winner = randomUUID();
     await direct.nodes.update(node, [{ op: "add", path: "/instance_uuid", value: winner }]);
     const driver = fastDriver(viaProxy);
-    await expect(driver.spawn(node, withVolumeAndVif())).rejects.toBeInstanceOf(NodeAlreadyClaimedError);
+    const spec = withVolumeAndVif();
+    await expect(driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec)).rejects.toBeInstanceOf(NodeAlreadyClaimedError);
     const n = await direct.nodes.get(node, ["instance_uuid", "instance_info"]);
     expect(n.instance_uuid).toBe(winner);
     await direct.nodes.update(node, [{ op: "remove", path: "/instance_uuid" }]);

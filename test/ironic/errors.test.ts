@@ -4,12 +4,12 @@ import { describe, expect, it } from "vitest";
 import { ironicErrorMessage } from "../../src/ironic/error-message.js";
 import {
   AuthError,
-  BadRequestError,
-  ConflictError,
+  IronicBadRequestError,
+  IronicConflictError,
   InstanceAssociatedError,
   NodeAssociatedError,
   NodeLockedError,
-  NotFoundError,
+  IronicNotFoundError,
   ServerError,
   UnavailableError,
   VersionUnavailableError,
@@ -41,15 +41,15 @@ describe("Ironic error messages", () => {
 
 describe("status → typed error", () => {
   const cases: Array<[string, number, string, new (...args: never[]) => Error]> = [
-    ["400 bad request", 400, nested("Invalid state"), BadRequestError],
+    ["400 bad request", 400, nested("Invalid state"), IronicBadRequestError],
     ["401 unauthorized", 401, "", AuthError],
     ["403 forbidden", 403, "", AuthError],
-    ["404 not found", 404, nested("Node x could not be found."), NotFoundError],
+    ["404 not found", 404, nested("Node x could not be found."), IronicNotFoundError],
     ["406 version", 406, nested("Version 1.99 not supported"), VersionUnavailableError],
     ["409 locked", 409, nested("Node n1 is locked by host conductor-1, please retry after the current operation is completed."), NodeLockedError],
     ["409 associated", 409, nested("Node n1 is associated with instance i1."), NodeAssociatedError],
     ["409 instance already placed", 409, nested("Instance 9a6f is already associated with a node, it cannot be associated with this other node n2"), InstanceAssociatedError],
-    ["409 other", 409, nested("A port with MAC address 52:54:00:00:00:01 already exists."), ConflictError],
+    ["409 other", 409, nested("A port with MAC address 52:54:00:00:00:01 already exists."), IronicConflictError],
     ["500", 500, nested("Internal"), ServerError],
     ["502", 502, "", UnavailableError],
     ["503", 503, "", UnavailableError],

@@ -7,11 +7,11 @@ import { enrolNodes } from "../../src/dev/enrol.js";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import {
-  BadRequestError,
+  IronicBadRequestError,
   InvalidResponseError,
   NodeAssociatedError,
   NodeLockedError,
-  NotFoundError,
+  IronicNotFoundError,
   OutcomeUnknownError,
   TimeoutError,
   UnavailableError,
@@ -131,9 +131,9 @@ describe("never retried", () => {
       NodeAssociatedError,
     );
     proxy.add({ method: "GET", path: nodePath(), times: 1, action: { kind: "status", status: 400, body: "{}" } });
-    await expect(client.nodes.get(node, ["uuid"])).rejects.toBeInstanceOf(BadRequestError);
+    await expect(client.nodes.get(node, ["uuid"])).rejects.toBeInstanceOf(IronicBadRequestError);
     proxy.add({ method: "GET", path: nodePath(), times: 1, action: { kind: "status", status: 404, body: "{}" } });
-    await expect(client.nodes.get(node, ["uuid"])).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.nodes.get(node, ["uuid"])).rejects.toBeInstanceOf(IronicNotFoundError);
     expect(hits(nodePath())).toBe(3);
     await client.close();
   });

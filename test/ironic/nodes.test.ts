@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import {
-  BadRequestError,
-  ConflictError,
+  IronicBadRequestError,
+  IronicConflictError,
   InvalidResponseError,
   NodeAssociatedError,
-  NotFoundError,
+  IronicNotFoundError,
 } from "../../src/ironic/errors.js";
 import { formatMicroversion, MAX_MICROVERSION } from "../../src/ironic/microversion.js";
 import { newClient, uniqueResourceClass } from "../support/ironic.js";
@@ -113,8 +113,8 @@ describe("nodes: list and get", () => {
     expect(byName.uuid).toBe(uuid);
   });
 
-  it("answers NotFoundError for a node that does not exist", async () => {
-    await expect(client.nodes.getFull(randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+  it("answers IronicNotFoundError for a node that does not exist", async () => {
+    await expect(client.nodes.getFull(randomUUID())).rejects.toBeInstanceOf(IronicNotFoundError);
   });
 });
 
@@ -195,9 +195,9 @@ describe("nodes: validate, deploy, rescue, power, NMI, console", () => {
     expect(cleaned.instance_uuid).toBeNull();
   });
 
-  it("refuses an impossible transition with BadRequestError", async () => {
+  it("refuses an impossible transition with IronicBadRequestError", async () => {
     await expect(client.nodes.setProvisionState(nodes[4] ?? "", { target: "unrescue" })).rejects.toBeInstanceOf(
-      BadRequestError,
+      IronicBadRequestError,
     );
   });
 
@@ -215,11 +215,11 @@ describe("nodes: validate, deploy, rescue, power, NMI, console", () => {
     });
   });
 
-  it("sends the NMI request; fake hardware refuses it with a typed BadRequestError carrying Ironic's reason", async () => {
+  it("sends the NMI request; fake hardware refuses it with a typed IronicBadRequestError carrying Ironic's reason", async () => {
     const error = await client.nodes.injectNmi(nodes[4] ?? "").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(BadRequestError);
-    expect((error as BadRequestError).message).toMatch(/does not support inject_nmi/);
-    expect((error as BadRequestError).request).toMatch(/^PUT \/v1\/nodes\/.+\/management\/inject_nmi$/);
+    expect(error).toBeInstanceOf(IronicBadRequestError);
+    expect((error as IronicBadRequestError).message).toMatch(/does not support inject_nmi/);
+    expect((error as IronicBadRequestError).request).toMatch(/^PUT \/v1\/nodes\/.+\/management\/inject_nmi$/);
   });
 
   it("reads and switches the serial console", async () => {
@@ -275,7 +275,7 @@ describe("volume connectors and targets", () => {
     expect((await client.volumes.listTargets(uuid)).map((t) => [t.uuid, t.boot_index])).toEqual([[target.uuid, 0]]);
     await expect(
       client.volumes.createConnector({ node_uuid: uuid, type: "iqn", connector_id: connector.connector_id }),
-    ).rejects.toBeInstanceOf(ConflictError);
+    ).rejects.toBeInstanceOf(IronicConflictError);
     await client.volumes.deleteTarget(target.uuid);
     await client.volumes.deleteConnector(connector.uuid);
     expect(await client.volumes.listConnectors(uuid)).toHaveLength(0);
@@ -294,7 +294,7 @@ describe("allocations", () => {
     expect(done.state).toBe("active");
     expect(done.node_uuid).toBe(candidate);
     await client.allocations.delete(created.uuid);
-    await expect(client.allocations.get(created.uuid)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(client.allocations.get(created.uuid)).rejects.toBeInstanceOf(IronicNotFoundError);
     const node = await client.nodes.get(candidate, ["instance_uuid", "allocation_uuid"]);
     expect(node.allocation_uuid).toBeNull();
   });

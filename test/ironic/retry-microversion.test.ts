@@ -1,6 +1,6 @@
 // The retry policy's bounds and the microversion negotiation rules.
 import { describe, expect, it } from "vitest";
-import { BadRequestError, NodeAssociatedError, NodeLockedError, NotFoundError, UnavailableError } from "../../src/ironic/errors.js";
+import { IronicBadRequestError, NodeAssociatedError, NodeLockedError, IronicNotFoundError, UnavailableError } from "../../src/ironic/errors.js";
 import { negotiate, parseMicroversion } from "../../src/ironic/microversion.js";
 import { backoffDelay, DEFAULT_RETRY, isRetryable, withRetry } from "../../src/ironic/retry.js";
 
@@ -8,8 +8,8 @@ describe("retry policy", () => {
   it("retries node-locked and unavailable, never bad request, not found or a lost claim", () => {
     expect(isRetryable(new NodeLockedError("locked"))).toBe(true);
     expect(isRetryable(new UnavailableError("down"))).toBe(true);
-    expect(isRetryable(new BadRequestError("bad"))).toBe(false);
-    expect(isRetryable(new NotFoundError("gone"))).toBe(false);
+    expect(isRetryable(new IronicBadRequestError("bad"))).toBe(false);
+    expect(isRetryable(new IronicNotFoundError("gone"))).toBe(false);
     expect(isRetryable(new NodeAssociatedError("taken"))).toBe(false);
   });
 

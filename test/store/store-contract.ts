@@ -12,6 +12,7 @@ import {
   StaleStateError,
   type Store,
 } from "../../src/store/store.js";
+import { taskKindParamsSchema } from "../../src/store/task-params.js";
 
 export interface ContractHooks {
   /** A fresh, migrated, empty store. */
@@ -147,16 +148,13 @@ export function actionRecord(
   };
 }
 
-export function taskRecord(
-  server: records.ServerRecord,
-  action: records.ActionRecord,
-  overrides: Partial<records.TaskRecord> = {},
-): records.TaskRecord {
+type TaskOverrides = Partial<Omit<records.TaskRecord, "kind" | "params">> & { kind?: records.TaskKind; params?: Record<string, unknown> };
+
+export function taskRecord(server: records.ServerRecord, action: records.ActionRecord, overrides: TaskOverrides = {}): records.TaskRecord {
+  const { kind = "create", params = { rebootType: "SOFT", nested: { list: [1, 2] } }, ...fields } = overrides;
   return {
     id: randomUUID(),
     serverId: server.id,
-    kind: "create",
-    params: { rebootType: "SOFT", nested: { list: [1, 2] } },
     status: "pending",
     leaseOwner: null,
     leaseExpiresAt: null,
@@ -165,7 +163,8 @@ export function taskRecord(
     actionId: action.id,
     createdAt: at(0),
     updatedAt: at(0),
-    ...overrides,
+    ...fields,
+    ...taskKindParamsSchema.parse({ kind, params }),
   };
 }
 

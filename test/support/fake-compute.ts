@@ -107,6 +107,8 @@ export function fakeCompute(
     projects: { create: missing, list: () => Promise.resolve([]), delete: missing, ...overrides.projects },
     users: { create: missing, list: () => Promise.resolve([]), delete: missing, ...overrides.users },
     nodes: { list: () => Promise.resolve([]), get: missing, ...overrides.nodes },
+    // No driver and no reconciler here: /metrics has no node or reconciler source.
+    metrics: { ...overrides.metrics },
     externalEvents: overrides.externalEvents ?? (() => Promise.resolve([])),
     onUserRemoved: (listener: (userId: string) => void) => {
       removalListeners.push(listener);

@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import type * as records from "../records.js";
-import { TASK_KINDS } from "../records.js";
+import { taskKindParamsSchema } from "../task-params.js";
 import type { ServerPatch } from "../store.js";
 
 /** Canonical ISO-8601 UTC with milliseconds: the one form that sorts chronologically as text. */
@@ -159,8 +159,6 @@ export const actionEventSchema = z.object({
 export const taskSchema = z.object({
   id: z.string(),
   serverId: z.string(),
-  kind: z.enum(TASK_KINDS),
-  params: z.record(z.string(), z.unknown()),
   status: z.enum(["pending", "running", "done", "failed"]),
   leaseOwner: z.string().nullable(),
   leaseExpiresAt: isoTime.nullable(),
@@ -169,7 +167,7 @@ export const taskSchema = z.object({
   actionId: z.string(),
   createdAt: isoTime,
   updatedAt: isoTime,
-}) satisfies z.ZodType<records.TaskRecord>;
+}).and(taskKindParamsSchema) satisfies z.ZodType<records.TaskRecord>;
 
 export const workerSchema = z.object({
   id: z.string(),

@@ -12,6 +12,7 @@ import type { StoreContext } from "./context.js";
 import { taskInsertError } from "./errors.js";
 import { affected } from "./queries.js";
 import { actionSchema, taskSchema } from "./record-schemas.js";
+import { keptTaskParamsSchema } from "../task-params.js";
 import { actionToRow, checkInput, checkTime, taskFromRow, taskToRow, toJson } from "./rows.js";
 
 function addMs(time: string, ms: number): string {
@@ -108,7 +109,7 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
     finish: async (id, worker, status: Extract<TaskStatus, "done" | "failed">, lastError, now, keptParams) => {
       checkTime("now", now);
       checkInput("status", z.enum(["done", "failed"]), status);
-      const params = keptParams === undefined ? {} : { params: toJson(checkInput("params", taskSchema.shape.params, keptParams)) };
+      const params = keptParams === undefined ? {} : { params: toJson(checkInput("params", keptTaskParamsSchema, keptParams)) };
       const result = await db
         .updateTable("tasks")
         .set({ status, lastError, leaseOwner: null, leaseExpiresAt: null, updatedAt: now, ...params })

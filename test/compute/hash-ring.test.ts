@@ -6,7 +6,7 @@
 // as UTF-8. With partitions = 1 a ring has one point per member, md5(mm).
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { HashRing, ownsNode } from "../../src/driver/hash-ring.js";
+import { HashRing, ownsNode } from "../../src/compute/hash-ring.js";
 
 type Vector = [members: string[], partitions: number, uuid: string, owner: string];
 

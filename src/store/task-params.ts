@@ -1,0 +1,36 @@
+// The parameters of each kind of durable task, checked whenever a task record
+// is made or read back. Lenient where rows of today differ: flags a row may lack
+// read as false, keys we do not know are kept (never dropped on a rewrite), and
+// the secrets (admin_password, rescue_password) are optional because every
+// finished task has them removed; a handler that needs one checks it is there.
+import { z } from "zod";
+
+/** Parameters of one kind: the named keys typed, any other key kept as it is. */
+const params = <Shape extends z.ZodRawShape>(shape: Shape) => z.looseObject(shape);
+
+const kindParams = <Kind extends string, Shape extends z.ZodRawShape>(kind: Kind, shape: Shape) =>
+  z.object({ kind: z.literal(kind), params: params(shape) });
+
+export const taskKindParamsSchema = z.discriminatedUnion("kind", [
+  kindParams("create", { admin_password: z.string().optional() }),
+  kindParams("delete", {}),
+  /** `release`: give back a node still claimed for a server that no longer holds it (the reconciler's). */
+  kindParams("release", { node_uuid: z.string() }),
+  kindParams("reboot", { hard: z.boolean().optional() }),
+  kindParams("stop", {}),
+  kindParams("start", {}),
+  kindParams("rebuild", { preserve_ephemeral: z.boolean().optional() }),
+  kindParams("rescue", { rescue_password: z.string().optional() }),
+  kindParams("unrescue", {}),
+]);
+
+/** A task's kind together with the parameters that kind takes. */
+export type TaskKindParams = z.output<typeof taskKindParamsSchema>;
+/** The parameters of a task of `Kind`. */
+export type TaskParams<Kind extends TaskKindParams["kind"]> = Extract<TaskKindParams, { kind: Kind }>["params"];
+
+/**
+ * The parameters a finishing task keeps (its secrets removed): any object. The
+ * kind's own schema checks them again when the row is read back.
+ */
+export const keptTaskParamsSchema = z.record(z.string(), z.unknown());
