@@ -75,6 +75,16 @@ export interface ServerExpectation {
   lease?: { taskId: string; owner: string };
 }
 
+/** Records with an id and a unique name (projects, flavors; users add to it). */
+export interface NamedRepository<R> {
+  create(record: R): Promise<void>;
+  get(id: string): Promise<R | undefined>;
+  getByName(name: string): Promise<R | undefined>;
+  /** Oldest first. */
+  list(): Promise<R[]>;
+  delete(id: string): Promise<boolean>;
+}
+
 export interface Store {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
@@ -82,13 +92,7 @@ export interface Store {
   /** "sqlite" or "postgres". */
   readonly kind: "sqlite" | "postgres";
 
-  projects: {
-    create(record: records.ProjectRecord): Promise<void>;
-    get(id: string): Promise<records.ProjectRecord | undefined>;
-    getByName(name: string): Promise<records.ProjectRecord | undefined>;
-    list(): Promise<records.ProjectRecord[]>;
-    delete(id: string): Promise<boolean>;
-  };
+  projects: NamedRepository<records.ProjectRecord>;
 
   users: {
     create(record: records.UserRecord): Promise<void>;
@@ -99,13 +103,7 @@ export interface Store {
     delete(id: string): Promise<boolean>;
   };
 
-  flavors: {
-    create(record: records.FlavorRecord): Promise<void>;
-    get(id: string): Promise<records.FlavorRecord | undefined>;
-    getByName(name: string): Promise<records.FlavorRecord | undefined>;
-    list(): Promise<records.FlavorRecord[]>;
-    delete(id: string): Promise<boolean>;
-  };
+  flavors: NamedRepository<records.FlavorRecord>;
 
   images: {
     create(record: records.ImageRecord): Promise<void>;

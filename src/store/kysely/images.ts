@@ -3,7 +3,7 @@
 import type { Store } from "../store.js";
 import type { StoreContext } from "./context.js";
 import { mapDuplicate } from "./errors.js";
-import { affected, afterMarker, checkPage } from "./queries.js";
+import { affected, afterMarker, checkPage, oldestFirst } from "./queries.js";
 import { imageSchema } from "./record-schemas.js";
 import { checkInput, imageFromRow, imageToRow } from "./rows.js";
 
@@ -25,8 +25,7 @@ export function imagesRepository({ db }: StoreContext): Store["images"] {
         .selectAll()
         .$if(name !== undefined, (q) => q.where("name", "=", name ?? ""))
         .$if(marker !== undefined, (q) => q.where(afterMarker("images", marker ?? "")))
-        .orderBy("createdAt")
-        .orderBy("id")
+        .$call(oldestFirst)
         .$if(limit !== undefined, (q) => q.limit(limit ?? 0))
         .execute();
       return rows.map(imageFromRow);

@@ -3,7 +3,7 @@
 import type { Store } from "../store.js";
 import type { StoreContext } from "./context.js";
 import { mapDuplicate } from "./errors.js";
-import { affected } from "./queries.js";
+import { affected, oldestFirst } from "./queries.js";
 import { keypairSchema } from "./record-schemas.js";
 import { checkInput, keypairFromRow, keypairToRow } from "./rows.js";
 
@@ -29,8 +29,7 @@ export function keypairsRepository({ db }: StoreContext): Store["keypairs"] {
         .selectFrom("keypairs")
         .selectAll()
         .where("userId", "=", userId)
-        .orderBy("createdAt")
-        .orderBy("id")
+        .$call(oldestFirst)
         .execute();
       return rows.map(keypairFromRow);
     },

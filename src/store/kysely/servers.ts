@@ -8,7 +8,7 @@ import type { ServerFilter, Store } from "../store.js";
 import { DuplicateError, LeaseLostError, StaleStateError } from "../store.js";
 import type { StoreContext } from "./context.js";
 import { isActiveTaskViolation, isUniqueViolation, mapDuplicate, taskInsertError } from "./errors.js";
-import { afterMarker, checkPage } from "./queries.js";
+import { afterMarker, checkPage, oldestFirst } from "./queries.js";
 import { actionSchema, serverPatchSchema, serverSchema, taskSchema } from "./record-schemas.js";
 import { actionToRow, checkInput, fromBigint, serverFromRow, serverPatchToRow, serverToRow, taskToRow } from "./rows.js";
 
@@ -61,8 +61,7 @@ export function serversRepository({ db, atomically }: StoreContext): Store["serv
         .$if(name !== undefined, (q) => q.where("name", "=", name ?? ""))
         .$if(includeDeleted !== true, (q) => q.where("deletedAt", "is", null))
         .$if(marker !== undefined, (q) => q.where(afterMarker("servers", marker ?? "")))
-        .orderBy("createdAt")
-        .orderBy("id")
+        .$call(oldestFirst)
         .$if(limit !== undefined, (q) => q.limit(limit ?? 0))
         .execute();
       return rows.map(serverFromRow);
@@ -72,8 +71,7 @@ export function serversRepository({ db, atomically }: StoreContext): Store["serv
         .selectFrom("servers")
         .selectAll()
         .where("nodeUuid", "is not", null)
-        .orderBy("createdAt")
-        .orderBy("id")
+        .$call(oldestFirst)
         .execute();
       return rows.map(serverFromRow);
     },

@@ -10,7 +10,7 @@ import type { TaskStatus } from "../records.js";
 import type { Store } from "../store.js";
 import type { StoreContext } from "./context.js";
 import { taskInsertError } from "./errors.js";
-import { affected } from "./queries.js";
+import { affected, oldestFirst } from "./queries.js";
 import { actionSchema, taskSchema } from "./record-schemas.js";
 import { keptTaskParamsSchema } from "../task-params.js";
 import { actionToRow, checkInput, checkTime, taskFromRow, taskToRow, toJson } from "./rows.js";
@@ -124,8 +124,7 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
         .selectFrom("tasks")
         .selectAll()
         .where("status", "in", ["pending", "running"])
-        .orderBy("createdAt")
-        .orderBy("id")
+        .$call(oldestFirst)
         .execute();
       return rows.map(taskFromRow);
     },

@@ -3,30 +3,23 @@
 import { z } from "zod";
 import type { Store } from "../store.js";
 import type { StoreContext } from "./context.js";
-import { mapDuplicate } from "./errors.js";
-import { affected, namedTableQueries } from "./queries.js";
+import { affected, namedTable, oldestFirst } from "./queries.js";
 import { userSchema } from "./record-schemas.js";
 import { checkInput, userFromRow, userToRow } from "./rows.js";
 
 export function usersRepository({ db }: StoreContext): Store["users"] {
-  const { list: listAll, ...named } = namedTableQueries(db, "users", userFromRow);
+  const named = namedTable(db, "users", {
+    noun: "user",
+    typeName: "UserRecord",
+    schema: userSchema,
+    fromRow: userFromRow,
+    toRow: userToRow,
+  });
   return {
-    create: async (record) => {
-      const r = checkInput("UserRecord", userSchema, record);
-      await mapDuplicate(`user ${JSON.stringify(r.name)} (id ${r.id})`, () =>
-        db.insertInto("users").values(userToRow(r)).execute(),
-      );
-    },
     ...named,
     list: async (projectId) => {
-      if (projectId === undefined) return listAll();
-      const rows = await db
-        .selectFrom("users")
-        .selectAll()
-        .where("projectId", "=", projectId)
-        .orderBy("createdAt")
-        .orderBy("id")
-        .execute();
+      if (projectId === undefined) return named.list();
+      const rows = await db.selectFrom("users").selectAll().where("projectId", "=", projectId).$call(oldestFirst).execute();
       return rows.map(userFromRow);
     },
     setPasswordHash: async (id, passwordHash) => {
