@@ -26,8 +26,9 @@ import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
-import type { Caller } from "../src/compute/contract.js";
 import { createComputeService } from "../src/compute/service.js";
+import { bootstrapAdminCaller } from "../harness/admin-caller.js";
+import { fakeHardwareFlavor, publicQcow2Image } from "../src/dev/demo-catalog.js";
 import type { RunningIronic } from "../src/dev/ironic-process.js";
 import { IronicClient } from "../src/ironic/client.js";
 import { ironicClientOptions } from "../src/ironic/config.js";
@@ -316,37 +317,9 @@ async function runService(ironic: RunningIronic, nodes: readonly string[], run: 
       compute: { concurrency: CONCURRENCY, workerId: `bench-create-${run}` },
       log,
     });
-    await service.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
-    const adminProject = await store.projects.getByName("admin");
-    const adminUser = await store.users.getByName("admin");
-    if (adminProject === undefined || adminUser === undefined) throw new Error("bootstrap did not create the admin");
-    const admin: Caller = { userId: adminUser.id, userName: "admin", projectId: adminProject.id, role: "admin", requestId: `req-${randomUUID()}` };
-    const flavor = await service.flavors.create(admin, {
-      name: "bm.bench",
-      description: "",
-      resourceClass: "baremetal",
-      requiredTraits: [],
-      forbiddenTraits: [],
-      capabilities: {},
-      vcpus: 8,
-      ramMb: 16_384,
-      diskGb: 10,
-      ephemeralGb: 0,
-      swapMb: 0,
-      isPublic: true,
-    });
-    const image = await service.images.create(admin, {
-      name: "bench",
-      url: IMAGE_URL,
-      checksum: null,
-      osHashAlgo: null,
-      osHashValue: null,
-      diskFormat: "qcow2",
-      visibility: "public",
-      ownerProjectId: null,
-      sizeBytes: null,
-      properties: {},
-    });
+    const admin = await bootstrapAdminCaller(service, store);
+    const flavor = await service.flavors.create(admin, fakeHardwareFlavor({ name: "bm.bench", resourceClass: "baremetal", diskGb: 10 }));
+    const image = await service.images.create(admin, publicQcow2Image({ name: "bench", url: IMAGE_URL }));
     await client.connect();
     await service.start();
 

@@ -7,15 +7,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-interface Stage {
-  stage: string;
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  arrayBuffers: number;
-}
+// Types only: a runtime import here would already count in the "bare process" stage.
+import type { MemoryAnswer, Stage } from "./lib/memory-answer.js";
 
 const stages: Stage[] = [];
 
@@ -77,7 +70,8 @@ async function main(): Promise<void> {
     for (const flavor of Object.values(FLAVORS)) pool += candidates(nodes, flavor, "project-a", silentLogger).length;
     await measure("inventories parsed (after a scheduling pass)");
 
-    process.stdout.write(`RESULT ${JSON.stringify({ nodes: nodes.length, candidates: pool, stages })}\n`);
+    const answer: MemoryAnswer = { nodes: nodes.length, candidates: pool, stages };
+    process.stdout.write(`RESULT ${JSON.stringify(answer)}\n`); // RESULT_PREFIX of memory-answer.ts
     await service.stop();
     await store.close();
     await ironic.close();

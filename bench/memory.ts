@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchOptions } from "./lib/args.js";
 import { load, type Load } from "./lib/env.js";
+import { RESULT_PREFIX, type MemoryAnswer } from "./lib/memory-answer.js";
 import { FLEET, FLEET_SIZE } from "./lib/fleet.js";
 import { enrol, withIronic } from "./lib/ironic.js";
 import { fmt, note, printTable, startRecording } from "./lib/report.js";
@@ -22,19 +23,7 @@ const opts = benchOptions({ runs: 3 });
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TARGET_MIB = 200;
 
-interface Stage {
-  stage: string;
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  arrayBuffers: number;
-}
-interface ChildAnswer {
-  nodes: number;
-  candidates: number;
-  stages: Stage[];
-}
+type ChildAnswer = MemoryAnswer;
 
 function runChild(url: string): Promise<ChildAnswer> {
   return new Promise((resolve, reject) => {
@@ -49,12 +38,12 @@ function runChild(url: string): Promise<ChildAnswer> {
     child.once("error", reject);
     child.once("close", (code, signal) => {
       clearTimeout(timer);
-      const line = stdout.split("\n").find((text) => text.startsWith("RESULT "));
+      const line = stdout.split("\n").find((text) => text.startsWith(RESULT_PREFIX));
       if (code !== 0 || line === undefined) {
         reject(new Error(`memory child ended with ${signal ?? String(code)}; stdout: ${stdout.slice(0, 500)}`));
         return;
       }
-      resolve(JSON.parse(line.slice("RESULT ".length)) as ChildAnswer);
+      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildAnswer);
     });
   });
 }

@@ -16,9 +16,9 @@
 // `proxy.requests.length = 0`.
 
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { listenOnLoopback } from "./loopback-listener.js";
 
 export type FaultAction =
   | { kind: "reset" } // destroy the client socket without any answer
@@ -82,7 +82,6 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   if (target.protocol !== "http:") throw new Error(`fault proxy forwards to http:// only, got ${targetUrl}`);
   const rules: ActiveRule[] = [];
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
   // Our own pool towards Ironic, destroyed on stop() so no keep-alive socket lingers.
   const upstreamAgent = new Agent({ keepAlive: true });
 
@@ -215,22 +214,11 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       }
     });
   });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const listener = await listenOnLoopback(server);
 
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listener.port}`,
     requests,
     add(rule: FaultRule): void {
       if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) {
@@ -246,13 +234,8 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     },
     stop(): Promise<void> {
       stopping ??= (async () => {
-        const closed = new Promise<void>((resolve) => {
-          server.close(() => {
-            resolve();
-          });
-        });
-        // close() alone waits for idle keep-alive connections to time out.
-        for (const socket of sockets) socket.destroy();
+        // Ends the idle keep-alive connections too, which close() alone waits out.
+        const closed = listener.close();
         upstreamAgent.destroy();
         await closed;
       })();

@@ -4,27 +4,16 @@
 // Like ironic-install.ts: Debian's /usr/bin/python3 is the interpreter that sees
 // the packages; concurrent callers in one process share one attempt.
 
-import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { aptInstall } from "../src/dev/apt-install.js";
-import { DEBIAN_PYTHON } from "../src/dev/ironic-install.js";
+import { aptInstall, sharedAttempt } from "../src/dev/apt-install.js";
+import { DEBIAN_PYTHON, debianPythonRuns } from "../src/dev/ironic-install.js";
 
 export const OPENSTACK_CLI = "/usr/bin/openstack";
 
 const CHECK = `import openstack, novaclient, openstackclient`;
 
-let pending: Promise<void> | undefined;
-
 /** Resolves when /usr/bin/openstack exists and Debian's python imports the clients; installs them if root. */
-export function ensureOpenstackClientInstalled(): Promise<void> {
-  pending ??= install().catch((error: unknown) => {
-    pending = undefined;
-    throw error;
-  });
-  return pending;
-}
-
-async function install(): Promise<void> {
+export const ensureOpenstackClientInstalled: () => Promise<void> = sharedAttempt(async () => {
   if (await usable()) return;
   await aptInstall(
     "python3-openstackclient",
@@ -32,7 +21,7 @@ async function install(): Promise<void> {
     "openstack-client-install",
   );
   if (!(await usable())) throw new Error(`apt-get finished but ${OPENSTACK_CLI} is still not usable`);
-}
+});
 
 function usable(): Promise<boolean> {
   try {
@@ -41,10 +30,5 @@ function usable(): Promise<boolean> {
     if (error instanceof Error && "code" in error) return Promise.resolve(false);
     throw error;
   }
-  return new Promise((resolve) => {
-    // Any failure (no interpreter, a module missing) means "not usable yet".
-    execFile(DEBIAN_PYTHON, ["-c", CHECK], { timeout: 60_000 }, (error) => {
-      resolve(error === null);
-    });
-  });
+  return debianPythonRuns(CHECK);
 }

@@ -40,7 +40,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { aptInstall } from "../src/dev/apt-install.js";
+import { aptInstall, sharedAttempt } from "../src/dev/apt-install.js";
 import { exitsWithin, signalGroup, trackChild } from "../src/dev/child-process.js";
 import { freeLoopbackPort } from "../src/dev/free-port.js";
 import { registerForShutdown } from "../src/dev/shutdown-registry.js";
@@ -78,16 +78,8 @@ const PORT_ATTEMPTS = 3;
 // Node process, pid in $1) is already gone, then become the postmaster.
 const PARENT_CHECK = 'test "$PPID" = "$1" || { echo "parent process is gone; not starting" >&2; exit 70; }; shift; exec "$@"';
 
-let installing: Promise<string> | undefined;
-
 /** The bin dir of the newest installed PostgreSQL; installs Debian's package if root. */
-export function ensurePostgresInstalled(): Promise<string> {
-  installing ??= install().catch((error: unknown) => {
-    installing = undefined;
-    throw error;
-  });
-  return installing;
-}
+export const ensurePostgresInstalled: () => Promise<string> = sharedAttempt(install);
 
 function installedBinDir(): string | undefined {
   if (!existsSync(PG_LIB)) return undefined;

@@ -7,10 +7,11 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { connect, type AddressInfo, type Socket } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type TLSSocket } from "node:tls";
+import { listenOnLoopback } from "./loopback-listener.js";
 
 export interface TlsMaterial {
   dir: string;
@@ -103,7 +104,6 @@ export async function startTlsFront(opts: {
   const material = opts.material ?? (await generateTlsMaterial());
   const requireClientCert = opts.requireClientCert ?? false;
 
-  const sockets = new Set<Socket>();
   const server = createServer(
     {
       key: await readFile(material.serverKeyFile),
@@ -113,42 +113,25 @@ export async function startTlsFront(opts: {
     },
     (tlsSocket: TLSSocket) => {
       const upstream = connect({ host: opts.targetHost, port: opts.targetPort });
-      sockets.add(upstream);
-      upstream.once("close", () => sockets.delete(upstream));
+      listener.track(upstream);
       // Either side failing ends the pair: a TCP proxy has no answer of its own.
       tlsSocket.once("error", () => upstream.destroy());
       upstream.once("error", () => tlsSocket.destroy());
       tlsSocket.pipe(upstream).pipe(tlsSocket);
     },
   );
-  // Raw TCP sockets, so stop() can also end connections still in the handshake.
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
   // A client that rejects our certificate (the point of some tests) ends up here;
   // the failure is the client's to report, not ours.
   server.on("tlsClientError", () => undefined);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  // Tracks raw TCP sockets, so stop() also ends connections still in the handshake.
+  const listener = await listenOnLoopback(server);
+  const { port } = listener;
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      const closed = new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      await listener.close();
       if (ownMaterial) await rm(material.dir, { recursive: true, force: true });
     })();
     return stopping;

@@ -13,6 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { computeConfigSchema } from "../compute/config.js";
 import { enrolNodes } from "../dev/enrol.js";
+import { fakeHardwareFlavor, publicQcow2Image } from "../dev/demo-catalog.js";
 import { cloudsYaml, CLOUD_NAME } from "../dev/clouds-yaml.js";
 import { freeLoopbackPort } from "../dev/free-port.js";
 import { createIronicServiceUser } from "../dev/ironic-service-user.js";
@@ -98,32 +99,20 @@ export async function runDev(options: DevOptions): Promise<void> {
     throw error;
   }
   log.info({ ironic: ironic.url, nodes: uuids.length, logFile: ironic.logFile }, "local Ironic ready, sending power notifications to the API");
-  await running.compute.flavors.create(caller, {
-    name: "baremetal",
-    description: "any fake-hardware node of the dev setup",
-    resourceClass: "baremetal",
-    requiredTraits: [],
-    forbiddenTraits: [],
-    capabilities: {},
-    vcpus: 8,
-    ramMb: 16_384,
-    diskGb: 100,
-    ephemeralGb: 0,
-    swapMb: 0,
-    isPublic: true,
-  });
-  await running.compute.images.create(caller, {
-    name: "demo",
-    url: DEMO_IMAGE_URL,
-    checksum: null,
-    osHashAlgo: "sha256",
-    osHashValue: DEMO_IMAGE_SHA256,
-    diskFormat: "qcow2",
-    visibility: "public",
-    ownerProjectId: admin.projectId,
-    sizeBytes: null,
-    properties: {},
-  });
+  await running.compute.flavors.create(
+    caller,
+    fakeHardwareFlavor({ name: "baremetal", description: "any fake-hardware node of the dev setup", resourceClass: "baremetal" }),
+  );
+  await running.compute.images.create(
+    caller,
+    publicQcow2Image({
+      name: "demo",
+      url: DEMO_IMAGE_URL,
+      osHashAlgo: "sha256",
+      osHashValue: DEMO_IMAGE_SHA256,
+      ownerProjectId: admin.projectId,
+    }),
+  );
 
   const credentialsFile = join(dir, "credentials.env");
   writeFileSync(

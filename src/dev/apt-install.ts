@@ -15,6 +15,22 @@ import type { Readable } from "node:stream";
 const LOCK_FILE = "/tmp/ironic-compute-apt.lock";
 const LOCK_WAIT_SECONDS = 900; // a cold install takes about a minute; be generous
 
+/**
+ * `install` as one attempt shared by concurrent callers in this process; a
+ * failed attempt is forgotten, so a later call can try again (e.g. after the
+ * user fixed the network).
+ */
+export function sharedAttempt<T>(install: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= install().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
 export function manualInstallCommand(packageName: string): string {
   return `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${packageName}`;
 }

@@ -3,21 +3,15 @@
 // nodes by provision state and availability), and request counters carry route
 // patterns, never the ids of what was created.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/api-service.js";
+import { describe, expect, it } from "vitest";
+import { testApiForFile } from "../support/api-service.js";
 import { captureLog } from "../support/log-capture.js";
 import { parsePrometheusText, sampleValue, samplesOf, type PromFamily } from "../support/prom-text.js";
 import { waitUntil } from "../support/wait.js";
 
 const log = captureLog("debug");
-let api: TestApi;
+const api = testApiForFile("metrics", { nodes: 2, log: log.logger });
 
-beforeAll(async () => {
-  api = await startTestApi("metrics", { nodes: 2, log: log.logger });
-});
-afterAll(async () => {
-  await api.stop();
-});
 
 async function scrape(): Promise<Map<string, PromFamily>> {
   const result = await api.call("GET", "/metrics");

@@ -1,20 +1,14 @@
 // Flavors, images (both mounts), keypairs, hypervisors, projects, users and
 // external events through the HTTP API on the real service.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { legacyHypervisorId } from "../../src/api/hypervisor-routes.js";
-import { startTestApi, type TestApi } from "../support/api-service.js";
+import { testApiForFile } from "../support/api-service.js";
 import { captureLog } from "../support/log-capture.js";
 
 const log = captureLog("info");
-let api: TestApi;
+const api = testApiForFile("resources", { nodes: 1, log: log.logger });
 
-beforeAll(async () => {
-  api = await startTestApi("resources", { nodes: 1, log: log.logger });
-});
-afterAll(async () => {
-  await api.stop();
-});
 
 describe("flavors", () => {
   it("create (admin), list, detail, show, extra specs, delete", async () => {

@@ -2,7 +2,7 @@
 // lifecycle in Nova's shapes, project isolation (404, not 403), roles, faults,
 // and user_data/passwords never coming back out.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/api-service.js";
+import { testApiForFile } from "../support/api-service.js";
 import { captureLog } from "../support/log-capture.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -10,14 +10,8 @@ const USER_DATA_TEXT = "#!/bin/sh\necho user-data-marker-7f3a\n";
 const USER_DATA = Buffer.from(USER_DATA_TEXT).toString("base64");
 const ADMIN_PASS = "server-admin-pass-91c2";
 const log = captureLog("debug");
-let api: TestApi;
+const api = testApiForFile("servers", { nodes: 2, log: log.logger });
 
-beforeAll(async () => {
-  api = await startTestApi("servers", { nodes: 2, log: log.logger });
-});
-afterAll(async () => {
-  await api.stop();
-});
 
 async function createServer(name: string, extra: Record<string, unknown> = {}, flavorRef = api.flavorId): Promise<string> {
   const result = await api.call("POST", "/v2.1/servers", {

@@ -2,12 +2,12 @@
 // against the real service on the run's real Ironic.
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../support/api-service.js";
+import { describe, expect, it } from "vitest";
+import { testApiForFile } from "../support/api-service.js";
 import { captureLog } from "../support/log-capture.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "ironic-compute.js");
-let api: TestApi;
+const api = testApiForFile("cli", { nodes: 1, log: captureLog("warn").logger });
 
 interface Run {
   code: number;
@@ -32,13 +32,6 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
     );
   });
 }
-
-beforeAll(async () => {
-  api = await startTestApi("cli", { nodes: 1, log: captureLog("warn").logger });
-});
-afterAll(async () => {
-  await api.stop();
-});
 
 // Each command is a fresh node process (about a second each under load).
 describe("ironic-compute CLI", { timeout: 180_000 }, () => {

@@ -9,22 +9,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Caller } from "../../src/compute/contract.js";
-import { createComputeService, type ComputeService } from "../../src/compute/service.js";
-import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
+import type { ComputeService } from "../../src/compute/service.js";
+import type { FaultProxy } from "../../harness/fault-proxy.js";
 import type { IronicClient } from "../../src/ironic/client.js";
-import { silentLogger } from "../../src/log/logger.js";
-import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
-import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+import { uniqueResourceClass } from "../support/ironic.js";
 import { waitUntil } from "../support/wait.js";
-import { startChild, type ComputeChild } from "./children.js";
-import { FAST_COMPUTE, FAST_DRIVER, sqlitePath } from "./support.js";
+import { startChild, startWorkerFront, type ComputeChild, type WorkerFront } from "./children.js";
+import { sqlitePath } from "./support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ironic-compute-crash-"));
 const storeConfig = { kind: "sqlite" as const, path: sqlitePath() };
 const shard = `shard-${randomUUID().slice(0, 8)}`;
 const resourceClass = uniqueResourceClass("crash");
+let setup: WorkerFront;
 let proxy: FaultProxy;
 let ironic: IronicClient;
 let store: Store;
@@ -53,23 +51,13 @@ async function claimedNodes(): Promise<Array<{ uuid: string; instance_uuid: stri
 }
 
 beforeAll(async () => {
-  ironic = newClient();
-  nodes = await enrolNodes(ironic, { count: 2, resourceClass, shard });
-  proxy = await startFaultProxy(sharedIronicUrl());
-  store = await openStore(storeConfig);
-  front = await createComputeService({ store, ironic, driver: { ...FAST_DRIVER, cache: { maxAgeMs: 0, shard } }, compute: { ...FAST_COMPUTE, workerId: "front" }, log: silentLogger });
-  await front.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
-  const user = await store.users.getByName("admin");
-  admin = { userId: user?.id ?? "", userName: "admin", projectId: user?.projectId ?? "", role: "admin", requestId: "req-test" };
-  flavorId = (await front.flavors.create(admin, { name: "bm", description: "", resourceClass, requiredTraits: [], forbiddenTraits: [], capabilities: {}, vcpus: 1, ramMb: 1, diskGb: 1, ephemeralGb: 0, swapMb: 0, isPublic: true })).id;
-  imageId = (await front.images.create(admin, { name: "img", url: "http://127.0.0.1:1/i.qcow2", checksum: null, osHashAlgo: null, osHashValue: null, diskFormat: "qcow2", visibility: "public", ownerProjectId: null, sizeBytes: null, properties: {} })).id;
+  setup = await startWorkerFront({ store: storeConfig, shard, resourceClass, nodeCount: 2 });
+  ({ proxy, ironic, store, front, admin, nodes, flavorId, imageId } = setup);
 });
 
 afterAll(async () => {
   await Promise.all(children.map((c) => c.stop()));
-  await proxy.stop();
-  await store.close();
-  await ironic.close();
+  await setup.close();
 });
 
 const slowProvision = () => { proxy.add({ method: "PUT", path: /^\/v1\/nodes\/[^/]+\/states\/provision/, times: 1, action: { kind: "delay", ms: 2_500 } }); };

@@ -12,17 +12,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeaseFence } from "../../src/compute/lease-fence.js";
 import type { Caller } from "../../src/compute/contract.js";
-import { createComputeService, type ComputeService } from "../../src/compute/service.js";
-import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
+import type { ComputeService } from "../../src/compute/service.js";
+import type { FaultProxy } from "../../harness/fault-proxy.js";
 import type { IronicClient } from "../../src/ironic/client.js";
-import { silentLogger } from "../../src/log/logger.js";
-import { openStore } from "../../src/store/open.js";
 import { LeaseLostError, type Store } from "../../src/store/store.js";
-import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+import { sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
 import { waitUntil } from "../support/wait.js";
-import { startChild, type ComputeChild } from "./children.js";
-import { FAST_COMPUTE, FAST_DRIVER, sqlitePath } from "./support.js";
+import { startChild, startWorkerFront, type ComputeChild, type WorkerFront } from "./children.js";
+import { sqlitePath } from "./support.js";
 
 describe("LeaseFence (pure, injected clock)", () => {
   it("fires at its deadline even when no timer ran, and a late renewal cannot reopen it", () => {
@@ -54,6 +51,7 @@ const dir = mkdtempSync(join(tmpdir(), "ironic-compute-fence-"));
 const storeConfig = { kind: "sqlite" as const, path: sqlitePath() };
 const shard = `shard-${randomUUID().slice(0, 8)}`;
 const resourceClass = uniqueResourceClass("fence");
+let setup: WorkerFront;
 let proxy: FaultProxy;
 let ironic: IronicClient;
 let store: Store;
@@ -73,24 +71,14 @@ const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs =
   waitUntil(what, check, { timeoutMs, intervalMs: 50 });
 
 beforeAll(async () => {
-  ironic = newClient();
-  await enrolNodes(ironic, { count: 2, resourceClass, shard });
-  proxy = await startFaultProxy(sharedIronicUrl());
-  store = await openStore(storeConfig);
-  front = await createComputeService({ store, ironic, driver: { ...FAST_DRIVER, cache: { maxAgeMs: 0, shard } }, compute: { ...FAST_COMPUTE, workerId: "front" }, log: silentLogger });
-  await front.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
-  const user = await store.users.getByName("admin");
-  admin = { userId: user?.id ?? "", userName: "admin", projectId: user?.projectId ?? "", role: "admin", requestId: "req-fence" };
-  flavorId = (await front.flavors.create(admin, { name: "bm", description: "", resourceClass, requiredTraits: [], forbiddenTraits: [], capabilities: {}, vcpus: 1, ramMb: 1, diskGb: 1, ephemeralGb: 0, swapMb: 0, isPublic: true })).id;
-  imageId = (await front.images.create(admin, { name: "img", url: "http://127.0.0.1:1/i.qcow2", checksum: null, osHashAlgo: null, osHashValue: null, diskFormat: "qcow2", visibility: "public", ownerProjectId: null, sizeBytes: null, properties: {} })).id;
+  setup = await startWorkerFront({ store: storeConfig, shard, resourceClass, nodeCount: 2 });
+  ({ proxy, ironic, store, front, admin, flavorId, imageId } = setup);
 });
 
 afterAll(async () => {
   for (const c of children) c.process.kill("SIGCONT");
   await Promise.all(children.map((c) => c.stop()));
-  await proxy.stop();
-  await store.close();
-  await ironic.close();
+  await setup.close();
 });
 
 describe("a worker that lost its lease", () => {

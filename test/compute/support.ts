@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Caller } from "../../src/compute/contract.js";
 import { createComputeService, type ComputeService } from "../../src/compute/service.js";
+import { bootstrapAdminCaller } from "../../harness/admin-caller.js";
 import { enrolNodes } from "../../src/dev/enrol.js";
+import { fakeHardwareFlavor, publicQcow2Image } from "../../src/dev/demo-catalog.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import type { Logger } from "../../src/log/logger.js";
 import { silentLogger } from "../../src/log/logger.js";
@@ -14,15 +16,11 @@ import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
 import type { ServerRecord } from "../../src/store/records.js";
 import { INSTANCE_KEY } from "../../src/driver/instance-info.js";
+import { FAST_DRIVER_WAITS } from "../driver/support.js";
 import { newClient, uniqueResourceClass } from "../support/ironic.js";
 
 export const FAST_DRIVER = {
-  pollIntervalMs: 100,
-  spawnTimeoutMs: 60_000,
-  destroyTimeoutMs: 60_000,
-  rebuildTimeoutMs: 60_000,
-  rescueTimeoutMs: 60_000,
-  powerTimeoutMs: 30_000,
+  ...FAST_DRIVER_WAITS,
   softPowerOffTimeoutSeconds: 2,
   cache: { maxAgeMs: 0 },
 };
@@ -78,42 +76,15 @@ export async function startTestCompute(
     compute: { ...FAST_COMPUTE, workerId: `worker-${label}` },
     log,
   });
-  await service.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
-  const adminProject = await store.projects.getByName("admin");
-  const adminUser = await store.users.getByName("admin");
-  const admin: Caller = { userId: adminUser?.id ?? "", userName: "admin", projectId: adminProject?.id ?? "", role: "admin", requestId: `req-${randomUUID()}` };
+  const admin = await bootstrapAdminCaller(service, store);
   const projectA = await service.projects.create(admin, `project-a-${label}`);
   const projectB = await service.projects.create(admin, `project-b-${label}`);
   const mk = async (name: string, projectId: string, role: Caller["role"]): Promise<Caller> => {
     const user = await service.users.create(admin, { name: `${name}-${label}`, password: "password-123", projectId, role });
     return { userId: user.id, userName: user.name, projectId, role, requestId: `req-${randomUUID()}` };
   };
-  const flavor = await service.flavors.create(admin, {
-    name: `bm-${label}`,
-    description: "",
-    resourceClass,
-    requiredTraits: [],
-    forbiddenTraits: [],
-    capabilities: {},
-    vcpus: 8,
-    ramMb: 16_384,
-    diskGb: 10,
-    ephemeralGb: 0,
-    swapMb: 0,
-    isPublic: true,
-  });
-  const image = await service.images.create(admin, {
-    name: `demo-${label}`,
-    url: "http://127.0.0.1:1/demo.qcow2",
-    checksum: null,
-    osHashAlgo: null,
-    osHashValue: null,
-    diskFormat: "qcow2",
-    visibility: "public",
-    ownerProjectId: null,
-    sizeBytes: null,
-    properties: {},
-  });
+  const flavor = await service.flavors.create(admin, fakeHardwareFlavor({ name: `bm-${label}`, resourceClass, diskGb: 10 }));
+  const image = await service.images.create(admin, publicQcow2Image({ name: `demo-${label}`, url: "http://127.0.0.1:1/demo.qcow2" }));
   await service.start();
   return {
     service,

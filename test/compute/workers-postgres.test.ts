@@ -9,22 +9,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Caller } from "../../src/compute/contract.js";
-import { createComputeService, type ComputeService } from "../../src/compute/service.js";
-import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
+import type { ComputeService } from "../../src/compute/service.js";
+import type { FaultProxy } from "../../harness/fault-proxy.js";
 import { startPostgres } from "../../harness/postgres-process.js";
 import type { IronicClient } from "../../src/ironic/client.js";
-import { silentLogger } from "../../src/log/logger.js";
-import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
-import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
+import { uniqueResourceClass } from "../support/ironic.js";
 import { waitUntil } from "../support/wait.js";
-import { startChild, type ComputeChild } from "./children.js";
-import { claimAsOurs, FAST_COMPUTE, FAST_DRIVER, plantedServer } from "./support.js";
+import { startChild, startWorkerFront, type ComputeChild, type WorkerFront } from "./children.js";
+import { claimAsOurs, FAST_COMPUTE, plantedServer } from "./support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ironic-compute-pg-"));
 const shard = `shard-${randomUUID().slice(0, 8)}`;
 let postgres: Awaited<ReturnType<typeof startPostgres>>;
+let setup: WorkerFront;
 let proxy: FaultProxy;
 let ironic: IronicClient;
 let store: Store;
@@ -39,24 +37,20 @@ const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs =
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  ironic = newClient();
-  const resourceClass = uniqueResourceClass("pgworkers");
-  nodes = await enrolNodes(ironic, { count: 3, resourceClass, shard });
-  proxy = await startFaultProxy(sharedIronicUrl());
-  store = await openStore({ kind: "postgres", url: postgres.url });
-  front = await createComputeService({ store, ironic, driver: { ...FAST_DRIVER, cache: { maxAgeMs: 0, shard } }, compute: { ...FAST_COMPUTE, workerId: "front" }, log: silentLogger });
-  await front.bootstrapAdmin({ project: "admin", user: "admin", password: "admin-password-1" });
-  const user = await store.users.getByName("admin");
-  admin = { userId: user?.id ?? "", userName: "admin", projectId: user?.projectId ?? "", role: "admin", requestId: "req-pg" };
-  await front.flavors.create(admin, { id: "bm", name: "bm", description: "", resourceClass, requiredTraits: [], forbiddenTraits: [], capabilities: {}, vcpus: 1, ramMb: 1, diskGb: 1, ephemeralGb: 0, swapMb: 0, isPublic: true });
-  await front.images.create(admin, { id: "00000000-0000-4000-8000-000000000001", name: "img", url: "http://127.0.0.1:1/i.qcow2", checksum: null, osHashAlgo: null, osHashValue: null, diskFormat: "qcow2", visibility: "public", ownerProjectId: null, sizeBytes: null, properties: {} });
+  setup = await startWorkerFront({
+    store: { kind: "postgres", url: postgres.url },
+    shard,
+    resourceClass: uniqueResourceClass("pgworkers"),
+    nodeCount: 3,
+    flavorId: "bm",
+    imageId: "00000000-0000-4000-8000-000000000001",
+  });
+  ({ proxy, ironic, store, front, admin, nodes } = setup);
 }, 240_000);
 
 afterAll(async () => {
   await Promise.all(children.map((c) => c.stop()));
-  await store.close();
-  await proxy.stop();
-  await ironic.close();
+  await setup.close();
   await postgres.stop();
 });
 

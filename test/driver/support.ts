@@ -44,16 +44,21 @@ export function instanceSpec(overrides: Partial<InstanceSpec> = {}): InstanceSpe
   };
 }
 
+/** Short polls and bounded waits for tests: the driver's and the compute tests' base. */
+export const FAST_DRIVER_WAITS = {
+  pollIntervalMs: 100,
+  spawnTimeoutMs: 60_000,
+  destroyTimeoutMs: 60_000,
+  rebuildTimeoutMs: 60_000,
+  rescueTimeoutMs: 60_000,
+  powerTimeoutMs: 30_000,
+};
+
 export function fastDriver(client: IronicClient, log: Logger = silentLogger, overrides: Parameters<typeof driverConfig>[0] = {}): IronicDriver {
   return new IronicDriver(
     client,
     driverConfig({
-      pollIntervalMs: 100,
-      spawnTimeoutMs: 60_000,
-      destroyTimeoutMs: 60_000,
-      rebuildTimeoutMs: 60_000,
-      rescueTimeoutMs: 60_000,
-      powerTimeoutMs: 30_000,
+      ...FAST_DRIVER_WAITS,
       softPowerOffTimeoutSeconds: 5,
       console: { enableIfDisabled: true, timeoutMs: 10_000 },
       ...overrides,

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
+import { afterAll, beforeAll } from "vitest";
 import { computeConfigSchema } from "../../src/compute/config.js";
 import { enrolNodes, type EnrolSpec } from "../../src/dev/enrol.js";
 import { driverConfig } from "../../src/driver/config.js";
@@ -66,6 +67,22 @@ export interface TestApiOptions {
    * does not talk to Ironic until it is asked to.
    */
   beforeEnrol?: (api: { url: string; adminPassword: string; compute: RunningService["compute"] }) => Promise<void>;
+}
+
+/**
+ * The usual file preamble: a test API started (as by startTestApi) in the
+ * calling file's beforeAll and stopped in its afterAll. The object returned is
+ * filled in by that beforeAll, so use it inside tests and hooks only.
+ */
+export function testApiForFile(label: string, options: TestApiOptions): TestApi {
+  const api = {} as TestApi;
+  beforeAll(async () => {
+    Object.assign(api, await startTestApi(label, options));
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
+  return api;
 }
 
 export async function startTestApi(label: string, options: TestApiOptions): Promise<TestApi> {

@@ -3,6 +3,7 @@
 // every method not given in `overrides` answers NotFound.
 import type { Caller, ComputeApi, ServerView } from "../../src/compute/contract.js";
 import { NotFoundError } from "../../src/compute/contract.js";
+import { fakeHardwareFlavor } from "../../src/dev/demo-catalog.js";
 import type { FlavorRecord } from "../../src/store/records.js";
 
 export const FAKE_PASSWORD = "correct horse battery staple";
@@ -20,18 +21,7 @@ export function basicHeader(user: string, password = FAKE_PASSWORD): string {
 
 export const FAKE_FLAVOR: FlavorRecord = {
   id: "1",
-  name: "bm.small",
-  description: "",
-  resourceClass: "baremetal",
-  requiredTraits: ["CUSTOM_GOLD"],
-  forbiddenTraits: [],
-  capabilities: { boot_mode: "uefi" },
-  vcpus: 8,
-  ramMb: 16_384,
-  diskGb: 100,
-  ephemeralGb: 0,
-  swapMb: 0,
-  isPublic: true,
+  ...fakeHardwareFlavor({ name: "bm.small", resourceClass: "baremetal", requiredTraits: ["CUSTOM_GOLD"], capabilities: { boot_mode: "uefi" } }),
   createdAt: "2026-01-01T00:00:00.000Z",
 };
 
