@@ -17,7 +17,7 @@ import type { VolumeTarget } from "../ironic/volumes.js";
 import type { Logger } from "../log/logger.js";
 import { availability, CACHE_FIELDS } from "./availability.js";
 import { writeClaim } from "./claim.js";
-import { buildConfigDrive } from "./config-drive.js";
+import { buildConfigDrive } from "./config-drive/index.js";
 import { destroyInstance, type DestroyOptions } from "./destroy.js";
 import {
   InstanceNotFoundError,
