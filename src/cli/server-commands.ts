@@ -2,6 +2,7 @@
 // rebuild, rescue, unrescue, console. --wait polls until the operation ends.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { MAX_USER_DATA_BYTES } from "../compute/user-data.js";
 import { segment } from "./client/api-client.js";
 import { collect, contextOf, keyValues, type CliContext } from "./client/context.js";
 import { CliError } from "./client/errors.js";
@@ -11,7 +12,6 @@ import { consoleBody, createdServer, rescueBody, serverBody, serverList, type Se
 import { waitForServer, type WaitTarget } from "./client/wait.js";
 
 const POWER_STATES: Readonly<Record<number, string>> = { 0: "nostate", 1: "running", 4: "shutdown", 6: "crashed" };
-const MAX_USER_DATA_BYTES = 65_535;
 
 function flavorName(server: Server): unknown {
   const flavor = server["flavor"];

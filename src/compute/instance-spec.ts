@@ -1,6 +1,6 @@
 // Builds the driver's InstanceSpec from the service's records.
 import { InvalidInputError } from "../driver/errors.js";
-import { sanitizeHostname } from "../driver/hostname.js";
+import { sanitizeHostname } from "../driver/config-drive/hostname.js";
 import type { InstanceSpec } from "../driver/instance-spec.js";
 import type { FlavorRecord, ImageRecord, KeypairRecord, ServerRecord } from "../store/records.js";
 

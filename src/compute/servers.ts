@@ -2,10 +2,10 @@
 // hand the long work to a durable task. Nothing here waits on Ironic except the
 // serial console, which is a read.
 import { randomBytes, randomUUID } from "node:crypto";
-import { validateMetadata } from "../driver/config-drive.js";
+import { validateMetadata } from "../driver/config-drive/index.js";
 import type { IronicDriver } from "../driver/driver.js";
 import { DriverError, InvalidInputError } from "../driver/errors.js";
-import { sanitizeHostname } from "../driver/hostname.js";
+import { sanitizeHostname } from "../driver/config-drive/hostname.js";
 import type { ServerRecord, TaskKind, TaskState, VmState } from "../store/records.js";
 import { ServerBusyError, StaleStateError, type Store } from "../store/store.js";
 import { Audit, actionRecord } from "./audit.js";

@@ -2,9 +2,10 @@
 //
 // Nova's rule (`_node_resources_unavailable`) compares strings against short
 // lists, so a state added by a newer Ironic silently counts as "not in the
-// list". Here every decision is an exhaustive `switch` over the closed state
-// types: a new state in `states.ts` fails the build until someone decides about
-// it, and a state Ironic sends that we do not know ("unknown") is unavailable.
+// list". Here the power decision is an exhaustive `switch` over the closed type,
+// and of the provision states only "available" is available: a new state is
+// sorted into a phase in `states.ts` (the build fails until it is), and a state
+// Ironic sends that we do not know ("unknown") is unavailable with its raw text.
 
 import type { ListableNodeField, Node, NodeView } from "../ironic/node-schema.js";
 import type { PowerState, ProvisionState } from "../ironic/states.js";
@@ -106,43 +107,10 @@ function powerBlocker(state: PowerState, raw: string | undefined): string | null
 
 /** Why the provision state forbids scheduling, or null when it does not. */
 function provisionBlocker(state: ProvisionState, raw: string | undefined): string | null {
-  switch (state) {
-    case "available":
-      return null;
-    case "enroll":
-    case "verifying":
-    case "manageable":
-    case "inspecting":
-    case "inspect wait":
-    case "inspect failed":
-    case "cleaning":
-    case "clean wait":
-    case "clean failed":
-    case "clean hold":
-    case "deploying":
-    case "wait call-back":
-    case "deploy failed":
-    case "deploy hold":
-    case "active":
-    case "deleting":
-    case "error":
-    case "rebuild":
-    case "rescue":
-    case "rescuing":
-    case "rescue wait":
-    case "rescue failed":
-    case "unrescuing":
-    case "unrescue failed":
-    case "adopting":
-    case "adopt failed":
-    case "servicing":
-    case "service wait":
-    case "service failed":
-    case "service hold":
-      return `the provision state is "${state}"`;
-    case "unknown":
-      return `unknown provision state ${quote(raw)} (newer Ironic?)`;
-  }
+  // Only "available" takes an instance; no phase as a whole does.
+  if (state === "available") return null;
+  if (state === "unknown") return `unknown provision state ${quote(raw)} (newer Ironic?)`;
+  return `the provision state is "${state}"`;
 }
 
 /** Ironic's text in a reason: quoted (escapes control characters) and bounded. */

@@ -8,6 +8,7 @@ import { IronicBadRequestError } from "../ironic/errors.js";
 import { boundNode } from "./claim.js";
 import { parseSerialConsole } from "./console-url.js";
 import { ConsoleUnavailableError } from "./errors.js";
+import { pollUntil } from "./wait.js";
 
 export interface ConsoleOptions {
   /** Enable the console when it is disabled (Nova refuses instead). */
@@ -38,13 +39,12 @@ async function switchConsole(
     }
     throw error;
   }
-  const deadline = Date.now() + options.timeoutMs;
-  while ((await client.nodes.getConsole(nodeUuid)).console_enabled !== enabled) {
-    if (Date.now() >= deadline) {
-      throw new ConsoleUnavailableError(`the console did not become ${enabled ? "enabled" : "disabled"} in time`, ids);
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
-  }
+  await pollUntil(
+    () => client.nodes.getConsole(nodeUuid),
+    (state) => state.console_enabled === enabled,
+    options,
+    () => new ConsoleUnavailableError(`the console did not become ${enabled ? "enabled" : "disabled"} in time`, ids),
+  );
 }
 
 export async function serialConsole(

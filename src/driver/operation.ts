@@ -18,6 +18,7 @@
 import { OutcomeUnknownError } from "../ironic/errors.js";
 import type { Logger } from "../log/logger.js";
 import { DriverError, OperationFailedError, OperationTimeoutError } from "./errors.js";
+import { realSleep, type WaitClock } from "./wait.js";
 
 export type Decision<Step extends string> =
   /** Run `step` (one mutating call), then observe again. */
@@ -45,26 +46,22 @@ export interface OperationSpec<Observed, Step extends string> {
   act(step: Step, observed: Observed): Promise<void>;
 }
 
-export interface RunOptions<Step extends string> {
+/** `now` and `sleep` (WaitClock) are injected in tests. */
+export interface RunOptions<Step extends string> extends WaitClock {
   timeoutMs: number;
   pollIntervalMs: number;
   /** How often one step may run in one call before the operation gives up. */
   maxRepeatsPerStep?: number;
   onProgress?: (progress: Progress<Step>) => void;
   log: Logger;
-  /** Injected in tests. */
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runOperation<Observed, Step extends string>(
   spec: OperationSpec<Observed, Step>,
   options: RunOptions<Step>,
 ): Promise<void> {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? realSleep;
   const started = now();
   const deadline = started + options.timeoutMs;
   const maxRepeats = options.maxRepeatsPerStep ?? 3;

@@ -12,6 +12,7 @@ import type { PowerState, PowerTarget } from "../ironic/states.js";
 import type { Logger } from "../log/logger.js";
 import { boundNode } from "./claim.js";
 import { OperationTimeoutError, PowerActionFailedError } from "./errors.js";
+import { pollUntil } from "./wait.js";
 
 export interface PowerOptions {
   /** Bound on waiting for `target_power_state` to clear. */
@@ -45,18 +46,15 @@ async function settle(
   instanceUuid: string,
   options: PowerOptions,
 ): Promise<{ power_state: PowerState; last_error: string | null }> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const node = await boundNode(client, nodeUuid, instanceUuid, POWER_FIELDS);
-    if (node.target_power_state === null) return node;
-    if (Date.now() >= deadline) {
-      throw new OperationTimeoutError(`power action still running after ${Math.round(options.timeoutMs / 1000)} s`, {
-        node: nodeUuid,
-        instance: instanceUuid,
-      });
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
-  }
+  return pollUntil(
+    () => boundNode(client, nodeUuid, instanceUuid, POWER_FIELDS),
+    (node) => node.target_power_state === null,
+    options,
+    () => new OperationTimeoutError(`power action still running after ${Math.round(options.timeoutMs / 1000)} s`, {
+      node: nodeUuid,
+      instance: instanceUuid,
+    }),
+  );
 }
 
 /** The power state a target ends in, when the state alone shows it was reached. */

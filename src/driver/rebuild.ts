@@ -9,6 +9,7 @@
 
 import type { IronicClient } from "../ironic/client.js";
 import type { NodeView } from "../ironic/node-schema.js";
+import { provisionPhase } from "../ironic/states.js";
 import type { Logger } from "../log/logger.js";
 import { InstanceNotFoundError, NodeBindingError, OperationFailedError } from "./errors.js";
 import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
@@ -61,52 +62,26 @@ export function decideRebuild(
   const requested =
     executed.has("rebuild") ||
     (written && node.instance_info[REBUILD_BASE_KEY] !== (node.provision_updated_at ?? null));
-  switch (node.provision_state) {
-    case "active":
-    case "deploy failed":
-    case "error":
+  const state = node.provision_state;
+  switch (provisionPhase(state)) {
+    case "deployed":
+    case "failed":
+      // From active, and from a failed deployment (Ironic allows rebuild there).
       if (node.target_provision_state !== null) return { kind: "wait", reason: "node is busy" };
       if (requested) {
-        return node.provision_state === "active"
+        return state === "active"
           ? { kind: "done" }
-          : { kind: "fail", error: new OperationFailedError(`rebuild failed: ${node.last_error ?? node.provision_state}`, ids) };
+          : { kind: "fail", error: new OperationFailedError(`rebuild failed: ${node.last_error ?? state}`, ids) };
       }
       if (node.maintenance) return { kind: "fail", error: new OperationFailedError("the node is in maintenance", ids) };
       return written ? { kind: "act", step: "rebuild" } : { kind: "act", step: "write-instance-info" };
     case "deploying":
-    case "wait call-back":
-    case "deploy hold":
-      return { kind: "wait", reason: `node is ${node.provision_state}` };
-    case "enroll":
-    case "verifying":
-    case "manageable":
-    case "available":
-    case "inspecting":
-    case "inspect wait":
-    case "inspect failed":
-    case "cleaning":
-    case "clean wait":
-    case "clean failed":
-    case "clean hold":
-    case "deleting":
-    case "rebuild":
+      return { kind: "wait", reason: `node is ${state}` };
+    case "stable":
+    case "teardown":
     case "rescue":
-    case "rescuing":
-    case "rescue wait":
-    case "rescue failed":
-    case "unrescuing":
-    case "unrescue failed":
-    case "adopting":
-    case "adopt failed":
-    case "servicing":
-    case "service wait":
-    case "service failed":
-    case "service hold":
-    case "unknown":
-      return {
-        kind: "fail",
-        error: new OperationFailedError(`cannot rebuild a node in state '${node.provision_state}'`, ids),
-      };
+    case "other":
+      return { kind: "fail", error: new OperationFailedError(`cannot rebuild a node in state '${state}'`, ids) };
   }
 }
 

@@ -4,7 +4,7 @@
 
 import type { IronicClient } from "../ironic/client.js";
 import type { NodeView } from "../ironic/node-schema.js";
-import type { ProvisionState } from "../ironic/states.js";
+import { inPhase, type ProvisionState } from "../ironic/states.js";
 import type { Logger } from "../log/logger.js";
 import {
   InstanceNotFoundError,
@@ -26,48 +26,66 @@ export interface RescueOptions {
   onProgress?: (progress: Progress<RescueStep>) => void;
 }
 
-function unexpected(state: ProvisionState, goal: string, ids: { node: string; instance: string }): Decision<RescueStep> {
+function unexpected(state: ProvisionState, goal: string, ids: NodeIds): Decision<RescueStep> {
   return { kind: "fail", error: new OperationFailedError(`cannot ${goal} a node in state '${state}'`, ids) };
 }
 
-export function decideRescue(instanceUuid: string, node: RescueNode | null, executed: ReadonlySet<RescueStep>): Decision<RescueStep> {
-  if (node === null) return { kind: "fail", error: new InstanceNotFoundError("the node disappeared from Ironic", { instance: instanceUuid }) };
+type NodeIds = { node: string; instance: string };
+
+type Bound = { ok: false; decision: Decision<RescueStep> } | { ok: true; node: RescueNode; ids: NodeIds };
+
+/** Both verbs first need the node to exist and to be bound to this instance. */
+function boundTo(instanceUuid: string, node: RescueNode | null): Bound {
+  if (node === null) {
+    return { ok: false, decision: { kind: "fail", error: new InstanceNotFoundError("the node disappeared from Ironic", { instance: instanceUuid }) } };
+  }
   const ids = { node: node.uuid, instance: instanceUuid };
-  if (node.instance_uuid !== instanceUuid) return { kind: "fail", error: new NodeBindingError("the node is not bound to this instance", ids) };
+  if (node.instance_uuid !== instanceUuid) {
+    return { ok: false, decision: { kind: "fail", error: new NodeBindingError("the node is not bound to this instance", ids) } };
+  }
+  return { ok: true, node, ids };
+}
+
+/** Rescue acts from active (and retries from "unrescue failed"); every other state outside the rescue phase is refused. */
+export function decideRescue(instanceUuid: string, observed: RescueNode | null, executed: ReadonlySet<RescueStep>): Decision<RescueStep> {
+  const bound = boundTo(instanceUuid, observed);
+  if (!bound.ok) return bound.decision;
+  const { node, ids } = bound;
   const busy = node.target_provision_state !== null;
-  switch (node.provision_state) {
+  const state = node.provision_state;
+  if (state === "active") {
+    if (busy) return { kind: "wait", reason: "node is busy" };
+    if (node.maintenance) return { kind: "fail", error: new OperationFailedError("the node is in maintenance", ids) };
+    return { kind: "act", step: "rescue" };
+  }
+  if (!inPhase(state, "rescue")) return unexpected(state, "rescue", ids);
+  switch (state) {
     case "rescue":
       return busy ? { kind: "wait", reason: "node is busy" } : { kind: "done" };
     case "rescuing":
     case "rescue wait":
-      return { kind: "wait", reason: `node is ${node.provision_state}` };
+      return { kind: "wait", reason: `node is ${state}` };
     case "rescue failed":
       return executed.has("rescue") || !busy
         ? { kind: "fail", error: new RescueFailedError(`rescue failed: ${node.last_error ?? "no reason given"}`, ids) }
         : { kind: "wait", reason: "node is busy" };
-    case "active":
-      if (busy) return { kind: "wait", reason: "node is busy" };
-      if (node.maintenance) return { kind: "fail", error: new OperationFailedError("the node is in maintenance", ids) };
-      return { kind: "act", step: "rescue" };
     case "unrescue failed":
       return busy ? { kind: "wait", reason: "node is busy" } : { kind: "act", step: "rescue" };
-    case "enroll": case "verifying": case "manageable": case "available": case "inspecting": case "inspect wait":
-    case "inspect failed": case "cleaning": case "clean wait": case "clean failed": case "clean hold": case "deploying":
-    case "wait call-back": case "deploy failed": case "deploy hold": case "deleting": case "error": case "rebuild":
-    case "unrescuing": case "adopting": case "adopt failed": case "servicing": case "service wait": case "service failed":
-    case "service hold": case "unknown":
-      return unexpected(node.provision_state, "rescue", ids);
+    case "unrescuing":
+      return unexpected(state, "rescue", ids);
   }
 }
 
-export function decideUnrescue(instanceUuid: string, node: RescueNode | null, executed: ReadonlySet<RescueStep>): Decision<RescueStep> {
-  if (node === null) return { kind: "fail", error: new InstanceNotFoundError("the node disappeared from Ironic", { instance: instanceUuid }) };
-  const ids = { node: node.uuid, instance: instanceUuid };
-  if (node.instance_uuid !== instanceUuid) return { kind: "fail", error: new NodeBindingError("the node is not bound to this instance", ids) };
+/** Unrescue ends at active; it acts from the rescue phase and refuses every other state. */
+export function decideUnrescue(instanceUuid: string, observed: RescueNode | null, executed: ReadonlySet<RescueStep>): Decision<RescueStep> {
+  const bound = boundTo(instanceUuid, observed);
+  if (!bound.ok) return bound.decision;
+  const { node, ids } = bound;
   const busy = node.target_provision_state !== null;
-  switch (node.provision_state) {
-    case "active":
-      return busy ? { kind: "wait", reason: "node is busy" } : { kind: "done" };
+  const state = node.provision_state;
+  if (state === "active") return busy ? { kind: "wait", reason: "node is busy" } : { kind: "done" };
+  if (!inPhase(state, "rescue")) return unexpected(state, "unrescue", ids);
+  switch (state) {
     case "unrescuing":
       return { kind: "wait", reason: "node is unrescuing" };
     case "unrescue failed":
@@ -79,16 +97,9 @@ export function decideUnrescue(instanceUuid: string, node: RescueNode | null, ex
       return busy ? { kind: "wait", reason: "node is busy" } : { kind: "act", step: "unrescue" };
     case "rescuing":
     case "rescue wait":
-      return { kind: "wait", reason: `node is ${node.provision_state}` };
-    case "enroll": case "verifying": case "manageable": case "available": case "inspecting": case "inspect wait":
-    case "inspect failed": case "cleaning": case "clean wait": case "clean failed": case "clean hold": case "deploying":
-    case "wait call-back": case "deploy failed": case "deploy hold": case "deleting": case "error": case "rebuild":
-    case "adopting": case "adopt failed": case "servicing": case "service wait": case "service failed":
-    case "service hold": case "unknown":
-      return unexpected(node.provision_state, "unrescue", ids);
+      return { kind: "wait", reason: `node is ${state}` };
   }
 }
-
 
 export async function rescueInstance(
   client: IronicClient,

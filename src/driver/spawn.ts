@@ -12,11 +12,12 @@ import type { IronicClient } from "../ironic/client.js";
 import { isTransientIronicError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { ConfigDriveDict } from "../ironic/nodes.js";
+import { provisionPhase } from "../ironic/states.js";
 import type { VolumeTarget } from "../ironic/volumes.js";
 import type { Logger } from "../log/logger.js";
 import { availability, CACHE_FIELDS } from "./availability.js";
 import { writeClaim } from "./claim.js";
-import { buildConfigDrive } from "./config-drive.js";
+import { buildConfigDrive } from "./config-drive/index.js";
 import { destroyInstance, type DestroyOptions } from "./destroy.js";
 import {
   InstanceNotFoundError,
@@ -62,7 +63,7 @@ export interface SpawnOptions {
   unwind: DestroyOptions;
 }
 
-/** The next spawn step from what Ironic shows. Pure; exhaustive over states. */
+/** The next spawn step from what Ironic shows. Pure; exhaustive over provision phases. */
 export function decideSpawn(
   spec: Pick<InstanceSpec, "uuid" | "volumes" | "vifs" | "projectId">,
   observed: SpawnObserved,
@@ -91,68 +92,55 @@ export function decideSpawn(
     return { kind: "fail", error: new OperationFailedError("the node was put in maintenance", ids) };
   }
   const busy = node.target_provision_state !== null;
-  switch (node.provision_state) {
-    case "available":
-      if (busy) return { kind: "wait", reason: "Ironic is starting the deployment" };
-      if (!instanceInfoWritten(node.instance_info, observed.wantedInstanceInfo)) {
-        return { kind: "act", step: "write-instance-info" };
-      }
-      if (missingVolumes(spec.volumes, observed.volumeTargets, spec.uuid).length > 0) {
-        return { kind: "act", step: "create-volume-targets" };
-      }
-      // The noop network interface keeps no VIFs, so "attached" may be invisible:
-      // attaching is idempotent, once per run is enough.
-      if (!executed.has("attach-vifs") && spec.vifs.some((vif) => !observed.vifs.includes(vif.id))) {
-        return { kind: "act", step: "attach-vifs" };
-      }
-      return { kind: "act", step: "deploy" };
-    case "deploying":
-    case "wait call-back":
-    case "deploy hold":
-      return { kind: "wait", reason: `node is ${node.provision_state}` };
-    case "active":
-      return busy ? { kind: "wait", reason: "node is finishing the deployment" } : { kind: "done" };
-    case "deploy failed":
-    case "error":
-      return {
-        kind: "fail",
-        error: new OperationFailedError(`deployment failed: ${node.last_error ?? node.provision_state}`, ids),
-      };
-    case "deleting":
-    case "cleaning":
-    case "clean wait":
-    case "clean failed":
-    case "clean hold":
-      return { kind: "fail", error: new OperationFailedError(`the node is being torn down (${node.provision_state})`, ids) };
-    case "enroll":
-    case "verifying":
-    case "manageable":
-    case "inspecting":
-    case "inspect wait":
-    case "inspect failed":
-    case "rebuild":
-    case "rescue":
-    case "rescuing":
-    case "rescue wait":
-    case "rescue failed":
-    case "unrescuing":
-    case "unrescue failed":
-    case "adopting":
-    case "adopt failed":
-    case "servicing":
-    case "service wait":
-    case "service failed":
-    case "service hold":
-      return { kind: "fail", error: new NodeNotAvailableError(`the node is in state '${node.provision_state}'`, ids) };
-    case "unknown":
-      return {
-        kind: "fail",
-        error: new NodeNotAvailableError(
-          `the node is in a state this version does not know ('${node.unknown_states?.provision_state ?? "?"}')`,
-          ids,
-        ),
-      };
+  const state = node.provision_state;
+  if (state === "available") {
+    if (busy) return { kind: "wait", reason: "Ironic is starting the deployment" };
+    return nextPreparationStep(spec, node.instance_info, observed, executed);
   }
+  if (state === "active") return busy ? { kind: "wait", reason: "node is finishing the deployment" } : { kind: "done" };
+  if (state === "unknown") {
+    return {
+      kind: "fail",
+      error: new NodeNotAvailableError(
+        `the node is in a state this version does not know ('${node.unknown_states?.provision_state ?? "?"}')`,
+        ids,
+      ),
+    };
+  }
+  switch (provisionPhase(state)) {
+    case "deploying":
+      return { kind: "wait", reason: `node is ${state}` };
+    case "failed":
+      return { kind: "fail", error: new OperationFailedError(`deployment failed: ${node.last_error ?? state}`, ids) };
+    case "teardown":
+      return { kind: "fail", error: new OperationFailedError(`the node is being torn down (${state})`, ids) };
+    case "stable":
+    case "deployed":
+    case "rescue":
+    case "other":
+      return { kind: "fail", error: new NodeNotAvailableError(`the node is in state '${state}'`, ids) };
+  }
+}
+
+/** On an available node that is ours: what is still to put on it before deploying. */
+function nextPreparationStep(
+  spec: Pick<InstanceSpec, "uuid" | "volumes" | "vifs">,
+  instanceInfo: SpawnNode["instance_info"],
+  observed: SpawnObserved,
+  executed: ReadonlySet<SpawnStep>,
+): Decision<SpawnStep> {
+  if (!instanceInfoWritten(instanceInfo, observed.wantedInstanceInfo)) {
+    return { kind: "act", step: "write-instance-info" };
+  }
+  if (missingVolumes(spec.volumes, observed.volumeTargets, spec.uuid).length > 0) {
+    return { kind: "act", step: "create-volume-targets" };
+  }
+  // The noop network interface keeps no VIFs, so "attached" may be invisible:
+  // attaching is idempotent, once per run is enough.
+  if (!executed.has("attach-vifs") && spec.vifs.some((vif) => !observed.vifs.includes(vif.id))) {
+    return { kind: "act", step: "attach-vifs" };
+  }
+  return { kind: "act", step: "deploy" };
 }
 
 async function observeSpawn(

@@ -2,9 +2,10 @@
 //
 // A state we do not know (a newer Ironic added it) is not dropped and not
 // guessed: it becomes the explicit value "unknown", and the raw text is kept
-// beside it on the node so callers can log it. Every decision on states is an
-// exhaustive `switch`, so adding a state here makes the compiler point at every
-// place that has to decide about it.
+// beside it on the node so callers can log it. Every state is sorted once into a
+// phase (`PROVISION_PHASES`, checked with `satisfies`), so adding a state here
+// makes the compiler point at that table; the decisions switch on the phase and
+// single out their few special states. Destroy keeps its own full switch.
 
 /** Provision states of Ironic 21.x, plus the servicing states of newer releases. */
 export const PROVISION_STATES = [
@@ -43,6 +44,69 @@ export const PROVISION_STATES = [
 
 export type KnownProvisionState = (typeof PROVISION_STATES)[number];
 export type ProvisionState = KnownProvisionState | "unknown";
+
+/**
+ * The phase a provision state belongs to, as the driver's decisions see it:
+ * - stable: at rest, never deployed (available, manageable, enroll)
+ * - deploying: a deployment is running and ends by itself
+ * - deployed: an instance image is running ("active")
+ * - failed: a deployment ended badly (the instance may still be half there)
+ * - teardown: Ironic is deleting or cleaning the node
+ * - rescue: the rescue ramdisk is booting, running, or being left
+ * - other: inspection, adoption, servicing, "rebuild" (a transient request
+ *   state no decision waits for) and states this version does not know
+ */
+export type ProvisionPhase = "stable" | "deploying" | "deployed" | "failed" | "teardown" | "rescue" | "other";
+
+export const PROVISION_PHASES = {
+  enroll: "stable",
+  verifying: "other",
+  manageable: "stable",
+  inspecting: "other",
+  "inspect wait": "other",
+  "inspect failed": "other",
+  cleaning: "teardown",
+  "clean wait": "teardown",
+  "clean failed": "teardown",
+  "clean hold": "teardown",
+  available: "stable",
+  deploying: "deploying",
+  "wait call-back": "deploying",
+  "deploy failed": "failed",
+  "deploy hold": "deploying",
+  active: "deployed",
+  deleting: "teardown",
+  error: "failed",
+  rebuild: "other",
+  rescue: "rescue",
+  rescuing: "rescue",
+  "rescue wait": "rescue",
+  "rescue failed": "rescue",
+  unrescuing: "rescue",
+  "unrescue failed": "rescue",
+  adopting: "other",
+  "adopt failed": "other",
+  servicing: "other",
+  "service wait": "other",
+  "service failed": "other",
+  "service hold": "other",
+  unknown: "other",
+} as const satisfies Record<ProvisionState, ProvisionPhase>;
+
+/** The provision states of phase `P`, e.g. `ProvisionStateIn<"rescue">`. */
+export type ProvisionStateIn<P extends ProvisionPhase> = {
+  [S in ProvisionState]: (typeof PROVISION_PHASES)[S] extends P ? S : never;
+}[ProvisionState];
+
+/** Narrows `state` to the states of `phase`, so a `switch` over them is exhaustive. */
+export function inPhase<P extends ProvisionPhase>(state: ProvisionState, phase: P): state is ProvisionStateIn<P> {
+  return PROVISION_PHASES[state] === phase;
+}
+
+/** The phase of `state`, typed wide so a `switch` on it must name every phase. */
+export function provisionPhase(state: ProvisionState): ProvisionPhase {
+  return PROVISION_PHASES[state];
+}
 
 /** Real power states a node reports. `null` = Ironic has not read it yet. */
 export const POWER_STATES = ["power on", "power off", "error"] as const;

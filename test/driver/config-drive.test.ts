@@ -1,14 +1,9 @@
 import { describe, it, expect } from "vitest";
-import {
-  CONFIG_DRIVE_LIMITS,
-  DEFAULT_MTU,
-  INJECTED_FILES_UNSUPPORTED,
-  buildConfigDrive,
-  buildNetworkData,
-  validateInjectedFilePath,
-  validateInjectedFiles,
-  type ConfigDriveNetwork,
-} from "../../src/driver/config-drive.js";
+import { DEFAULT_MTU } from "../../src/driver/config-drive/addresses.js";
+import { buildConfigDrive } from "../../src/driver/config-drive/index.js";
+import { INJECTED_FILES_UNSUPPORTED, validateInjectedFilePath, validateInjectedFiles } from "../../src/driver/config-drive/input.js";
+import { CONFIG_DRIVE_LIMITS } from "../../src/driver/config-drive/limits.js";
+import { buildNetworkData, type ConfigDriveNetwork } from "../../src/driver/config-drive/network-data.js";
 import { InvalidInputError } from "../../src/driver/errors.js";
 import type { InstanceSpec, PublicKeySpec, SubnetSpec, VifSpec } from "../../src/driver/instance-spec.js";
 import type { Port, Portgroup } from "../../src/ironic/ports.js";

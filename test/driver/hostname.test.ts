@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { MAX_LABEL_LENGTH, sanitizeHostname } from "../../src/driver/hostname.js";
+import { MAX_LABEL_LENGTH, sanitizeHostname } from "../../src/driver/config-drive/hostname.js";
 
 const FALLBACK = "server-1a2b3c4d";
 const RFC1123_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
