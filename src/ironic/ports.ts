@@ -2,9 +2,9 @@
 // bound to and that network_data.json describes.
 
 import { z } from "zod";
-import { encodePath, type IronicHttp } from "./http.js";
+import { IronicCollection } from "./collection.js";
+import type { IronicHttp } from "./http.js";
 import { uuidSchema } from "./node-schema.js";
-import { collectAll, parseItem } from "./pagination.js";
 
 const jsonObject = z.record(z.string(), z.unknown());
 const dictOrEmpty = jsonObject.nullable().transform((value) => value ?? {});
@@ -60,41 +60,46 @@ export interface PortgroupCreate {
 }
 
 export class PortsApi {
-  constructor(private readonly http: IronicHttp) {}
+  private readonly ports: IronicCollection<typeof portSchema, PortCreate>;
+
+  constructor(http: IronicHttp) {
+    this.ports = new IronicCollection(http, { path: "/v1/ports", listPath: "/v1/ports/detail", collection: "ports", schema: portSchema });
+  }
 
   async listByNode(nodeUuid: string): Promise<Port[]> {
-    return collectAll(
-      this.http,
-      { path: "/v1/ports/detail", collection: "ports", query: { node_uuid: nodeUuid }, pageSize: this.http.options.pageSize },
-      (raw, label) => parseItem(portSchema, raw, label),
-    );
+    return this.ports.list({ node_uuid: nodeUuid });
   }
 
   async create(body: PortCreate): Promise<Port> {
-    return this.http.json({ method: "POST", path: "/v1/ports", body, expect: [201] }, portSchema);
+    return this.ports.create(body);
   }
 
   async delete(uuid: string): Promise<void> {
-    await this.http.send({ method: "DELETE", path: `/v1/ports/${encodePath(uuid)}`, expect: [204] });
+    await this.ports.delete(uuid);
   }
 }
 
 export class PortgroupsApi {
-  constructor(private readonly http: IronicHttp) {}
+  private readonly portgroups: IronicCollection<typeof portgroupSchema, PortgroupCreate>;
+
+  constructor(http: IronicHttp) {
+    this.portgroups = new IronicCollection(http, {
+      path: "/v1/portgroups",
+      listPath: "/v1/portgroups/detail",
+      collection: "portgroups",
+      schema: portgroupSchema,
+    });
+  }
 
   async listByNode(nodeUuid: string): Promise<Portgroup[]> {
-    return collectAll(
-      this.http,
-      { path: "/v1/portgroups/detail", collection: "portgroups", query: { node: nodeUuid }, pageSize: this.http.options.pageSize },
-      (raw, label) => parseItem(portgroupSchema, raw, label),
-    );
+    return this.portgroups.list({ node: nodeUuid });
   }
 
   async create(body: PortgroupCreate): Promise<Portgroup> {
-    return this.http.json({ method: "POST", path: "/v1/portgroups", body, expect: [201] }, portgroupSchema);
+    return this.portgroups.create(body);
   }
 
   async delete(uuid: string): Promise<void> {
-    await this.http.send({ method: "DELETE", path: `/v1/portgroups/${encodePath(uuid)}`, expect: [204] });
+    await this.portgroups.delete(uuid);
   }
 }
