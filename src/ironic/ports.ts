@@ -59,47 +59,24 @@ export interface PortgroupCreate {
   extra?: Record<string, unknown>;
 }
 
-export class PortsApi {
-  private readonly ports: IronicCollection<typeof portSchema, PortCreate>;
-
+/** create(body) and delete(uuid) as any collection; a node's ports by node_uuid. */
+export class PortsApi extends IronicCollection<typeof portSchema, PortCreate> {
   constructor(http: IronicHttp) {
-    this.ports = new IronicCollection(http, { path: "/v1/ports", listPath: "/v1/ports/detail", collection: "ports", schema: portSchema });
+    super(http, { path: "/v1/ports", listPath: "/v1/ports/detail", collection: "ports", schema: portSchema });
   }
 
   async listByNode(nodeUuid: string): Promise<Port[]> {
-    return this.ports.list({ node_uuid: nodeUuid });
-  }
-
-  async create(body: PortCreate): Promise<Port> {
-    return this.ports.create(body);
-  }
-
-  async delete(uuid: string): Promise<void> {
-    await this.ports.delete(uuid);
+    return this.list({ node_uuid: nodeUuid });
   }
 }
 
-export class PortgroupsApi {
-  private readonly portgroups: IronicCollection<typeof portgroupSchema, PortgroupCreate>;
-
+/** create(body) and delete(uuid) as any collection; a node's port groups by node. */
+export class PortgroupsApi extends IronicCollection<typeof portgroupSchema, PortgroupCreate> {
   constructor(http: IronicHttp) {
-    this.portgroups = new IronicCollection(http, {
-      path: "/v1/portgroups",
-      listPath: "/v1/portgroups/detail",
-      collection: "portgroups",
-      schema: portgroupSchema,
-    });
+    super(http, { path: "/v1/portgroups", listPath: "/v1/portgroups/detail", collection: "portgroups", schema: portgroupSchema });
   }
 
   async listByNode(nodeUuid: string): Promise<Portgroup[]> {
-    return this.portgroups.list({ node: nodeUuid });
-  }
-
-  async create(body: PortgroupCreate): Promise<Portgroup> {
-    return this.portgroups.create(body);
-  }
-
-  async delete(uuid: string): Promise<void> {
-    await this.portgroups.delete(uuid);
+    return this.list({ node: nodeUuid });
   }
 }
