@@ -2,7 +2,7 @@
 // projects, users and Ironic nodes. Passwords go in, never out.
 import type { FastifyPluginCallbackZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ComputeApi, NodeSummary } from "../compute/contract.js";
+import type { Caller, ComputeApi, NodeSummary } from "../compute/contract.js";
 import type { ProjectRecord, UserRecord } from "../store/records.js";
 import { callerOf, unversioned } from "./request-context.js";
 import { idParams, uuidParams } from "./schemas.js";
@@ -52,6 +52,14 @@ function nodeDoc(node: NodeSummary): Record<string, unknown> {
   };
 }
 
+/** DELETE `path` (with an `:id`) as the admin: 204 once the compute layer removed it. */
+function deleteById(app: Parameters<FastifyPluginCallbackZod>[0], path: string, remove: (caller: Caller, id: string) => Promise<void>): void {
+  app.delete(path, { config: ADMIN, schema: { params: idParams } }, async (request, reply) => {
+    await remove(callerOf(request), request.params.id);
+    return reply.code(204).send();
+  });
+}
+
 export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
   return (app, _options, done) => {
     unversioned(app);
@@ -64,10 +72,7 @@ export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
       return reply.code(201).send({ project: projectDoc(project) });
     });
 
-    app.delete("/projects/:id", { config: ADMIN, schema: { params: idParams } }, async (request, reply) => {
-      await compute.projects.delete(callerOf(request), request.params.id);
-      return reply.code(204).send();
-    });
+    deleteById(app, "/projects/:id", (caller, id) => compute.projects.delete(caller, id));
 
     app.get("/users", { config: ADMIN }, async (request) => ({
       users: (await compute.users.list(callerOf(request))).map(userDoc),
@@ -79,10 +84,7 @@ export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
       return reply.code(201).send({ user: userDoc(user) });
     });
 
-    app.delete("/users/:id", { config: ADMIN, schema: { params: idParams } }, async (request, reply) => {
-      await compute.users.delete(callerOf(request), request.params.id);
-      return reply.code(204).send();
-    });
+    deleteById(app, "/users/:id", (caller, id) => compute.users.delete(caller, id));
 
     app.get("/nodes", { config: ADMIN }, async (request) => ({
       nodes: (await compute.nodes.list(callerOf(request))).map(nodeDoc),

@@ -4,18 +4,19 @@
 // password check: guessing is slowed to `max` tries per window, and a flood of
 // bad passwords cannot keep the password workers busy.
 import { z } from "zod";
+import { intSetting } from "../compute/config.js";
 
 export const loginLimitsSchema = z
   .object({
     /** Failed logins from one client address per window before 429. */
-    maxFailuresPerClient: z.number().int().min(1).max(1_000_000).default(20),
+    maxFailuresPerClient: intSetting(1, 1_000_000, 20),
     /** Failed logins for one user name (any client) per window before 429. */
-    maxFailuresPerUser: z.number().int().min(1).max(1_000_000).default(10),
-    failureWindowMs: z.number().int().min(1_000).max(86_400_000).default(60_000),
+    maxFailuresPerUser: intSetting(1, 1_000_000, 10),
+    failureWindowMs: intSetting(1_000, 86_400_000, 60_000),
     /** How long a failed user/password pair is answered 401 without a new check. */
-    negativeCacheMs: z.number().int().min(0).max(300_000).default(5_000),
+    negativeCacheMs: intSetting(0, 300_000, 5_000),
     /** Clients, users and cached failures tracked at most (each); the oldest go first. */
-    maxTrackedKeys: z.number().int().min(100).max(1_000_000).default(10_000),
+    maxTrackedKeys: intSetting(100, 1_000_000, 10_000),
   })
   .strict();
 

@@ -56,6 +56,12 @@ async function getServer(context: CliContext, id: string): Promise<Server> {
   return (await context.client.get(`/v2.1/servers/${segment(id)}`, serverBody)).server;
 }
 
+/** Shows the server: once it is ACTIVE with --wait (unless it vanished meanwhile), at once otherwise. */
+async function showActive(context: CliContext, id: string, wait: boolean): Promise<void> {
+  const server = wait ? await waitForServer(context.client, id, "ACTIVE") : await getServer(context, id);
+  if (server !== undefined) showServer(context, server);
+}
+
 /** Runs an action, then waits (with --wait) and shows the result. */
 async function act(command: Command, nameOrId: string, body: unknown, target: WaitTarget, wait: boolean): Promise<void> {
   const context = contextOf(command);
@@ -104,8 +110,7 @@ export function registerServerCommands(program: Command): void {
         },
       };
       const { id } = (await context.client.json("POST", "/v2.1/servers", createdServer, body)).server;
-      const final = options.wait === true ? await waitForServer(context.client, id, "ACTIVE") : await getServer(context, id);
-      if (final !== undefined) showServer(context, final);
+      await showActive(context, id, options.wait === true);
     });
 
   server
@@ -180,8 +185,7 @@ export function registerServerCommands(program: Command): void {
       await context.client.json("POST", `/v2.1/servers/${segment(id)}/action`, serverBody, {
         rebuild: { imageRef, ...(options.name === undefined ? {} : { name: options.name }) },
       });
-      const final = options.wait === true ? await waitForServer(context.client, id, "ACTIVE") : await getServer(context, id);
-      if (final !== undefined) showServer(context, final);
+      await showActive(context, id, options.wait === true);
     });
 
   server

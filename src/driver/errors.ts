@@ -1,15 +1,14 @@
 // Typed errors of the driver layer (S2). The compute layer reacts to each kind:
 // `NodeAlreadyClaimedError` → try the next candidate; `NodeBindingError` → refuse
 // to touch the node; everything else → ERROR with a sanitized fault.
+import { KindedError } from "../ironic/errors.js";
 
-export abstract class DriverError extends Error {
-  abstract readonly kind: string;
+export abstract class DriverError extends KindedError {
   readonly node: string | undefined;
   readonly instance: string | undefined;
 
   constructor(message: string, ids: { node?: string; instance?: string; cause?: unknown } = {}) {
-    super(message, ids.cause === undefined ? undefined : { cause: ids.cause });
-    this.name = new.target.name;
+    super(message, ids.cause);
     this.node = ids.node;
     this.instance = ids.instance;
   }

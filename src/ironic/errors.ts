@@ -11,14 +11,25 @@ export interface IronicErrorDetails {
   readonly cause?: unknown;
 }
 
-export abstract class IronicError extends Error {
+/**
+ * An error named by its class, with a `kind` callers can switch on and an
+ * optional cause: the base of the Ironic client's and the driver's errors.
+ */
+export abstract class KindedError extends Error {
   abstract readonly kind: string;
+
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+  }
+}
+
+export abstract class IronicError extends KindedError {
   readonly request: string | undefined;
   readonly status: number | undefined;
 
   constructor(message: string, details: IronicErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = new.target.name;
+    super(message, details.cause);
     this.request = details.request;
     this.status = details.status;
   }

@@ -2,9 +2,9 @@
 // bound to and that network_data.json describes.
 
 import { z } from "zod";
-import { encodePath, type IronicHttp } from "./http.js";
+import { IronicCollection } from "./collection.js";
+import type { IronicHttp } from "./http.js";
 import { uuidSchema } from "./node-schema.js";
-import { collectAll, parseItem } from "./pagination.js";
 
 const jsonObject = z.record(z.string(), z.unknown());
 const dictOrEmpty = jsonObject.nullable().transform((value) => value ?? {});
@@ -59,42 +59,24 @@ export interface PortgroupCreate {
   extra?: Record<string, unknown>;
 }
 
-export class PortsApi {
-  constructor(private readonly http: IronicHttp) {}
+/** create(body) and delete(uuid) as any collection; a node's ports by node_uuid. */
+export class PortsApi extends IronicCollection<typeof portSchema, PortCreate> {
+  constructor(http: IronicHttp) {
+    super(http, { path: "/v1/ports", listPath: "/v1/ports/detail", collection: "ports", schema: portSchema });
+  }
 
   async listByNode(nodeUuid: string): Promise<Port[]> {
-    return collectAll(
-      this.http,
-      { path: "/v1/ports/detail", collection: "ports", query: { node_uuid: nodeUuid }, pageSize: this.http.options.pageSize },
-      (raw, label) => parseItem(portSchema, raw, label),
-    );
-  }
-
-  async create(body: PortCreate): Promise<Port> {
-    return this.http.json({ method: "POST", path: "/v1/ports", body, expect: [201] }, portSchema);
-  }
-
-  async delete(uuid: string): Promise<void> {
-    await this.http.send({ method: "DELETE", path: `/v1/ports/${encodePath(uuid)}`, expect: [204] });
+    return this.list({ node_uuid: nodeUuid });
   }
 }
 
-export class PortgroupsApi {
-  constructor(private readonly http: IronicHttp) {}
+/** create(body) and delete(uuid) as any collection; a node's port groups by node. */
+export class PortgroupsApi extends IronicCollection<typeof portgroupSchema, PortgroupCreate> {
+  constructor(http: IronicHttp) {
+    super(http, { path: "/v1/portgroups", listPath: "/v1/portgroups/detail", collection: "portgroups", schema: portgroupSchema });
+  }
 
   async listByNode(nodeUuid: string): Promise<Portgroup[]> {
-    return collectAll(
-      this.http,
-      { path: "/v1/portgroups/detail", collection: "portgroups", query: { node: nodeUuid }, pageSize: this.http.options.pageSize },
-      (raw, label) => parseItem(portgroupSchema, raw, label),
-    );
-  }
-
-  async create(body: PortgroupCreate): Promise<Portgroup> {
-    return this.http.json({ method: "POST", path: "/v1/portgroups", body, expect: [201] }, portgroupSchema);
-  }
-
-  async delete(uuid: string): Promise<void> {
-    await this.http.send({ method: "DELETE", path: `/v1/portgroups/${encodePath(uuid)}`, expect: [204] });
+    return this.list({ node: nodeUuid });
   }
 }

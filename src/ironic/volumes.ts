@@ -2,9 +2,9 @@
 // and volume targets (the volumes it boots from or attaches) for boot from volume.
 
 import { z } from "zod";
-import { encodePath, type IronicHttp } from "./http.js";
+import { IronicCollection } from "./collection.js";
+import type { IronicHttp } from "./http.js";
 import { uuidSchema } from "./node-schema.js";
-import { collectAll, parseItem } from "./pagination.js";
 
 const dictOrEmpty = z.record(z.string(), z.unknown()).nullable().optional().transform((value) => value ?? {});
 
@@ -49,47 +49,35 @@ export interface VolumeTargetCreate {
 }
 
 export class VolumesApi {
-  constructor(private readonly http: IronicHttp) {}
+  private readonly connectors: IronicCollection<typeof volumeConnectorSchema, VolumeConnectorCreate>;
+  private readonly targets: IronicCollection<typeof volumeTargetSchema, VolumeTargetCreate>;
+
+  constructor(http: IronicHttp) {
+    this.connectors = new IronicCollection(http, { path: "/v1/volume/connectors", collection: "connectors", schema: volumeConnectorSchema });
+    this.targets = new IronicCollection(http, { path: "/v1/volume/targets", collection: "targets", schema: volumeTargetSchema });
+  }
 
   async listConnectors(nodeUuid: string): Promise<VolumeConnector[]> {
-    return collectAll(
-      this.http,
-      {
-        path: "/v1/volume/connectors",
-        collection: "connectors",
-        query: { node: nodeUuid, detail: true },
-        pageSize: this.http.options.pageSize,
-      },
-      (raw, label) => parseItem(volumeConnectorSchema, raw, label),
-    );
+    return this.connectors.list({ node: nodeUuid, detail: true });
   }
 
   async createConnector(body: VolumeConnectorCreate): Promise<VolumeConnector> {
-    return this.http.json({ method: "POST", path: "/v1/volume/connectors", body, expect: [201] }, volumeConnectorSchema);
+    return this.connectors.create(body);
   }
 
   async deleteConnector(uuid: string): Promise<void> {
-    await this.http.send({ method: "DELETE", path: `/v1/volume/connectors/${encodePath(uuid)}`, expect: [204] });
+    await this.connectors.delete(uuid);
   }
 
   async listTargets(nodeUuid: string): Promise<VolumeTarget[]> {
-    return collectAll(
-      this.http,
-      {
-        path: "/v1/volume/targets",
-        collection: "targets",
-        query: { node: nodeUuid, detail: true },
-        pageSize: this.http.options.pageSize,
-      },
-      (raw, label) => parseItem(volumeTargetSchema, raw, label),
-    );
+    return this.targets.list({ node: nodeUuid, detail: true });
   }
 
   async createTarget(body: VolumeTargetCreate): Promise<VolumeTarget> {
-    return this.http.json({ method: "POST", path: "/v1/volume/targets", body, expect: [201] }, volumeTargetSchema);
+    return this.targets.create(body);
   }
 
   async deleteTarget(uuid: string): Promise<void> {
-    await this.http.send({ method: "DELETE", path: `/v1/volume/targets/${encodePath(uuid)}`, expect: [204] });
+    await this.targets.delete(uuid);
   }
 }
