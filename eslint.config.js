@@ -21,7 +21,7 @@ const LAYERS = {
   cli: ["api", "compute", "driver", "ironic", "store", "log", "dev"],
 };
 
-function layerRule(layer, allowed, exceptions = []) {
+function layerRule(layer, allowed) {
   const forbidden = Object.keys(LAYERS).filter((other) => other !== layer && !allowed.includes(other));
   return {
     files: [`src/${layer}/**/*.ts`],
@@ -32,7 +32,7 @@ function layerRule(layer, allowed, exceptions = []) {
           patterns: [
             ...forbidden.map((other) => ({
               // Relative from src/<layer>/ or one folder deeper (src/cli/client/).
-              group: [`../${other}/**`, `../../${other}/**`, ...exceptions.filter((e) => e.startsWith(`!../${other}/`))],
+              group: [`../${other}/**`, `../../${other}/**`],
               message: `layer rule: src/${layer} may import only ${allowed.length === 0 ? "itself" : allowed.join(", ")} (README "Layers"), not src/${other}.`,
             })),
             {
@@ -66,11 +66,6 @@ export default tseslint.config(
     },
   },
   ...Object.entries(LAYERS).map(([layer, allowed]) => layerRule(layer, allowed)),
-  // TEMPORARY (issue 9, the compute-handlers/error-names work): that work moves
-  // isTransientIronicError from driver/spawn.ts to ironic/errors.ts, which
-  // task-runner.ts uses. Until the driver passes it up (as driver/ironic-exports.ts
-  // does for IronicError), that one import is allowed in that one file.
-  { ...layerRule("compute", LAYERS.compute, ["!../ironic/errors.js"]), files: ["src/compute/task-runner.ts"] },
   {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,

@@ -7,7 +7,7 @@ import type { TaskRecord } from "../store/records.js";
 import { nowIso } from "./clock.js";
 import type { ComputeConfig } from "./config.js";
 import { describeError } from "./audit.js";
-import { isTransientIronicError } from "../ironic/errors.js";
+import { isTransientIronicError } from "../driver/ironic-exports.js";
 import { failServer, runTask, type HandlerContext } from "./task-handlers.js";
 import { LeaseFence } from "./lease-fence.js";
 import { withoutSecrets } from "./task-secrets.js";
