@@ -141,7 +141,7 @@ interface NodeTask<K extends NodeTaskKind> {
    * Reads and checks what the call needs, before its event starts (a task that
    * cannot start records no driver event), and returns the call.
    */
-  prepare(ctx: HandlerContext, server: ServerRecord, params: ParamsByKind[K]): DriverCall | Promise<DriverCall>;
+  prepare(ctx: HandlerContext, server: ServerRecord, params: ParamsByKind[K], taskId: string): DriverCall | Promise<DriverCall>;
   /** The server once the call succeeded. */
   end: ServerPatch;
 }
@@ -166,9 +166,10 @@ const NODE_TASKS: { [K in NodeTaskKind]: NodeTask<K> } = {
   },
   rebuild: {
     event: "driver_rebuild",
-    prepare: async (ctx, server, { preserve_ephemeral }) => {
+    prepare: async (ctx, server, { preserve_ephemeral }, taskId) => {
       const spec = await specOf(ctx, server);
-      return (driver, target) => driver.rebuild(target, spec, preserve_ephemeral === true);
+      // The task is the request: a resumed task continues its rebuild, a new one redeploys.
+      return (driver, target) => driver.rebuild(target, spec, { preserveEphemeral: preserve_ephemeral === true, requestId: taskId });
     },
     end: RUNNING,
   },
@@ -190,7 +191,7 @@ const NODE_TASKS: { [K in NodeTaskKind]: NodeTask<K> } = {
 
 async function onNode<K extends NodeTaskKind>({ ctx, task, audit, save }: TaskRun, server: ServerRecord, kind: K, params: ParamsByKind[K]): Promise<void> {
   const step: NodeTask<K> = NODE_TASKS[kind];
-  const call = await step.prepare(ctx, server, params);
+  const call = await step.prepare(ctx, server, params, task.id);
   await audit.event(task.actionId, step.event, () => call(ctx.driver, { instanceUuid: server.id, nodeUuid: nodeOf(server) }));
   await save(step.end);
 }

@@ -145,13 +145,19 @@ export class IronicDriver {
     }
   }
 
-  async rebuild(target: InstanceOnNode, spec: InstanceSpec, preserveEphemeral: boolean, onProgress?: OnProgress): Promise<void> {
+  /** `request.requestId`: see RebuildOptions (the task's id). */
+  async rebuild(
+    target: InstanceOnNode,
+    spec: InstanceSpec,
+    request: { preserveEphemeral: boolean; requestId: string },
+    onProgress?: OnProgress,
+  ): Promise<void> {
     const { nodeUuid } = specFor(target, spec);
     await rebuildInstance(
       this.client,
       nodeUuid,
       spec,
-      { ...this.wait, timeoutMs: this.config.rebuildTimeoutMs, preserveEphemeral, onProgress },
+      { ...this.wait, timeoutMs: this.config.rebuildTimeoutMs, ...request, onProgress },
       this.log,
     );
   }

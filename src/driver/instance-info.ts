@@ -14,6 +14,7 @@ import type { FlavorSpec, ImageSpec, InstanceSpec } from "./instance-spec.js";
 
 export const DIGEST_KEY = "ironic_compute_digest";
 export const INSTANCE_KEY = "ironic_compute_instance";
+export const REBUILD_REQUEST_KEY = "ironic_compute_rebuild_request";
 
 const TRAIT_NAME = /^[A-Z][A-Z0-9_]{0,254}$/;
 const CAPABILITY_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -97,6 +98,11 @@ function imageFields(image: ImageSpec): Record<string, unknown> {
 export interface InstanceInfoOptions {
   /** Only for rebuild: keep the ephemeral partition. */
   preserveEphemeral?: boolean;
+  /**
+   * Only for rebuild: the request being carried out. It is part of the digest,
+   * so a new rebuild with an unchanged spec is not mistaken for a finished one.
+   */
+  rebuildRequest?: string;
   /** The node's `properties.local_gb`, already parsed strictly. */
   nodeLocalGb: number;
 }
@@ -125,6 +131,7 @@ export function buildInstanceInfo(spec: InstanceSpec, options: InstanceInfoOptio
     if (flavor.ephemeralFormat !== undefined) info["ephemeral_format"] = flavor.ephemeralFormat;
   }
   if (options.preserveEphemeral !== undefined) info["preserve_ephemeral"] = options.preserveEphemeral;
+  if (options.rebuildRequest !== undefined) info[REBUILD_REQUEST_KEY] = options.rebuildRequest;
   const capabilities = flavorCapabilities(flavor);
   if (Object.keys(capabilities).length > 0) info["capabilities"] = capabilities;
   const traits = requiredTraits(flavor, spec.image);

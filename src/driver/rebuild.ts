@@ -5,7 +5,9 @@
 // the node's `provision_updated_at` as seen just before. Ironic changes that
 // timestamp on every provision transition, so after a crash "active with the new
 // instance_info and the same timestamp" means the rebuild was never requested,
-// and "a different timestamp" means it ran.
+// and "a different timestamp" means it ran. The request id is part of what is
+// written, so a second rebuild with the same image is a new rebuild, not one
+// that looks finished.
 
 import type { IronicClient } from "../ironic/client.js";
 import type { NodeView } from "../ironic/node-schema.js";
@@ -44,6 +46,12 @@ export interface RebuildOptions {
   timeoutMs: number;
   pollIntervalMs: number;
   preserveEphemeral: boolean;
+  /**
+   * The rebuild request this run carries out (the task's id): a run resumed for
+   * the same request continues it; another request redeploys even when image and
+   * spec are unchanged.
+   */
+  requestId: string;
   onProgress?: (progress: Progress<RebuildStep>) => void;
 }
 
@@ -96,7 +104,11 @@ export async function rebuildInstance(
     const node = await nodeOrNull(client, nodeUuid, REBUILD_FIELDS);
     if (node === null) return { node: null, wantedInstanceInfo: {} };
     const localGb = parseProperties(node.properties, log, nodeUuid).localGb;
-    const wanted = buildInstanceInfo(spec, { nodeLocalGb: localGb, preserveEphemeral: options.preserveEphemeral });
+    const wanted = buildInstanceInfo(spec, {
+      nodeLocalGb: localGb,
+      preserveEphemeral: options.preserveEphemeral,
+      rebuildRequest: options.requestId,
+    });
     return { node, wantedInstanceInfo: wanted };
   };
   await runOperation<RebuildObserved, RebuildStep>(

@@ -133,11 +133,20 @@ describe("a server's life on one node", () => {
   it("rebuilds with a new image and preserve_ephemeral", async () => {
     const rebuilt = { ...spec, image: { ...(spec.image ?? { id: "", properties: {} }), source: "http://127.0.0.1:1/images/v2.qcow2" } };
     const before = (await client.nodes.get(node(), ["provision_updated_at"])).provision_updated_at;
-    await driver.rebuild({ instanceUuid: rebuilt.uuid, nodeUuid: node() }, rebuilt, true);
+    await driver.rebuild({ instanceUuid: rebuilt.uuid, nodeUuid: node() }, rebuilt, { preserveEphemeral: true, requestId: randomUUID() });
     const n = await client.nodes.get(node(), ["instance_info", "provision_state", "provision_updated_at"]);
     expect(n.provision_state).toBe("active");
     expect(n.instance_info).toMatchObject({ image_source: "http://127.0.0.1:1/images/v2.qcow2", preserve_ephemeral: true });
     expect(n.provision_updated_at).not.toBe(before);
+  });
+
+  it("rebuilds again with the same image: a new rebuild is not mistaken for the finished one", async () => {
+    const same = { ...spec, image: { ...(spec.image ?? { id: "", properties: {} }), source: "http://127.0.0.1:1/images/v2.qcow2" } };
+    const before = (await client.nodes.get(node(), ["provision_updated_at"])).provision_updated_at;
+    await driver.rebuild({ instanceUuid: same.uuid, nodeUuid: node() }, same, { preserveEphemeral: true, requestId: randomUUID() });
+    const n = await client.nodes.get(node(), ["provision_state", "provision_updated_at"]);
+    expect(n.provision_state).toBe("active");
+    expect(n.provision_updated_at).not.toBe(before); // Ironic went through a rebuild
   });
 
   it("rescues with a password that never reaches the log, and unrescues", async () => {

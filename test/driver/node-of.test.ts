@@ -68,7 +68,7 @@ describe("IronicDriver.nodeOf", () => {
     proxy.requests.length = 0;
     const target = { instanceUuid: randomUUID(), nodeUuid: nodes[1] ?? "" };
     await expect(driver.spawn(target, instanceSpec())).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(driver.rebuild(target, instanceSpec(), false)).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(driver.rebuild(target, instanceSpec(), { preserveEphemeral: false, requestId: randomUUID() })).rejects.toBeInstanceOf(InvalidInputError);
     expect(proxy.requests.filter((r) => r.method !== "GET")).toEqual([]);
   });
 });

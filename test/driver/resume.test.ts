@@ -100,7 +100,8 @@ describe("rebuild, rescue and unrescue resume after a crash", () => {
       await fastDriver(client).spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec);
       const before = (await client.nodes.get(node, ["provision_updated_at"])).provision_updated_at;
       const rebuilt = { ...spec, image: { ...(spec.image ?? { id: "", properties: {} }), source: `http://127.0.0.1:1/${step}.qcow2` } };
-      const options = { ...wait, preserveEphemeral: false };
+      // One request, crashed and resumed: the same request id both times.
+      const options = { ...wait, preserveEphemeral: false, requestId: randomUUID() };
       await expect(rebuildInstance(client, node, rebuilt, { ...options, onProgress: crashAt(step) }, silentLogger)).rejects.toBeInstanceOf(SimulatedCrash);
       const steps: string[] = [];
       await rebuildInstance(client, node, rebuilt, { ...options, onProgress: (p) => steps.push(p.step) }, silentLogger);
