@@ -4,10 +4,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
+import type { FaultProxy } from "../../harness/fault-proxy.js";
 import type { IronicClient } from "../../src/ironic/client.js";
-import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
-import { fastDriver, instanceSpec } from "./support.js";
+import { uniqueResourceClass } from "../support/ironic.js";
+import { fastDriver, instanceSpec, proxiedIronic, type ProxiedIronic } from "./support.js";
 
 let proxy: FaultProxy;
 let direct: IronicClient;
@@ -22,16 +22,15 @@ function sentConfigDrive(node: string): unknown {
 
 const portListings = () => proxy.requests.filter((r) => r.path.startsWith("/v1/ports") || r.path.startsWith("/v1/portgroups")).length;
 
+let ironics: ProxiedIronic;
+
 beforeAll(async () => {
-  direct = newClient();
+  ironics = await proxiedIronic();
+  ({ direct, proxy, viaProxy } = ironics);
   nodes = await enrolNodes(direct, { count: 2, resourceClass: uniqueResourceClass("cdrive"), traits: ["CUSTOM_GOLD"], portsPerNode: 1 });
-  proxy = await startFaultProxy(sharedIronicUrl());
-  viaProxy = newClient({ url: proxy.url });
 });
 afterAll(async () => {
-  await viaProxy.close();
-  await proxy.stop();
-  await direct.close();
+  await ironics.close();
 });
 
 describe("config drive on deploy", () => {

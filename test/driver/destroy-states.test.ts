@@ -6,10 +6,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
+import type { FaultProxy } from "../../harness/fault-proxy.js";
 import type { IronicClient } from "../../src/ironic/client.js";
-import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
-import { CLEAN, fastDriver, instanceSpec, leftovers } from "./support.js";
+import { uniqueResourceClass } from "../support/ironic.js";
+import { CLEAN, fastDriver, instanceSpec, leftovers, proxiedIronic, type ProxiedIronic } from "./support.js";
 
 let proxy: FaultProxy;
 let direct: IronicClient;
@@ -19,17 +19,16 @@ const resourceClass = uniqueResourceClass("destroy");
 
 const SHOWN_STATES = ["deploy failed", "error", "wait call-back", "rescue wait", "rescue failed", "unrescue failed", "deploying"] as const;
 
+let ironics: ProxiedIronic;
+
 beforeAll(async () => {
-  direct = newClient();
+  ironics = await proxiedIronic();
+  ({ direct, proxy, viaProxy } = ironics);
   nodes = await enrolNodes(direct, { count: SHOWN_STATES.length + 4, resourceClass, traits: ["CUSTOM_GOLD"] });
-  proxy = await startFaultProxy(sharedIronicUrl());
-  viaProxy = newClient({ url: proxy.url });
 });
 
 afterAll(async () => {
-  await viaProxy.close();
-  await proxy.stop();
-  await direct.close();
+  await ironics.close();
 });
 
 async function deployed(node: string) {

@@ -6,29 +6,28 @@
 // Ironic's listing).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
+import type { FaultProxy } from "../../harness/fault-proxy.js";
 import { enrolNodes } from "../../src/dev/enrol.js";
 import { InvalidInputError, OperationFailedError } from "../../src/driver/errors.js";
 import type { IronicClient } from "../../src/ironic/client.js";
-import { newClient, sharedIronicUrl, uniqueResourceClass } from "../support/ironic.js";
-import { fastDriver, instanceSpec } from "./support.js";
+import { uniqueResourceClass } from "../support/ironic.js";
+import { fastDriver, instanceSpec, proxiedIronic, type ProxiedIronic } from "./support.js";
 
 let proxy: FaultProxy;
 let direct: IronicClient;
 let viaProxy: IronicClient;
 let nodes: string[] = [];
 
+let ironics: ProxiedIronic;
+
 beforeAll(async () => {
-  direct = newClient();
+  ironics = await proxiedIronic();
+  ({ direct, proxy, viaProxy } = ironics);
   nodes = await enrolNodes(direct, { count: 2, resourceClass: uniqueResourceClass("nodeof") });
-  proxy = await startFaultProxy(sharedIronicUrl());
-  viaProxy = newClient({ url: proxy.url });
 });
 
 afterAll(async () => {
-  await viaProxy.close();
-  await proxy.stop();
-  await direct.close();
+  await ironics.close();
 });
 
 describe("IronicDriver.nodeOf", () => {

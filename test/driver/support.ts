@@ -7,6 +7,8 @@ import { IronicDriver } from "../../src/driver/driver.js";
 import type { InstanceSpec } from "../../src/driver/instance-spec.js";
 import type { Logger } from "../../src/log/logger.js";
 import { silentLogger } from "../../src/log/logger.js";
+import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
+import { newClient, sharedIronicUrl } from "../support/ironic.js";
 
 export function instanceSpec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
   const uuid = overrides.uuid ?? randomUUID();
@@ -80,3 +82,27 @@ export async function leftovers(client: IronicClient, nodeUuid: string) {
 }
 
 export const CLEAN = { instance_uuid: null, instance_info: {}, volumeTargets: 0, provision_state: "available" };
+
+/** The run's real Ironic twice: directly, and behind a fresh fault proxy (a HAND-MADE FAKE). */
+export interface ProxiedIronic {
+  direct: IronicClient;
+  proxy: FaultProxy;
+  viaProxy: IronicClient;
+  close(): Promise<void>;
+}
+
+export async function proxiedIronic(viaProxyOverrides: Parameters<typeof newClient>[0] = {}): Promise<ProxiedIronic> {
+  const direct = newClient();
+  const proxy = await startFaultProxy(sharedIronicUrl());
+  const viaProxy = newClient({ url: proxy.url, ...viaProxyOverrides });
+  return {
+    direct,
+    proxy,
+    viaProxy,
+    close: async () => {
+      await viaProxy.close();
+      await proxy.stop();
+      await direct.close();
+    },
+  };
+}
