@@ -66,10 +66,18 @@ async function worker(id: string): Promise<ComputeChild> {
 describe("two workers on PostgreSQL", () => {
   it("a killed worker's task and nodes pass to the survivor", async () => {
     proxy.add({ method: "PUT", path: /^\/v1\/nodes\/[^/]+\/states\/provision/, times: 1, action: { kind: "delay", ms: 3_000 } });
+    // Both workers are up before the create (a child takes seconds to start on a
+    // loaded machine, long enough for pg-a to finish alone); pg-b is held
+    // (SIGSTOP) until pg-a has leased the task.
     const a = await worker("pg-a");
+    const b = await worker("pg-b");
+    b.process.kill("SIGSTOP");
     const server = await front.servers.create(admin, { name: "pg-1", flavorRef: "bm", imageRef: "00000000-0000-4000-8000-000000000001", networks: "none" });
-    await until("pg-a leases the create", async () => ((await store.tasks.activeForServer(server.id))?.leaseOwner === "pg-a" ? true : undefined));
-    await worker("pg-b");
+    try {
+      await until("pg-a leases the create", async () => ((await store.tasks.activeForServer(server.id))?.leaseOwner === "pg-a" ? true : undefined));
+    } finally {
+      b.process.kill("SIGCONT");
+    }
     await until("both workers live", async () => {
       const live = (await store.workers.live(new Date(Date.now() - 2_000).toISOString())).map((w) => w.id).sort();
       return live.includes("pg-a") && live.includes("pg-b") ? true : undefined;
