@@ -41,8 +41,6 @@ export interface ComputeService extends ComputeApi {
   bootstrapAdmin(admin: { project: string; user: string; password: string }): Promise<void>;
   /** One reconcile pass now (also run periodically), after any pass still running. */
   reconcile(): Promise<ReconcileReport>;
-  /** The reconciler's counters, for metrics. */
-  reconcilerStats(): ReconcilerStats;
   readonly workerId: string;
   readonly driver: IronicDriver;
   readonly membership: Membership;
@@ -199,7 +197,6 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       reconciler: reconcilerStats,
     },
     reconcile: () => passes.run(),
-    reconcilerStats,
     bootstrapAdmin: async (admin) => {
       let project = await store.projects.getByName(admin.project);
       if (project === undefined) {

@@ -93,7 +93,7 @@ describe("the reconciler on a shared Ironic", () => {
       expect(report.releasesQueued).toBe(0);
       expect(report.leftAlone.unknown_instance).toBe(1);
     }
-    expect(t.service.reconcilerStats().leftAlone.unknown_instance).toBe(1);
+    expect(t.service.metrics.reconciler?.().leftAlone.unknown_instance).toBe(1);
     // Warned about once, not on every pass.
     expect(log.records().filter((r) => r["node"] === foreign && r["level"] === 40).length - warningsBefore).toBe(1);
     expect(await t.store.tasks.listActive()).toEqual([]);
