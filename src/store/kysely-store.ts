@@ -17,6 +17,7 @@
 
 import { Migrator, type CompiledQuery, type Kysely } from "kysely";
 import { actionsRepository } from "./kysely/actions.js";
+import { applicationCredentialsRepository } from "./kysely/application-credentials.js";
 import { camelCase } from "./kysely/case.js";
 import type { StoreContext } from "./kysely/context.js";
 import { flavorsRepository } from "./kysely/flavors.js";
@@ -25,6 +26,7 @@ import { keypairsRepository } from "./kysely/keypairs.js";
 import { projectsRepository } from "./kysely/projects.js";
 import { serversRepository } from "./kysely/servers.js";
 import { tasksRepository } from "./kysely/tasks.js";
+import { tokensRepository } from "./kysely/tokens.js";
 import { usersRepository } from "./kysely/users.js";
 import { workersRepository } from "./kysely/workers.js";
 import { migrationProvider, type Database } from "./schema.js";
@@ -55,6 +57,8 @@ export class KyselyStore implements Store {
 
   readonly projects: Store["projects"];
   readonly users: Store["users"];
+  readonly tokens: Store["tokens"];
+  readonly applicationCredentials: Store["applicationCredentials"];
   readonly flavors: Store["flavors"];
   readonly images: Store["images"];
   readonly keypairs: Store["keypairs"];
@@ -78,6 +82,8 @@ export class KyselyStore implements Store {
     };
     this.projects = projectsRepository(context);
     this.users = usersRepository(context);
+    this.tokens = tokensRepository(context);
+    this.applicationCredentials = applicationCredentialsRepository(context);
     this.flavors = flavorsRepository(context);
     this.images = imagesRepository(context);
     this.keypairs = keypairsRepository(context);

@@ -28,6 +28,45 @@ export interface UserRecord {
   createdAt: string;
 }
 
+/**
+ * An identity token (Keystone v3 shape). The token itself is a random secret
+ * handed to the client once; only its SHA-256 is kept, as the id.
+ */
+export interface TokenRecord {
+  /** SHA-256 of the token, hex. */
+  id: string;
+  userId: string;
+  /** null: an unscoped token (identity routes only). */
+  projectId: string | null;
+  /** The role the token grants: the user's, or less through an application credential. */
+  role: Role;
+  /** Keystone's auth methods that produced it: "password", "application_credential", "token". */
+  methods: string[];
+  /** Shown to clients (Keystone's audit_ids); not a secret. */
+  auditId: string;
+  applicationCredentialId: string | null;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+/** A user's application credential: a named secret for automation, bound to one project. */
+export interface ApplicationCredentialRecord {
+  id: string;
+  userId: string;
+  projectId: string;
+  name: string;
+  description: string;
+  /** bcrypt hash of the secret; the secret is shown once, at creation. */
+  secretHash: string;
+  /** The roles it grants (a subset of the user's at creation). */
+  roles: Role[];
+  /** May create further application credentials (Keystone's `unrestricted`). */
+  unrestricted: boolean;
+  /** null: never expires. */
+  expiresAt: string | null;
+  createdAt: string;
+}
+
 export interface FlavorRecord {
   /** Nova flavor ids are strings ("1", a UUID, …). */
   id: string;

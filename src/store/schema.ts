@@ -39,6 +39,34 @@ export interface UsersTable {
   createdAt: string;
 }
 
+export interface TokensTable {
+  id: string;
+  userId: string;
+  projectId: string | null;
+  role: string;
+  /** JSON string[] */
+  methods: string;
+  auditId: string;
+  applicationCredentialId: string | null;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export interface ApplicationCredentialsTable {
+  id: string;
+  userId: string;
+  projectId: string;
+  name: string;
+  description: string;
+  secretHash: string;
+  /** JSON string[] */
+  roles: string;
+  /** 0 or 1 */
+  unrestricted: number;
+  expiresAt: string | null;
+  createdAt: string;
+}
+
 export interface FlavorsTable {
   id: string;
   name: string;
@@ -165,6 +193,8 @@ export interface WorkersTable {
 export interface Database {
   projects: ProjectsTable;
   users: UsersTable;
+  tokens: TokensTable;
+  applicationCredentials: ApplicationCredentialsTable;
   flavors: FlavorsTable;
   images: ImagesTable;
   keypairs: KeypairsTable;
@@ -363,10 +393,49 @@ const actionEventTraceback: Migration = {
   },
 };
 
+// Identity v3: tokens (stored as their SHA-256) and application credentials.
+// Both go with their user (ON DELETE CASCADE), a token also with the
+// application credential that issued it.
+const identityTokens: Migration = {
+  async up(db): Promise<void> {
+    const schema = db.schema;
+    await schema
+      .createTable("application_credentials")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+      .addColumn("project_id", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("description", "text", (c) => c.notNull())
+      .addColumn("secret_hash", "text", (c) => c.notNull())
+      .addColumn("roles", "text", (c) => c.notNull())
+      .addColumn("unrestricted", "integer", (c) => c.notNull())
+      .addColumn("expires_at", "text")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addUniqueConstraint("application_credentials_user_name", ["user_id", "name"])
+      .execute();
+    await schema
+      .createTable("tokens")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+      .addColumn("project_id", "text")
+      .addColumn("role", "text", (c) => c.notNull())
+      .addColumn("methods", "text", (c) => c.notNull())
+      .addColumn("audit_id", "text", (c) => c.notNull())
+      .addColumn("application_credential_id", "text", (c) => c.references("application_credentials.id").onDelete("cascade"))
+      .addColumn("issued_at", "text", (c) => c.notNull())
+      .addColumn("expires_at", "text", (c) => c.notNull())
+      .execute();
+    await schema.createIndex("tokens_user_expiry").on("tokens").columns(["user_id", "expires_at"]).execute();
+    await schema.createIndex("tokens_expiry").on("tokens").column("expires_at").execute();
+    await schema.createIndex("tokens_application_credential").on("tokens").column("application_credential_id").execute();
+  },
+};
+
 /** Every migration, in order. Names sort lexicographically = application order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_action_event_traceback": actionEventTraceback,
+  "0003_identity_tokens": identityTokens,
 };
 
 export const migrationProvider: MigrationProvider = {

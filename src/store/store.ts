@@ -100,6 +100,39 @@ export interface Store {
     getByName(name: string): Promise<records.UserRecord | undefined>;
     list(projectId?: string): Promise<records.UserRecord[]>;
     setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
+    /**
+     * A new password hash and/or role, in one transaction with the revocation it
+     * calls for: every token of the user, and the application credentials named
+     * in `dropApplicationCredentials` (those granting a role the user loses).
+     * False when there is no such user (nothing changes).
+     */
+    changeCredentials(
+      id: string,
+      patch: { passwordHash?: string; role?: records.Role },
+      dropApplicationCredentials: readonly string[],
+    ): Promise<boolean>;
+    /** With its tokens and application credentials. */
+    delete(id: string): Promise<boolean>;
+  };
+
+  tokens: {
+    create(record: records.TokenRecord): Promise<void>;
+    /** By the token's SHA-256 (expired ones too: the caller judges the time). */
+    get(id: string): Promise<records.TokenRecord | undefined>;
+    delete(id: string): Promise<boolean>;
+    /** Tokens of the user that expire after `now`. */
+    countLive(userId: string, now: string): Promise<number>;
+    /** Removes tokens that expired at or before `now`; how many. */
+    deleteExpired(now: string): Promise<number>;
+  };
+
+  applicationCredentials: {
+    create(record: records.ApplicationCredentialRecord): Promise<void>;
+    get(id: string): Promise<records.ApplicationCredentialRecord | undefined>;
+    getByName(userId: string, name: string): Promise<records.ApplicationCredentialRecord | undefined>;
+    /** Oldest first. */
+    list(userId: string): Promise<records.ApplicationCredentialRecord[]>;
+    /** With the tokens it issued. */
     delete(id: string): Promise<boolean>;
   };
 

@@ -47,6 +47,41 @@ export function userRecord(projectId: string, overrides: Partial<records.UserRec
   };
 }
 
+export function tokenRecord(userId: string, overrides: Partial<records.TokenRecord> = {}): records.TokenRecord {
+  return {
+    id: randomUUID().replaceAll("-", "").padEnd(64, "0"),
+    userId,
+    projectId: "p1",
+    role: "member",
+    methods: ["password"],
+    auditId: randomUUID(),
+    applicationCredentialId: null,
+    issuedAt: at(0),
+    expiresAt: at(3600),
+    ...overrides,
+  };
+}
+
+export function applicationCredentialRecord(
+  userId: string,
+  overrides: Partial<records.ApplicationCredentialRecord> = {},
+): records.ApplicationCredentialRecord {
+  const id = randomUUID();
+  return {
+    id,
+    userId,
+    projectId: "p1",
+    name: `cred-${id}`,
+    description: "",
+    secretHash: "$2b$05$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
+    roles: ["member", "reader"],
+    unrestricted: false,
+    expiresAt: null,
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
 export function flavorRecord(overrides: Partial<records.FlavorRecord> = {}): records.FlavorRecord {
   const id = randomUUID();
   return {
@@ -283,6 +318,86 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         const user = userRecord("p1");
         await store.users.create(user);
         await expect(store.users.create(userRecord("p2", { name: user.name }))).rejects.toBeInstanceOf(DuplicateError);
+      });
+    });
+
+    describe("tokens and application credentials", () => {
+      it("round-trips both, counts live tokens, removes expired ones", async () => {
+        const user = userRecord("p1");
+        await store.users.create(user);
+        const credential = applicationCredentialRecord(user.id, { expiresAt: at(7200), unrestricted: true, roles: ["reader"] });
+        await store.applicationCredentials.create(credential);
+        const live = tokenRecord(user.id, { expiresAt: at(100) });
+        const scopedless = tokenRecord(user.id, { projectId: null, methods: ["application_credential"], applicationCredentialId: credential.id, expiresAt: at(200) });
+        const expired = tokenRecord(user.id, { expiresAt: at(10) });
+        for (const token of [live, scopedless, expired]) await store.tokens.create(token);
+        expect(await store.tokens.get(scopedless.id)).toEqual(scopedless);
+        expect(await store.applicationCredentials.get(credential.id)).toEqual(credential);
+        expect(await store.applicationCredentials.getByName(user.id, credential.name)).toEqual(credential);
+        expect(await store.applicationCredentials.getByName("someone-else", credential.name)).toBeUndefined();
+        expect(await store.tokens.countLive(user.id, at(50))).toBe(2);
+        expect(await store.tokens.deleteExpired(at(50))).toBe(1);
+        expect(await store.tokens.get(expired.id)).toBeUndefined();
+        expect(await store.tokens.delete(live.id)).toBe(true);
+        expect(await store.tokens.delete(live.id)).toBe(false);
+        await expect(store.tokens.create(tokenRecord(user.id, { id: scopedless.id }))).rejects.toBeInstanceOf(DuplicateError);
+      });
+
+      it("one name per user; deleting a credential deletes the tokens it issued", async () => {
+        const user = userRecord("p1");
+        await store.users.create(user);
+        const credential = applicationCredentialRecord(user.id);
+        await store.applicationCredentials.create(credential);
+        await expect(store.applicationCredentials.create(applicationCredentialRecord(user.id, { name: credential.name }))).rejects.toBeInstanceOf(
+          DuplicateError,
+        );
+        const issued = tokenRecord(user.id, { applicationCredentialId: credential.id });
+        const other = tokenRecord(user.id);
+        await store.tokens.create(issued);
+        await store.tokens.create(other);
+        expect(await store.applicationCredentials.delete(credential.id)).toBe(true);
+        expect(await store.tokens.get(issued.id)).toBeUndefined();
+        expect(await store.tokens.get(other.id)).toEqual(other);
+        expect(await store.applicationCredentials.list(user.id)).toEqual([]);
+      });
+
+      it("changeCredentials revokes every token of the user and the credentials named, in one step", async () => {
+        const user = userRecord("p1", { role: "admin" });
+        const bystander = userRecord("p1");
+        await store.users.create(user);
+        await store.users.create(bystander);
+        const kept = applicationCredentialRecord(user.id, { createdAt: at(1) });
+        const dropped = applicationCredentialRecord(user.id, { createdAt: at(2), roles: ["admin"] });
+        await store.applicationCredentials.create(kept);
+        await store.applicationCredentials.create(dropped);
+        const tokens = [tokenRecord(user.id), tokenRecord(user.id, { applicationCredentialId: kept.id })];
+        const theirs = tokenRecord(bystander.id);
+        for (const token of [...tokens, theirs]) await store.tokens.create(token);
+
+        expect(await store.users.changeCredentials(user.id, { role: "member", passwordHash: "$2b$05$changed" }, [dropped.id])).toBe(true);
+        const changed = await store.users.get(user.id);
+        expect(changed?.role).toBe("member");
+        expect(changed?.passwordHash).toBe("$2b$05$changed");
+        for (const token of tokens) expect(await store.tokens.get(token.id)).toBeUndefined();
+        expect(await store.tokens.get(theirs.id)).toEqual(theirs);
+        expect(await store.applicationCredentials.list(user.id)).toEqual([kept]);
+        expect(await store.users.changeCredentials("missing", { role: "reader" }, [])).toBe(false);
+        await expect(store.users.changeCredentials(user.id, { role: "emperor" as records.Role }, [])).rejects.toThrow(TypeError);
+      });
+
+      it("a deleted user takes its tokens and credentials along", async () => {
+        const user = userRecord("p1");
+        await store.users.create(user);
+        const credential = applicationCredentialRecord(user.id);
+        await store.applicationCredentials.create(credential);
+        const token = tokenRecord(user.id, { applicationCredentialId: credential.id });
+        await store.tokens.create(token);
+        const plain = tokenRecord(user.id);
+        await store.tokens.create(plain);
+        expect(await store.users.delete(user.id)).toBe(true);
+        expect(await store.tokens.get(token.id)).toBeUndefined();
+        expect(await store.tokens.get(plain.id)).toBeUndefined();
+        expect(await store.applicationCredentials.get(credential.id)).toBeUndefined();
       });
     });
 

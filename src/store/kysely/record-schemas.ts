@@ -11,6 +11,8 @@ export const isoTime = z.iso.datetime({ precision: 3 });
 const count = z.number().int().nonnegative();
 const stringMap = z.record(z.string(), z.string());
 
+const roleSchema = z.enum(["admin", "member", "reader", "service"]);
+
 export const projectSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -23,9 +25,34 @@ export const userSchema = z.object({
   name: z.string(),
   passwordHash: z.string(),
   projectId: z.string(),
-  role: z.enum(["admin", "member", "reader", "service"]),
+  role: roleSchema,
   createdAt: isoTime,
 }) satisfies z.ZodType<records.UserRecord>;
+
+export const tokenSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  projectId: z.string().nullable(),
+  role: roleSchema,
+  methods: z.array(z.string()),
+  auditId: z.string(),
+  applicationCredentialId: z.string().nullable(),
+  issuedAt: isoTime,
+  expiresAt: isoTime,
+}) satisfies z.ZodType<records.TokenRecord>;
+
+export const applicationCredentialSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  projectId: z.string(),
+  name: z.string(),
+  description: z.string(),
+  secretHash: z.string(),
+  roles: z.array(roleSchema),
+  unrestricted: z.boolean(),
+  expiresAt: isoTime.nullable(),
+  createdAt: isoTime,
+}) satisfies z.ZodType<records.ApplicationCredentialRecord>;
 
 export const flavorSchema = z.object({
   id: z.string(),

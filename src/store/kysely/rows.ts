@@ -16,6 +16,7 @@ import { camelCase } from "./case.js";
 import {
   actionEventSchema,
   actionSchema,
+  applicationCredentialSchema,
   flavorSchema,
   imageSchema,
   isoTime,
@@ -23,6 +24,7 @@ import {
   projectSchema,
   serverSchema,
   taskSchema,
+  tokenSchema,
   userSchema,
   workerSchema,
 } from "./record-schemas.js";
@@ -31,6 +33,8 @@ import {
 export type TableName =
   | "projects"
   | "users"
+  | "tokens"
+  | "application_credentials"
   | "flavors"
   | "images"
   | "keypairs"
@@ -157,6 +161,25 @@ export function flavorToRow(record: records.FlavorRecord): Insertable<tables.Fla
     capabilities: toJson(record.capabilities),
     isPublic: record.isPublic ? 1 : 0,
   };
+}
+
+export function tokenFromRow(row: Selectable<tables.TokensTable>): records.TokenRecord {
+  return checkRow("tokens", row.id, tokenSchema, parseJsonColumns("tokens", row, ["methods"]));
+}
+
+export function tokenToRow(record: records.TokenRecord): Insertable<tables.TokensTable> {
+  return { ...record, methods: toJson(record.methods) };
+}
+
+export function applicationCredentialFromRow(row: Selectable<tables.ApplicationCredentialsTable>): records.ApplicationCredentialRecord {
+  return checkRow("application_credentials", row.id, applicationCredentialSchema, {
+    ...parseJsonColumns("application_credentials", row, ["roles"]),
+    unrestricted: fromIntBool(row.unrestricted),
+  });
+}
+
+export function applicationCredentialToRow(record: records.ApplicationCredentialRecord): Insertable<tables.ApplicationCredentialsTable> {
+  return { ...record, roles: toJson(record.roles), unrestricted: record.unrestricted ? 1 : 0 };
 }
 
 export function imageFromRow(row: Selectable<tables.ImagesTable>): records.ImageRecord {

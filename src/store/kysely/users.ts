@@ -7,7 +7,7 @@ import { affected, namedTable, oldestFirst } from "./queries.js";
 import { userSchema } from "./record-schemas.js";
 import { checkInput, userFromRow, userToRow } from "./rows.js";
 
-export function usersRepository({ db }: StoreContext): Store["users"] {
+export function usersRepository({ db, atomically }: StoreContext): Store["users"] {
   const named = namedTable(db, "users", {
     noun: "user",
     typeName: "UserRecord",
@@ -29,6 +29,21 @@ export function usersRepository({ db }: StoreContext): Store["users"] {
         .where("id", "=", id)
         .executeTakeFirst();
       return affected(result.numUpdatedRows);
+    },
+    changeCredentials: async (id, patch, dropApplicationCredentials) => {
+      const set = {
+        ...(patch.passwordHash === undefined ? {} : { passwordHash: checkInput("passwordHash", z.string(), patch.passwordHash) }),
+        ...(patch.role === undefined ? {} : { role: checkInput("role", userSchema.shape.role, patch.role) }),
+      };
+      const statements = [
+        db.deleteFrom("tokens").where("userId", "=", id).compile(),
+        ...(dropApplicationCredentials.length === 0
+          ? []
+          : [db.deleteFrom("applicationCredentials").where("userId", "=", id).where("id", "in", [...dropApplicationCredentials]).compile()]),
+        // Last, so its rows say whether the user exists.
+        db.updateTable("users").set(Object.keys(set).length === 0 ? { id } : set).where("id", "=", id).returning("id").compile(),
+      ];
+      return (await atomically(statements)).length > 0;
     },
   };
 }
