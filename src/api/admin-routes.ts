@@ -25,6 +25,14 @@ const userBody = z
   })
   .strict();
 
+const userPatchBody = z
+  .object({
+    password: z.string().min(1).max(256).optional(),
+    role: z.enum(["admin", "member", "reader", "service"]).optional(),
+  })
+  .strict()
+  .refine((patch) => patch.password !== undefined || patch.role !== undefined, "give a password, a role or both");
+
 function projectDoc(project: ProjectRecord): Record<string, unknown> {
   return { id: project.id, name: project.name, description: project.description, created_at: project.createdAt };
 }
@@ -82,6 +90,13 @@ export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
       const { name, password, project_id: projectId, role } = request.body;
       const user = await compute.users.create(callerOf(request), { name, password, projectId, role });
       return reply.code(201).send({ user: userDoc(user) });
+    });
+
+    // A new password or role revokes the user's tokens (and application credentials granting a role it loses).
+    app.patch("/users/:id", { config: ADMIN, schema: { params: idParams, body: userPatchBody } }, async (request) => {
+      const { password, role } = request.body;
+      const patch = { ...(password === undefined ? {} : { password }), ...(role === undefined ? {} : { role }) };
+      return { user: userDoc(await compute.users.update(callerOf(request), request.params.id, patch)) };
     });
 
     deleteById(app, "/users/:id", (caller, id) => compute.users.delete(caller, id));

@@ -18,10 +18,11 @@
 // least role it needs; a weaker caller gets 403 before the handler runs.
 import { createHmac, randomBytes } from "node:crypto";
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
-import type { Caller, ComputeApi } from "../compute/contract.js";
-import type { Role } from "../store/records.js";
-import { sendFault } from "./errors.js";
-import { DEFAULT_LOGIN_LIMITS, FailureCounter, type LoginLimits } from "./login-limits.js";
+import type { Caller, ComputeApi, TokenView } from "../compute/contract.js";
+import { roleAllows } from "../compute/roles.js";
+import { IDENTITY_PREFIX, sendFault } from "./errors.js";
+import { LoginGuard } from "./login-limits.js";
+import { baseUrl } from "./request-context.js";
 import { TtlCache } from "./ttl-cache.js";
 
 export type AuthenticatedCaller = Omit<Caller, "requestId">;
@@ -29,30 +30,20 @@ export type AuthenticatedCaller = Omit<Caller, "requestId">;
 export type AuthMode =
   | {
       kind: "basic";
-      compute: Pick<ComputeApi, "authenticate" | "onUserRemoved">;
+      compute: Pick<ComputeApi, "authenticate" | "onUserRemoved" | "tokens">;
       cacheTtlMs?: number;
-      login?: LoginLimits;
+      /** Shared with the token route: one failure budget for both ways in. */
+      guard: LoginGuard;
     }
   | { kind: "none"; caller: AuthenticatedCaller };
 
+/** X-Auth-Token values longer than this are not ours (ours are 43 characters). */
+const MAX_TOKEN_HEADER = 512;
+
 const DEFAULT_TTL_MS = 10_000;
 const MAX_HEADER_LENGTH = 1_024;
-/** User names are at most 64 characters; longer ones share a counter (all unknown). */
-const MAX_COUNTED_NAME = 65;
-const RANK: Readonly<Record<Exclude<Role, "service">, number>> = { reader: 0, member: 1, admin: 2 };
 
 export const WWW_AUTHENTICATE = 'Basic realm="ironic-compute"';
-
-/**
- * Whether `role` may call a route that needs `needed`. The service role is
- * outside the reader < member < admin ladder: it passes only routes that need
- * "service" (which admins pass too).
- */
-export function roleAllows(role: Role, needed: Role): boolean {
-  if (needed === "service") return role === "service" || role === "admin";
-  if (role === "service") return false;
-  return RANK[role] >= RANK[needed];
-}
 
 /** Decodes `Basic base64(user:password)`; undefined when malformed. */
 export function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
@@ -75,18 +66,14 @@ class BasicAuthenticator {
   private readonly accepted: TtlCache<AuthenticatedCaller>;
   private readonly refused: TtlCache<true>;
   private readonly inFlight = new Map<string, Promise<AuthenticatedCaller | undefined>>();
-  private readonly perClient: FailureCounter;
-  private readonly perUser: FailureCounter;
 
   constructor(
     private readonly compute: Pick<ComputeApi, "authenticate" | "onUserRemoved">,
     private readonly ttlMs: number,
-    private readonly limits: LoginLimits,
+    private readonly guard: LoginGuard,
   ) {
-    this.accepted = new TtlCache(limits.maxTrackedKeys);
-    this.refused = new TtlCache(limits.maxTrackedKeys);
-    this.perClient = new FailureCounter(limits.maxFailuresPerClient, limits.failureWindowMs, limits.maxTrackedKeys);
-    this.perUser = new FailureCounter(limits.maxFailuresPerUser, limits.failureWindowMs, limits.maxTrackedKeys);
+    this.accepted = new TtlCache(guard.limits.maxTrackedKeys);
+    this.refused = new TtlCache(guard.limits.maxTrackedKeys);
     compute.onUserRemoved((userId) => {
       this.accepted.deleteWhere((caller) => caller.userId === userId);
     });
@@ -104,49 +91,78 @@ class BasicAuthenticator {
       const caller = await pending;
       return caller === undefined ? { kind: "denied" } : { kind: "ok", caller };
     }
-    const user = credentials.user.slice(0, MAX_COUNTED_NAME);
-    const retryAfterSeconds = Math.max(this.perClient.retryAfterSeconds(client), this.perUser.retryAfterSeconds(user));
-    if (retryAfterSeconds > 0) {
-      log.debug({ user, client, retryAfterSeconds }, "login throttled");
-      return { kind: "throttled", retryAfterSeconds };
+    const user = credentials.user;
+    const outcome = await this.guard.attempt(client, user, async () => {
+      const check = this.compute.authenticate(credentials.user, credentials.password);
+      this.inFlight.set(key, check);
+      try {
+        return await check;
+      } finally {
+        this.inFlight.delete(key);
+      }
+    });
+    switch (outcome.kind) {
+      case "throttled":
+        log.debug({ user: user.slice(0, 65), client, retryAfterSeconds: outcome.retryAfterSeconds }, "login throttled");
+        return outcome;
+      case "denied":
+        this.refused.set(key, true, this.guard.limits.negativeCacheMs);
+        log.warn({ user: user.slice(0, 65), client }, "failed login");
+        return outcome;
+      case "ok":
+        this.accepted.set(key, outcome.value, this.ttlMs);
+        return { kind: "ok", caller: outcome.value };
     }
-    this.perClient.fail(client);
-    this.perUser.fail(user);
-    const check = this.compute.authenticate(credentials.user, credentials.password);
-    this.inFlight.set(key, check);
-    let caller: AuthenticatedCaller | undefined;
-    try {
-      caller = await check;
-    } catch (error) {
-      // Not a failed login (e.g. the password workers are busy): not counted.
-      this.perClient.undo(client);
-      this.perUser.undo(user);
-      throw error;
-    } finally {
-      this.inFlight.delete(key);
-    }
-    if (caller === undefined) {
-      this.refused.set(key, true, this.limits.negativeCacheMs);
-      log.warn({ user, client }, "failed login");
-      return { kind: "denied" };
-    }
-    this.perClient.undo(client);
-    this.perUser.reset(user);
-    this.accepted.set(key, caller, this.ttlMs);
-    return { kind: "ok", caller };
   }
 }
 
-/** The onRequest hook that sets request.caller or answers 401/403/429. */
+/** The caller a valid identity token stands for (unscoped: no project). */
+export function callerOfToken(view: TokenView): AuthenticatedCaller {
+  return {
+    userId: view.user.id,
+    userName: view.user.name,
+    projectId: view.project?.id ?? "",
+    role: view.role,
+    ...(view.applicationCredential === null
+      ? {}
+      : { applicationCredential: { id: view.applicationCredential.id, unrestricted: !view.applicationCredential.restricted } }),
+  };
+}
+
+function tokenHeader(request: FastifyRequest): string | undefined {
+  const header = request.headers["x-auth-token"];
+  return typeof header === "string" ? header.trim() : undefined;
+}
+
+/** keystonemiddleware's answer to a missing, expired or revoked token. */
+function tokenRefused(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header("WWW-Authenticate", `Keystone uri="${baseUrl(request)}${IDENTITY_PREFIX}"`);
+  return sendFault(reply, 401, "The request you have made requires authentication.", "keystone");
+}
+
+/**
+ * The onRequest hook that sets request.caller or answers 401/403/429. With
+ * auth "basic", a request carrying X-Auth-Token is judged by the token alone
+ * (no fallback to Basic); otherwise by its Basic header.
+ */
 export function authHook(mode: AuthMode): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
-  const basic =
-    mode.kind === "basic" ? new BasicAuthenticator(mode.compute, mode.cacheTtlMs ?? DEFAULT_TTL_MS, mode.login ?? DEFAULT_LOGIN_LIMITS) : undefined;
+  const basic = mode.kind === "basic" ? new BasicAuthenticator(mode.compute, mode.cacheTtlMs ?? DEFAULT_TTL_MS, mode.guard) : undefined;
   return async (request, reply) => {
-    const access = request.routeOptions.config.access;
+    const config = request.routeOptions.config;
+    const access = config.access;
     if (access === "public") return undefined;
     let caller: AuthenticatedCaller | undefined;
+    const token = mode.kind === "basic" ? tokenHeader(request) : undefined;
     if (mode.kind === "none") caller = mode.caller;
-    else if (basic !== undefined) {
+    else if (token !== undefined) {
+      const view = token.length <= MAX_TOKEN_HEADER ? await mode.compute.tokens.validate(token) : undefined;
+      if (view === undefined) return tokenRefused(request, reply);
+      // Unscoped tokens are for the identity API (listing projects, re-scoping) only.
+      if (view.project === null && config.unscopedTokens !== true) {
+        return sendFault(reply, 403, "This token is not scoped to a project; ask for a project-scoped token.", "keystone");
+      }
+      caller = callerOfToken(view);
+    } else if (basic !== undefined) {
       const outcome = await basic.check(request.headers.authorization, request.ip, request.log);
       if (outcome.kind === "throttled") {
         reply.header("Retry-After", String(outcome.retryAfterSeconds));
@@ -160,7 +176,7 @@ export function authHook(mode: AuthMode): (request: FastifyRequest, reply: Fasti
     }
     request.caller = { ...caller, requestId: request.id };
     // Unknown routes have no access level: any authenticated caller then gets the 404.
-    if (access !== undefined && !roleAllows(caller.role, access)) {
+    if (access !== undefined && access !== "authenticated" && !roleAllows(caller.role, access)) {
       return sendFault(reply, 403, `This action needs the ${access} role; you have ${caller.role}.`);
     }
     return undefined;

@@ -1,4 +1,6 @@
-// Errors as Nova shows them: `{"<faultName>": {"code": N, "message": "…"}}`.
+// Errors as Nova shows them: `{"<faultName>": {"code": N, "message": "…"}}`;
+// under /identity (and for a bad X-Auth-Token anywhere, as keystonemiddleware
+// answers it) as Keystone does: `{"error": {"code": N, "title": "…", "message": "…"}}`.
 // Compute errors keep their (secret-free) message; validation errors name the
 // field but never echo the value (it may be a password, S8); anything else is a
 // 500 with a generic message and the real error in the log only.
@@ -12,6 +14,7 @@ import {
   NotFoundError,
   QuotaExceededError,
   ServiceBusyError,
+  UnauthorizedError,
 } from "../compute/contract.js";
 
 const FAULT_NAMES: Readonly<Record<number, string>> = {
@@ -29,18 +32,46 @@ const FAULT_NAMES: Readonly<Record<number, string>> = {
   503: "serviceUnavailable",
 };
 
-export function faultBody(code: number, message: string): Record<string, { code: number; message: string }> {
+const KEYSTONE_TITLES: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Request Entity Too Large",
+  415: "Unsupported Media Type",
+  421: "Misdirected Request",
+  429: "Too Many Requests",
+  501: "Not Implemented",
+  503: "Service Unavailable",
+};
+
+export type FaultStyle = "nova" | "keystone";
+
+/** Where the identity API lives; its errors take Keystone's shape. */
+export const IDENTITY_PREFIX = "/identity";
+
+export function faultBody(code: number, message: string, style: FaultStyle = "nova"): Record<string, unknown> {
+  if (style === "keystone") return { error: { code, title: KEYSTONE_TITLES[code] ?? "Internal Server Error", message } };
   return { [FAULT_NAMES[code] ?? "computeFault"]: { code, message } };
 }
 
-export function sendFault(reply: FastifyReply, code: number, message: string): FastifyReply {
-  return reply.code(code).type("application/json; charset=utf-8").send(faultBody(code, message));
+function styleOf(request: FastifyRequest): FaultStyle {
+  const path = request.url;
+  return path === IDENTITY_PREFIX || path.startsWith(`${IDENTITY_PREFIX}/`) || path.startsWith(`${IDENTITY_PREFIX}?`) ? "keystone" : "nova";
+}
+
+/** An error answer in the shape of the API the request is for (or `style`). */
+export function sendFault(reply: FastifyReply, code: number, message: string, style: FaultStyle = styleOf(reply.request)): FastifyReply {
+  return reply.code(code).type("application/json; charset=utf-8").send(faultBody(code, message, style));
 }
 
 /** The HTTP status of a compute error; undefined for kinds this API does not know. */
 export function computeErrorStatus(error: ComputeError): number | undefined {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof BadRequestError) return 400;
+  if (error instanceof UnauthorizedError) return 401;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof ConflictError) return 409;
   if (error instanceof QuotaExceededError) return 403;

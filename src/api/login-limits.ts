@@ -84,3 +84,51 @@ export class FailureCounter {
     return undefined;
   }
 }
+
+export type GuardedOutcome<T> = { kind: "ok"; value: T } | { kind: "denied" } | { kind: "throttled"; retryAfterSeconds: number };
+
+/** User names are at most 64 characters; longer ones share a counter (all unknown). */
+const MAX_COUNTED_SUBJECT = 65;
+
+/**
+ * The failure limits around every check of a secret a person or script sends
+ * (Basic, a token request with a password or an application credential
+ * secret), one instance per API so that a guess through either way counts
+ * against the same budget.
+ */
+export class LoginGuard {
+  private readonly perClient: FailureCounter;
+  private readonly perSubject: FailureCounter;
+
+  constructor(readonly limits: LoginLimits) {
+    this.perClient = new FailureCounter(limits.maxFailuresPerClient, limits.failureWindowMs, limits.maxTrackedKeys);
+    this.perSubject = new FailureCounter(limits.maxFailuresPerUser, limits.failureWindowMs, limits.maxTrackedKeys);
+  }
+
+  /**
+   * Runs `check` (undefined: wrong credentials) unless `client` or `subject` (a
+   * user name, or a credential's name or id) is over its limit. An attempt
+   * counts when it starts and is taken back if it succeeds, so concurrent
+   * guesses count too; an error thrown by `check` (e.g. the password workers
+   * are busy) is not a failed login and is not counted.
+   */
+  async attempt<T>(client: string, subject: string, check: () => Promise<T | undefined>): Promise<GuardedOutcome<T>> {
+    const key = subject.slice(0, MAX_COUNTED_SUBJECT);
+    const retryAfterSeconds = Math.max(this.perClient.retryAfterSeconds(client), this.perSubject.retryAfterSeconds(key));
+    if (retryAfterSeconds > 0) return { kind: "throttled", retryAfterSeconds };
+    this.perClient.fail(client);
+    this.perSubject.fail(key);
+    let value: T | undefined;
+    try {
+      value = await check();
+    } catch (error) {
+      this.perClient.undo(client);
+      this.perSubject.undo(key);
+      throw error;
+    }
+    if (value === undefined) return { kind: "denied" };
+    this.perClient.undo(client);
+    this.perSubject.reset(key);
+    return { kind: "ok", value };
+  }
+}

@@ -13,7 +13,8 @@
 //   schemas likewise when a route declares them;
 // - summary, tag and success answers from route-docs.ts; a route missing there
 //   is still listed, with `x-undocumented: true`;
-// - HTTP Basic is the security scheme; public routes clear it.
+// - HTTP Basic and Keystone's X-Auth-Token are the security schemes (either
+//   will do); public routes clear them.
 import type { FastifyRequest, RouteOptions } from "fastify";
 import { z } from "zod";
 import { buildVersion } from "./build-info.js";
@@ -23,6 +24,7 @@ import { ROUTE_DOCS, TAGS, type RouteDoc } from "./route-docs.js";
 
 export const OPENAPI_PATH = "/openapi.json";
 export const SECURITY_SCHEME = "basicAuth";
+export const TOKEN_SCHEME = "keystoneToken";
 
 type Json = Record<string, unknown>;
 
@@ -124,7 +126,7 @@ function operationOf(route: CollectedRoute, doc: RouteDoc | undefined): Json {
   const validated = schema.body !== undefined || schema.querystring !== undefined || schema.params !== undefined;
   if (validated) responses["400"] = fault("The request is invalid (the message names the field, never its value).");
   if (access !== "public") {
-    responses["401"] = fault("No or wrong credentials (HTTP Basic).");
+    responses["401"] = fault("No or wrong credentials (HTTP Basic), or an unknown, expired or revoked X-Auth-Token.");
     responses["403"] = fault(`The caller's role is below ${access}, or the policy refuses the request.`);
   }
   if (parameters.some((parameter) => parameter["in"] === "path")) responses["404"] = fault("Not found (or not visible to the caller).");
@@ -165,7 +167,7 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Json {
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
-    security: [{ [SECURITY_SCHEME]: [] }],
+    security: [{ [SECURITY_SCHEME]: [] }, { [TOKEN_SCHEME]: [] }],
     paths,
     components: {
       securitySchemes: {
@@ -173,6 +175,12 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Json {
           type: "http",
           scheme: "basic",
           description: "An ironic-compute user's name and password. Each route names the least role it needs in `x-required-role`.",
+        },
+        [TOKEN_SCHEME]: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Auth-Token",
+          description: "A token from POST /identity/v3/auth/tokens (Keystone v3). It carries the user's role in one project.",
         },
       },
       schemas: {

@@ -11,8 +11,12 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Caller } from "../compute/contract.js";
 import type { Role } from "../store/records.js";
 
-/** Who may call a route: anyone ("public") or at least this role (S11). */
-export type RouteAccess = "public" | Role;
+/**
+ * Who may call a route: anyone ("public"), any authenticated caller of any role
+ * ("authenticated": the identity API, whose handlers judge the caller), or at
+ * least this role (S11).
+ */
+export type RouteAccess = "public" | "authenticated" | Role;
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -31,6 +35,8 @@ declare module "fastify" {
      * is parsed or echoed. Set for a whole plugin with `unversioned(app)`.
      */
     versioned?: boolean;
+    /** Unscoped identity tokens are accepted (the identity API); elsewhere they get 403. */
+    unscopedTokens?: boolean;
   }
 }
 

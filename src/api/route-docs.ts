@@ -25,6 +25,7 @@ export const TAGS = {
   "external events": "os-server-external-events: how Ironic reports power changes.",
   images: "The Image API v2 subset the OpenStack clients use, at /image/v2 and under /v2.1.",
   admin: "ironic-compute's own administration: projects, users and Ironic nodes.",
+  identity: "Identity v3 (Keystone's shapes) under /identity: tokens, the service catalog, projects, application credentials.",
   observability: "The API description and Prometheus metrics.",
 } as const;
 
@@ -230,7 +231,64 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "DELETE /admin/v1/projects/:id": { summary: "Delete a project", tag: "admin", responses: { 204: NO_BODY("Deleted.") } },
   "GET /admin/v1/users": { summary: "List users (never their passwords)", tag: "admin", responses: { 200: "`users`." } },
   "POST /admin/v1/users": { summary: "Create a user with a role in a project", tag: "admin", responses: { 201: "`user`." } },
-  "DELETE /admin/v1/users/:id": { summary: "Delete a user", tag: "admin", responses: { 204: NO_BODY("Deleted.") } },
+  "PATCH /admin/v1/users/:id": {
+    summary: "Reset a user's password or change its role",
+    tag: "admin",
+    description: "Revokes every token of the user, and its application credentials granting a role it loses.",
+    responses: { 200: "`user`." },
+  },
+  "DELETE /admin/v1/users/:id": { summary: "Delete a user (and its tokens and application credentials)", tag: "admin", responses: { 204: NO_BODY("Deleted.") } },
+  "GET /identity": { summary: "Identity API versions", tag: "identity", responses: { 300: "`versions.values`: v3." } },
+  "GET /identity/": { summary: "Identity API versions", tag: "identity", responses: { 300: "`versions.values`: v3." } },
+  "GET /identity/v3": { summary: "Identity v3 version", tag: "identity", responses: { 200: "`version`." } },
+  "GET /identity/v3/": { summary: "Identity v3 version", tag: "identity", responses: { 200: "`version`." } },
+  "POST /identity/v3/auth/tokens": {
+    summary: "Issue a token",
+    tag: "identity",
+    description:
+      "Methods `password` (user by id, or name + domain Default), `application_credential` (id, or name + user; no scope) and `token` (re-scope, same expiry). Scope: a project (id, or name + domain), `\"unscoped\"`, or none (the user's own project). The token is in `X-Subject-Token`; `?nocatalog` leaves the catalog out. Failed secrets count against the login limits (429).",
+    responses: { 201: "`token` with user, project, roles, expires_at and the catalog." },
+  },
+  "GET /identity/v3/auth/tokens": {
+    summary: "Validate the token in X-Subject-Token",
+    tag: "identity",
+    description: "The caller's own token, or any for an admin or the service role; others are 404. HEAD answers the same status without a body.",
+    responses: { 200: "`token`." },
+  },
+  "DELETE /identity/v3/auth/tokens": { summary: "Revoke the token in X-Subject-Token", tag: "identity", responses: { 204: NO_BODY("Revoked.") } },
+  "GET /identity/v3/auth/catalog": { summary: "The service catalog", tag: "identity", responses: { 200: "`catalog`." } },
+  "GET /identity/v3/auth/projects": { summary: "Projects the caller may scope to", tag: "identity", responses: { 200: "`projects`." } },
+  "GET /identity/v3/projects": { summary: "Projects: the caller's own, every one for an admin", tag: "identity", responses: { 200: "`projects`." } },
+  "GET /identity/v3/projects/:id": { summary: "Show a visible project", tag: "identity", responses: { 200: "`project`." } },
+  "GET /identity/v3/users/:id": { summary: "Show a user (yourself, or anyone for an admin)", tag: "identity", responses: { 200: "`user`." } },
+  "GET /identity/v3/users/:id/projects": { summary: "Projects a user may scope to", tag: "identity", responses: { 200: "`projects`." } },
+  "POST /identity/v3/users/:id/password": {
+    summary: "Change your own password",
+    tag: "identity",
+    description: "Needs `original_password`. Revokes every token of the user, this one included.",
+    responses: { 204: NO_BODY("Changed.") },
+  },
+  "GET /identity/v3/users/:id/application_credentials": {
+    summary: "List a user's application credentials",
+    tag: "identity",
+    responses: { 200: "`application_credentials` (never their secrets)." },
+  },
+  "POST /identity/v3/users/:id/application_credentials": {
+    summary: "Create an application credential",
+    tag: "identity",
+    description: "Bound to the token's project; roles a subset of the token's; optional `expires_at`. The secret is in this answer only.",
+    responses: { 201: "`application_credential` with `secret`." },
+  },
+  "GET /identity/v3/users/:id/application_credentials/:credentialId": {
+    summary: "Show an application credential",
+    tag: "identity",
+    responses: { 200: "`application_credential`." },
+  },
+  "DELETE /identity/v3/users/:id/application_credentials/:credentialId": {
+    summary: "Delete an application credential (and its tokens)",
+    tag: "identity",
+    responses: { 204: NO_BODY("Deleted.") },
+  },
   "GET /admin/v1/nodes": { summary: "List the Ironic nodes this service manages", tag: "admin", responses: { 200: "`nodes`." } },
   "GET /admin/v1/nodes/:id": { summary: "Show one Ironic node", tag: "admin", responses: { 200: "`node`." } },
 

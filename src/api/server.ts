@@ -15,10 +15,12 @@ import { adminRoutes } from "./admin-routes.js";
 import { authHook, type AuthMode } from "./auth.js";
 import { computeRoutes } from "./compute-routes.js";
 import { registerDiscoveryRoutes } from "./discovery.js";
-import { handleApiError, handleNotFound } from "./errors.js";
+import { handleApiError, handleNotFound, IDENTITY_PREFIX } from "./errors.js";
+import { DEFAULT_REGION } from "./identity-documents.js";
+import { identityRoutes } from "./identity-routes.js";
 import { hostCheckHook } from "./host-check.js";
 import { imageRoutes } from "./image-routes.js";
-import type { LoginLimits } from "./login-limits.js";
+import { DEFAULT_LOGIN_LIMITS, LoginGuard, type LoginLimits } from "./login-limits.js";
 import { registerMetricsRoutes } from "./metrics-routes.js";
 import { MIN_MICROVERSION, microversionHook } from "./microversion.js";
 import { registerOpenApi } from "./openapi.js";
@@ -41,20 +43,22 @@ export interface ApiOptions {
   metricsPublic?: boolean;
   /** The base of links (api.publicUrl); without it links follow the request's Host. */
   publicUrl?: string;
+  /** The region the identity catalog names (api.region; default RegionOne). */
+  region?: string;
   /** Host names (or name:port) besides the defaults of host-check.ts (api.allowedHosts). */
   allowedHosts?: readonly string[];
   /** The listen host (startApi sets it): allowed in the Host header. */
   host?: string;
 }
 
-function authMode(compute: ComputeApi, options: ApiOptions): AuthMode {
+function authMode(compute: ComputeApi, options: ApiOptions, guard: LoginGuard): AuthMode {
   switch (options.auth) {
     case "basic":
       return {
         kind: "basic",
         compute,
         ...(options.authCacheTtlMs === undefined ? {} : { cacheTtlMs: options.authCacheTtlMs }),
-        ...(options.login === undefined ? {} : { login: options.login }),
+        guard,
       };
     case "none":
       if (options.noneCaller === undefined) throw new Error("auth 'none' needs the caller every request acts as");
@@ -63,7 +67,8 @@ function authMode(compute: ComputeApi, options: ApiOptions): AuthMode {
 }
 
 export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInstance {
-  const mode = authMode(compute, options);
+  const guard = new LoginGuard(options.login ?? DEFAULT_LOGIN_LIMITS);
+  const mode = authMode(compute, options, guard);
   const tls = options.tls;
   const httpsFactory: FastifyServerFactory | undefined =
     tls === undefined ? undefined : (handler) => createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
@@ -135,6 +140,7 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   void app.register(imageRoutes(compute), { prefix: "/image/v2" });
   void app.register(imageRoutes(compute), { prefix: "/v2.1" });
   void app.register(adminRoutes(compute), { prefix: "/admin/v1" });
+  void app.register(identityRoutes(compute, { guard, region: options.region ?? DEFAULT_REGION }), { prefix: IDENTITY_PREFIX });
   return app;
 }
 

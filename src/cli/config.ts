@@ -51,6 +51,8 @@ const apiSchema = z
       .max(2_048)
       .refine(isPublicUrl, "must be an http(s) URL without credentials, query or fragment, e.g. https://compute.example.com or https://proxy/compute")
       .optional(),
+    /** The region the identity API's service catalog names (clients that name a region must match it). */
+    region: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits and ._-").default("RegionOne"),
     /**
      * Host names ("name", any port) or "name:port" accepted in the Host header
      * besides the defaults (listen address, localhost, 127.0.0.1, [::1] with the

@@ -33,6 +33,7 @@ export function registerServeCommand(program: Command): void {
           authCacheTtlMs: config.api.authCacheTtlMs,
           login: config.api.login,
           metricsPublic: config.api.metricsPublic,
+          region: config.api.region,
           ...(config.api.publicUrl === undefined ? {} : { publicUrl: config.api.publicUrl }),
           ...(config.api.allowedHosts === undefined ? {} : { allowedHosts: config.api.allowedHosts }),
           ...(noAuth === undefined

@@ -29,6 +29,7 @@ export interface RuntimeOptions {
     login?: LoginLimits;
     metricsPublic?: boolean;
     publicUrl?: string;
+    region?: string;
     allowedHosts?: readonly string[];
   };
   /** Created on start when missing (first start). */

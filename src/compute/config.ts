@@ -30,6 +30,12 @@ export const computeConfigSchema = z
     passwordWorkers: intSetting(1, 64, 2),
     /** Password checks waiting beyond those; more get 503 with Retry-After. */
     passwordQueue: intSetting(0, 100_000, 64),
+    /** How long an identity token lives (Keystone's default: 1 h). */
+    tokenTtlSeconds: intSetting(60, 7 * 86_400, 3_600),
+    /** Live tokens per user; more are refused until some expire or are revoked. */
+    maxLiveTokensPerUser: intSetting(1, 10_000_000, 10_000),
+    /** Application credentials per user. */
+    maxApplicationCredentialsPerUser: intSetting(1, 100_000, 100),
     /** Key pairs per user (Nova's default quota: 100). */
     maxKeypairsPerUser: intSetting(1, 100_000, 100),
     /** Key pairs generated at once (RSA-3072, ~650 ms of a thread-pool thread each). */

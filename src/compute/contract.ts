@@ -23,6 +23,8 @@ export interface Caller {
   role: Role;
   /** `req-<uuid>`: echoed as x-openstack-request-id and recorded in actions. */
   requestId: string;
+  /** Set when the caller came with a token an application credential issued. */
+  applicationCredential?: { id: string; unrestricted: boolean };
 }
 
 // ---- typed errors (S2); the API maps each to Nova's error shape -----------------
@@ -42,6 +44,12 @@ export class NotFoundError extends ComputeError {
 export class BadRequestError extends ComputeError {
   readonly kind = "bad-request";
 }
+/** 401 — the credentials or the token do not authenticate (or not for the scope asked). */
+export class UnauthorizedError extends ComputeError {
+  readonly kind = "unauthorized";
+}
+/** 401 — the credentials are right but the scope asked for is not the user's (not a failed login). */
+export class ScopeRefusedError extends UnauthorizedError {}
 /** 403 — authenticated, but the role does not allow this. */
 export class ForbiddenError extends ComputeError {
   readonly kind = "forbidden";
@@ -162,6 +170,56 @@ export interface ServerView extends ServerRecord {
   hypervisorHostname: string | null;
 }
 
+// ---- identity (Keystone v3 shapes; the API renders them) -------------------------
+
+export type UserRef = { id: string } | { name: string };
+
+/** One `auth.identity` method of POST /v3/auth/tokens, already validated. */
+export type TokenCredentials =
+  | { method: "password"; user: UserRef; password: string }
+  | { method: "application_credential"; credential: { id: string } | { name: string; user: UserRef }; secret: string }
+  | { method: "token"; token: string };
+
+/** `auth.scope`: a project, explicitly none, or left out (the user's own project). */
+export type TokenScope = { project: { id: string } | { name: string } } | "unscoped" | undefined;
+
+/** What a valid token stands for. */
+export interface TokenView {
+  user: { id: string; name: string };
+  /** null: unscoped. */
+  project: { id: string; name: string } | null;
+  role: Role;
+  /** The role and those it implies, strongest first. */
+  roles: Role[];
+  methods: string[];
+  auditId: string;
+  issuedAt: string;
+  expiresAt: string;
+  applicationCredential: { id: string; name: string; restricted: boolean } | null;
+}
+
+export interface ApplicationCredentialView {
+  id: string;
+  userId: string;
+  projectId: string;
+  name: string;
+  description: string;
+  roles: Role[];
+  unrestricted: boolean;
+  expiresAt: string | null;
+}
+
+export interface NewApplicationCredential {
+  name: string;
+  description?: string;
+  /** At most 72 bytes (bcrypt); generated when left out. */
+  secret?: string;
+  /** By name or id; default: every role of the caller's token. */
+  roles?: string[];
+  expiresAt?: string | null;
+  unrestricted?: boolean;
+}
+
 // ---- the contract ----------------------------------------------------------------
 
 export interface ComputeApi {
@@ -212,14 +270,43 @@ export interface ComputeApi {
 
   projects: {
     create(caller: Caller, name: string, description?: string): Promise<ProjectRecord>;
+    /** Admin only: every project. */
     list(caller: Caller): Promise<ProjectRecord[]>;
+    /** Every project for an admin, the caller's own otherwise. */
+    visible(caller: Caller): Promise<ProjectRecord[]>;
     delete(caller: Caller, id: string): Promise<void>;
   };
 
   users: {
     create(caller: Caller, user: { name: string; password: string; projectId: string; role: Role }): Promise<Omit<UserRecord, "passwordHash">>;
     list(caller: Caller): Promise<Array<Omit<UserRecord, "passwordHash">>>;
+    /** The caller itself, or anyone for an admin; NotFoundError otherwise. */
+    get(caller: Caller, id: string): Promise<Omit<UserRecord, "passwordHash">>;
+    /** Admin only; revokes the user's tokens (and credentials granting a role it loses). */
+    update(caller: Caller, id: string, patch: { password?: string; role?: Role }): Promise<Omit<UserRecord, "passwordHash">>;
+    /** The caller's own password, given the current one (Keystone's POST /v3/users/{id}/password). */
+    changeOwnPassword(caller: Caller, userId: string, original: string, password: string): Promise<void>;
     delete(caller: Caller, id: string): Promise<void>;
+  };
+
+  /** Keystone v3 tokens and application credentials. */
+  tokens: {
+    /** Bad credentials: UnauthorizedError (so are a scope not allowed and an expired credential). */
+    issue(credentials: TokenCredentials, scope: TokenScope): Promise<{ token: string; view: TokenView }>;
+    /** undefined when unknown, expired or revoked. */
+    validate(token: string): Promise<TokenView | undefined>;
+    /** The caller's own tokens, or any for an admin; NotFoundError otherwise. */
+    revoke(caller: Caller, token: string): Promise<void>;
+    /** The projects the caller may scope a token to. */
+    scopes(caller: Caller, userId: string): Promise<ProjectRecord[]>;
+  };
+
+  applicationCredentials: {
+    /** The secret is returned here and never again. */
+    create(caller: Caller, userId: string, request: NewApplicationCredential): Promise<{ credential: ApplicationCredentialView; secret: string }>;
+    list(caller: Caller, userId: string, name?: string): Promise<ApplicationCredentialView[]>;
+    get(caller: Caller, userId: string, id: string): Promise<ApplicationCredentialView>;
+    delete(caller: Caller, userId: string, id: string): Promise<void>;
   };
 
   nodes: {

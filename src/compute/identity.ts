@@ -3,11 +3,12 @@ import { randomUUID } from "node:crypto";
 import type { ProjectRecord, Role, UserRecord } from "../store/records.js";
 import { DuplicateError, type Store } from "../store/store.js";
 import { nowIso } from "./clock.js";
-import { BadRequestError, ConflictError, NotFoundError, type Caller } from "./contract.js";
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, type Caller, type UserRef } from "./contract.js";
 import type { PasswordHasher } from "./password-workers.js";
 import { requireAdmin } from "./policy.js";
+import { impliedRoles } from "./roles.js";
 
-const BCRYPT_COST = 10;
+export const BCRYPT_COST = 10;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 const MIN_PASSWORD = 8;
 /** bcrypt reads only the first 72 bytes: longer passwords would match on a prefix. */
@@ -15,7 +16,15 @@ export const MAX_PASSWORD_BYTES = 72;
 // A hash to compare against when the user does not exist, so a wrong user name
 // costs the same time as a wrong password (no user-existence oracle). Same cost
 // as real hashes; of a random password nobody knows (made once, offline).
-const DUMMY_HASH = "$2b$10$d3IJYIQCSk7hxsDOxmtia./qfZnsJZK2sOXP.zwwL3NngP5ZykRYe";
+export const DUMMY_HASH = "$2b$10$d3IJYIQCSk7hxsDOxmtia./qfZnsJZK2sOXP.zwwL3NngP5ZykRYe";
+
+/** The password rules, for new users and changed passwords alike. */
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD) throw new BadRequestError(`passwords have at least ${MIN_PASSWORD} characters`);
+  if (Buffer.byteLength(password, "utf8") > MAX_PASSWORD_BYTES) {
+    throw new BadRequestError(`passwords are at most ${MAX_PASSWORD_BYTES} bytes (UTF-8); bcrypt ignores the rest`);
+  }
+}
 
 export type PublicUser = Omit<UserRecord, "passwordHash">;
 
@@ -35,12 +44,18 @@ export class Identity {
     this.removalListeners.push(listener);
   }
 
-  async authenticate(userName: string, password: string): Promise<Omit<Caller, "requestId"> | undefined> {
+  /** The user whose password this is; undefined when either is wrong (same cost both ways). */
+  async verifyPassword(ref: UserRef, password: string): Promise<UserRecord | undefined> {
     // No stored password is longer, and bcrypt would compare only a prefix.
     if (Buffer.byteLength(password, "utf8") > MAX_PASSWORD_BYTES) return undefined;
-    const user = await this.store.users.getByName(userName);
+    const user = "id" in ref ? await this.store.users.get(ref.id) : await this.store.users.getByName(ref.name);
     const ok = await this.hasher.compare(password, user?.passwordHash ?? DUMMY_HASH);
-    if (user === undefined || !ok) return undefined;
+    return user !== undefined && ok ? user : undefined;
+  }
+
+  async authenticate(userName: string, password: string): Promise<Omit<Caller, "requestId"> | undefined> {
+    const user = await this.verifyPassword({ name: userName }, password);
+    if (user === undefined) return undefined;
     return { userId: user.id, userName: user.name, projectId: user.projectId, role: user.role };
   }
 
@@ -62,6 +77,25 @@ export class Identity {
     return this.store.projects.list();
   }
 
+  /** Every project for an admin; the caller's own (its user's) otherwise. */
+  async visibleProjects(caller: Caller): Promise<ProjectRecord[]> {
+    return this.scopesOf(caller, caller.userId);
+  }
+
+  /**
+   * The projects a user may scope a token to: every project for an admin (the
+   * admin role is cloud-wide here), its own project otherwise. Asked by the
+   * user itself or an admin.
+   */
+  async scopesOf(caller: Caller, userId: string): Promise<ProjectRecord[]> {
+    if (caller.userId !== userId && caller.role !== "admin") throw new ForbiddenError("you can list only your own projects");
+    const user = await this.store.users.get(userId);
+    if (user === undefined) throw new NotFoundError(`user ${userId} could not be found.`);
+    if (user.role === "admin") return this.store.projects.list();
+    const own = await this.store.projects.get(user.projectId);
+    return own === undefined ? [] : [own];
+  }
+
   async deleteProject(caller: Caller, id: string): Promise<void> {
     requireAdmin(caller);
     if ((await this.store.servers.countByProject(id)) > 0) throw new ConflictError("the project still has servers");
@@ -72,10 +106,7 @@ export class Identity {
   /** Creates a user; also used unauthenticated by `serve`'s first-start seeding. */
   async addUser(user: { name: string; password: string; projectId: string; role: Role }): Promise<PublicUser> {
     if (!NAME.test(user.name)) throw new BadRequestError("user names are 1-64 letters, digits and _.@-");
-    if (user.password.length < MIN_PASSWORD) throw new BadRequestError(`passwords have at least ${MIN_PASSWORD} characters`);
-    if (Buffer.byteLength(user.password, "utf8") > MAX_PASSWORD_BYTES) {
-      throw new BadRequestError(`passwords are at most ${MAX_PASSWORD_BYTES} bytes (UTF-8); bcrypt ignores the rest`);
-    }
+    checkPassword(user.password);
     if ((await this.store.projects.get(user.projectId)) === undefined) {
       throw new BadRequestError(`project ${user.projectId} does not exist`);
     }
@@ -106,10 +137,62 @@ export class Identity {
     return (await this.store.users.list()).map(publicUser);
   }
 
+  /** The caller itself, or anyone for an admin. */
+  async getUser(caller: Caller, id: string): Promise<PublicUser> {
+    const user = caller.userId === id || caller.role === "admin" ? await this.store.users.get(id) : undefined;
+    if (user === undefined) throw new NotFoundError(`Could not find user: ${id}.`);
+    return publicUser(user);
+  }
+
+  /** Admin only. Revokes the user's tokens, and its application credentials granting a role it loses. */
+  async updateUser(caller: Caller, id: string, patch: { password?: string; role?: Role }): Promise<PublicUser> {
+    requireAdmin(caller);
+    const user = await this.store.users.get(id);
+    if (user === undefined) throw new NotFoundError(`user ${id} could not be found.`);
+    if (patch.role !== undefined && id === caller.userId && patch.role !== user.role) {
+      throw new ConflictError("you cannot change your own role");
+    }
+    if (patch.password !== undefined) checkPassword(patch.password);
+    const passwordHash = patch.password === undefined ? undefined : await this.hasher.hash(patch.password, BCRYPT_COST);
+    const role = patch.role;
+    const dropped =
+      role === undefined || role === user.role
+        ? []
+        : (await this.store.applicationCredentials.list(id))
+            .filter((credential) => !credential.roles.every((granted) => impliedRoles(role).includes(granted)))
+            .map((credential) => credential.id);
+    const changed = await this.store.users.changeCredentials(
+      id,
+      { ...(passwordHash === undefined ? {} : { passwordHash }), ...(role === undefined ? {} : { role }) },
+      dropped,
+    );
+    if (!changed) throw new NotFoundError(`user ${id} could not be found.`);
+    this.announceRemoval(id);
+    return publicUser({ ...user, ...(passwordHash === undefined ? {} : { passwordHash }), ...(role === undefined ? {} : { role }) });
+  }
+
+  /** Keystone's self-service password change: the caller, with the current password. Revokes its tokens. */
+  async changeOwnPassword(caller: Caller, userId: string, original: string, password: string): Promise<void> {
+    if (caller.userId !== userId) throw new ForbiddenError("you can change only your own password");
+    const user = await this.verifyPassword({ id: userId }, original);
+    if (user === undefined) throw new UnauthorizedError("The original password is not correct.");
+    checkPassword(password);
+    const passwordHash = await this.hasher.hash(password, BCRYPT_COST);
+    if (!(await this.store.users.changeCredentials(userId, { passwordHash }, []))) {
+      throw new NotFoundError(`user ${userId} could not be found.`);
+    }
+    this.announceRemoval(userId);
+  }
+
   async deleteUser(caller: Caller, id: string): Promise<void> {
     requireAdmin(caller);
     if (id === caller.userId) throw new ConflictError("you cannot delete yourself");
     if (!(await this.store.users.delete(id))) throw new NotFoundError(`user ${id} could not be found.`);
-    for (const listener of this.removalListeners) listener(id);
+    this.announceRemoval(id);
+  }
+
+  /** Caches of successful logins drop the user (deleted, or its password or role changed). */
+  private announceRemoval(userId: string): void {
+    for (const listener of this.removalListeners) listener(userId);
   }
 }

@@ -25,6 +25,8 @@ import {
 } from "./contract.js";
 import { Identity } from "./identity.js";
 import { PasswordWorkers } from "./password-workers.js";
+import { ApplicationCredentials } from "./application-credentials.js";
+import { Tokens } from "./tokens.js";
 import { requireAdmin, requireService } from "./policy.js";
 import { OnePassAtATime } from "./one-pass.js";
 import { Reconciler, type ReconcileReport } from "./reconciler.js";
@@ -63,6 +65,11 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const membership = new Membership(store, workerId, compute.workerTimeoutMs, log);
   const passwords = new PasswordWorkers({ workers: compute.passwordWorkers, queueLimit: compute.passwordQueue });
   const identity = new Identity(store, passwords);
+  const tokens = new Tokens(store, passwords, (ref, password) => identity.verifyPassword(ref, password), {
+    ttlSeconds: compute.tokenTtlSeconds,
+    maxLivePerUser: compute.maxLiveTokensPerUser,
+  });
+  const applicationCredentials = new ApplicationCredentials(store, passwords, compute.maxApplicationCredentialsPerUser);
   const catalog = new Catalog(store, compute);
   const servers = new Servers(store, catalog, driver, compute);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log);
@@ -169,12 +176,28 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     projects: {
       create: (caller, name, description) => identity.createProject(caller, name, description),
       list: (caller) => identity.listProjects(caller),
+      visible: (caller) => identity.visibleProjects(caller),
       delete: (caller, id) => identity.deleteProject(caller, id),
     },
     users: {
       create: (caller, user) => identity.createUser(caller, user),
       list: (caller) => identity.listUsers(caller),
+      get: (caller, id) => identity.getUser(caller, id),
+      update: (caller, id, patch) => identity.updateUser(caller, id, patch),
+      changeOwnPassword: (caller, userId, original, password) => identity.changeOwnPassword(caller, userId, original, password),
       delete: (caller, id) => identity.deleteUser(caller, id),
+    },
+    tokens: {
+      issue: (credentials, scope) => tokens.issue(credentials, scope),
+      validate: (token) => tokens.validate(token),
+      revoke: (caller, token) => tokens.revoke(caller, token),
+      scopes: (caller, userId) => identity.scopesOf(caller, userId),
+    },
+    applicationCredentials: {
+      create: (caller, userId, request) => applicationCredentials.create(caller, userId, request),
+      list: (caller, userId, name) => applicationCredentials.list(caller, userId, name),
+      get: (caller, userId, id) => applicationCredentials.get(caller, userId, id),
+      delete: (caller, userId, id) => applicationCredentials.delete(caller, userId, id),
     },
     nodes: {
       list: async (caller: Caller) => {

@@ -5,9 +5,9 @@
 // warn without the password.
 import { describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/server.js";
-import { ServiceBusyError } from "../../src/compute/contract.js";
+import { ScopeRefusedError, ServiceBusyError, UnauthorizedError } from "../../src/compute/contract.js";
 import { captureLog } from "../support/log-capture.js";
-import { basicHeader, fakeCompute, FAKE_USERS } from "../support/fake-compute.js";
+import { basicHeader, fakeCompute, FAKE_PASSWORD, FAKE_USERS } from "../support/fake-compute.js";
 
 const LIMITS = { maxFailuresPerClient: 4, maxFailuresPerUser: 3, failureWindowMs: 60_000, negativeCacheMs: 2_000, maxTrackedKeys: 1_000 };
 
@@ -100,5 +100,82 @@ describe("login limits", () => {
     expect(response.headers["retry-after"]).toBe("1");
     expect(Object.keys(FAKE_USERS)).toContain("alice");
     await app.close();
+  });
+
+  describe("token requests share the budget", () => {
+    // The fake issues a token for a user of FAKE_USERS with FAKE_PASSWORD, and
+    // refuses project "p-elsewhere" as a scope the user does not have.
+    function tokenSetup() {
+      const log = captureLog("debug");
+      let checks = 0;
+      const compute = fakeCompute({
+        tokens: {
+          issue: (credentials, scope) => {
+            checks += 1;
+            if (credentials.method !== "password" || !("name" in credentials.user)) return Promise.reject(new UnauthorizedError("no"));
+            const user = FAKE_USERS[credentials.user.name];
+            if (user === undefined || credentials.password !== FAKE_PASSWORD) return Promise.reject(new UnauthorizedError("wrong"));
+            if (typeof scope === "object" && "id" in scope.project && scope.project.id === "p-elsewhere") {
+              return Promise.reject(new ScopeRefusedError("not yours"));
+            }
+            const now = new Date().toISOString();
+            return Promise.resolve({
+              token: "t".repeat(43),
+              view: {
+                user: { id: user.userId, name: user.userName },
+                project: { id: user.projectId, name: user.projectId },
+                role: user.role,
+                roles: [user.role],
+                methods: ["password"],
+                auditId: "audit",
+                issuedAt: now,
+                expiresAt: now,
+                applicationCredential: null,
+              },
+            });
+          },
+        },
+      });
+      const app = buildApi(compute, { log: log.logger, auth: "basic", login: LIMITS });
+      const token = (user: string, password: string, scope?: unknown) =>
+        app.inject({
+          method: "POST",
+          url: "/identity/v3/auth/tokens",
+          remoteAddress: "192.0.2.50",
+          payload: { auth: { identity: { methods: ["password"], password: { user: { name: user, domain: { id: "default" }, password } } }, ...(scope === undefined ? {} : { scope }) } },
+        });
+      return { app, log, token, checks: () => checks };
+    }
+
+    it("failed token requests and failed Basic logins count together; the limit answers 429 in Keystone's shape", async () => {
+      const { app, token, checks } = tokenSetup();
+      expect((await token("bob", "guess-1")).statusCode).toBe(401);
+      expect((await token("bob", "guess-2")).statusCode).toBe(401);
+      const basic = await app.inject({ method: "GET", url: "/v2.1/servers", headers: { authorization: basicHeader("bob", "guess-3") }, remoteAddress: "192.0.2.51" });
+      expect(basic.statusCode).toBe(401);
+      const counted = checks();
+      const throttled = await token("bob", FAKE_PASSWORD);
+      expect(throttled.statusCode).toBe(429);
+      expect(Number(throttled.headers["retry-after"])).toBeGreaterThan(0);
+      expect(throttled.json()).toEqual({ error: { code: 429, title: "Too Many Requests", message: expect.stringMatching(/Too many failed logins/) as unknown } });
+      expect(checks()).toBe(counted);
+      await app.close();
+    });
+
+    it("a right password with a scope the user lacks is a 401 but not a failed login", async () => {
+      const { app, token, log } = tokenSetup();
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const refused = await token("alice", FAKE_PASSWORD, { project: { id: "p-elsewhere" } });
+        expect(refused.statusCode).toBe(401);
+        expect(refused.json()).toEqual({ error: { code: 401, title: "Unauthorized", message: "not yours" } });
+      }
+      expect((await token("alice", FAKE_PASSWORD)).statusCode).toBe(201);
+      expect(log.text()).not.toContain("failed token request");
+      expect((await token("alice", "a-bad-guess")).statusCode).toBe(401);
+      const line = log.records().find((record) => record["msg"] === "failed token request");
+      expect(line).toMatchObject({ level: 40, subject: "alice", client: "192.0.2.50", method: "password" });
+      expect(log.text()).not.toContain("a-bad-guess");
+      await app.close();
+    });
   });
 });

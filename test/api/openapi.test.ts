@@ -128,9 +128,10 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("carries HTTP Basic as the security scheme; public routes clear it", () => {
+  it("carries HTTP Basic and X-Auth-Token as the security schemes; public routes clear them", () => {
     expect(doc.components?.securitySchemes?.["basicAuth"]).toMatchObject({ type: "http", scheme: "basic" });
-    expect(doc.security).toEqual([{ basicAuth: [] }]);
+    expect(doc.components?.securitySchemes?.["keystoneToken"]).toMatchObject({ type: "apiKey", in: "header", name: "X-Auth-Token" });
+    expect(doc.security).toEqual([{ basicAuth: [] }, { keystoneToken: [] }]);
     const healthz = doc.paths?.["/healthz"]?.get as Operation;
     expect(healthz.security).toEqual([]);
     expect(healthz["x-required-role"]).toBe("public");
@@ -142,19 +143,20 @@ describe("GET /openapi.json", () => {
     const roles = new Set<string>();
     for (const { method, path, operation } of operations()) {
       const role = operation["x-required-role"];
-      expect(["public", "reader", "member", "admin", "service"], `${method} ${path}`).toContain(role);
+      expect(["public", "authenticated", "reader", "member", "admin", "service"], `${method} ${path}`).toContain(role);
       roles.add(role ?? "");
       if (role === "public" || role === undefined) continue;
       const url = path.replace(/\{[^}]+\}/g, "x1");
       const anonymous = await app.inject({ method: method as "GET", url });
       expect(anonymous.statusCode, `${method} ${path} without credentials`).toBe(401);
-      const weaker = below[role as Role];
+      // "authenticated": every role passes the edge; the handler judges (test/api/identity.test.ts).
+      const weaker = role === "authenticated" ? undefined : below[role as Role];
       if (weaker !== undefined) {
         const refused = await app.inject({ method: method as "GET", url, headers: { authorization: basicHeader(weaker) } });
         expect(refused.statusCode, `${method} ${path} as ${weaker}`).toBe(403);
       }
     }
-    expect([...roles].sort()).toEqual(["admin", "member", "public", "reader", "service"]);
+    expect([...roles].sort()).toEqual(["admin", "authenticated", "member", "public", "reader", "service"]);
   });
 
   it("shows the routes' zod schemas: path, query, body", () => {

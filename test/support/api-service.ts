@@ -45,7 +45,7 @@ export interface TestApi {
   imageId: string;
   /** Every response body seen so far. */
   responses: string[];
-  call(method: "GET" | "POST" | "DELETE", path: string, options?: CallOptions): Promise<CallResult>;
+  call(method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, options?: CallOptions): Promise<CallResult>;
   basic(who: Exclude<Who, "anonymous">): string;
   /** Polls until the server's status is `status` with no task running. */
   waitForStatus(id: string, status: string, as?: Who): Promise<Record<string, unknown>>;
@@ -129,7 +129,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
   const basic = (who: Exclude<Who, "anonymous">, name = who === "admin" ? "admin" : `${who}-${label}`): string =>
     `Basic ${Buffer.from(`${name}:${passwords[who]}`).toString("base64")}`;
 
-  const call = async (method: "GET" | "POST" | "DELETE", path: string, callOptions: CallOptions = {}): Promise<CallResult> => {
+  const call = async (method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, callOptions: CallOptions = {}): Promise<CallResult> => {
     const who = callOptions.as ?? "admin";
     const response = await request(`${running.api.url}${path}`, {
       method,

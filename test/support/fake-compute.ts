@@ -94,8 +94,11 @@ export function fakeCompute(
     flavors: { list: () => Promise.resolve([FAKE_FLAVOR]), get: missing, create: missing, delete: missing, ...overrides.flavors },
     images: { list: () => Promise.resolve([]), get: missing, create: missing, delete: missing, ...overrides.images },
     keypairs: { create: missing, list: () => Promise.resolve([]), get: missing, delete: missing, ...overrides.keypairs },
-    projects: { create: missing, list: () => Promise.resolve([]), delete: missing, ...overrides.projects },
-    users: { create: missing, list: () => Promise.resolve([]), delete: missing, ...overrides.users },
+    projects: { create: missing, list: () => Promise.resolve([]), visible: () => Promise.resolve([]), delete: missing, ...overrides.projects },
+    users: { create: missing, list: () => Promise.resolve([]), get: missing, update: missing, changeOwnPassword: missing, delete: missing, ...overrides.users },
+    // No identity tokens here: every token is unknown.
+    tokens: { issue: missing, validate: () => Promise.resolve(undefined), revoke: missing, scopes: missing, ...overrides.tokens },
+    applicationCredentials: { create: missing, list: missing, get: missing, delete: missing, ...overrides.applicationCredentials },
     nodes: { list: () => Promise.resolve([]), get: missing, ...overrides.nodes },
     // No driver and no reconciler here: /metrics has no node or reconciler source.
     metrics: { ...overrides.metrics },
