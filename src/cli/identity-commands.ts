@@ -61,6 +61,23 @@ export function registerUserCommands(program: Command): void {
       printRecord({ ...created.user, ...(options.userPassword === undefined ? { password } : {}) }, context.format);
     });
 
+  user
+    .command("set <user>")
+    .description("reset a user's password or change its role (revokes the user's tokens)")
+    .option("--role <role>", "admin, member, reader or service")
+    .option("--reset-password", "generate a new password and print it once")
+    .action(async (nameOrId: string, options: { role?: string; resetPassword?: boolean }, command: Command) => {
+      const role = options.role === undefined ? undefined : ROLES.find((candidate) => candidate === options.role);
+      if (options.role !== undefined && role === undefined) throw new CliError(`--role must be one of ${ROLES.join(", ")}`);
+      if (role === undefined && options.resetPassword !== true) throw new CliError("give --role, --reset-password or both");
+      const context = contextOf(command);
+      const password = options.resetPassword === true ? randomBytes(18).toString("base64url") : undefined;
+      const body = { ...(role === undefined ? {} : { role }), ...(password === undefined ? {} : { password }) };
+      const id = await resolveUser(context.client, nameOrId);
+      const changed = await context.client.json("PATCH", `/admin/v1/users/${segment(id)}`, z.object({ user: userSchema }), body);
+      printRecord({ ...changed.user, ...(password === undefined ? {} : { password }) }, context.format);
+    });
+
   user.command("delete <user>").description("delete a user").action(async (nameOrId: string, _options: unknown, command: Command) => {
     const context = contextOf(command);
     await context.client.send("DELETE", `/admin/v1/users/${segment(await resolveUser(context.client, nameOrId))}`);

@@ -101,6 +101,16 @@ describe("ironic-compute CLI", { timeout: 180_000 }, () => {
     const generated = (JSON.parse(user.stdout) as { password: string }).password;
     const asNew = await cli(["server", "list"], { IRONIC_COMPUTE_USERNAME: "u-cli-extra", IRONIC_COMPUTE_PASSWORD: generated });
     expect(asNew.code, asNew.stderr).toBe(0);
+    const reset = await cli(["-f", "json", "user", "set", "--reset-password", "--role", "member", "u-cli-extra"]);
+    expect(reset.code, reset.stderr).toBe(0);
+    const changed = JSON.parse(reset.stdout) as { password: string; role: string };
+    expect(changed.role).toBe("member");
+    expect(changed.password).not.toBe(generated);
+    const oldPassword = await cli(["server", "list"], { IRONIC_COMPUTE_USERNAME: "u-cli-extra", IRONIC_COMPUTE_PASSWORD: generated });
+    expect(oldPassword.code).toBe(1);
+    const newPassword = await cli(["server", "list"], { IRONIC_COMPUTE_USERNAME: "u-cli-extra", IRONIC_COMPUTE_PASSWORD: changed.password });
+    expect(newPassword.code, newPassword.stderr).toBe(0);
+    expect((await cli(["user", "set", "u-cli-extra"])).stderr).toMatch(/give --role, --reset-password or both/);
     expect((await cli(["user", "delete", "u-cli-extra"])).code).toBe(0);
     expect((await cli(["project", "delete", "p-cli-extra"])).code).toBe(0);
   });

@@ -43,7 +43,7 @@ export class ApiClient {
   }
 
   /** Any status; throws only when the API cannot be reached. */
-  async call(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<ApiResponse> {
+  async call(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<ApiResponse> {
     const headers: Record<string, string> = {
       accept: "application/json",
       "openstack-api-version": `compute ${CLI_MICROVERSION}`,
@@ -78,7 +78,7 @@ export class ApiClient {
   }
 
   /** A 2xx answer checked against `schema`; ApiError otherwise. */
-  async json<T>(method: "GET" | "POST" | "DELETE", path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  async json<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
     const response = await this.call(method, path, body);
     if (response.status < 200 || response.status >= 300) throw new ApiError(errorMessage(response.status, response.body), response.status);
     const result = schema.safeParse(response.body);
