@@ -5,7 +5,7 @@
 // stalled, the process was paused). From then on the task's driver sends nothing
 // to Ironic and its server writes are refused (see Store `expect.lease`), so two
 // executions can never drive one node.
-import { LeaseLostError } from "../store/store.js";
+import { LeaseLostError, TaskCancelledError } from "../store/store.js";
 
 /**
  * The deadline is kept this fraction of the lease short of the database's, so
@@ -61,6 +61,18 @@ export class LeaseFence {
     if (this.controller.signal.aborted) return;
     clearTimeout(this.timer);
     this.controller.abort(new LeaseLostError(reason));
+  }
+
+  /** Fences now because the task was cancelled (its server is being deleted). */
+  cancel(reason: string): void {
+    if (this.controller.signal.aborted) return;
+    clearTimeout(this.timer);
+    this.controller.abort(new TaskCancelledError(reason));
+  }
+
+  /** Whether the fence fired because the task was cancelled. */
+  get cancelled(): boolean {
+    return this.controller.signal.reason instanceof TaskCancelledError;
   }
 
   /** Stops the deadline timer (the task ended). */

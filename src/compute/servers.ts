@@ -222,17 +222,32 @@ export class Servers {
     );
   }
 
-  async delete(caller: Caller, id: string): Promise<void> {
+  /**
+   * Accepted at any moment, as in Nova: a running task is superseded (cancelled;
+   * its worker stops before its next Ironic call) and the delete tears down from
+   * whatever the node shows. Returns the id of the task superseded, if any.
+   */
+  async delete(caller: Caller, id: string): Promise<{ superseded: string | null }> {
     requireMember(caller);
     const server = await this.visible(caller, id);
-    if (server.taskState !== null) {
-      const active = await this.store.tasks.activeForServer(server.id);
-      if (active?.kind === "delete") return; // already being deleted: idempotent
-      if (active !== undefined) throw this.busy(server, "delete");
-      // A task state that no task drives (its task was never written, or ended
-      // without clearing it): nothing runs that could be disturbed, so delete.
+    const active = server.taskState === null ? undefined : await this.store.tasks.activeForServer(server.id);
+    if (active?.kind === "delete") return { superseded: null }; // already being deleted: idempotent
+    if (active === undefined) {
+      // No task, or a task state that no task drives (its task was never
+      // written, or ended without clearing it): nothing runs that could be disturbed.
+      await this.startTask(caller, server, "delete", { from: null, taskState: "deleting", kind: "delete" }, {});
+      return { superseded: null };
     }
-    await this.startTask(caller, server, "delete", { from: null, taskState: "deleting", kind: "delete" }, {});
+    // The action is written in supersede's transaction, with the task.
+    const action = actionRecord(caller, server.id, "delete");
+    try {
+      await this.store.tasks.supersede(active.id, taskRecord(server.id, "delete", action.id, {}), action, nowIso());
+    } catch (error) {
+      // A concurrent delete got there first: this one is the same request.
+      if (error instanceof ServerBusyError && (await this.store.tasks.activeForServer(server.id))?.kind === "delete") return { superseded: null };
+      throw error;
+    }
+    return { superseded: active.id };
   }
 
   async act(caller: Caller, id: string, action: ServerAction): Promise<{ adminPass?: string; server?: ServerView }> {

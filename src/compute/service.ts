@@ -143,7 +143,9 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       list: (caller, filter) => servers.list(caller, filter),
       get: (caller, id) => servers.get(caller, id),
       delete: async (caller, id) => {
-        await servers.delete(caller, id);
+        const { superseded } = await servers.delete(caller, id);
+        // If this process runs the superseded task, it stops now (others learn at their next renewal).
+        if (superseded !== null) runner.cancel(superseded);
         runner.poke();
       },
       act: async (caller, id, action) => {

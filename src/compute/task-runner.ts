@@ -11,11 +11,13 @@ import { isTransientIronicError } from "../driver/ironic-exports.js";
 import { failServer, runTask, type HandlerContext } from "./task-handlers.js";
 import { LeaseFence } from "./lease-fence.js";
 import { withoutSecrets } from "./task-secrets.js";
-import { LeaseLostError } from "../store/store.js";
+import { LeaseLostError, TaskCancelledError } from "../store/store.js";
 
 export class TaskRunner {
   private running = false;
   private readonly inflight = new Map<string, Promise<void>>();
+  /** The fences of the tasks this process runs, so a delete arriving here stops its task at once. */
+  private readonly fences = new Map<string, LeaseFence>();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
 
@@ -35,6 +37,14 @@ export class TaskRunner {
   /** Asks the loop to look for work now (after a request enqueued a task). */
   poke(): void {
     this.wake?.();
+  }
+
+  /**
+   * The task was cancelled by a delete (tasks.supersede). If this process runs
+   * it, it stops now; otherwise its worker learns at its next renewal.
+   */
+  cancel(taskId: string): void {
+    this.fences.get(taskId)?.cancel("the server is being deleted");
   }
 
   /** Stops leasing new tasks and waits for running ones. */
@@ -79,18 +89,25 @@ export class TaskRunner {
     const log = this.log.child({ task: task.id, kind: task.kind, instance: task.serverId, attempt: task.attempts });
     // The fence fires when this worker can no longer be sure it holds the lease.
     const fence = new LeaseFence(this.config.taskLeaseMs, leasedAt);
+    this.fences.set(task.id, fence);
     const renew = setInterval(() => {
       const sentAt = Date.now();
       this.ctx.store.tasks
         .renew(task.id, this.workerId, new Date(sentAt).toISOString(), this.config.taskLeaseMs)
-        .then((held) => {
-          if (held) fence.renewed(sentAt);
+        .then(async (held) => {
+          if (held) {
+            fence.renewed(sentAt);
+            return;
+          }
+          const current = await this.ctx.store.tasks.get(task.id);
+          if (current?.status === "cancelled") fence.cancel("the server is being deleted");
           else fence.lose("another worker leased this task");
         })
         .catch((error: unknown) => { log.warn({ err: error }, "could not renew a task lease; fenced at its deadline unless a renewal succeeds"); });
     }, this.config.heartbeatIntervalMs);
     fence.signal.addEventListener("abort", () => {
-      log.error({ reason: describeError(fence.signal.reason) }, "lost the lease of a running task: it stops before its next Ironic call or server write");
+      if (fence.cancelled) log.info("the server is being deleted: its running task stops before its next Ironic call or server write");
+      else log.error({ reason: describeError(fence.signal.reason) }, "lost the lease of a running task: it stops before its next Ironic call or server write");
     });
     // Everything this execution does to Ironic goes through the fenced driver.
     const ctx: HandlerContext = { ...this.ctx, driver: this.ctx.driver.fenced(fence) };
@@ -108,9 +125,16 @@ export class TaskRunner {
       log.info("task finished");
     } catch (error) {
       if (fence.lost || error instanceof LeaseLostError) {
-        // Another worker has (or will have) the task: it decides from what Ironic
-        // shows. Nothing is recorded from here, not even the failure.
-        log.warn({ err: error }, "stopped a task whose lease was lost");
+        // Another worker has (or will have) the task, or a delete superseded it:
+        // either decides from what Ironic shows. Nothing is recorded from here,
+        // not even the failure. A delete waiting for this task may start now:
+        // nothing more goes from here to Ironic (a no-op unless it was cancelled).
+        if (fence.cancelled || error instanceof TaskCancelledError) log.info("stopped a task cancelled by a delete");
+        else log.warn({ err: error }, "stopped a task whose lease was lost");
+        await this.ctx.store.tasks.acknowledgeCancel(task.id, this.workerId).catch((inner: unknown) => {
+          log.warn({ err: inner }, "could not hand the server over to its delete; it starts when this task's lease expires");
+        });
+        this.poke();
         return;
       }
       if (isTransientIronicError(error) && task.attempts < this.config.taskMaxAttempts) {
@@ -129,6 +153,7 @@ export class TaskRunner {
     } finally {
       clearInterval(renew);
       fence.dispose();
+      this.fences.delete(task.id);
     }
     const finished = await this.ctx.store.tasks.finish(task.id, this.workerId, status, lastError, nowIso(), withoutSecrets(task.params));
     if (!finished) log.warn("task finished after its lease passed to another worker");

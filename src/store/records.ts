@@ -209,7 +209,8 @@ export interface ActionEventRecord {
 
 /** What a durable task does; each kind with its parameters in store/task-params.ts. */
 export type TaskKind = TaskKindParams["kind"];
-export type TaskStatus = "pending" | "running" | "done" | "failed";
+/** `cancelled`: superseded by a delete of its server (tasks.supersede). */
+export type TaskStatus = "pending" | "running" | "done" | "failed" | "cancelled";
 
 interface TaskFields {
   id: string;

@@ -182,6 +182,8 @@ export interface TasksTable {
   actionId: string;
   createdAt: string;
   updatedAt: string;
+  /** Added by 0006: not leasable before this time (a delete waiting for the task it superseded). */
+  notBefore: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface WorkersTable {
@@ -431,11 +433,21 @@ const identityTokens: Migration = {
   },
 };
 
+// A delete that supersedes a running task must not start before that task's
+// worker has stopped: the new task waits until `not_before` (the superseded
+// lease's expiry), or until that worker says it stopped (tasks.acknowledgeCancel).
+const taskNotBefore: Migration = {
+  async up(db): Promise<void> {
+    await db.schema.alterTable("tasks").addColumn("not_before", "text").execute();
+  },
+};
+
 /** Every migration, in order. Names sort lexicographically = application order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_action_event_traceback": actionEventTraceback,
   "0003_identity_tokens": identityTokens,
+  "0006_task_not_before": taskNotBefore,
 };
 
 export const migrationProvider: MigrationProvider = {

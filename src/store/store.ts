@@ -27,6 +27,9 @@ export class LeaseLostError extends Error {
   override readonly name = "LeaseLostError";
 }
 
+/** The task was cancelled (its server is being deleted): a LeaseLostError, since the worker no longer holds it. */
+export class TaskCancelledError extends LeaseLostError {}
+
 /** A compare-and-set found the record in another state. */
 export class StaleStateError extends Error {
   override readonly name = "StaleStateError";
@@ -221,6 +224,18 @@ export interface Store {
     ): Promise<boolean>;
     /** Active tasks (pending or running), oldest first. */
     listActive(): Promise<records.TaskRecord[]>;
+    /**
+     * A delete that may come at any moment, in one transaction: the server's
+     * active task `activeId` (if still active) becomes `cancelled`, `action` and
+     * `task` (pending) are written and the server's task state becomes
+     * `deleting`. If the superseded task was running, `task` is not leasable
+     * before that lease's expiry (its worker is fenced by then), unless the
+     * worker says sooner that it stopped (acknowledgeCancel). ServerBusyError if
+     * another task became active meanwhile. True when `activeId` was cancelled.
+     */
+    supersede(activeId: string, task: records.TaskRecord, action: records.ActionRecord, now: string): Promise<boolean>;
+    /** The worker of cancelled task `id` has stopped it: its server's waiting task may start now. */
+    acknowledgeCancel(id: string, worker: string): Promise<void>;
   };
 
   workers: {

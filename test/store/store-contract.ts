@@ -765,6 +765,75 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect((await store.tasks.listActive()).map((t) => t.id)).toEqual([newer.id]);
       });
 
+      it("supersede: a pending task gives way to a delete at once; the server shows deleting", async () => {
+        const { server, action } = await storedServer(store, { taskState: "scheduling" });
+        const create = taskRecord(server, action);
+        await store.tasks.enqueue(create);
+        const deleteAction = actionRecord(server, { action: "delete" });
+        const deletion = taskRecord(server, deleteAction, { kind: "delete", params: {}, createdAt: at(5), updatedAt: at(5) });
+        expect(await store.tasks.supersede(create.id, deletion, deleteAction, at(5))).toBe(true);
+        expect(await store.tasks.get(create.id)).toMatchObject({ status: "cancelled", lastError: `superseded by delete task ${deletion.id}` });
+        expect((await store.tasks.activeForServer(server.id))?.id).toBe(deletion.id);
+        expect((await store.servers.get(server.id))?.taskState).toBe("deleting");
+        expect(await store.actions.listForServer(server.id)).toContainEqual(deleteAction);
+        expect((await store.tasks.lease("w1", at(6), 30_000))?.id).toBe(deletion.id);
+      });
+
+      it("supersede: a delete waits for the running task's lease, or for its worker to stop it", async () => {
+        const { server, action } = await storedServer(store, { taskState: "spawning" });
+        const create = taskRecord(server, action);
+        await store.tasks.enqueue(create);
+        await store.tasks.lease("w1", at(1), 30_000);
+        expect(await store.tasks.renew(create.id, "w1", at(10), 30_000)).toBe(true); // held until at(40)
+        const deleteAction = actionRecord(server, { action: "delete" });
+        const deletion = taskRecord(server, deleteAction, { kind: "delete", params: {} });
+        expect(await store.tasks.supersede(create.id, deletion, deleteAction, at(12))).toBe(true);
+        // The old worker is refused everything from now on.
+        expect(await store.tasks.renew(create.id, "w1", at(13), 30_000)).toBe(false);
+        expect(await store.tasks.finish(create.id, "w1", "done", null, at(13))).toBe(false);
+        await expect(store.servers.update(server.id, { progress: 50 }, { lease: { taskId: create.id, owner: "w1" } })).rejects.toBeInstanceOf(LeaseLostError);
+        // The delete is held back while the old lease could still be believed in…
+        expect(await store.tasks.lease("w2", at(39), 30_000)).toBeUndefined();
+        // …and leasable after it, or as soon as the old worker says it stopped.
+        expect((await store.tasks.lease("w2", at(41), 30_000))?.id).toBe(deletion.id);
+
+        const { server: other, action: otherAction } = await storedServer(store, { taskState: "spawning" });
+        const otherCreate = taskRecord(other, otherAction);
+        await store.tasks.enqueue(otherCreate);
+        await store.tasks.lease("w1", at(50), 30_000);
+        const otherDeleteAction = actionRecord(other, { action: "delete" });
+        const otherDelete = taskRecord(other, otherDeleteAction, { kind: "delete", params: {} });
+        await store.tasks.supersede(otherCreate.id, otherDelete, otherDeleteAction, at(51));
+        expect(await store.tasks.lease("w2", at(52), 30_000)).toBeUndefined();
+        await store.tasks.acknowledgeCancel(otherCreate.id, "w9"); // not its worker: nothing changes
+        expect(await store.tasks.lease("w2", at(52), 30_000)).toBeUndefined();
+        await store.tasks.acknowledgeCancel(otherCreate.id, "w1");
+        expect((await store.tasks.lease("w2", at(52), 30_000))?.id).toBe(otherDelete.id);
+      });
+
+      it("supersede: a second delete racing the first is ServerBusyError; a finished task is not cancelled", async () => {
+        const { server, action } = await storedServer(store, { taskState: "rebooting_hard" });
+        const reboot = taskRecord(server, action, { kind: "reboot" });
+        await store.tasks.enqueue(reboot);
+        const firstAction = actionRecord(server, { action: "delete" });
+        await store.tasks.supersede(reboot.id, taskRecord(server, firstAction, { kind: "delete", params: {} }), firstAction, at(1));
+        const secondAction = actionRecord(server, { action: "delete" });
+        await expect(store.tasks.supersede(reboot.id, taskRecord(server, secondAction, { kind: "delete", params: {} }), secondAction, at(2))).rejects.toBeInstanceOf(
+          ServerBusyError,
+        );
+
+        const { server: idle, action: idleAction } = await storedServer(store);
+        const done = taskRecord(idle, idleAction, { kind: "stop" });
+        await store.tasks.enqueue(done);
+        await store.tasks.lease("w1", at(1), 30_000);
+        await store.tasks.finish(done.id, "w1", "done", null, at(2));
+        const lateAction = actionRecord(idle, { action: "delete" });
+        const late = taskRecord(idle, lateAction, { kind: "delete", params: {} });
+        expect(await store.tasks.supersede(done.id, late, lateAction, at(3))).toBe(false);
+        expect((await store.tasks.get(done.id))?.status).toBe("done");
+        expect((await store.tasks.lease("w2", at(4), 30_000))?.id).toBe(late.id);
+      });
+
       it("after finish, a new task for the server can be enqueued", async () => {
         const { server, action } = await storedServer(store);
         const first = taskRecord(server, action);

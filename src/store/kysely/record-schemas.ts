@@ -186,7 +186,7 @@ export const actionEventSchema = z.object({
 export const taskSchema = z.object({
   id: z.string(),
   serverId: z.string(),
-  status: z.enum(["pending", "running", "done", "failed"]),
+  status: z.enum(["pending", "running", "done", "failed", "cancelled"]),
   leaseOwner: z.string().nullable(),
   leaseExpiresAt: isoTime.nullable(),
   attempts: count,

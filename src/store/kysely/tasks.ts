@@ -25,12 +25,14 @@ function checkLeaseMs(leaseMs: number): void {
   }
 }
 
-/** Pending, or running with its lease expired by `now`. Raw SQL (an OR of an AND);
- * the plugin does rewrite the `sql.ref` identifiers to their columns. */
+/** Pending (and not held back by `not_before`), or running with its lease expired
+ * by `now`. Raw SQL (an OR of an AND); the plugin does rewrite the `sql.ref`
+ * identifiers to their columns. */
 function leasable(alias: "" | "t.", now: string) {
   const status = sql.ref(`${alias}status`);
   const expires = sql.ref(`${alias}leaseExpiresAt`);
-  return sql<SqlBool>`(${status} = 'pending' OR (${status} = 'running' AND ${expires} < ${now}))`;
+  const notBefore = sql.ref(`${alias}notBefore`);
+  return sql<SqlBool>`((${status} = 'pending' AND (${notBefore} IS NULL OR ${notBefore} <= ${now})) OR (${status} = 'running' AND ${expires} < ${now}))`;
 }
 
 export function tasksRepository({ db, kind, atomically }: StoreContext): Store["tasks"] {
@@ -118,6 +120,54 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
         .where("leaseOwner", "=", worker)
         .executeTakeFirst();
       return affected(result.numUpdatedRows);
+    },
+    supersede: async (activeId, record, action, now) => {
+      checkTime("now", now);
+      const r = checkInput("TaskRecord", taskSchema, record);
+      const a = checkInput("ActionRecord", actionSchema, action);
+      // The superseded task keeps its lease columns: the new task's not_before is
+      // read from them inside the transaction, after the last renewal that can land.
+      const heldUntil = db
+        .selectFrom("tasks")
+        .select("leaseExpiresAt")
+        .where("id", "=", activeId)
+        .where("status", "=", "cancelled")
+        .where("leaseOwner", "is not", null);
+      try {
+        const rows = await atomically([
+          db
+            .updateTable("tasks")
+            .set({ status: "cancelled", lastError: `superseded by ${r.kind} task ${r.id}`, updatedAt: now })
+            .where("id", "=", activeId)
+            .where("status", "in", ["pending", "running"])
+            .compile(),
+          db.insertInto("actions").values(actionToRow(a)).compile(),
+          db
+            .insertInto("tasks")
+            .values({ ...taskToRow(r), notBefore: heldUntil })
+            .compile(),
+          db.updateTable("servers").set({ taskState: "deleting", updatedAt: now }).where("id", "=", r.serverId).compile(),
+          db.selectFrom("tasks").select("id").where("id", "=", activeId).where("status", "=", "cancelled").compile(),
+        ]);
+        return rows.length > 0;
+      } catch (error: unknown) {
+        throw taskInsertError(r, error);
+      }
+    },
+    acknowledgeCancel: async (id, worker) => {
+      const cancelled = db
+        .selectFrom("tasks")
+        .select("serverId")
+        .where("id", "=", id)
+        .where("status", "=", "cancelled")
+        .where("leaseOwner", "=", worker);
+      await db
+        .updateTable("tasks")
+        .set({ notBefore: null })
+        .where("serverId", "=", cancelled)
+        .where("status", "=", "pending")
+        .where("notBefore", "is not", null)
+        .execute();
     },
     listActive: async () => {
       const rows = await db
