@@ -101,6 +101,27 @@ describe("kill -9 in the middle of operations", () => {
     expect(await claimedNodes()).toEqual([]);
   });
 
+  it("delete while the worker that was deploying lies dead: the delete waits out its lease, then tears down", async () => {
+    slowProvision();
+    const e = await child("crash-e");
+    const created = await front.servers.create(admin, { name: "c3", flavorRef: flavorId, imageRef: imageId, networks: "none" });
+    await until("spawning", async () => ((await store.servers.get(created.id))?.taskState === "spawning" ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 700)); // inside the slowed deploy request
+    await e.kill9();
+    const create = await store.tasks.activeForServer(created.id);
+    expect(create?.status).toBe("running");
+    await front.servers.delete(admin, created.id);
+    expect((await store.tasks.get(create?.id ?? ""))?.status).toBe("cancelled");
+    expect((await store.servers.get(created.id))?.taskState).toBe("deleting");
+    // The dead worker's lease has not expired: nobody may start the delete yet.
+    if (Date.parse(create?.leaseExpiresAt ?? "") > Date.now() + 200) {
+      expect(await store.tasks.lease("probe", new Date().toISOString(), 1_000)).toBeUndefined();
+    }
+    await child("crash-f");
+    await until("deleted", async () => ((await store.servers.get(created.id)) === undefined ? true : undefined));
+    await until("no claim left", async () => ((await claimedNodes()).length === 0 ? true : undefined));
+  });
+
   it("a claim made just before a crash is adopted, not duplicated", async () => {
     // Simulates a create that died between the Ironic claim and recording the
     // node: no worker runs while the server is created and its node pre-claimed.
