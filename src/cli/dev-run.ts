@@ -7,14 +7,15 @@
 // its power notifications to the API's os-server-external-events as a user with
 // the `service` role (it may post those events and nothing else; the admin
 // password never goes into Ironic's config), then the nodes and the seed data. Besides credentials.env, clouds.yaml
-// is written for the real `openstack` CLI (cloud "ironic-compute").
+// is written for the real `openstack` CLI: cloud "ironic-compute" (Keystone v3 password auth through the
+// service's /identity, endpoints from the catalog) and "ironic-compute-basic" (http_basic, endpoints given).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { computeConfigSchema } from "../compute/config.js";
 import { enrolNodes } from "../dev/enrol.js";
 import { fakeHardwareFlavor, publicQcow2Image } from "../dev/demo-catalog.js";
-import { cloudsYaml, CLOUD_NAME } from "../dev/clouds-yaml.js";
+import { BASIC_CLOUD_NAME, cloudsYaml, CLOUD_NAME } from "../dev/clouds-yaml.js";
 import { freeLoopbackPort } from "../dev/free-port.js";
 import { createIronicServiceUser } from "../dev/ironic-service-user.js";
 import { ensureIronicInstalled } from "../dev/ironic-install.js";
@@ -63,13 +64,14 @@ export async function runDev(options: DevOptions): Promise<void> {
   const ironicPort = await freeLoopbackPort();
   const ironicUrl = `http://127.0.0.1:${ironicPort}`;
   const password = randomBytes(18).toString("base64url");
+  const adminProject = "admin";
   const running = await startService({
     database: { kind: "sqlite", path: databasePath },
     ironic: ironicClientOptions({ url: ironicUrl }),
     driver: driverConfig({ pollIntervalMs: 500, cache: { maxAgeMs: 5_000 } }),
     compute: computeConfigSchema.parse({ reconcileIntervalMs: 10_000 }),
     api: { host: "127.0.0.1", port, auth: "basic" },
-    bootstrapAdmin: { project: "admin", user: "admin", password },
+    bootstrapAdmin: { project: adminProject, user: "admin", password },
     log,
   });
   const admin = await running.compute.authenticate("admin", password);
@@ -123,8 +125,8 @@ export async function runDev(options: DevOptions): Promise<void> {
   // For the real `openstack` CLI and openstacksdk (docs/openstack-compat.md).
   const cloudsFile = join(dir, "clouds.yaml");
   rmSync(cloudsFile, { force: true }); // `mode` applies only to a new file
-  writeFileSync(cloudsFile, cloudsYaml({ apiUrl: running.api.url, username: "admin", password }), { mode: 0o600 });
-  const osc = `OS_CLIENT_CONFIG_FILE=${join(options.dir, "clouds.yaml")} openstack --os-cloud ${CLOUD_NAME}`;
+  writeFileSync(cloudsFile, cloudsYaml({ apiUrl: running.api.url, username: "admin", password, projectName: adminProject }), { mode: 0o600 });
+  const osc = `OS_CLIENT_CONFIG_FILE=${join(options.dir, "clouds.yaml")} openstack --os-cloud`;
   process.stdout.write(
     [
       "",
@@ -138,8 +140,12 @@ export async function runDev(options: DevOptions): Promise<void> {
       "  ironic-compute node list",
       "",
       `The OpenStack CLI (python3-openstackclient) works too, with ${cloudsFile}:`,
-      `  ${osc} server list`,
-      `  ${osc} server create --flavor baremetal --image demo --nic none --wait demo-2`,
+      `  Keystone v3 password auth (token and catalog from ${running.api.url}/identity/v3), cloud ${CLOUD_NAME}:`,
+      `  ${osc} ${CLOUD_NAME} server list`,
+      `  ${osc} ${CLOUD_NAME} server create --flavor baremetal --image demo --nic none --wait demo-2`,
+      `  ${osc} ${CLOUD_NAME} application credential create my-app   (then auth_type v3applicationcredential)`,
+      `  HTTP Basic auth, no Keystone (endpoints given), cloud ${BASIC_CLOUD_NAME}:`,
+      `  ${osc} ${BASIC_CLOUD_NAME} server list`,
       "",
       "Stop: Ctrl-C",
       "",

@@ -2,12 +2,22 @@
 // Debian's `openstack` CLI (python3-openstackclient 6.0.0, novaclient 18.1.0,
 // openstacksdk 0.101.0) run as child processes with a clean environment (HOME is
 // a temp dir, so no user clouds.yaml or OS_* variable leaks in), and openstacksdk
-// in a Python script (sdk_lifecycle.py). Both deployment shapes of
-// docs/openstack-compat.md are exercised:
+// in a Python script (sdk_lifecycle.py). Three client set-ups are exercised:
 //   A: one URL, CLI flags only (--os-endpoint http://127.0.0.1:PORT/v2.1,
 //      http_basic, --os-compute-api-version 2.latest); images under /v2.1/images;
-//   B: the clouds.yaml that `npm start` writes (src/dev/clouds-yaml.ts): compute
-//      at /v2.1, images at /image, http_basic, compute_api_version 2.latest.
+//   B: the http_basic cloud ("ironic-compute-basic") of the clouds.yaml that
+//      `npm start` writes (src/dev/clouds-yaml.ts): compute at /v2.1, images at
+//      /image, compute_api_version 2.latest;
+//   K: the main cloud ("ironic-compute") of that clouds.yaml: Keystone v3
+//      password auth against /identity/v3 and no endpoint given: compute, image
+//      and identity come from the token's catalog.
+// Who runs where (each `openstack` command costs about 2 s of CPU, and the
+// flows share 2 cores, so each set-up runs what proves it): the full lifecycle
+// through K, the short one through B; shape A in the microversions flow
+// (create with options, list, hypervisors, console, delete), as the intruder of
+// the cross-project flow (whose owner uses K) and with a wrong password;
+// openstacksdk's full lifecycle with http_basic (A) and with password auth (K);
+// token, catalog and application credentials through K.
 //
 // Serial console: fake-hardware nodes cannot have a socat console (Ironic 21.4's
 // fake-hardware type supports only the `fake` and `no-console` console
@@ -28,9 +38,10 @@ import { createConnection, createServer, type AddressInfo, type Server } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeyPair } from "../../src/compute/keys.js";
-import { cloudsYaml } from "../../src/dev/clouds-yaml.js";
+import { BASIC_CLOUD_NAME, cloudsYaml, CLOUD_NAME } from "../../src/dev/clouds-yaml.js";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { DEBIAN_PYTHON } from "../../src/dev/ironic-install.js";
 import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
@@ -45,7 +56,7 @@ const COMMAND_TIMEOUT_MS = 120_000;
 const FLOW_TIMEOUT_MS = 400_000;
 
 type User = Exclude<Who, "anonymous">;
-type Shape = "A" | "B";
+type Shape = "A" | "B" | "K";
 
 interface Run {
   code: number | null;
@@ -100,11 +111,15 @@ function runProcess(command: string, args: string[], env: Record<string, string>
   });
 }
 
-/** Global options of shape A (flags only) or the environment of shape B (clouds.yaml). */
+/** `--os-cloud` of a clouds.yaml in the home directory. */
+function cloudArgs(file: string, cloud: string): { args: string[]; env: Record<string, string> } {
+  return { args: ["--os-cloud", cloud], env: cleanEnv({ OS_CLIENT_CONFIG_FILE: join(home, file) }) };
+}
+
+/** Global options of shape A (flags only) or the environment of shapes B and K (clouds.yaml). */
 function shapeArgs(shape: Shape, user: User): { args: string[]; env: Record<string, string> } {
-  if (shape === "B") {
-    return { args: ["--os-cloud", "ironic-compute"], env: cleanEnv({ OS_CLIENT_CONFIG_FILE: join(home, `clouds-${user}.yaml`) }) };
-  }
+  if (shape === "B") return cloudArgs(`clouds-${user}.yaml`, BASIC_CLOUD_NAME);
+  if (shape === "K") return cloudArgs(`clouds-${user}.yaml`, CLOUD_NAME);
   return {
     args: [
       "--os-auth-type", "http_basic",
@@ -117,12 +132,22 @@ function shapeArgs(shape: Shape, user: User): { args: string[]; env: Record<stri
   };
 }
 
+/** Runs `openstack` with `args` and records the outcome under `label`. */
+async function recorded(flow: string, label: string, args: string[], env: Record<string, string>): Promise<Run> {
+  const run = await runProcess(OPENSTACK_CLI, args, env);
+  outcomes.push({ flow, command: label, code: run.code, ms: run.ms, result: "" });
+  return run;
+}
+
 /** Runs `openstack …` and records the outcome; `extra` comes before the command (e.g. a microversion). */
 async function osc(flow: string, shape: Shape, user: User, command: string[], extra: string[] = []): Promise<Run> {
   const { args, env } = shapeArgs(shape, user);
-  const run = await runProcess(OPENSTACK_CLI, [...args, ...extra, ...command], env);
-  outcomes.push({ flow, command: `${extra.join(" ")} ${command.join(" ")}`.trim(), code: run.code, ms: run.ms, result: "" });
-  return run;
+  return recorded(flow, `${extra.join(" ")} ${command.join(" ")}`.trim(), [...args, ...extra, ...command], env);
+}
+
+/** The last line of a failed command's stderr: the client's message. */
+function lastLine(run: Run): string {
+  return run.stderr.trim().split("\n").at(-1) ?? "";
 }
 
 /** Notes what was checked on the last outcome of `flow`. */
@@ -200,7 +225,8 @@ beforeAll(async () => {
       },
     },
   });
-  // One node per flow that holds a server at the same time (6), and no more.
+  // One node per flow that holds a server at the same time (6: lifecycles K and
+  // B, cross-project, microversions, two SDK runs), and no more.
   api = await startTestApi("osc", { nodes: 6, log: log.logger, ironicUrl: proxy.url });
   cleanup.push(() => api.stop());
   rebuildImageName = "rebuild-osc";
@@ -210,7 +236,7 @@ beforeAll(async () => {
   for (const user of ["admin", "member", "other"] as const) {
     writeFileSync(
       join(home, `clouds-${user}.yaml`),
-      cloudsYaml({ apiUrl: api.url, username: api.users[user].name, password: api.passwords[user] }),
+      cloudsYaml({ apiUrl: api.url, username: api.users[user].name, password: api.passwords[user], projectName: api.users[user].projectName }),
       { mode: 0o600 },
     );
   }
@@ -353,17 +379,17 @@ async function lifecycle(shape: Shape, full: boolean): Promise<void> {
 }
 
 describe("the real openstack CLI and openstacksdk against ironic-compute on a real Ironic", () => {
-  it.concurrent("shape A (one --os-endpoint, flags only): the whole lifecycle", async () => {
-    await lifecycle("A", true);
+  it.concurrent("shape B (http_basic cloud of npm start's clouds.yaml, separate compute and image mounts): the short lifecycle", async () => {
+    await lifecycle("B", false);
   }, FLOW_TIMEOUT_MS);
 
-  it.concurrent("shape B (clouds.yaml from npm start, separate compute and image mounts): the whole lifecycle", async () => {
-    await lifecycle("B", true);
+  it.concurrent("shape K (password cloud of npm start's clouds.yaml, Keystone v3 token and catalog): the whole lifecycle", async () => {
+    await lifecycle("K", true);
   }, FLOW_TIMEOUT_MS);
 
   it.concurrent("cross-project: a member of project B cannot see or act on project A's server", async () => {
     const flow = "cross-project";
-    const created = await oscJson<Record<string, unknown>>(flow, "B", "member", [
+    const created = await oscJson<Record<string, unknown>>(flow, "K", "member", [
       "server", "create", "--flavor", "bm-osc", "--image", "demo-osc", "--nic", "none", "--wait", "osc-private-vm",
     ]);
     const id = created["id"] as string;
@@ -381,22 +407,27 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
       expect(run.code, run.stdout).toBe(1);
       // novaclient's lookup message, or openstacksdk's (console url show).
       expect(run.stderr).toMatch(/No server with a name or ID of '[^']+' exists|No Server found for /);
-      noted(flow, `rc 1: ${run.stderr.trim().split("\n").at(-1) ?? ""}`);
+      noted(flow, `rc 1: ${lastLine(run)}`);
     }
+    // The same with a token scoped to project B.
+    const scoped = await osc(flow, "K", "other", ["server", "show", id]);
+    expect(scoped.code, scoped.stdout).toBe(1);
+    expect(scoped.stderr).toMatch(/No server with a name or ID of '[^']+' exists/);
+    noted(flow, `rc 1 with a project-B token: ${lastLine(scoped)}`);
     const theirs = await oscJson<ListedServer[]>(flow, "A", "other", ["server", "list"]);
     expect(theirs.map((server) => server.ID)).not.toContain(id);
     noted(flow, "not listed");
-    const mine = await oscJson<Record<string, unknown>>(flow, "B", "member", ["server", "show", id]);
+    const mine = await oscJson<Record<string, unknown>>(flow, "K", "member", ["server", "show", id]);
     expect(mine).toMatchObject({ id, status: "ACTIVE" });
     noted(flow, "still ACTIVE for its owner");
-    const wrong = await runProcess(OPENSTACK_CLI, [
+    const wrong = await recorded(flow, "server list (wrong password)", [
       "--os-auth-type", "http_basic", "--os-username", api.users.member.name, "--os-password", "wrong-password",
       "--os-endpoint", `${api.url}/v2.1`, "server", "list",
     ], cleanEnv());
-    outcomes.push({ flow, command: "server list (wrong password)", code: wrong.code, ms: wrong.ms, result: wrong.stderr.trim().split("\n").at(-1) ?? "" });
+    noted(flow, lastLine(wrong));
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("(HTTP 401)");
-    await oscOk(flow, "B", "member", ["server", "delete", "--wait", id]);
+    await oscOk(flow, "K", "member", ["server", "delete", "--wait", id]);
     noted(flow, "deleted by its owner");
   }, FLOW_TIMEOUT_MS);
 
@@ -431,12 +462,76 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
     await oscOk(flow, "A", "admin", ["server", "delete", "--wait", id]);
   }, FLOW_TIMEOUT_MS);
 
-  for (const shape of ["A", "B"] as const) {
+  it.concurrent("Keystone: token issue, catalog list, a wrong password, application credentials", async () => {
+    const flow = "keystone";
+    const token = await oscJson<Record<string, unknown>>(flow, "K", "member", ["token", "issue"]);
+    expect(token).toMatchObject({ project_id: api.users.member.projectId, user_id: api.users.member.id });
+    expect(token["id"]).toEqual(expect.any(String));
+    const withToken = await api.call("GET", "/v2.1/servers", { as: "anonymous", headers: { "x-auth-token": token["id"] as string } });
+    expect(withToken.status, withToken.text).toBe(200);
+    noted(flow, "member's project; the token works as X-Auth-Token");
+
+    const catalog = await oscJson<Array<{ Name: string; Type: string; Endpoints: Array<Record<string, unknown>> }>>(flow, "K", "member", ["catalog", "list"]);
+    const byType = Object.fromEntries(catalog.map((service) => [service.Type, service.Endpoints]));
+    expect(Object.keys(byType).sort()).toEqual(["compute", "identity", "image"]);
+    for (const [type, url] of [["identity", `${api.url}/identity`], ["compute", `${api.url}/v2.1`], ["image", `${api.url}/image`]] as const) {
+      expect((byType[type] ?? []).map((endpoint) => [endpoint["interface"], endpoint["region"], endpoint["url"]]).sort()).toEqual(
+        ["admin", "internal", "public"].map((face) => [face, "RegionOne", url]),
+      );
+    }
+    noted(flow, "identity, compute, image: public/internal/admin in RegionOne");
+
+    writeFileSync(
+      join(home, "clouds-wrong.yaml"),
+      cloudsYaml({ apiUrl: api.url, username: api.users.member.name, password: "wrong-password", projectName: api.users.member.projectName }),
+      { mode: 0o600 },
+    );
+    const wrongCloud = cloudArgs("clouds-wrong.yaml", CLOUD_NAME);
+    const wrong = await recorded(flow, "server list (wrong password)", [...wrongCloud.args, "server", "list"], wrongCloud.env);
+    noted(flow, lastLine(wrong));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("(HTTP 401)");
+
+    const credential = await oscJson<Record<string, unknown>>(flow, "K", "member", ["application", "credential", "create", "osc-app"]);
+    expect(credential).toMatchObject({ name: "osc-app", project_id: api.users.member.projectId, user_id: api.users.member.id });
+    const secret = credential["secret"];
+    expect(secret).toEqual(expect.any(String));
+    noted(flow, "secret shown once");
+    const listedCredentials = await osc(flow, "K", "member", ["application", "credential", "list", "-f", "json"]);
+    expect(listedCredentials.code, listedCredentials.stderr).toBe(0);
+    expect(JSON.parse(listedCredentials.stdout)).toContainEqual(expect.objectContaining({ ID: credential["id"], Name: "osc-app" }));
+    expect(listedCredentials.stdout).not.toContain(secret as string);
+    expect(listedCredentials.stdout).not.toMatch(/secret/i);
+    noted(flow, "listed, no secret");
+
+    const appCloud = {
+      auth_type: "v3applicationcredential",
+      auth: { auth_url: `${api.url}/identity/v3`, application_credential_id: credential["id"], application_credential_secret: secret },
+    };
+    writeFileSync(join(home, "clouds-app.yaml"), stringify({ clouds: { app: appCloud } }), { mode: 0o600 });
+    const app = cloudArgs("clouds-app.yaml", "app");
+    const listed = await recorded(flow, "server list (application credential)", [...app.args, "server", "list", "-f", "json"], app.env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual(expect.any(Array));
+    noted(flow, "listed");
+
+    await oscOk(flow, "K", "member", ["application", "credential", "delete", "osc-app"]);
+    const revoked = await recorded(flow, "server list (deleted application credential)", [...app.args, "server", "list"], app.env);
+    noted(flow, lastLine(revoked));
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr).toContain("(HTTP 401)");
+  }, FLOW_TIMEOUT_MS);
+
+  // A: http_basic with the one compute URL; K: Keystone password auth, endpoints from the catalog.
+  for (const shape of ["A", "K"] as const) {
     it.concurrent(`openstacksdk (sdk_lifecycle.py), shape ${shape}`, async () => {
       const flow = `sdk-${shape}`;
+      const auth =
+        shape === "K"
+          ? { auth: "password", auth_url: `${api.url}/identity/v3`, project_name: api.users.admin.projectName }
+          : { auth: "http_basic", compute: `${api.url}/v2.1`, image: null };
       const config = {
-        compute: `${api.url}/v2.1`,
-        image: shape === "B" ? `${api.url}/image` : null,
+        ...auth,
         username: "admin",
         password: api.passwords.admin,
         flavor: "bm-osc",
@@ -453,6 +548,10 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
       outcomes.push({ flow, command: "python3 sdk_lifecycle.py", code: run.code, ms: run.ms, result: steps.map((step) => (typeof step["step"] === "string" ? step["step"] : "ok")).join(", ") });
       expect(run.code, run.stderr).toBe(0);
       const step = (name: string): Record<string, unknown> | undefined => steps.find((entry) => entry["step"] === name);
+      if (shape === "K") {
+        // The image endpoint is what the SDK discovered from the catalog's /image (Glance's version document).
+        expect(step("lookup")).toMatchObject({ compute_endpoint: `${api.url}/v2.1`, image_endpoint: `${api.url}/image/v2/` });
+      }
       expect(step("create")).toMatchObject({ status: "ACTIVE", project_id: api.users.admin.projectId });
       expect(step("stop")).toMatchObject({ status: "SHUTOFF" });
       expect(step("rescue")).toMatchObject({ status: "RESCUE" });

@@ -3,9 +3,14 @@
 0.101.0), as openstack-compat.md §2.4 describes it. Run by
 test/openstack/openstack-cli.test.ts with /usr/bin/python3.
 
-argv[1] is a JSON object: {"compute": URL ending in /v2.1, "image": URL or null
-(null = shape A: everything under the compute URL), "username", "password",
-"flavor", "image_name", "rebuild_image", "server_name", "keypair_name"}.
+argv[1] is a JSON object: {"auth": "http_basic" or "password", "username",
+"password", "flavor", "image_name", "rebuild_image", "server_name",
+"keypair_name"} and, per auth:
+- http_basic: "compute" (URL ending in /v2.1) and "image" (URL, or null = shape
+  A: everything under the compute URL); no Keystone, endpoints given.
+- password: "auth_url" (…/identity/v3) and "project_name"; Keystone v3 password
+  auth in domain Default and NO endpoint overrides: the SDK finds compute and
+  image in the token's catalog.
 
 Prints one JSON object per line, {"step": ..., ...}, and a final {"ok": true}.
 Any failure raises: the exit code is then non-zero and the traceback on stderr.
@@ -20,24 +25,40 @@ def emit(step, **fields):
     print(json.dumps({"step": step, **fields}), flush=True)
 
 
-def main():
-    cfg = json.loads(sys.argv[1])
-    kwargs = dict(
-        load_yaml_config=False,
-        load_envvars=False,
-        auth_type="http_basic",
-        auth={"username": cfg["username"], "password": cfg["password"], "endpoint": cfg["compute"]},
-    )
+def connect_kwargs(cfg):
+    kwargs = dict(load_yaml_config=False, load_envvars=False)
+    if cfg["auth"] == "password":
+        kwargs["auth_type"] = "password"
+        kwargs["auth"] = {
+            "auth_url": cfg["auth_url"],
+            "username": cfg["username"],
+            "password": cfg["password"],
+            "project_name": cfg["project_name"],
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+        }
+        return kwargs
+    kwargs["auth_type"] = "http_basic"
+    kwargs["auth"] = {"username": cfg["username"], "password": cfg["password"], "endpoint": cfg["compute"]}
     if cfg.get("image"):
         kwargs["compute_endpoint_override"] = cfg["compute"]
         kwargs["image_endpoint_override"] = cfg["image"]
-    conn = openstack.connect(**kwargs)
+    return kwargs
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    conn = openstack.connect(**connect_kwargs(cfg))
     interval, wait = 1, 60
 
     image = conn.image.find_image(cfg["image_name"], ignore_missing=False)
     rebuild_image = conn.image.find_image(cfg["rebuild_image"], ignore_missing=False)
     flavor = conn.compute.find_flavor(cfg["flavor"], ignore_missing=False)
-    emit("lookup", image=image.id, flavor=flavor.id)
+    # With password auth the endpoints come from the catalog: show which.
+    endpoints = {}
+    if cfg["auth"] == "password":
+        endpoints = {"compute_endpoint": conn.compute.get_endpoint(), "image_endpoint": conn.image.get_endpoint()}
+    emit("lookup", image=image.id, flavor=flavor.id, **endpoints)
 
     server = conn.compute.create_server(name=cfg["server_name"], image_id=image.id, flavor_id=flavor.id, networks="none")
     server = conn.compute.wait_for_server(server, status="ACTIVE", interval=interval, wait=wait)

@@ -18,6 +18,9 @@ import { startService, type RunningService } from "../../src/cli/service-runtime
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "./ironic.js";
 import { waitUntil } from "./wait.js";
 
+/** The bootstrap admin's project. */
+const ADMIN_PROJECT = "admin";
+
 export type Who = "admin" | "member" | "reader" | "other" | "anonymous";
 
 export interface CallOptions {
@@ -40,7 +43,7 @@ export interface TestApi {
   resourceClass: string;
   nodes: string[];
   passwords: Record<Exclude<Who, "anonymous">, string>;
-  users: Record<Exclude<Who, "anonymous">, { id: string; name: string; projectId: string }>;
+  users: Record<Exclude<Who, "anonymous">, { id: string; name: string; projectId: string; projectName: string }>;
   flavorId: string;
   imageId: string;
   /** Every response body seen so far. */
@@ -102,7 +105,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
       reconcileIntervalMs: options.reconcileIntervalMs ?? 600_000,
     }),
     api: { host: "127.0.0.1", port: 0, auth: "basic" },
-    bootstrapAdmin: { project: "admin", user: "admin", password: adminPassword },
+    bootstrapAdmin: { project: ADMIN_PROJECT, user: "admin", password: adminPassword },
     log: options.log,
   });
   let nodes: string[];
@@ -152,17 +155,21 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
     if (result.status >= 300) throw new Error(`POST ${path}: ${result.status} ${result.text}`);
     return result.json;
   };
-  const project = (name: string) => created("/admin/v1/projects", { name: `${name}-${label}` }).then((body) => (body["project"] as { id: string }).id);
+  const project = async (name: string) => {
+    const body = await created("/admin/v1/projects", { name: `${name}-${label}` });
+    const record = body["project"] as { id: string; name: string };
+    return { projectId: record.id, projectName: record.name };
+  };
   const projectA = await project("a");
   const projectB = await project("b");
-  const user = async (who: "member" | "reader" | "other", projectId: string, role: string) => {
-    const body = await created("/admin/v1/users", { name: `${who}-${label}`, password: passwords[who], project_id: projectId, role });
+  const user = async (who: "member" | "reader" | "other", inProject: { projectId: string; projectName: string }, role: string) => {
+    const body = await created("/admin/v1/users", { name: `${who}-${label}`, password: passwords[who], project_id: inProject.projectId, role });
     const record = body["user"] as { id: string; name: string };
-    return { id: record.id, name: record.name, projectId };
+    return { id: record.id, name: record.name, ...inProject };
   };
   const admin = await running.compute.authenticate("admin", adminPassword);
   const users: TestApi["users"] = {
-    admin: { id: admin?.userId ?? "", name: "admin", projectId: admin?.projectId ?? "" },
+    admin: { id: admin?.userId ?? "", name: "admin", projectId: admin?.projectId ?? "", projectName: ADMIN_PROJECT },
     member: await user("member", projectA, "member"),
     reader: await user("reader", projectA, "reader"),
     other: await user("other", projectB, "member"),
