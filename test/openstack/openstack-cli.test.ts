@@ -22,7 +22,6 @@
 // time is that sleep). OSC has no --wait for stop/start/rescue/unrescue: the
 // test polls the API until the server is idle in the new state before the next
 // command. Every command's exit code, duration and check are printed at the end.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -35,6 +34,7 @@ import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { DEBIAN_PYTHON } from "../../src/dev/ironic-install.js";
 import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { startTestApi, type TestApi, type Who } from "../support/api-service.js";
+import { runProcess, type Run } from "../support/child-process.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
 
@@ -46,13 +46,6 @@ const FLOW_TIMEOUT_MS = 400_000;
 
 type User = Exclude<Who, "anonymous">;
 type Shape = "A" | "B";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
 interface Outcome {
   flow: string;
@@ -80,24 +73,8 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { HOME: home, PATH: "/usr/bin:/bin", LANG: "C.UTF-8", ...extra };
 }
 
-function runProcess(command: string, args: string[], env: Record<string, string>): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, cwd: home, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), COMMAND_TIMEOUT_MS);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+function runClient(command: string, args: string[], env: Record<string, string>): Promise<Run> {
+  return runProcess(command, args, { env, cwd: home, timeoutMs: COMMAND_TIMEOUT_MS });
 }
 
 /** Global options of shape A (flags only) or the environment of shape B (clouds.yaml). */
@@ -120,7 +97,7 @@ function shapeArgs(shape: Shape, user: User): { args: string[]; env: Record<stri
 /** Runs `openstack …` and records the outcome; `extra` comes before the command (e.g. a microversion). */
 async function osc(flow: string, shape: Shape, user: User, command: string[], extra: string[] = []): Promise<Run> {
   const { args, env } = shapeArgs(shape, user);
-  const run = await runProcess(OPENSTACK_CLI, [...args, ...extra, ...command], env);
+  const run = await runClient(OPENSTACK_CLI, [...args, ...extra, ...command], env);
   outcomes.push({ flow, command: `${extra.join(" ")} ${command.join(" ")}`.trim(), code: run.code, ms: run.ms, result: "" });
   return run;
 }
@@ -389,7 +366,7 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
     const mine = await oscJson<Record<string, unknown>>(flow, "B", "member", ["server", "show", id]);
     expect(mine).toMatchObject({ id, status: "ACTIVE" });
     noted(flow, "still ACTIVE for its owner");
-    const wrong = await runProcess(OPENSTACK_CLI, [
+    const wrong = await runClient(OPENSTACK_CLI, [
       "--os-auth-type", "http_basic", "--os-username", api.users.member.name, "--os-password", "wrong-password",
       "--os-endpoint", `${api.url}/v2.1`, "server", "list",
     ], cleanEnv());
@@ -445,7 +422,7 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
         server_name: `sdk-${shape.toLowerCase()}-vm`,
         keypair_name: `sdk-${shape.toLowerCase()}-kp`,
       };
-      const run = await runProcess(DEBIAN_PYTHON, [SDK_SCRIPT, JSON.stringify(config)], cleanEnv());
+      const run = await runClient(DEBIAN_PYTHON, [SDK_SCRIPT, JSON.stringify(config)], cleanEnv());
       const steps = run.stdout
         .split("\n")
         .filter((line) => line.startsWith("{"))
