@@ -6,6 +6,7 @@ import { registerFlavorRoutes } from "./flavor-routes.js";
 import { registerHypervisorRoutes } from "./hypervisor-routes.js";
 import { registerKeypairRoutes } from "./keypair-routes.js";
 import { registerServerActionRoutes } from "./server-action-routes.js";
+import { registerServerDetailRoutes } from "./server-detail-routes.js";
 import { registerServerRoutes } from "./server-routes.js";
 import { registerZoneRoutes } from "./zone-routes.js";
 
@@ -13,6 +14,7 @@ export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
   return (app, _options, done) => {
     registerServerRoutes(app, compute);
     registerServerActionRoutes(app, compute);
+    registerServerDetailRoutes(app, compute);
     registerFlavorRoutes(app, compute);
     registerKeypairRoutes(app, compute);
     registerHypervisorRoutes(app, compute);

@@ -18,6 +18,8 @@ export const TAGS = {
   discovery: "Version discovery and health (no credentials).",
   servers: "Compute v2.1 servers: bare-metal instances, shown as Nova shows them.",
   "server actions": "Reboot, stop, start, rebuild, rescue, unrescue and the consoles of a server.",
+  "server metadata": "A server's metadata items (key/value strings, at most 128).",
+  "server tags": "A server's tags (microversion 2.26 and later).",
   "instance actions": "The audit trail of a server's operations (os-instance-actions).",
   flavors: "Compute v2.1 flavors and their extra specs (resource class, traits, capabilities).",
   keypairs: "SSH key pairs (os-keypairs).",
@@ -108,13 +110,60 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: "Run a server action",
     tag: "server actions",
     description:
-      "Exactly one of reboot, os-stop, os-start, rebuild, rescue, unrescue, or (below microversion 2.6) os-getSerialConsole; " +
+      "Exactly one of reboot, os-stop, os-start, rebuild, rescue, unrescue, lock (`locked_reason` from 2.73), unlock, " +
+      "or (below microversion 2.6) os-getSerialConsole; " +
       "the other consoles of 2.1–2.5 answer 400 (bare metal has a serial console only).",
     responses: {
       200: "rescue: the rescue password; os-getSerialConsole: the console URL.",
-      202: "reboot, os-stop, os-start, unrescue: accepted (no body); rebuild: the server document.",
+      202: "reboot, os-stop, os-start, unrescue, lock, unlock: accepted (no body); rebuild: the server document.",
     },
   },
+  "PUT /v2.1/servers/:id": {
+    summary: "Update a server's name, description (2.19) or hostname (2.90)",
+    tag: "servers",
+    description: "Allowed while the server is locked, as in Nova. `description: null` clears it.",
+    responses: { 200: "The server document." },
+  },
+  "GET /v2.1/servers/:id/metadata": { summary: "List a server's metadata", tag: "server metadata", responses: { 200: "`metadata`." } },
+  "PUT /v2.1/servers/:id/metadata": {
+    summary: "Replace all of a server's metadata",
+    tag: "server metadata",
+    description: "At most 128 items (403 over that); vm_state active or stopped with no task running; refused (409) while locked, except for admins.",
+    responses: { 200: "`metadata` as stored." },
+  },
+  "POST /v2.1/servers/:id/metadata": {
+    summary: "Add or overwrite metadata items of a server",
+    tag: "server metadata",
+    description: "Merged into what is there; the same limits and states as the replace.",
+    responses: { 200: "`metadata`: all of the server's items." },
+  },
+  "GET /v2.1/servers/:id/metadata/:key": { summary: "Show one metadata item", tag: "server metadata", responses: { 200: "`meta` with the one item." } },
+  "PUT /v2.1/servers/:id/metadata/:key": {
+    summary: "Set one metadata item",
+    tag: "server metadata",
+    description: "The body's `meta` holds exactly that key.",
+    responses: { 200: "`meta` with the one item." },
+  },
+  "DELETE /v2.1/servers/:id/metadata/:key": { summary: "Delete one metadata item", tag: "server metadata", responses: { 204: NO_BODY("Deleted.") } },
+  "GET /v2.1/servers/:id/tags": { summary: "List a server's tags (2.26)", tag: "server tags", responses: { 200: "`tags`, sorted." } },
+  "PUT /v2.1/servers/:id/tags": {
+    summary: "Replace a server's tags (2.26)",
+    tag: "server tags",
+    description: "At most 50 tags of 1–60 characters without '/' or ','; vm_state active or stopped.",
+    responses: { 200: "`tags` as stored." },
+  },
+  "DELETE /v2.1/servers/:id/tags": { summary: "Delete all tags of a server (2.26)", tag: "server tags", responses: { 204: NO_BODY("Deleted.") } },
+  "GET /v2.1/servers/:id/tags/:tag": {
+    summary: "Check for one tag (2.26)",
+    tag: "server tags",
+    responses: { 204: NO_BODY("The server has the tag (404 when it has not).") },
+  },
+  "PUT /v2.1/servers/:id/tags/:tag": {
+    summary: "Add one tag (2.26)",
+    tag: "server tags",
+    responses: { 201: NO_BODY("Added; Location names the tag."), 204: NO_BODY("The server already had it.") },
+  },
+  "DELETE /v2.1/servers/:id/tags/:tag": { summary: "Remove one tag (2.26)", tag: "server tags", responses: { 204: NO_BODY("Removed.") } },
   "POST /v2.1/servers/:id/remote-consoles": {
     summary: "Get the serial console URL (microversion 2.6 and later)",
     tag: "server actions",

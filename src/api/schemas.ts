@@ -60,9 +60,11 @@ export const queryFlag = z
     return z.NEVER;
   });
 
+/** Nova metadata items: key 1–255 characters, value up to 255 (the count is the compute layer's quota check). */
+export const metadataItems = z.record(z.string().min(1).max(255), z.string().max(255));
+
 /** Nova metadata: at most 128 keys, key 1–255 characters, value up to 255. */
-export const metadataSchema = z
-  .record(z.string().min(1).max(255), z.string().max(255))
+export const metadataSchema = metadataItems
   .refine((record) => Object.keys(record).length <= 128, "at most 128 metadata items");
 
 /** `null` or `{}`: the argument of os-stop, os-start, unrescue… (clients send both). */

@@ -31,6 +31,10 @@ const rescueArgument = z.union([z.null(), z.object({ adminPass: z.string().min(1
 
 const consoleArgument = z.object({ type: z.string().min(1).max(64) }).strict();
 
+/** Nova's lock argument from 2.73: null, or an optional reason. */
+const lockArgument = z.union([z.null(), z.object({ locked_reason: z.string().min(1).max(255).optional() }).strict()]);
+const LOCKED_REASON_FROM = 73;
+
 /** Nova serves the console actions only below 2.6, remote-consoles from 2.6. */
 const REMOTE_CONSOLES_FROM = 6;
 
@@ -45,6 +49,9 @@ const actionBody = z
     rebuild: rebuildArgument.optional(),
     rescue: rescueArgument.optional(),
     unrescue: emptyArgument.optional(),
+    // Nova takes any argument below 2.73 (and ignores it); lockArgument from 2.73.
+    lock: z.unknown().optional(),
+    unlock: z.unknown().optional(),
     "os-getSerialConsole": z.object({ type: z.literal("serial") }).strict().optional(),
     // The other consoles of the 2.1–2.5 API: bare metal has none of them (400).
     "os-getVNCConsole": consoleArgument.optional(),
@@ -131,6 +138,20 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
           400,
           `Invalid input for field/attribute rebuild: Additional properties are not allowed ('user_data' was unexpected); user_data needs microversion 2.${REBUILD_USER_DATA_FROM} or later.`,
         );
+      }
+      if ("lock" in request.body || "unlock" in request.body) {
+        if ("unlock" in request.body) {
+          await compute.servers.unlock(caller, request.params.id);
+          return reply.code(202).send();
+        }
+        let reason: string | undefined;
+        if (request.microversion >= LOCKED_REASON_FROM) {
+          const argument = lockArgument.safeParse(request.body.lock);
+          if (!argument.success) return sendFault(reply, 400, `Invalid input for field/attribute lock: ${argument.error.issues[0]?.message ?? "invalid value"}`);
+          reason = argument.data?.locked_reason;
+        }
+        await compute.servers.lock(caller, request.params.id, reason);
+        return reply.code(202).send();
       }
       const action = actionOf(request.body);
       if (action === "serial-console" || action === "other-console") {

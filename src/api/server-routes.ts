@@ -6,6 +6,10 @@ import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.
 import { base64Text, flavorRef, looseCount, metadataSchema, queryCount, queryFlag, uuidParams, uuidRef } from "./schemas.js";
 import { serverDetail, serverLinks, serverStatus, serverSummary } from "./server-view.js";
 import { pageOf } from "./paging.js";
+import { TAGS_FROM } from "./server-detail-routes.js";
+import type { TagFilter } from "../store/store.js";
+
+const tagList = z.string().min(1).max(60 * 50 + 49);
 
 const listQuery = z.looseObject({
   /** Exact match (Nova: a regular expression; the clients match exactly themselves). */
@@ -19,9 +23,30 @@ const listQuery = z.looseObject({
   flavor: z.string().min(1).max(255).optional(),
   project_id: z.string().min(1).max(255).optional(),
   tenant_id: z.string().min(1).max(255).optional(),
+  // 2.26: comma-separated tags; 2.73: locked (checked there, ignored below as Nova does).
+  tags: tagList.optional(),
+  "tags-any": tagList.optional(),
+  "not-tags": tagList.optional(),
+  "not-tags-any": tagList.optional(),
+  locked: z.string().max(8).optional(),
 });
 
 type ListQuery = z.output<typeof listQuery>;
+
+/** Nova's four tag filters (2.26), split on ','; undefined when none is given. */
+function tagFilterOf(query: ListQuery, microversion: number): TagFilter | undefined {
+  if (microversion < TAGS_FROM) return undefined;
+  const split = (value: string | undefined) => (value === undefined ? undefined : value.split(","));
+  const filter: TagFilter = {
+    ...(query.tags === undefined ? {} : { all: split(query.tags) }),
+    ...(query["tags-any"] === undefined ? {} : { any: split(query["tags-any"]) }),
+    ...(query["not-tags"] === undefined ? {} : { notAll: split(query["not-tags"]) }),
+    ...(query["not-tags-any"] === undefined ? {} : { notAny: split(query["not-tags-any"]) }),
+  };
+  return Object.keys(filter).length === 0 ? undefined : filter;
+}
+
+const LOCKED_FILTER_FROM = 73;
 
 /** The filters the compute layer does not apply; undefined when there are none. */
 function localFilter(query: ListQuery, admin: boolean): ((server: ServerView) => boolean) | undefined {
@@ -125,7 +150,16 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
         return sendFault(reply, 403, `Policy doesn't allow os_compute_api:servers:${detailed ? "detail" : "index"}:get_all_tenants to be performed.`);
       }
       const local = localFilter(query, admin);
+      const tags = tagFilterOf(query, request.microversion);
+      let locked: boolean | undefined;
+      if (query.locked !== undefined && request.microversion >= LOCKED_FILTER_FROM) {
+        const parsed = queryFlag.safeParse(query.locked);
+        if (!parsed.success) return sendFault(reply, 400, `Unrecognized value '${query.locked}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`);
+        locked = parsed.data;
+      }
       const filter: ServerListFilter = {
+        ...(tags === undefined ? {} : { tags }),
+        ...(locked === undefined ? {} : { locked }),
         ...(query.name === undefined ? {} : { name: query.name }),
         ...(query.all_tenants === undefined ? {} : { allTenants: query.all_tenants }),
         ...(query.limit === undefined ? {} : { limit: query.limit }),

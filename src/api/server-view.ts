@@ -182,11 +182,11 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
     if (microversion >= 16) doc["host_status"] = server.nodeUuid === null ? "" : "UP";
   }
   if (admin ? microversion >= 3 : microversion >= 90) doc["OS-EXT-SRV-ATTR:hostname"] = server.hostname;
-  if (microversion >= 9) doc["locked"] = false;
-  if (microversion >= 19) doc["description"] = null;
-  if (microversion >= 26) doc["tags"] = [];
+  if (microversion >= 9) doc["locked"] = server.locked;
+  if (microversion >= 19) doc["description"] = server.description;
+  if (microversion >= 26) doc["tags"] = server.tags;
   if (microversion >= 63) doc["trusted_image_certificates"] = null;
   if (microversion >= 71 && context.single === true) doc["server_groups"] = [];
-  if (microversion >= 73) doc["locked_reason"] = null;
+  if (microversion >= 73) doc["locked_reason"] = server.lockedReason;
   return doc;
 }

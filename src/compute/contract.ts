@@ -13,6 +13,7 @@ import type {
   ServerRecord,
   UserRecord,
 } from "../store/records.js";
+import type { TagFilter } from "../store/store.js";
 import type { LeftAloneReason } from "./reconciler.js";
 
 /** The authenticated caller of one request. */
@@ -90,6 +91,8 @@ export interface CreateServerRequest {
   availabilityZone?: string;
   adminPass?: string;
   hostname?: string;
+  /** Nova's description (≤ 255 characters). */
+  description?: string;
 }
 
 export type ServerAction =
@@ -108,8 +111,19 @@ export type ServerAction =
   | { type: "rescue"; adminPass?: string }
   | { type: "unrescue" };
 
+/** PUT /servers/{id}: what is given changes; description null clears it. */
+export interface ServerUpdate {
+  name?: string;
+  description?: string | null;
+  hostname?: string;
+}
+
 export interface ServerListFilter {
   name?: string;
+  /** Nova's tags, tags-any, not-tags, not-tags-any (2.26). */
+  tags?: TagFilter;
+  /** 2.73. */
+  locked?: boolean;
   /** Admin only: all projects. */
   allTenants?: boolean;
   limit?: number;
@@ -168,6 +182,8 @@ export interface ServerView extends ServerRecord {
   flavor: FlavorRecord | undefined;
   /** The node's hypervisor host name (admin only). */
   hypervisorHostname: string | null;
+  /** Sorted. */
+  tags: string[];
 }
 
 // ---- identity (Keystone v3 shapes; the API renders them) -------------------------
@@ -242,6 +258,24 @@ export interface ComputeApi {
     serialConsole(caller: Caller, id: string): Promise<{ url: string }>;
     actions(caller: Caller, id: string): Promise<ActionRecord[]>;
     action(caller: Caller, id: string, requestId: string): Promise<{ action: ActionRecord; events: ActionEventRecord[] }>;
+    /** PUT /servers/{id}: name, description, hostname. */
+    update(caller: Caller, id: string, update: ServerUpdate): Promise<ServerView>;
+    metadata(caller: Caller, id: string): Promise<Record<string, string>>;
+    /** NotFoundError ("Metadata item was not found") for a missing key. */
+    metadataItem(caller: Caller, id: string, key: string): Promise<string>;
+    /** Answers the metadata as written; over 128 items is QuotaExceededError. */
+    setMetadata(caller: Caller, id: string, items: Record<string, string>, mode: "replace" | "merge"): Promise<Record<string, string>>;
+    deleteMetadataItem(caller: Caller, id: string, key: string): Promise<void>;
+    tags(caller: Caller, id: string): Promise<string[]>;
+    /** NotFoundError when the server lacks the tag. */
+    hasTag(caller: Caller, id: string, tag: string): Promise<void>;
+    replaceTags(caller: Caller, id: string, tags: readonly string[]): Promise<string[]>;
+    addTag(caller: Caller, id: string, tag: string): Promise<"added" | "present">;
+    removeTag(caller: Caller, id: string, tag: string): Promise<void>;
+    removeAllTags(caller: Caller, id: string): Promise<void>;
+    lock(caller: Caller, id: string, reason?: string): Promise<void>;
+    /** ForbiddenError for a member when an admin of another project holds the lock. */
+    unlock(caller: Caller, id: string): Promise<void>;
   };
 
   flavors: {

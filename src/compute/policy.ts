@@ -3,7 +3,7 @@
 //   and its own keypairs; admin: everything, all projects.
 //   service: os-server-external-events only (Ironic's power notifications);
 //   every other method refuses it, reads included.
-import { ForbiddenError, NotFoundError, type Caller } from "./contract.js";
+import { ConflictError, ForbiddenError, NotFoundError, type Caller } from "./contract.js";
 
 export function requireAdmin(caller: Caller): void {
   if (caller.role !== "admin") throw new ForbiddenError("this action needs the admin role");
@@ -32,4 +32,12 @@ export function requireVisible<T extends { projectId: string }>(caller: Caller, 
     throw new NotFoundError(`${what} ${id} could not be found.`);
   }
   return record;
+}
+
+/**
+ * Nova's check_instance_lock: a locked server refuses the guarded operations
+ * to everyone but admins (409, Nova's InstanceIsLocked message).
+ */
+export function requireUnlocked(caller: Caller, server: { id: string; locked: boolean }): void {
+  if (server.locked && caller.role !== "admin") throw new ConflictError(`Instance ${server.id} is locked`);
 }

@@ -25,7 +25,7 @@ import {
   type ServerListFilter,
   type ServerView,
 } from "./contract.js";
-import { requireMember, requireReader, requireVisible } from "./policy.js";
+import { requireMember, requireReader, requireUnlocked, requireVisible } from "./policy.js";
 import { isBase64UserData, MAX_USER_DATA_BYTES } from "./user-data.js";
 
 /** Nova's action names, as its 409 messages and instance actions use them. */
@@ -92,7 +92,7 @@ function checkRebuildInput(action: Extract<ServerAction, { type: "rebuild" }>): 
   };
 }
 
-function checkMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
+export function checkMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
   try {
     return validateMetadata(metadata ?? {});
   } catch (error) {
@@ -117,11 +117,12 @@ export class Servers {
     this.audit = new Audit(store);
   }
 
-  async view(caller: Caller, server: ServerRecord): Promise<ServerView> {
+  async view(caller: Caller, server: ServerRecord, tags?: string[]): Promise<ServerView> {
     return {
       ...server,
       flavor: await this.store.flavors.get(server.flavorId),
       hypervisorHostname: caller.role === "admin" ? server.nodeUuid : null,
+      tags: tags ?? (await this.store.serverTags.forServers([server.id])).get(server.id) ?? [],
     };
   }
 
@@ -148,8 +149,12 @@ export class Servers {
       ...(filter.name === undefined ? {} : { name: filter.name }),
       ...(filter.limit === undefined ? {} : { limit: filter.limit }),
       ...(filter.marker === undefined ? {} : { marker: filter.marker }),
+      ...(filter.tags === undefined ? {} : { tags: filter.tags }),
+      ...(filter.locked === undefined ? {} : { locked: filter.locked }),
     });
-    return Promise.all(records.map((record) => this.view(caller, record)));
+    // One query for the tags of the whole page.
+    const tags = await this.store.serverTags.forServers(records.map((record) => record.id));
+    return Promise.all(records.map((record) => this.view(caller, record, tags.get(record.id) ?? [])));
   }
 
   async create(caller: Caller, request: CreateServerRequest): Promise<ServerView> {
@@ -201,6 +206,10 @@ export class Servers {
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
+      description: request.description ?? null,
+      locked: false,
+      lockedBy: null,
+      lockedReason: null,
     };
     // One transaction: a server never exists without the task that builds it.
     const action = actionRecord(caller, id, "create");
@@ -230,6 +239,7 @@ export class Servers {
   async delete(caller: Caller, id: string): Promise<{ superseded: string | null }> {
     requireMember(caller);
     const server = await this.visible(caller, id);
+    requireUnlocked(caller, server);
     const active = server.taskState === null ? undefined : await this.store.tasks.activeForServer(server.id);
     if (active?.kind === "delete") return { superseded: null }; // already being deleted: idempotent
     if (active === undefined) {
@@ -255,6 +265,7 @@ export class Servers {
     // A rebuild's own input is checked first, as create checks it (400 before any 409).
     const rebuildInput = action.type === "rebuild" ? checkRebuildInput(action) : undefined;
     const server = await this.visible(caller, id);
+    requireUnlocked(caller, server);
     const name = ACTION_NAMES[action.type];
     const step = transition(action);
     if (server.taskState !== null) throw this.busy(server, name);

@@ -31,7 +31,8 @@ import { requireAdmin, requireService } from "./policy.js";
 import { OnePassAtATime } from "./one-pass.js";
 import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
-import { Servers } from "./servers.js";
+import { ServerDetails } from "./server-details.js";
+import { checkMetadata, Servers } from "./servers.js";
 import { TaskRunner } from "./task-runner.js";
 import { defaultWorkerId, Membership } from "./workers.js";
 import type { CachedNode } from "../driver/availability.js";
@@ -72,6 +73,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const applicationCredentials = new ApplicationCredentials(store, passwords, compute.maxApplicationCredentialsPerUser);
   const catalog = new Catalog(store, compute);
   const servers = new Servers(store, catalog, driver, compute);
+  const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log);
   const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
   const reconciler = new Reconciler(store, driver, membership, log);
@@ -156,6 +158,19 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       serialConsole: (caller, id) => servers.serialConsole(caller, id),
       actions: (caller, id) => servers.actions(caller, id),
       action: (caller, id, requestId) => servers.action(caller, id, requestId),
+      update: (caller, id, update) => details.update(caller, id, update),
+      metadata: (caller, id) => details.metadata(caller, id),
+      metadataItem: (caller, id, key) => details.metadataItem(caller, id, key),
+      setMetadata: (caller, id, items, mode) => details.setMetadata(caller, id, items, mode),
+      deleteMetadataItem: (caller, id, key) => details.deleteMetadataItem(caller, id, key),
+      tags: (caller, id) => details.tags(caller, id),
+      hasTag: (caller, id, tag) => details.hasTag(caller, id, tag),
+      replaceTags: (caller, id, tags) => details.replaceTags(caller, id, tags),
+      addTag: (caller, id, tag) => details.addTag(caller, id, tag),
+      removeTag: (caller, id, tag) => details.removeTag(caller, id, tag),
+      removeAllTags: (caller, id) => details.removeAllTags(caller, id),
+      lock: (caller, id, reason) => details.lock(caller, id, reason),
+      unlock: (caller, id) => details.unlock(caller, id),
     },
     flavors: {
       list: (caller) => catalog.listFlavors(caller),

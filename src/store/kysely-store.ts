@@ -24,6 +24,7 @@ import { flavorsRepository } from "./kysely/flavors.js";
 import { imagesRepository } from "./kysely/images.js";
 import { keypairsRepository } from "./kysely/keypairs.js";
 import { projectsRepository } from "./kysely/projects.js";
+import { serverTagsRepository } from "./kysely/server-tags.js";
 import { serversRepository } from "./kysely/servers.js";
 import { tasksRepository } from "./kysely/tasks.js";
 import { tokensRepository } from "./kysely/tokens.js";
@@ -63,6 +64,7 @@ export class KyselyStore implements Store {
   readonly images: Store["images"];
   readonly keypairs: Store["keypairs"];
   readonly servers: Store["servers"];
+  readonly serverTags: Store["serverTags"];
   readonly actions: Store["actions"];
   readonly tasks: Store["tasks"];
   readonly workers: Store["workers"];
@@ -88,6 +90,7 @@ export class KyselyStore implements Store {
     this.images = imagesRepository(context);
     this.keypairs = keypairsRepository(context);
     this.servers = serversRepository(context);
+    this.serverTags = serverTagsRepository(context);
     this.actions = actionsRepository(context);
     this.tasks = tasksRepository(context);
     this.workers = workersRepository(context);

@@ -177,6 +177,14 @@ export interface ServerRecord {
   updatedAt: string;
   /** Set when deleted; deleted servers are hidden from normal reads. */
   deletedAt: string | null;
+  /** Nova's description (2.19); null when none. */
+  description: string | null;
+  /** A locked server refuses non-admin actions (Nova's lock, 2.9). */
+  locked: boolean;
+  /** Who locked it: its own project ("owner") or an admin of another ("admin"); null when unlocked. */
+  lockedBy: "owner" | "admin" | null;
+  /** Why it was locked (2.73); null when unlocked or none was given. */
+  lockedReason: string | null;
 }
 
 export interface ActionRecord {

@@ -142,6 +142,19 @@ export interface ServersTable {
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;
+  /** Added by 0004: Nova's display_description (2.19). */
+  description: string | null;
+  /** Added by 0004: 0 or 1. */
+  locked: number;
+  /** Added by 0004: "owner" or "admin" while locked, else NULL. */
+  lockedBy: string | null;
+  lockedReason: string | null;
+}
+
+/** Added by 0004: one row per tag of a server (Nova's `tags` table). */
+export interface ServerTagsTable {
+  serverId: string;
+  tag: string;
 }
 
 export interface ActionsTable {
@@ -201,6 +214,7 @@ export interface Database {
   images: ImagesTable;
   keypairs: KeypairsTable;
   servers: ServersTable;
+  serverTags: ServerTagsTable;
   actions: ActionsTable;
   actionEvents: ActionEventsTable;
   tasks: TasksTable;
@@ -433,6 +447,29 @@ const identityTokens: Migration = {
   },
 };
 
+// Server details (issue 11): description, lock and tags. Tags are rows of
+// their own table, not a JSON column: the list filters (tags, tags-any,
+// not-tags, not-tags-any) are then plain EXISTS subqueries that both SQLite and
+// PostgreSQL answer from the primary key (server_id, tag), with no dialect's
+// JSON functions, and "one tag once per server" is the key itself. The second
+// index (tag, server_id) serves a filter that starts from the tag.
+const serverDetails: Migration = {
+  async up(db): Promise<void> {
+    const schema = db.schema;
+    await schema.alterTable("servers").addColumn("description", "text").execute();
+    await schema.alterTable("servers").addColumn("locked", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    await schema.alterTable("servers").addColumn("locked_by", "text").execute();
+    await schema.alterTable("servers").addColumn("locked_reason", "text").execute();
+    await schema
+      .createTable("server_tags")
+      .addColumn("server_id", "text", (c) => c.notNull().references("servers.id"))
+      .addColumn("tag", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("server_tags_pkey", ["server_id", "tag"])
+      .execute();
+    await schema.createIndex("server_tags_tag").on("server_tags").columns(["tag", "server_id"]).execute();
+  },
+};
+
 // A delete that supersedes a running task must not start before that task's
 // worker has stopped: the new task waits until `not_before` (the superseded
 // lease's expiry), or until that worker says it stopped (tasks.acknowledgeCancel).
@@ -447,6 +484,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
   "0002_action_event_traceback": actionEventTraceback,
   "0003_identity_tokens": identityTokens,
+  "0004_server_details": serverDetails,
   "0006_task_not_before": taskNotBefore,
 };
 

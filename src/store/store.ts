@@ -52,6 +52,21 @@ export interface ServerFilter extends Page {
   /** Exact name match. */
   name?: string;
   includeDeleted?: boolean;
+  /** Nova's tag filters (each list non-empty when given). */
+  tags?: TagFilter;
+  locked?: boolean;
+}
+
+/**
+ * Nova's four tag filters, combined with AND: `all` — has every one of these
+ * tags (`tags`); `any` — has at least one (`tags-any`); `notAll` — lacks at
+ * least one (`not-tags`); `notAny` — has none of them (`not-tags-any`).
+ */
+export interface TagFilter {
+  all?: readonly string[];
+  any?: readonly string[];
+  notAll?: readonly string[];
+  notAny?: readonly string[];
 }
 
 export type ServerPatch = Partial<
@@ -69,6 +84,11 @@ export type ServerPatch = Partial<
     | "deletedAt"
     | "metadata"
     | "userData"
+    | "hostname"
+    | "description"
+    | "locked"
+    | "lockedBy"
+    | "lockedReason"
   >
 >;
 
@@ -180,6 +200,22 @@ export interface Store {
      */
     update(id: string, patch: ServerPatch, expect?: ServerExpectation): Promise<records.ServerRecord>;
     countByProject(projectId: string): Promise<number>;
+  };
+
+  /** Nova's server tags: a set of strings per server. */
+  serverTags: {
+    /** The tags of each server, sorted; a server without tags maps to []. */
+    forServers(serverIds: readonly string[]): Promise<Map<string, string[]>>;
+    /** Replaces every tag of the server, in one transaction. */
+    replace(serverId: string, tags: readonly string[]): Promise<void>;
+    /**
+     * Adds `tag` unless the server has it ("present") or already has `max` tags
+     * ("full"); the count is checked by the INSERT itself, so two racing adds
+     * cannot pass the limit together.
+     */
+    add(serverId: string, tag: string, max: number): Promise<"added" | "present" | "full">;
+    /** false when the server did not have it. */
+    remove(serverId: string, tag: string): Promise<boolean>;
   };
 
   actions: {

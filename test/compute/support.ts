@@ -157,6 +157,10 @@ export function plantedServer(
     createdAt: now,
     updatedAt: now,
     deletedAt: now,
+    description: null,
+    locked: false,
+    lockedBy: null,
+    lockedReason: null,
     ...overrides,
   };
 }

@@ -32,7 +32,6 @@
 // time is that sleep). OSC has no --wait for stop/start/rescue/unrescue: the
 // test polls the API until the server is idle in the new state before the next
 // command. Every command's exit code, duration and check are printed at the end.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -46,6 +45,7 @@ import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { DEBIAN_PYTHON } from "../../src/dev/ironic-install.js";
 import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { startTestApi, type TestApi, type Who } from "../support/api-service.js";
+import { runProcess, type Run } from "../support/child-process.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
 
@@ -57,13 +57,6 @@ const FLOW_TIMEOUT_MS = 400_000;
 
 type User = Exclude<Who, "anonymous">;
 type Shape = "A" | "B" | "K";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
 interface Outcome {
   flow: string;
@@ -91,24 +84,8 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { HOME: home, PATH: "/usr/bin:/bin", LANG: "C.UTF-8", ...extra };
 }
 
-function runProcess(command: string, args: string[], env: Record<string, string>): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, cwd: home, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), COMMAND_TIMEOUT_MS);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+function runClient(command: string, args: string[], env: Record<string, string>): Promise<Run> {
+  return runProcess(command, args, { env, cwd: home, timeoutMs: COMMAND_TIMEOUT_MS });
 }
 
 /** `--os-cloud` of a clouds.yaml in the home directory. */
@@ -134,7 +111,7 @@ function shapeArgs(shape: Shape, user: User): { args: string[]; env: Record<stri
 
 /** Runs `openstack` with `args` and records the outcome under `label`. */
 async function recorded(flow: string, label: string, args: string[], env: Record<string, string>): Promise<Run> {
-  const run = await runProcess(OPENSTACK_CLI, args, env);
+  const run = await runClient(OPENSTACK_CLI, args, env);
   outcomes.push({ flow, command: label, code: run.code, ms: run.ms, result: "" });
   return run;
 }
@@ -540,7 +517,7 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
         server_name: `sdk-${shape.toLowerCase()}-vm`,
         keypair_name: `sdk-${shape.toLowerCase()}-kp`,
       };
-      const run = await runProcess(DEBIAN_PYTHON, [SDK_SCRIPT, JSON.stringify(config)], cleanEnv());
+      const run = await runClient(DEBIAN_PYTHON, [SDK_SCRIPT, JSON.stringify(config)], cleanEnv());
       const steps = run.stdout
         .split("\n")
         .filter((line) => line.startsWith("{"))

@@ -11,6 +11,7 @@ import {
   ServerBusyError,
   StaleStateError,
   type Store,
+  type TagFilter,
 } from "../../src/store/store.js";
 import { taskKindParamsSchema } from "../../src/store/task-params.js";
 
@@ -161,6 +162,10 @@ export function serverRecord(overrides: Partial<records.ServerRecord> = {}): rec
     createdAt: at(0),
     updatedAt: at(0),
     deletedAt: null,
+    description: null,
+    locked: false,
+    lockedBy: null,
+    lockedReason: null,
     ...overrides,
   };
 }
@@ -642,6 +647,80 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         const missing = store.servers.update(randomUUID(), { progress: 5 }, { taskState: null });
         await expect(missing).rejects.toThrow(/does not exist/);
         await expect(store.servers.update(randomUUID(), { progress: 5 })).rejects.not.toBeInstanceOf(StaleStateError);
+      });
+
+      it("keeps description and the lock (0004), patches them, and lists by locked", async () => {
+        const plain = serverRecord({ projectId: "p1", createdAt: at(1) });
+        const locked = serverRecord({ projectId: "p1", createdAt: at(2), description: "db primary", locked: true, lockedBy: "admin", lockedReason: "audit" });
+        for (const server of [plain, locked]) await store.servers.create(server);
+        expect(await store.servers.get(locked.id)).toEqual(locked);
+        expect(await store.servers.list({ projectId: "p1", locked: true })).toEqual([locked]);
+        expect(await store.servers.list({ projectId: "p1", locked: false })).toEqual([plain]);
+        const patched = await store.servers.update(plain.id, { description: "ünïcode", hostname: "renamed", locked: true, lockedBy: "owner", lockedReason: null });
+        expect(patched).toMatchObject({ description: "ünïcode", hostname: "renamed", locked: true, lockedBy: "owner", lockedReason: null });
+        const cleared = await store.servers.update(locked.id, { description: null, locked: false, lockedBy: null, lockedReason: null });
+        expect(await store.servers.get(locked.id)).toEqual(cleared);
+        expect(cleared).toMatchObject({ description: null, locked: false, lockedBy: null });
+      });
+    });
+
+    describe("server tags", () => {
+      it("replace, add (present, full), remove, and per-server reads", async () => {
+        const [a, b] = [serverRecord(), serverRecord()];
+        for (const server of [a, b]) await store.servers.create(server);
+        expect(await store.serverTags.forServers([a.id, b.id])).toEqual(new Map([[a.id, []], [b.id, []]]));
+        await store.serverTags.replace(a.id, ["web", "blue", "web"]);
+        expect((await store.serverTags.forServers([a.id])).get(a.id)).toEqual(["blue", "web"]);
+        expect(await store.serverTags.add(a.id, "blue", 3)).toBe("present");
+        expect(await store.serverTags.add(a.id, "prod", 3)).toBe("added");
+        // At the limit: a new tag is refused, one it has is still "present".
+        expect(await store.serverTags.add(a.id, "extra", 3)).toBe("full");
+        expect(await store.serverTags.add(a.id, "web", 3)).toBe("present");
+        expect(await store.serverTags.add(b.id, "blue", 3)).toBe("added");
+        expect(await store.serverTags.remove(a.id, "web")).toBe(true);
+        expect(await store.serverTags.remove(a.id, "web")).toBe(false);
+        expect(await store.serverTags.forServers([a.id, b.id])).toEqual(new Map([[a.id, ["blue", "prod"]], [b.id, ["blue"]]]));
+        await store.serverTags.replace(a.id, []);
+        expect((await store.serverTags.forServers([a.id])).get(a.id)).toEqual([]);
+      });
+
+      it("concurrent adds cannot pass the limit", async () => {
+        const server = serverRecord();
+        await store.servers.create(server);
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.serverTags.add(server.id, `t${i}`, 5)));
+        expect(results.filter((result) => result === "added")).toHaveLength(5);
+        expect((await store.serverTags.forServers([server.id])).get(server.id)).toHaveLength(5);
+      });
+
+      it("filters lists by tags, tags-any, not-tags, not-tags-any (combined), before paging", async () => {
+        const tagged: Array<[records.ServerRecord, string[]]> = [
+          [serverRecord({ projectId: "p1", createdAt: at(1) }), ["a", "b"]],
+          [serverRecord({ projectId: "p1", createdAt: at(2) }), ["a"]],
+          [serverRecord({ projectId: "p1", createdAt: at(3) }), ["b", "c"]],
+          [serverRecord({ projectId: "p1", createdAt: at(4) }), []],
+          [serverRecord({ projectId: "p1", createdAt: at(5) }), ["a", "b", "c"]],
+          [serverRecord({ projectId: "p2", createdAt: at(6) }), ["a", "b"]],
+        ];
+        for (const [server, tags] of tagged) {
+          await store.servers.create(server);
+          await store.serverTags.replace(server.id, tags);
+        }
+        const [ab, a, bc, none, abc, other] = tagged.map(([server]) => server.id);
+        const ids = async (tags: TagFilter, page: { limit?: number; marker?: string } = {}) =>
+          (await store.servers.list({ projectId: "p1", tags, ...page })).map((server) => server.id);
+        expect(await ids({ all: ["a", "b"] })).toEqual([ab, abc]);
+        expect(await ids({ any: ["a", "c"] })).toEqual([ab, a, bc, abc]);
+        // not-tags: lacks at least one of them; not-tags-any: has none of them.
+        expect(await ids({ notAll: ["a", "b"] })).toEqual([a, bc, none]);
+        expect(await ids({ notAny: ["a", "c"] })).toEqual([none]);
+        expect(await ids({ any: ["b"], notAny: ["c"] })).toEqual([ab]);
+        expect(await ids({ all: ["a"], notAll: ["b", "c"] })).toEqual([ab, a]);
+        expect(await ids({ all: ["zzz"] })).toEqual([]);
+        // Paging walks the filtered list: the marker is the last id of a page.
+        const first = await ids({ any: ["a", "c"] }, { limit: 3 });
+        expect(first).toEqual([ab, a, bc]);
+        expect(await ids({ any: ["a", "c"] }, { limit: 3, marker: first.at(-1) ?? "" })).toEqual([abc]);
+        expect((await store.servers.list({ tags: { all: ["a", "b"] } })).map((server) => server.id)).toEqual([ab, abc, other]);
       });
     });
 

@@ -139,6 +139,10 @@ export const serverSchema = z.object({
   createdAt: isoTime,
   updatedAt: isoTime,
   deletedAt: isoTime.nullable(),
+  description: z.string().nullable(),
+  locked: z.boolean(),
+  lockedBy: z.enum(["owner", "admin"]).nullable(),
+  lockedReason: z.string().nullable(),
 }) satisfies z.ZodType<records.ServerRecord>;
 
 export const serverPatchSchema = serverSchema
@@ -155,6 +159,11 @@ export const serverPatchSchema = serverSchema
     deletedAt: true,
     metadata: true,
     userData: true,
+    hostname: true,
+    description: true,
+    locked: true,
+    lockedBy: true,
+    lockedReason: true,
   })
   .partial() satisfies z.ZodType<ServerPatch>;
 

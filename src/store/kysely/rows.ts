@@ -194,7 +194,10 @@ export function imageToRow(record: records.ImageRecord): Insertable<tables.Image
 }
 
 export function serverFromRow(row: Selectable<tables.ServersTable>): records.ServerRecord {
-  return checkRow("servers", row.id, serverSchema, parseJsonColumns("servers", row, ["networks", "metadata", "fault"]));
+  return checkRow("servers", row.id, serverSchema, {
+    ...parseJsonColumns("servers", row, ["networks", "metadata", "fault"]),
+    locked: fromIntBool(row.locked),
+  });
 }
 
 export function serverToRow(record: records.ServerRecord): Insertable<tables.ServersTable> {
@@ -203,14 +206,16 @@ export function serverToRow(record: records.ServerRecord): Insertable<tables.Ser
     networks: toJson(record.networks),
     metadata: toJson(record.metadata),
     fault: record.fault === null ? null : toJson(record.fault),
+    locked: record.locked ? 1 : 0,
   };
 }
 
 /** The columns a (checked) patch writes; absent fields stay absent (Kysely skips undefined). */
 export function serverPatchToRow(patch: ServerPatch): Updateable<tables.ServersTable> {
-  const { fault, metadata, ...plain } = patch;
+  const { fault, metadata, locked, ...plain } = patch;
   return {
     ...plain,
+    ...(locked === undefined ? {} : { locked: locked ? 1 : 0 }),
     ...(fault === undefined ? {} : { fault: fault === null ? null : toJson(fault) }),
     ...(metadata === undefined ? {} : { metadata: toJson(metadata) }),
   };
