@@ -5,6 +5,7 @@ import { registerExternalEventRoutes } from "./external-event-routes.js";
 import { registerFlavorRoutes } from "./flavor-routes.js";
 import { registerHypervisorRoutes } from "./hypervisor-routes.js";
 import { registerKeypairRoutes } from "./keypair-routes.js";
+import { registerQuotaRoutes } from "./quota-routes.js";
 import { registerServerActionRoutes } from "./server-action-routes.js";
 import { registerServerRoutes } from "./server-routes.js";
 import { registerZoneRoutes } from "./zone-routes.js";
@@ -18,6 +19,7 @@ export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     registerHypervisorRoutes(app, compute);
     registerExternalEventRoutes(app, compute);
     registerZoneRoutes(app, compute);
+    registerQuotaRoutes(app, compute);
     done();
   };
 }
