@@ -249,6 +249,17 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: "quotas",
     responses: { 202: NO_BODY("The project's own limits are gone.") },
   },
+  "GET /v2.1/projects": {
+    summary: "Projects, as /identity/v3/projects (for clients given one URL)",
+    tag: "quotas",
+    description: "OSC's identity client asks `--os-endpoint` for `projects?name=` before `quota set|show|list <project>`; the same lookup as Identity v3's.",
+    responses: { 200: "`projects`." },
+  },
+  "GET /v2.1/projects/:id": {
+    summary: "Show a visible project, as /identity/v3/projects/{id} (for clients given one URL)",
+    tag: "quotas",
+    responses: { 200: "`project`." },
+  },
   "GET /v2.1/limits": {
     summary: "Show absolute limits",
     tag: "quotas",
