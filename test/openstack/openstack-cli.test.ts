@@ -22,7 +22,6 @@
 // time is that sleep). OSC has no --wait for stop/start/rescue/unrescue: the
 // test polls the API until the server is idle in the new state before the next
 // command. Every command's exit code, duration and check are printed at the end.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -36,6 +35,7 @@ import { DEBIAN_PYTHON } from "../../src/dev/ironic-install.js";
 import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { startTestApi, type TestApi, type Who } from "../support/api-service.js";
 import { sharedIronicUrl } from "../support/ironic.js";
+import { cleanEnv as cleanClientEnv, runClient, type ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
 
 const SDK_SCRIPT = fileURLToPath(new URL("./sdk_lifecycle.py", import.meta.url));
@@ -47,12 +47,7 @@ const FLOW_TIMEOUT_MS = 400_000;
 type User = Exclude<Who, "anonymous">;
 type Shape = "A" | "B";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+type Run = ClientRun;
 
 interface Outcome {
   flow: string;
@@ -77,27 +72,11 @@ const cleanup: Array<() => Promise<void>> = [];
 
 /** The environment of every client process: nothing from ours. */
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { HOME: home, PATH: "/usr/bin:/bin", LANG: "C.UTF-8", ...extra };
+  return cleanClientEnv(home, extra);
 }
 
 function runProcess(command: string, args: string[], env: Record<string, string>): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, cwd: home, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), COMMAND_TIMEOUT_MS);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
+  return runClient(command, args, { env, cwd: home, timeoutMs: COMMAND_TIMEOUT_MS });
 }
 
 /** Global options of shape A (flags only) or the environment of shape B (clouds.yaml). */
