@@ -3,6 +3,7 @@
 // class), who may read and change them, Nova's 403 on a create over quota, the
 // place a deleted server frees, and /limits.
 import { describe, expect, it } from "vitest";
+import { computeConfigSchema } from "../../src/compute/config.js";
 import { testApiForFile } from "../support/api-service.js";
 import { captureLog } from "../support/log-capture.js";
 import { waitUntil } from "../support/wait.js";
@@ -96,4 +97,15 @@ describe("quotas (os-quota-sets, limits)", () => {
     expect((await api.call("DELETE", `/v2.1/os-quota-sets/${projectA()}`)).status).toBe(202);
     expect(quotaSet((await api.call("GET", `/v2.1/os-quota-sets/${projectA()}`, { as: "member" })).json)["instances"]).toBe(3);
   }, 120_000);
+});
+
+describe("compute.quotas config", () => {
+  it("defaults to unlimited; maxServersPerProject is a deprecated alias (0 = unlimited), refused together with quotas.instances", () => {
+    expect(computeConfigSchema.parse({}).quotas).toEqual({ instances: -1, resourceClasses: {} });
+    expect(computeConfigSchema.parse({ maxServersPerProject: 4 }).quotas.instances).toBe(4);
+    expect(computeConfigSchema.parse({ maxServersPerProject: 0 }).quotas.instances).toBe(-1);
+    expect(computeConfigSchema.parse({ quotas: { instances: 10, resourceClasses: { CUSTOM_GPU: 2 } } }).quotas).toEqual({ instances: 10, resourceClasses: { CUSTOM_GPU: 2 } });
+    expect(() => computeConfigSchema.parse({ maxServersPerProject: 4, quotas: { instances: 5 } })).toThrow(/deprecated alias/);
+    expect(() => computeConfigSchema.parse({ quotas: { instances: -2 } })).toThrow();
+  });
 });
