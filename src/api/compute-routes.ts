@@ -5,6 +5,8 @@ import { registerExternalEventRoutes } from "./external-event-routes.js";
 import { registerFlavorRoutes } from "./flavor-routes.js";
 import { registerHypervisorRoutes } from "./hypervisor-routes.js";
 import { registerKeypairRoutes } from "./keypair-routes.js";
+import { registerProjectLookups } from "./project-lookup-routes.js";
+import { registerQuotaRoutes } from "./quota-routes.js";
 import { registerServerActionRoutes } from "./server-action-routes.js";
 import { registerServerDetailRoutes } from "./server-detail-routes.js";
 import { registerServerRoutes } from "./server-routes.js";
@@ -20,6 +22,8 @@ export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     registerHypervisorRoutes(app, compute);
     registerExternalEventRoutes(app, compute);
     registerZoneRoutes(app, compute);
+    registerQuotaRoutes(app, compute);
+    registerProjectLookups(app, compute, "/projects");
     done();
   };
 }

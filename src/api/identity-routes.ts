@@ -6,18 +6,15 @@
 //
 // Token requests with a password or an application credential secret go
 // through the same failure limits as Basic (one LoginGuard per API).
-import type { FastifyRequest } from "fastify";
 import type { FastifyPluginCallbackZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ScopeRefusedError, UnauthorizedError, type ComputeApi } from "../compute/contract.js";
-import type { ProjectRecord } from "../store/records.js";
 import { sendFault } from "./errors.js";
 import {
   applicationCredentialDoc,
   catalog,
   collectionLinks,
   identityVersion,
-  projectDoc,
   tokenDoc,
   userDoc,
 } from "./identity-documents.js";
@@ -32,6 +29,7 @@ import {
 } from "./identity-schemas.js";
 import type { GuardedOutcome, LoginGuard } from "./login-limits.js";
 import { baseUrl, callerOf, unversioned } from "./request-context.js";
+import { projectList, registerProjectLookups } from "./project-lookup-routes.js";
 import { pathId } from "./schemas.js";
 
 const PUBLIC = { access: "public" } as const;
@@ -133,11 +131,6 @@ export function identityRoutes(compute: ComputeApi, options: IdentityRouteOption
       links: collectionLinks(`${baseUrl(request)}${request.url}`),
     }));
 
-    const projectList = (request: FastifyRequest, projects: ProjectRecord[]) => ({
-      projects: projects.map((project) => projectDoc(project, baseUrl(request))),
-      links: collectionLinks(`${baseUrl(request)}${request.url}`),
-    });
-
     app.get("/v3/auth/projects", { config: ANY }, async (request) => {
       const caller = callerOf(request);
       return projectList(request, await compute.tokens.scopes(caller, caller.userId));
@@ -147,16 +140,7 @@ export function identityRoutes(compute: ComputeApi, options: IdentityRouteOption
       projectList(request, await compute.tokens.scopes(callerOf(request), request.params.id)),
     );
 
-    app.get("/v3/projects", { config: ANY, schema: { querystring: nameQuery } }, async (request) => {
-      const projects = await compute.projects.visible(callerOf(request));
-      return projectList(request, projects.filter((project) => request.query.name === undefined || project.name === request.query.name));
-    });
-
-    app.get("/v3/projects/:id", { config: ANY, schema: { params: userParams } }, async (request, reply) => {
-      const project = (await compute.projects.visible(callerOf(request))).find((candidate) => candidate.id === request.params.id);
-      if (project === undefined) return sendFault(reply, 404, `Could not find project: ${request.params.id}.`);
-      return { project: projectDoc(project, baseUrl(request)) };
-    });
+    registerProjectLookups(app, compute, "/v3/projects");
 
     app.get("/v3/users/:id", { config: ANY, schema: { params: userParams } }, async (request) => {
       const user = await compute.users.get(callerOf(request), request.params.id);

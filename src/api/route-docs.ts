@@ -29,6 +29,7 @@ export const TAGS = {
   admin: "ironic-compute's own administration: projects, users and Ironic nodes.",
   identity: "Identity v3 (Keystone's shapes) under /identity: tokens, the service catalog, projects, application credentials.",
   observability: "The API description and Prometheus metrics.",
+  quotas: "Per-project quotas (os-quota-sets) and absolute limits: instances, and servers per resource class as `class:<RESOURCE_CLASS>`.",
 } as const;
 
 export type Tag = keyof typeof TAGS;
@@ -264,6 +265,57 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     responses: { 200: "`aggregates`: []." },
   },
   "GET /v2.1/os-hypervisors/:id": { summary: "Show a hypervisor", tag: "hypervisors", responses: { 200: "`hypervisor`." } },
+
+  "GET /v2.1/os-quota-sets/:project_id": {
+    summary: "Show a project's quotas",
+    tag: "quotas",
+    description:
+      "Nova's `quota_set`: `instances`, `class:<RESOURCE_CLASS>` per limited or used class, `key_pairs` and `metadata_items` (fixed by the service); VM-only resources are -1. " +
+      "Readers of the project and admins; another project's: 403. `user_id` is ignored (quotas are per project).",
+    responses: { 200: "`quota_set` with `id`." },
+  },
+  "GET /v2.1/os-quota-sets/:project_id/defaults": {
+    summary: "Show the default quotas",
+    tag: "quotas",
+    description: "The configured defaults (`compute.quotas`), which apply until an admin sets a project's own.",
+    responses: { 200: "`quota_set` with `id`." },
+  },
+  "GET /v2.1/os-quota-sets/:project_id/detail": {
+    summary: "Show a project's quotas with usage",
+    tag: "quotas",
+    description: "Each resource as `{in_use, limit, reserved}` (reserved is always 0, as in Nova).",
+    responses: { 200: "`quota_set` with `id`." },
+  },
+  "PUT /v2.1/os-quota-sets/:project_id": {
+    summary: "Set a project's quotas (admin)",
+    tag: "quotas",
+    description:
+      "`quota_set` takes `instances`, `class:<RESOURCE_CLASS>` and `force` (-1 = unlimited). A limit below what is in use needs `force`; VM-only keys (cores, ram …) are refused with 400.",
+    responses: { 200: "`quota_set` without `id`, as Nova." },
+  },
+  "DELETE /v2.1/os-quota-sets/:project_id": {
+    summary: "Revert a project's quotas to the defaults (admin)",
+    tag: "quotas",
+    responses: { 202: NO_BODY("The project's own limits are gone.") },
+  },
+  "GET /v2.1/projects": {
+    summary: "Projects, as /identity/v3/projects (for clients given one URL)",
+    tag: "quotas",
+    description: "OSC's identity client asks `--os-endpoint` for `projects?name=` before `quota set|show|list <project>`; the same lookup as Identity v3's.",
+    responses: { 200: "`projects`." },
+  },
+  "GET /v2.1/projects/:id": {
+    summary: "Show a visible project, as /identity/v3/projects/{id} (for clients given one URL)",
+    tag: "quotas",
+    responses: { 200: "`project`." },
+  },
+  "GET /v2.1/limits": {
+    summary: "Show absolute limits",
+    tag: "quotas",
+    description:
+      "Nova's `limits`: `rate` is empty; `absolute` has maxTotalInstances / totalInstancesUsed, the key-pair and metadata limits, and -1 / 0 for VM-only ones. `tenant_id`: admins only.",
+    responses: { 200: "`limits`." },
+  },
 
   "POST /v2.1/os-server-external-events": {
     summary: "Report server events (power-update)",

@@ -4,7 +4,29 @@ import { z } from "zod";
 /** A whole-number setting within [min, max], `fallback` when left out. */
 export const intSetting = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
 
-export const computeConfigSchema = z
+/** A quota limit as Nova takes one: -1 is unlimited; at most Nova's MAX_INT. */
+export const quotaLimit = z.number().int().min(-1).max(0x7fffffff);
+
+/** Resource classes as Ironic and Placement spell them (flavor.resourceClass). */
+export const resourceClassName = z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "a resource class: letters, digits and _.-");
+
+/**
+ * Per-project quotas that apply until an admin sets a project's own
+ * (PUT /v2.1/os-quota-sets/{project}). Default: unlimited instances, as
+ * ironic-compute was before quotas (an upgrade never starts refusing creates);
+ * Nova's VM default of 10 instances is one line away (`instances: 10`). The
+ * hardware pool limits bare metal anyway; quotas share it between projects.
+ */
+const quotasSchema = z
+  .object({
+    /** Servers per project (-1 = unlimited). Left out: the deprecated maxServersPerProject, else -1. */
+    instances: quotaLimit.optional(),
+    /** Servers per project of each resource class (by flavor.resourceClass); a class not named is unlimited. */
+    resourceClasses: z.record(resourceClassName, quotaLimit).default({}),
+  })
+  .strict();
+
+const settingsSchema = z
   .object({
     /** This worker's name in the hash ring; default: the host name + pid. */
     workerId: z.string().min(1).max(255).optional(),
@@ -24,8 +46,9 @@ export const computeConfigSchema = z
     schedulerAttempts: intSetting(1, 100, 10),
     /** Times a task may be leased (crash-resume) before it fails for good. */
     taskMaxAttempts: intSetting(1, 100, 5),
-    /** Servers per project (0 = unlimited). */
-    maxServersPerProject: intSetting(0, 1_000_000, 0),
+    /** Deprecated alias of quotas.instances (0 = unlimited); refused together with it. */
+    maxServersPerProject: z.number().int().min(0).max(1_000_000).optional(),
+    quotas: quotasSchema.prefault({}),
     /** bcrypt checks run at once, each in its own worker thread (~60 ms of CPU per check). */
     passwordWorkers: intSetting(1, 64, 2),
     /** Password checks waiting beyond those; more get 503 with Retry-After. */
@@ -44,5 +67,20 @@ export const computeConfigSchema = z
     keypairGenerationQueue: intSetting(0, 10_000, 16),
   })
   .strict();
+
+export const computeConfigSchema = settingsSchema
+  .refine((c) => c.maxServersPerProject === undefined || c.quotas.instances === undefined, {
+    message: "compute.maxServersPerProject is a deprecated alias of compute.quotas.instances: set only quotas.instances",
+    path: ["maxServersPerProject"],
+  })
+  .transform(({ maxServersPerProject, quotas, ...settings }) => ({
+    ...settings,
+    quotas: {
+      instances: quotas.instances ?? (maxServersPerProject === undefined || maxServersPerProject === 0 ? -1 : maxServersPerProject),
+      resourceClasses: quotas.resourceClasses,
+    },
+  }));
+
+export type QuotaDefaults = ComputeConfig["quotas"];
 
 export type ComputeConfig = z.output<typeof computeConfigSchema>;

@@ -186,6 +186,38 @@ export interface ServerView extends ServerRecord {
   tags: string[];
 }
 
+// ---- quotas ----------------------------------------------------------------------
+
+/** One project's limits (-1 = unlimited): servers, and servers per resource class. */
+export interface QuotaLimits {
+  instances: number;
+  resourceClasses: Record<string, number>;
+  /** Fixed by the service, not per project: key pairs per user, metadata items per server. */
+  keyPairs: number;
+  metadataItems: number;
+}
+
+export interface QuotaUse {
+  limit: number;
+  inUse: number;
+}
+
+/** The limits with what is in use (os-quota-sets/{id}/detail, limits). */
+export interface QuotaDetail {
+  instances: QuotaUse;
+  resourceClasses: Record<string, QuotaUse>;
+  keyPairs: number;
+  metadataItems: number;
+}
+
+export interface QuotaChange {
+  instances?: number;
+  /** By resource class name (CUSTOM_GPU), -1 = unlimited. */
+  resourceClasses?: Record<string, number>;
+  /** As Nova's `force`: a limit below what is in use is accepted. */
+  force?: boolean;
+}
+
 // ---- identity (Keystone v3 shapes; the API renders them) -------------------------
 
 export type UserRef = { id: string } | { name: string };
@@ -341,6 +373,21 @@ export interface ComputeApi {
     list(caller: Caller, userId: string, name?: string): Promise<ApplicationCredentialView[]>;
     get(caller: Caller, userId: string, id: string): Promise<ApplicationCredentialView>;
     delete(caller: Caller, userId: string, id: string): Promise<void>;
+  };
+
+  /**
+   * Per-project quotas. Reading: the project's own readers and admins (another
+   * project's: ForbiddenError, as Nova's policy); defaults: anyone authenticated;
+   * changing: admins.
+   */
+  quotas: {
+    defaults(caller: Caller, projectId: string): Promise<QuotaLimits>;
+    show(caller: Caller, projectId: string): Promise<QuotaLimits>;
+    detail(caller: Caller, projectId: string): Promise<QuotaDetail>;
+    /** BadRequestError for an unknown project or a limit below what is in use (without force). */
+    update(caller: Caller, projectId: string, change: QuotaChange): Promise<QuotaLimits>;
+    /** Back to the defaults (Nova's DELETE os-quota-sets/{id}). */
+    reset(caller: Caller, projectId: string): Promise<void>;
   };
 
   nodes: {

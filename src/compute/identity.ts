@@ -101,6 +101,8 @@ export class Identity {
     if ((await this.store.servers.countByProject(id)) > 0) throw new ConflictError("the project still has servers");
     if ((await this.store.users.list(id)).length > 0) throw new ConflictError("the project still has users");
     if (!(await this.store.projects.delete(id))) throw new NotFoundError(`project ${id} could not be found.`);
+    // Its quota limits go with it: a later project cannot inherit them.
+    await this.store.quotas.clearLimits(id);
   }
 
   /** Creates a user; also used unauthenticated by `serve`'s first-start seeding. */

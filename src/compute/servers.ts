@@ -7,18 +7,18 @@ import type { IronicDriver } from "../driver/driver.js";
 import { DriverError, InvalidInputError } from "../driver/errors.js";
 import { sanitizeHostname } from "../driver/config-drive/hostname.js";
 import type { ServerRecord, TaskKind, TaskState, VmState } from "../store/records.js";
-import { ServerBusyError, StaleStateError, type Store } from "../store/store.js";
+import { OverQuotaError, ServerBusyError, StaleStateError, type Store } from "../store/store.js";
 import { Audit, actionRecord } from "./audit.js";
 import { taskRecord } from "./tasks.js";
 import type { Catalog } from "./catalog.js";
 import { nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
+import { quotaClaim, quotaExceeded } from "./quotas.js";
 import type { ComputeConfig } from "./config.js";
 import {
   BadRequestError,
   ConflictError,
   NotFoundError,
-  QuotaExceededError,
   type Caller,
   type CreateServerRequest,
   type ServerAction,
@@ -178,9 +178,6 @@ export class Servers {
     if (Array.isArray(request.networks) && request.networks.length > 0) {
       throw new BadRequestError("explicit networks need a network service, which is not configured; use 'none' or 'auto'");
     }
-    if (this.config.maxServersPerProject > 0 && (await this.store.servers.countByProject(caller.projectId)) >= this.config.maxServersPerProject) {
-      throw new QuotaExceededError(`Quota exceeded for instances: at most ${this.config.maxServersPerProject} per project`);
-    }
     const now = nowIso();
     const id = randomUUID();
     const server: ServerRecord = {
@@ -211,13 +208,20 @@ export class Servers {
       lockedBy: null,
       lockedReason: null,
     };
-    // One transaction: a server never exists without the task that builds it.
+    // One transaction: a server never exists without the task that builds it,
+    // and the quota is counted in it (no over-commit by concurrent creates).
     const action = actionRecord(caller, id, "create");
-    await this.store.servers.createWithTask(
-      server,
-      action,
-      taskRecord(server.id, "create", action.id, request.adminPass === undefined ? {} : { admin_password: request.adminPass }),
-    );
+    try {
+      await this.store.servers.createWithTask(
+        server,
+        action,
+        taskRecord(server.id, "create", action.id, request.adminPass === undefined ? {} : { admin_password: request.adminPass }),
+        quotaClaim(this.config.quotas, flavor.resourceClass),
+      );
+    } catch (error) {
+      if (error instanceof OverQuotaError) throw quotaExceeded(error);
+      throw error;
+    }
     return this.view(caller, server);
   }
 

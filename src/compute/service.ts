@@ -7,6 +7,7 @@ import { driverConfigSchema } from "../driver/config.js";
 import { IronicDriver } from "../driver/driver.js";
 import { availability } from "../driver/availability.js";
 import { powerFromEvent } from "../driver/power.js";
+import { CONFIG_DRIVE_LIMITS } from "../driver/config-drive/limits.js";
 import type { IronicClient } from "../driver/ironic-exports.js";
 import type { Logger } from "../log/logger.js";
 import { StaleStateError, type Store } from "../store/store.js";
@@ -33,6 +34,7 @@ import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
 import { ServerDetails } from "./server-details.js";
 import { checkMetadata, Servers } from "./servers.js";
+import { Quotas } from "./quotas.js";
 import { TaskRunner } from "./task-runner.js";
 import { defaultWorkerId, Membership } from "./workers.js";
 import type { CachedNode } from "../driver/availability.js";
@@ -74,6 +76,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const catalog = new Catalog(store, compute);
   const servers = new Servers(store, catalog, driver, compute);
   const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
+  const quotas = new Quotas(store, compute.quotas, { keyPairs: compute.maxKeypairsPerUser, metadataItems: CONFIG_DRIVE_LIMITS.metadataItems });
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log);
   const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
   const reconciler = new Reconciler(store, driver, membership, log);
@@ -215,6 +218,13 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       list: (caller, userId, name) => applicationCredentials.list(caller, userId, name),
       get: (caller, userId, id) => applicationCredentials.get(caller, userId, id),
       delete: (caller, userId, id) => applicationCredentials.delete(caller, userId, id),
+    },
+    quotas: {
+      defaults: (caller, projectId) => quotas.defaults(caller, projectId),
+      show: (caller, projectId) => quotas.show(caller, projectId),
+      detail: (caller, projectId) => quotas.detail(caller, projectId),
+      update: (caller, projectId, change) => quotas.update(caller, projectId, change),
+      reset: (caller, projectId) => quotas.reset(caller, projectId),
     },
     nodes: {
       list: async (caller: Caller) => {

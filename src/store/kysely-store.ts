@@ -15,16 +15,17 @@
 // - Queries are camelCase through CamelCasePlugin (kysely/case.ts); migrations
 //   run on the handle without it, so they create exactly the columns they name.
 
-import { Migrator, type CompiledQuery, type Kysely } from "kysely";
+import { Migrator, type Kysely } from "kysely";
 import { actionsRepository } from "./kysely/actions.js";
 import { applicationCredentialsRepository } from "./kysely/application-credentials.js";
 import { camelCase } from "./kysely/case.js";
-import type { StoreContext } from "./kysely/context.js";
+import { isChecked, type CheckedStatement, type StoreContext, type TransactionStep } from "./kysely/context.js";
 import { flavorsRepository } from "./kysely/flavors.js";
 import { imagesRepository } from "./kysely/images.js";
 import { keypairsRepository } from "./kysely/keypairs.js";
 import { projectsRepository } from "./kysely/projects.js";
 import { serverTagsRepository } from "./kysely/server-tags.js";
+import { quotasRepository } from "./kysely/quotas.js";
 import { serversRepository } from "./kysely/servers.js";
 import { tasksRepository } from "./kysely/tasks.js";
 import { tokensRepository } from "./kysely/tokens.js";
@@ -44,7 +45,7 @@ export type KyselyStoreOptions =
        * second Store on the same file in this process would then block the event
        * loop in SQLite's busy handler while the holder cannot proceed.
        */
-      runImmediate: (queries: readonly CompiledQuery[]) => unknown[];
+      runImmediate: (queries: readonly CheckedStatement[]) => unknown[];
     };
 
 export class KyselyStore implements Store {
@@ -65,6 +66,7 @@ export class KyselyStore implements Store {
   readonly keypairs: Store["keypairs"];
   readonly servers: Store["servers"];
   readonly serverTags: Store["serverTags"];
+  readonly quotas: Store["quotas"];
   readonly actions: Store["actions"];
   readonly tasks: Store["tasks"];
   readonly workers: Store["workers"];
@@ -91,24 +93,31 @@ export class KyselyStore implements Store {
     this.keypairs = keypairsRepository(context);
     this.servers = serversRepository(context);
     this.serverTags = serverTagsRepository(context);
+    this.quotas = quotasRepository(context);
     this.actions = actionsRepository(context);
     this.tasks = tasksRepository(context);
     this.workers = workersRepository(context);
   }
 
   /** Runs `statements` as one transaction (all of them or none); the last one's rows, camelCase. */
-  async #atomically(statements: readonly CompiledQuery[]): Promise<unknown[]> {
+  async #atomically(statements: readonly TransactionStep[]): Promise<unknown[]> {
     const options = this.#options;
     if (options.kind === "sqlite") {
       // Hold Kysely's connection so no Kysely transaction of this Store is open
       // on the handle while BEGIN IMMEDIATE … COMMIT runs synchronously on it.
       // The rows come straight from better-sqlite3, past the plugin: map them here.
-      const rows = await this.#db.connection().execute(() => Promise.resolve(options.runImmediate(statements)));
+      const steps = statements.map((step): CheckedStatement =>
+        isChecked(step) ? { query: step.query, check: (rows) => { step.check(camelCase.camelRows(rows)); } } : { query: step, check: () => undefined },
+      );
+      const rows = await this.#db.connection().execute(() => Promise.resolve(options.runImmediate(steps)));
       return camelCase.camelRows(rows);
     }
     return await this.#db.transaction().execute(async (trx) => {
       let rows: unknown[] = [];
-      for (const statement of statements) rows = (await trx.executeQuery(statement)).rows;
+      for (const step of statements) {
+        rows = (await trx.executeQuery(isChecked(step) ? step.query : step)).rows;
+        if (isChecked(step)) step.check(rows);
+      }
       return rows;
     });
   }

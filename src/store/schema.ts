@@ -205,6 +205,33 @@ export interface WorkersTable {
   heartbeatAt: string;
 }
 
+/** Added by 0005: an admin's limit for one project and resource ("instances", "class:<RC>"). */
+export interface QuotaLimitsTable {
+  projectId: string;
+  resource: string;
+  /** -1: unlimited. */
+  hardLimit: number;
+  updatedAt: string;
+}
+
+/** Added by 0005: the resource class a server counts against (its flavor's, at create). */
+export interface ServerAllocationsTable {
+  serverId: string;
+  projectId: string;
+  resourceClass: string;
+}
+
+/**
+ * Added by 0005: one row per project that every quota-checked create (and every
+ * limit change) writes first, in its transaction. On PostgreSQL that write is a
+ * row lock held to commit, so two creates of one project count one after the
+ * other; on SQLite BEGIN IMMEDIATE already orders them.
+ */
+export interface QuotaLocksTable {
+  projectId: string;
+  generation: number;
+}
+
 export interface Database {
   projects: ProjectsTable;
   users: UsersTable;
@@ -219,6 +246,9 @@ export interface Database {
   actionEvents: ActionEventsTable;
   tasks: TasksTable;
   workers: WorkersTable;
+  quotaLimits: QuotaLimitsTable;
+  serverAllocations: ServerAllocationsTable;
+  quotaLocks: QuotaLocksTable;
 }
 
 /** Name of the unique partial index behind ServerBusyError. */
@@ -470,6 +500,42 @@ const serverDetails: Migration = {
   },
 };
 
+// Quotas: per-project limits set by admins (the defaults live in the config),
+// which resource class each server counts against, and the per-project lock row.
+// Servers created before this migration get their flavor's class; one whose
+// flavor is gone counts as an instance but against no class.
+const quotas: Migration = {
+  async up(db): Promise<void> {
+    const schema = db.schema;
+    await schema
+      .createTable("quota_limits")
+      .addColumn("project_id", "text", (c) => c.notNull())
+      .addColumn("resource", "text", (c) => c.notNull())
+      .addColumn("hard_limit", "integer", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("quota_limits_pk", ["project_id", "resource"])
+      .execute();
+    await schema
+      .createTable("server_allocations")
+      .addColumn("server_id", "text", (c) => c.primaryKey().references("servers.id"))
+      .addColumn("project_id", "text", (c) => c.notNull())
+      .addColumn("resource_class", "text", (c) => c.notNull())
+      .execute();
+    await schema
+      .createIndex("server_allocations_project_class")
+      .on("server_allocations")
+      .columns(["project_id", "resource_class"])
+      .execute();
+    await schema
+      .createTable("quota_locks")
+      .addColumn("project_id", "text", (c) => c.primaryKey())
+      .addColumn("generation", "integer", (c) => c.notNull())
+      .execute();
+    await sql`INSERT INTO server_allocations (server_id, project_id, resource_class)
+      SELECT s.id, s.project_id, f.resource_class FROM servers s JOIN flavors f ON f.id = s.flavor_id`.execute(db);
+  },
+};
+
 // A delete that supersedes a running task must not start before that task's
 // worker has stopped: the new task waits until `not_before` (the superseded
 // lease's expiry), or until that worker says it stopped (tasks.acknowledgeCancel).
@@ -485,6 +551,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0002_action_event_traceback": actionEventTraceback,
   "0003_identity_tokens": identityTokens,
   "0004_server_details": serverDetails,
+  "0005_quotas": quotas,
   "0006_task_not_before": taskNotBefore,
 };
 

@@ -27,6 +27,7 @@ import {
   type Driver,
   type SqliteDialectConfig,
 } from "kysely";
+import type { CheckedStatement } from "./kysely/context.js";
 import { KyselyStore } from "./kysely-store.js";
 import type { Store } from "./store.js";
 
@@ -90,22 +91,24 @@ export async function openSqliteStore(path: string): Promise<Store> {
     throw error;
   }
 
-  const runImmediate = (queries: readonly CompiledQuery[]): unknown[] => {
+  const runImmediate = (queries: readonly CheckedStatement[]): unknown[] => {
     if (raw.inTransaction) {
       // better-sqlite3 would silently nest with a SAVEPOINT, which is not atomic
       // against other processes the way BEGIN IMMEDIATE is.
       throw new Error("runImmediate called while a transaction is open on the SQLite handle");
     }
-    const statements = queries.map((query) => ({ statement: raw.prepare(query.sql), parameters: [...query.parameters] }));
+    const statements = queries.map(({ query, check }) => ({ statement: raw.prepare(query.sql), parameters: [...query.parameters], check }));
     return raw
       .transaction((): unknown[] => {
         let rows: unknown[] = [];
-        for (const { statement, parameters } of statements) {
+        for (const { statement, parameters, check } of statements) {
           if (statement.reader) rows = statement.all(parameters);
           else {
             statement.run(parameters);
             rows = [];
           }
+          // A throw here rolls the transaction back (better-sqlite3's transaction()).
+          check(rows);
         }
         return rows;
       })

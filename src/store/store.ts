@@ -35,6 +35,45 @@ export class StaleStateError extends Error {
   override readonly name = "StaleStateError";
 }
 
+/**
+ * A quota-checked create found the project at its limit of `resource`
+ * ("instances" or "class:<resource class>"): nothing was written.
+ */
+export class OverQuotaError extends Error {
+  override readonly name = "OverQuotaError";
+  constructor(
+    readonly resource: string,
+    readonly used: number,
+    readonly limit: number,
+  ) {
+    super(`project over quota for ${resource}: ${used} of ${limit} in use`);
+  }
+}
+
+/** The quota resource of a project's server count. */
+export const INSTANCES_RESOURCE = "instances";
+
+/** The quota resource of a resource class (Nova's unified-limits name: `class:CUSTOM_GPU`). */
+export function classResource(resourceClass: string): string {
+  return `class:${resourceClass}`;
+}
+
+/**
+ * What a quota-checked create counts against: the server's resource class and
+ * the limits that apply when no admin set one for the project (-1: unlimited).
+ */
+export interface QuotaClaim {
+  resourceClass: string;
+  defaultInstances: number;
+  defaultClassLimit: number;
+}
+
+/** What a project has in use: live (not deleted) servers, and per resource class. */
+export interface QuotaUsage {
+  instances: number;
+  resourceClasses: Record<string, number>;
+}
+
 /** A row read back from the database does not match its schema. */
 export class CorruptRecordError extends Error {
   override readonly name = "CorruptRecordError";
@@ -180,9 +219,13 @@ export interface Store {
     create(record: records.ServerRecord): Promise<void>;
     /**
      * The server, its first action and its first task in one transaction: either
-     * all three exist afterwards or none does.
+     * all three exist afterwards or none does. With `claim`, the same transaction
+     * first counts the project's live servers (and those of the claim's resource
+     * class) against its limits and throws OverQuotaError, writing nothing, when
+     * one more would exceed one: concurrent creates, in any process, cannot
+     * over-commit (the per-project lock row orders them on PostgreSQL).
      */
-    createWithTask(server: records.ServerRecord, action: records.ActionRecord, task: records.TaskRecord): Promise<void>;
+    createWithTask(server: records.ServerRecord, action: records.ActionRecord, task: records.TaskRecord, claim?: QuotaClaim): Promise<void>;
     /** Every server row, deleted ones included. */
     total(): Promise<number>;
     /** Deleted servers only with `includeDeleted`. */
@@ -216,6 +259,16 @@ export interface Store {
     add(serverId: string, tag: string, max: number): Promise<"added" | "present" | "full">;
     /** false when the server did not have it. */
     remove(serverId: string, tag: string): Promise<boolean>;
+  };
+
+  quotas: {
+    /** The limits an admin set for the project, by resource ("instances", "class:<RC>"). */
+    limits(projectId: string): Promise<Record<string, number>>;
+    /** Sets (or replaces) limits of the project in one transaction, ordered with its creates. */
+    setLimits(projectId: string, limits: Readonly<Record<string, number>>, now: string): Promise<void>;
+    /** Removes every limit an admin set for the project (the defaults apply again). */
+    clearLimits(projectId: string): Promise<void>;
+    usage(projectId: string): Promise<QuotaUsage>;
   };
 
   actions: {

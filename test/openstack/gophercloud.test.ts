@@ -12,7 +12,6 @@
 // GOCACHE is a stable directory under the OS temp dir (shared by runs on this
 // machine: Go's cache is safe for concurrent builds and trims itself), so later
 // runs build in well under a second. Build and run times are printed.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureGoInstalled, GO, GOPHERCLOUD_GOPATH, missingGoPackages } from "../../harness/go-install.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
+import { cleanEnv as cleanClientEnv, runClient, type ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
 import { waitUntil } from "../support/wait.js";
 
@@ -33,12 +33,7 @@ const LABEL = "gophercloud";
 const SERVER_NAME = "gophercloud-vm";
 const STEPS = ["auth", "catalog", "image", "create", "active", "list", "delete", "gone"];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+type Run = ClientRun;
 
 interface Step {
   step: string;
@@ -59,32 +54,14 @@ const cleanup: Array<() => Promise<void>> = [];
 
 /** The environment of every child process: nothing from ours. */
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { HOME: home, PATH: "/usr/bin:/bin", LANG: "C.UTF-8", ...extra };
+  return cleanClientEnv(home, extra);
 }
 
 function goEnv(): Record<string, string> {
   return cleanEnv({ GO111MODULE: "off", GOPATH: GOPHERCLOUD_GOPATH, GOCACHE, CGO_ENABLED: "0", GOFLAGS: "" });
 }
 
-function runProcess(command: string, args: string[], options: { env: Record<string, string>; cwd: string; timeoutMs: number }): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+const runProcess = runClient;
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;

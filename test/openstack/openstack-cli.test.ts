@@ -45,8 +45,8 @@ import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { DEBIAN_PYTHON } from "../../src/dev/ironic-install.js";
 import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { startTestApi, type TestApi, type Who } from "../support/api-service.js";
-import { runProcess, type Run } from "../support/child-process.js";
 import { sharedIronicUrl } from "../support/ironic.js";
+import { cleanEnv as cleanClientEnv, runClient as runClientProcess, type ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
 
 const SDK_SCRIPT = fileURLToPath(new URL("./sdk_lifecycle.py", import.meta.url));
@@ -81,11 +81,14 @@ const cleanup: Array<() => Promise<void>> = [];
 
 /** The environment of every client process: nothing from ours. */
 function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { HOME: home, PATH: "/usr/bin:/bin", LANG: "C.UTF-8", ...extra };
+  return cleanClientEnv(home, extra);
 }
 
+type Run = ClientRun;
+
+/** A client run in the home directory, bounded by COMMAND_TIMEOUT_MS. */
 function runClient(command: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return runProcess(command, args, { env, cwd: home, timeoutMs: COMMAND_TIMEOUT_MS });
+  return runClientProcess(command, args, { env, cwd: home, timeoutMs: COMMAND_TIMEOUT_MS });
 }
 
 /** `--os-cloud` of a clouds.yaml in the home directory. */

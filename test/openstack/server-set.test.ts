@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { testApiForFile } from "../support/api-service.js";
-import { runProcess } from "../support/child-process.js";
+import { cleanEnv, runClient } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
 
 const log = captureLog("warn");
@@ -18,7 +18,7 @@ let home = "";
 let id = "";
 
 async function openstack(...command: string[]): Promise<void> {
-  const run = await runProcess(
+  const run = await runClient(
     OPENSTACK_CLI,
     [
       "--os-auth-type", "http_basic",
@@ -28,7 +28,7 @@ async function openstack(...command: string[]): Promise<void> {
       "--os-compute-api-version", "2.latest",
       ...command,
     ],
-    { env: { HOME: home, PATH: "/usr/bin:/bin", LANG: "C.UTF-8" }, cwd: home, timeoutMs: 120_000 },
+    { env: cleanEnv(home), cwd: home, timeoutMs: 120_000 },
   );
   expect(run.code, `openstack ${command.join(" ")}: ${run.stderr}`).toBe(0);
 }

@@ -9,7 +9,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
-import { at, describeStoreContract, storedServer } from "./store-contract.js";
+import { at, describeStoreContract, serverRecord, storedServer } from "./store-contract.js";
 
 let dir: string;
 let files = 0;
@@ -115,6 +115,62 @@ describe("SQLite specifics", () => {
 
 const COUNT = 300;
 
+// Each child: open the file, wait for the common start, try `tries` quota-checked
+// creates in one project (limit 5), report how many went through.
+const QUOTA_CHILD = `
+const { openStore } = await import(${JSON.stringify(new URL("../../src/store/open.js", import.meta.url).pathname)});
+const { OverQuotaError } = await import(${JSON.stringify(new URL("../../src/store/store.js", import.meta.url).pathname)});
+const { randomUUID } = await import("node:crypto");
+const input = JSON.parse(process.env.STORE_CHILD_INPUT);
+const store = await openStore({ kind: "sqlite", path: input.path });
+await new Promise((r) => setTimeout(r, Math.max(0, input.startAt - Date.now())));
+const now = new Date().toISOString();
+let created = 0;
+let refused = 0;
+for (let i = 0; i < input.tries; i++) {
+  const id = randomUUID();
+  const server = { ...input.server, id, createdAt: now, updatedAt: now };
+  const action = { id: randomUUID(), serverId: id, projectId: server.projectId, userId: server.userId, action: "create",
+    requestId: "req-" + randomUUID(), message: null, startTime: now, finishTime: null };
+  const task = { id: randomUUID(), serverId: id, kind: "create", params: {}, status: "pending", leaseOwner: null,
+    leaseExpiresAt: null, attempts: 0, lastError: null, actionId: action.id, createdAt: now, updatedAt: now };
+  try {
+    await store.servers.createWithTask(server, action, task, { resourceClass: "CUSTOM_X", defaultInstances: 5, defaultClassLimit: -1 });
+    created++;
+  } catch (error) {
+    if (!(error instanceof OverQuotaError)) throw error;
+    refused++;
+  }
+}
+await store.close();
+process.stdout.write(JSON.stringify({ created, refused }));
+`;
+
+function runQuotaChild(path: string, startAt: number, server: unknown): Promise<{ created: number; refused: number }> {
+  return runStoreChild(QUOTA_CHILD, "quota child", { path, startAt, server, tries: 10 });
+}
+
+describe("SQLite quota across OS processes (issue 11 #5)", () => {
+  it("two processes creating in one project with a limit of 5: exactly 5 servers in all", async () => {
+    const path = freshPath();
+    const store = await openAt(path);
+    await store.migrate();
+    await store.close();
+    const startAt = Date.now() + 3_000;
+    const server = serverRecord({ projectId: "p-race" });
+    const results = await Promise.all([runQuotaChild(path, startAt, server), runQuotaChild(path, startAt, server)]);
+    expect(results.reduce((sum, r) => sum + r.created, 0)).toBe(5);
+    expect(results.reduce((sum, r) => sum + r.refused, 0)).toBe(15);
+    const after = await openAt(path);
+    try {
+      expect(await after.quotas.usage("p-race")).toEqual({ instances: 5, resourceClasses: { CUSTOM_X: 5 } });
+    } finally {
+      await after.close();
+    }
+    console.log(`cross-process quota split: ${results.map((r) => r.created).join("/")}`);
+  }, 60_000);
+});
+
 interface ChildResult {
   enqueued: string[];
   busy: number;
@@ -154,9 +210,14 @@ process.stdout.write(JSON.stringify({ enqueued, busy, leased }));
 `;
 
 function runChild(path: string, worker: string, startAt: number, servers: string[][]): Promise<ChildResult> {
+  return runStoreChild(CHILD, `child ${worker}`, { path, worker, startAt, servers });
+}
+
+/** Runs `script` in a new Node process with `input` as STORE_CHILD_INPUT; its stdout is JSON. */
+function runStoreChild<T>(script: string, label: string, input: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", CHILD], {
-      env: { ...process.env, STORE_CHILD_INPUT: JSON.stringify({ path, worker, startAt, servers }) },
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      env: { ...process.env, STORE_CHILD_INPUT: JSON.stringify(input) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -165,8 +226,8 @@ function runChild(path: string, worker: string, startAt: number, servers: string
     child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
     child.once("error", reject);
     child.once("close", (code) => {
-      if (code !== 0) reject(new Error(`child ${worker} exited ${String(code)}: ${err}`));
-      else resolve(JSON.parse(out) as ChildResult);
+      if (code !== 0) reject(new Error(`${label} exited ${String(code)}: ${err}`));
+      else resolve(JSON.parse(out) as T);
     });
   });
 }

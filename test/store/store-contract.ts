@@ -8,8 +8,10 @@ import {
   CorruptRecordError,
   DuplicateError,
   LeaseLostError,
+  OverQuotaError,
   ServerBusyError,
   StaleStateError,
+  type QuotaClaim,
   type Store,
   type TagFilter,
 } from "../../src/store/store.js";
@@ -1008,6 +1010,74 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
       it("rejects a non-canonical `now` and a bad leaseMs", async () => {
         await expect(store.tasks.lease("w1", "2026-03-01T10:00:00Z", 1000)).rejects.toThrow(TypeError);
         await expect(store.tasks.lease("w1", at(0), 0)).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe("quotas (issue 11 #5)", () => {
+      const claim = (overrides: Partial<QuotaClaim> = {}): QuotaClaim => ({ resourceClass: "CUSTOM_GPU", defaultInstances: -1, defaultClassLimit: -1, ...overrides });
+      const create = (on: Store, projectId: string, quota: QuotaClaim) => {
+        const server = serverRecord({ projectId });
+        const action = actionRecord(server);
+        return on.servers.createWithTask(server, action, taskRecord(server, action), quota).then(() => server);
+      };
+      const overQuota = async (work: Promise<unknown>): Promise<OverQuotaError> => {
+        const error: unknown = await work.then(() => undefined, (reason: unknown) => reason);
+        if (!(error instanceof OverQuotaError)) throw new Error(`expected OverQuotaError, got ${String(error)}`);
+        return error;
+      };
+
+      it("a create that would exceed the instances limit writes nothing; a deleted server frees its place", async () => {
+        const quota = claim({ defaultInstances: 2 });
+        const first = await create(store, "p1", quota);
+        await create(store, "p1", quota);
+        await create(store, "p2", quota); // another project has its own count
+        const refused = serverRecord({ projectId: "p1" });
+        const refusedAction = actionRecord(refused);
+        const error = await overQuota(store.servers.createWithTask(refused, refusedAction, taskRecord(refused, refusedAction), quota));
+        expect([error.resource, error.used, error.limit]).toEqual(["instances", 2, 2]);
+        expect(await store.servers.get(refused.id, { includeDeleted: true })).toBeUndefined();
+        expect(await store.actions.listForServer(refused.id)).toEqual([]);
+        expect(await store.quotas.usage("p1")).toEqual({ instances: 2, resourceClasses: { CUSTOM_GPU: 2 } });
+
+        await store.servers.update(first.id, { deletedAt: at(5), vmState: "deleted", taskState: null });
+        expect(await store.quotas.usage("p1")).toEqual({ instances: 1, resourceClasses: { CUSTOM_GPU: 1 } });
+        await create(store, "p1", quota);
+        expect((await store.quotas.usage("p1")).instances).toBe(2);
+      });
+
+      it("counts each resource class on its own; an admin's limit wins over the default; -1 is unlimited", async () => {
+        const gpu = claim({ resourceClass: "CUSTOM_GPU", defaultClassLimit: 1 });
+        const cpu = claim({ resourceClass: "CUSTOM_CPU", defaultClassLimit: 1 });
+        await create(store, "p1", gpu);
+        await create(store, "p1", cpu);
+        const error = await overQuota(create(store, "p1", gpu));
+        expect([error.resource, error.used, error.limit]).toEqual(["class:CUSTOM_GPU", 1, 1]);
+
+        expect(await store.quotas.limits("p1")).toEqual({});
+        await store.quotas.setLimits("p1", { "class:CUSTOM_GPU": 3, instances: 3 }, at(1));
+        expect(await store.quotas.limits("p1")).toEqual({ "class:CUSTOM_GPU": 3, instances: 3 });
+        expect(await store.quotas.limits("p2")).toEqual({});
+        await create(store, "p1", gpu);
+        const instances = await overQuota(create(store, "p1", gpu));
+        expect([instances.resource, instances.used, instances.limit]).toEqual(["instances", 3, 3]);
+        expect(await store.quotas.usage("p1")).toEqual({ instances: 3, resourceClasses: { CUSTOM_CPU: 1, CUSTOM_GPU: 2 } });
+
+        await store.quotas.setLimits("p1", { instances: -1, "class:CUSTOM_GPU": -1 }, at(2));
+        await create(store, "p1", gpu);
+        expect((await store.quotas.usage("p1")).resourceClasses).toEqual({ CUSTOM_CPU: 1, CUSTOM_GPU: 3 });
+        await store.quotas.clearLimits("p1");
+        expect(await store.quotas.limits("p1")).toEqual({});
+        await expect(store.quotas.setLimits("p1", { instances: -2 }, at(3))).rejects.toThrow(RangeError);
+      });
+
+      it("20 creates at once from two Store instances with a limit of 5: exactly 5 succeed", async () => {
+        const [a, b] = await twins();
+        const quota = claim({ defaultInstances: 5 });
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => create(i % 2 === 0 ? a : b, "p-race", quota)));
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(5);
+        for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(OverQuotaError);
+        expect((await a.servers.list({ projectId: "p-race" })).length).toBe(5);
+        expect(await b.quotas.usage("p-race")).toEqual({ instances: 5, resourceClasses: { CUSTOM_GPU: 5 } });
       });
     });
 

@@ -62,6 +62,8 @@ export interface TestApiOptions {
   ironicUrl?: string;
   /** Default 600 s: tests never wait for the periodic reconciliation. */
   reconcileIntervalMs?: number;
+  /** compute.quotas of the service (default: unlimited). */
+  quotas?: { instances?: number; resourceClasses?: Record<string, number> };
   /** Node interfaces for the enrolment (see enrolNodes). */
   interfaces?: EnrolSpec["interfaces"];
   /**
@@ -103,6 +105,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
       taskPollIntervalMs: 50,
       heartbeatIntervalMs: 500,
       reconcileIntervalMs: options.reconcileIntervalMs ?? 600_000,
+      ...(options.quotas === undefined ? {} : { quotas: options.quotas }),
     }),
     api: { host: "127.0.0.1", port: 0, auth: "basic" },
     bootstrapAdmin: { project: ADMIN_PROJECT, user: "admin", password: adminPassword },

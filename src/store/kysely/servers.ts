@@ -2,13 +2,14 @@
 //
 // servers.update with `expect` is one UPDATE … WHERE state matches … RETURNING
 // (compare-and-set); createWithTask writes server, action and task in one
-// transaction.
+// transaction, after the quota check when given a claim.
 
 import type { ExpressionBuilder, Expression, SqlBool } from "kysely";
 import type { Database } from "../schema.js";
 import type { ServerFilter, Store, TagFilter } from "../store.js";
 import { DuplicateError, LeaseLostError, StaleStateError } from "../store.js";
 import type { StoreContext } from "./context.js";
+import { quotaCheckSteps } from "./quotas.js";
 import { isActiveTaskViolation, isUniqueViolation, mapDuplicate, taskInsertError } from "./errors.js";
 import { afterMarker, checkPage, oldestFirst } from "./queries.js";
 import { actionSchema, serverPatchSchema, serverSchema, taskSchema } from "./record-schemas.js";
@@ -43,17 +44,22 @@ export function serversRepository({ db, atomically }: StoreContext): Store["serv
       const r = checkInput("ServerRecord", serverSchema, record);
       await mapDuplicate(`server ${r.id}`, () => db.insertInto("servers").values(serverToRow(r)).execute());
     },
-    createWithTask: async (server, action, task) => {
+    createWithTask: async (server, action, task, claim) => {
       const s = checkInput("ServerRecord", serverSchema, server);
       const a = checkInput("ActionRecord", actionSchema, action);
       const t = checkInput("TaskRecord", taskSchema, task);
-      const statements = [
-        db.insertInto("servers").values(serverToRow(s)),
-        db.insertInto("actions").values(actionToRow(a)),
-        db.insertInto("tasks").values(taskToRow(t)),
+      const inserts = [
+        db.insertInto("servers").values(serverToRow(s)).compile(),
+        ...(claim === undefined
+          ? []
+          : [db.insertInto("serverAllocations").values({ serverId: s.id, projectId: s.projectId, resourceClass: claim.resourceClass }).compile()]),
+        db.insertInto("actions").values(actionToRow(a)).compile(),
+        db.insertInto("tasks").values(taskToRow(t)).compile(),
       ];
+      // With a claim the quota is counted in this same transaction (kysely/quotas.ts).
+      const statements = claim === undefined ? inserts : [...quotaCheckSteps(db, s.projectId, claim), ...inserts];
       try {
-        await atomically(statements.map((statement) => statement.compile()));
+        await atomically(statements);
       } catch (error: unknown) {
         if (isActiveTaskViolation(error)) throw taskInsertError(t, error);
         if (isUniqueViolation(error)) throw new DuplicateError(`server ${s.id} or its action or task already exists`, { cause: error });

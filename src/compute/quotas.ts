@@ -1,0 +1,121 @@
+// Per-project quotas that fit bare metal: servers (`instances`) and servers per
+// resource class (a server counts against its flavor's class). Defaults come
+// from the config; an admin's limits for a project live in the store. The
+// count that enforces them is the store's, in the create's own transaction
+// (store.servers.createWithTask with a QuotaClaim): this file only resolves
+// defaults, shows, changes and words the refusal as Nova does.
+import { classResource, INSTANCES_RESOURCE, type OverQuotaError, type QuotaClaim, type Store } from "../store/store.js";
+import { nowIso } from "./clock.js";
+import type { QuotaDefaults } from "./config.js";
+import {
+  BadRequestError,
+  ForbiddenError,
+  QuotaExceededError,
+  type Caller,
+  type QuotaChange,
+  type QuotaDetail,
+  type QuotaLimits,
+} from "./contract.js";
+import { requireAdmin, requireReader } from "./policy.js";
+
+const CLASS_PREFIX = classResource("");
+
+/** What a create of a server of `resourceClass` counts against. */
+export function quotaClaim(defaults: QuotaDefaults, resourceClass: string): QuotaClaim {
+  return { resourceClass, defaultInstances: defaults.instances, defaultClassLimit: defaults.resourceClasses[resourceClass] ?? -1 };
+}
+
+/** Nova's TooManyInstances text; a resource class is named as Nova's unified limits name it (class:CUSTOM_GPU). */
+export function quotaExceeded(error: OverQuotaError): QuotaExceededError {
+  const { resource, used, limit } = error;
+  return new QuotaExceededError(`Quota exceeded for ${resource}: Requested 1, but already used ${used} of ${limit} ${resource}`);
+}
+
+/** Nova's policy refusal, for another project's quotas. */
+function policyRefusal(rule: string): ForbiddenError {
+  return new ForbiddenError(`Policy doesn't allow os_compute_api:os-quota-sets:${rule} to be performed.`);
+}
+
+/** Limits the service fixes for everyone, shown with the quotas as Nova shows its own. */
+export interface FixedLimits {
+  keyPairs: number;
+  metadataItems: number;
+}
+
+export class Quotas {
+  constructor(
+    private readonly store: Store,
+    private readonly defaultLimits: QuotaDefaults,
+    private readonly fixed: FixedLimits,
+  ) {}
+
+  defaults(caller: Caller, _projectId: string): Promise<QuotaLimits> {
+    requireReader(caller);
+    return Promise.resolve({ ...this.fixed, instances: this.defaultLimits.instances, resourceClasses: { ...this.defaultLimits.resourceClasses } });
+  }
+
+  async show(caller: Caller, projectId: string): Promise<QuotaLimits> {
+    this.requireOwnOrAdmin(caller, projectId, "show");
+    const detail = await this.current(projectId);
+    return {
+      ...this.fixed,
+      instances: detail.instances.limit,
+      resourceClasses: Object.fromEntries(Object.entries(detail.resourceClasses).map(([name, use]) => [name, use.limit])),
+    };
+  }
+
+  async detail(caller: Caller, projectId: string): Promise<QuotaDetail> {
+    this.requireOwnOrAdmin(caller, projectId, "detail");
+    return this.current(projectId);
+  }
+
+  async update(caller: Caller, projectId: string, change: QuotaChange): Promise<QuotaLimits> {
+    requireAdmin(caller);
+    if ((await this.store.projects.get(projectId)) === undefined) throw new BadRequestError(`Project ID ${projectId} is not a valid project.`);
+    const wanted: Record<string, number> = {
+      ...(change.instances === undefined ? {} : { [INSTANCES_RESOURCE]: change.instances }),
+      ...Object.fromEntries(Object.entries(change.resourceClasses ?? {}).map(([name, limit]) => [classResource(name), limit])),
+    };
+    if (change.force !== true) {
+      // As Nova: a limit below what the project already uses needs `force`.
+      const usage = await this.store.quotas.usage(projectId);
+      for (const [resource, limit] of Object.entries(wanted)) {
+        const used = resource === INSTANCES_RESOURCE ? usage.instances : (usage.resourceClasses[resource.slice(CLASS_PREFIX.length)] ?? 0);
+        if (limit !== -1 && limit < used) {
+          throw new BadRequestError(`Quota limit ${limit} for ${resource} must be greater than or equal to already used and reserved ${used}.`);
+        }
+      }
+    }
+    await this.store.quotas.setLimits(projectId, wanted, nowIso());
+    return this.show(caller, projectId);
+  }
+
+  async reset(caller: Caller, projectId: string): Promise<void> {
+    requireAdmin(caller);
+    await this.store.quotas.clearLimits(projectId);
+  }
+
+  private requireOwnOrAdmin(caller: Caller, projectId: string, rule: string): void {
+    requireReader(caller);
+    if (caller.role !== "admin" && caller.projectId !== projectId) throw policyRefusal(rule);
+  }
+
+  /**
+   * Limits and use of every resource that has either: the instances, the
+   * classes of the config, those an admin limited for the project and those
+   * its servers use (unlimited unless named).
+   */
+  private async current(projectId: string): Promise<QuotaDetail> {
+    const [set, usage] = await Promise.all([this.store.quotas.limits(projectId), this.store.quotas.usage(projectId)]);
+    const classLimits: Record<string, number> = { ...this.defaultLimits.resourceClasses };
+    for (const [resource, limit] of Object.entries(set)) {
+      if (resource.startsWith(CLASS_PREFIX)) classLimits[resource.slice(CLASS_PREFIX.length)] = limit;
+    }
+    const names = [...new Set([...Object.keys(classLimits), ...Object.keys(usage.resourceClasses)])].sort();
+    return {
+      ...this.fixed,
+      instances: { limit: set[INSTANCES_RESOURCE] ?? this.defaultLimits.instances, inUse: usage.instances },
+      resourceClasses: Object.fromEntries(names.map((name) => [name, { limit: classLimits[name] ?? -1, inUse: usage.resourceClasses[name] ?? 0 }])),
+    };
+  }
+}
