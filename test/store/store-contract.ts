@@ -904,12 +904,13 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         );
 
         const { server: idle, action: idleAction } = await storedServer(store);
-        const done = taskRecord(idle, idleAction, { kind: "stop" });
+        // Older than the pending delete above, so it is the one leased next.
+        const done = taskRecord(idle, idleAction, { kind: "stop", createdAt: at(-5), updatedAt: at(-5) });
         await store.tasks.enqueue(done);
-        await store.tasks.lease("w1", at(1), 30_000);
-        await store.tasks.finish(done.id, "w1", "done", null, at(2));
+        expect((await store.tasks.lease("w1", at(1), 30_000))?.id).toBe(done.id);
+        expect(await store.tasks.finish(done.id, "w1", "done", null, at(2))).toBe(true);
         const lateAction = actionRecord(idle, { action: "delete" });
-        const late = taskRecord(idle, lateAction, { kind: "delete", params: {} });
+        const late = taskRecord(idle, lateAction, { kind: "delete", params: {}, createdAt: at(-4), updatedAt: at(-4) });
         expect(await store.tasks.supersede(done.id, late, lateAction, at(3))).toBe(false);
         expect((await store.tasks.get(done.id))?.status).toBe("done");
         expect((await store.tasks.lease("w2", at(4), 30_000))?.id).toBe(late.id);
