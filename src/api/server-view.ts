@@ -162,6 +162,9 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
     "OS-EXT-STS:power_state": novaPowerState(server.powerState),
     "os-extended-volumes:volumes_attached": [],
     security_groups: [{ name: "default" }],
+    // Our own prefixed field (openstack-compat.md §6): a deploy's place in the
+    // maxConcurrentDeploys queue; clients that do not know it ignore it.
+    "ironic_compute:queue_position": server.queuePosition,
   };
   if (SHOWS_PROGRESS.has(status)) doc["progress"] = server.progress;
   if (server.fault !== null && (status === "ERROR" || status === "DELETED")) {

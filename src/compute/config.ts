@@ -42,6 +42,11 @@ const settingsSchema = z
     reconcileIntervalMs: intSetting(100, 3_600_000, 30_000),
     /** Tasks run concurrently by one worker. */
     concurrency: intSetting(1, 1_000, 64),
+    /**
+     * Deploys (create and rebuild tasks) running at once across all workers,
+     * 0 = no cap (metal3's default is 20). Waiting ones stay scheduling/rebuilding.
+     */
+    maxConcurrentDeploys: intSetting(0, 100_000, 20),
     /** Claims tried per create before "No valid host". */
     schedulerAttempts: intSetting(1, 100, 10),
     /** Times a task may be leased (crash-resume) before it fails for good. */

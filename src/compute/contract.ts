@@ -184,6 +184,11 @@ export interface ServerView extends ServerRecord {
   hypervisorHostname: string | null;
   /** Sorted. */
   tags: string[];
+  /**
+   * Place in the deploy queue (maxConcurrentDeploys) of a create/rebuild not
+   * yet started, 1-based; null when it is not waiting or there is no cap.
+   */
+  queuePosition: number | null;
 }
 
 // ---- quotas ----------------------------------------------------------------------

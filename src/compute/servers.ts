@@ -123,7 +123,15 @@ export class Servers {
       flavor: await this.store.flavors.get(server.flavorId),
       hypervisorHostname: caller.role === "admin" ? server.nodeUuid : null,
       tags: tags ?? (await this.store.serverTags.forServers([server.id])).get(server.id) ?? [],
+      queuePosition: await this.queuePosition(server),
     };
+  }
+
+  /** Only a server whose deploy has not started can wait for the cap: no query for the others. */
+  private async queuePosition(server: ServerRecord): Promise<number | null> {
+    const waiting = server.taskState === "scheduling" || server.taskState === "rebuilding";
+    if (!waiting || this.config.maxConcurrentDeploys === 0) return null;
+    return this.store.tasks.queuePosition(server.id);
   }
 
   private async visible(caller: Caller, id: string): Promise<ServerRecord> {

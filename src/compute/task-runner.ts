@@ -62,7 +62,9 @@ export class TaskRunner {
       const leasedAt = Date.now();
       if (this.inflight.size < this.config.concurrency) {
         try {
-          leased = await this.ctx.store.tasks.lease(this.workerId, new Date(leasedAt).toISOString(), this.config.taskLeaseMs);
+          leased = await this.ctx.store.tasks.lease(this.workerId, new Date(leasedAt).toISOString(), this.config.taskLeaseMs, {
+            maxDeploys: this.config.maxConcurrentDeploys,
+          });
         } catch (error) {
           // The database may be briefly unavailable (restart, failover): keep polling.
           this.log.error({ err: error }, "could not lease a task; retrying");
@@ -157,5 +159,7 @@ export class TaskRunner {
     }
     const finished = await this.ctx.store.tasks.finish(task.id, this.workerId, status, lastError, nowIso(), withoutSecrets(task.params));
     if (!finished) log.warn("task finished after its lease passed to another worker");
+    // A deploy waiting for the cap (maxConcurrentDeploys) may start now.
+    this.poke();
   }
 }

@@ -295,8 +295,18 @@ export interface Store {
     /**
      * Atomically leases one pending task, or a running one whose lease expired,
      * to `worker` until now + leaseMs; increments attempts. Oldest first.
+     * With `maxDeploys` > 0 (0 or left out: no cap), a create or rebuild task is
+     * leased only while fewer than `maxDeploys` create/rebuild tasks are running
+     * with an unexpired lease, across every Store on the database; other kinds
+     * are never held back by it.
      */
-    lease(worker: string, now: string, leaseMs: number): Promise<records.TaskRecord | undefined>;
+    lease(worker: string, now: string, leaseMs: number, options?: { maxDeploys?: number }): Promise<records.TaskRecord | undefined>;
+    /**
+     * 1-based position of the server's pending create/rebuild task among the
+     * pending ones (oldest first, the order they are leased in); null when the
+     * server has no pending deploy task.
+     */
+    queuePosition(serverId: string): Promise<number | null>;
     /** Extends the lease if `worker` still holds it; false if it lost it. */
     renew(id: string, worker: string, now: string, leaseMs: number): Promise<boolean>;
     /**

@@ -131,6 +131,25 @@ describe("servers", () => {
   });
 });
 
+describe("ironic_compute:queue_position (issue 11 #6)", () => {
+  it("a create waiting for the deploy cap shows its place, BUILD/scheduling; others show null", async () => {
+    const waiting = { ...fakeServer(ONE, "p-one"), vmState: "building" as const, taskState: "scheduling" as const, queuePosition: 2 };
+    const queueApp = buildApi(fakeCompute({}, [waiting, fakeServer(TWO, "p-one")]), { log: log.logger, auth: "basic" });
+    try {
+      const shown = await queueApp.inject({ method: "GET", url: `/v2.1/servers/${ONE}`, headers: as("alice") });
+      expect(shown.json<{ server: Record<string, unknown> }>().server).toMatchObject({
+        status: "BUILD",
+        "OS-EXT-STS:task_state": "scheduling",
+        "ironic_compute:queue_position": 2,
+      });
+      const other = await queueApp.inject({ method: "GET", url: `/v2.1/servers/${TWO}`, headers: as("alice") });
+      expect(other.json<{ server: Record<string, unknown> }>().server).toHaveProperty("ironic_compute:queue_position", null);
+    } finally {
+      await queueApp.close();
+    }
+  });
+});
+
 describe("flavors", () => {
   it("as Nova: an admin gets public flavors unless is_public=None; others always the public ones", async () => {
     const names = async (url: string, user: string): Promise<string[]> =>

@@ -4,8 +4,10 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { z } from "zod";
 import type { Caller } from "../../src/compute/contract.js";
 import { createComputeService, type ComputeService } from "../../src/compute/service.js";
+import type { computeConfigSchema } from "../../src/compute/config.js";
 import { bootstrapAdminCaller } from "../../harness/admin-caller.js";
 import { enrolNodes } from "../../src/dev/enrol.js";
 import { fakeHardwareFlavor, publicQcow2Image } from "../../src/dev/demo-catalog.js";
@@ -18,6 +20,9 @@ import type { ServerRecord } from "../../src/store/records.js";
 import { INSTANCE_KEY } from "../../src/driver/instance-info.js";
 import { FAST_DRIVER_WAITS } from "../driver/support.js";
 import { newClient, uniqueResourceClass } from "../support/ironic.js";
+
+/** What `compute` of createComputeService takes (before defaults). */
+type ComputeSettings = z.input<typeof computeConfigSchema>;
 
 export const FAST_DRIVER = {
   ...FAST_DRIVER_WAITS,
@@ -60,6 +65,7 @@ export async function startTestCompute(
   nodeCount: number,
   log: Logger = silentLogger,
   ironicOverrides: Parameters<typeof newClient>[0] = {},
+  computeOverrides: Partial<ComputeSettings> = {},
 ): Promise<TestCompute> {
   const ironic = newClient(ironicOverrides, log);
   const resourceClass = uniqueResourceClass(label);
@@ -73,7 +79,7 @@ export async function startTestCompute(
     store,
     ironic,
     driver: { ...FAST_DRIVER, cache: { maxAgeMs: 60_000, shard } },
-    compute: { ...FAST_COMPUTE, workerId: `worker-${label}` },
+    compute: { ...FAST_COMPUTE, workerId: `worker-${label}`, ...computeOverrides },
     log,
   });
   const admin = await bootstrapAdminCaller(service, store);

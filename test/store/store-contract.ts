@@ -1008,6 +1008,48 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect((await store.tasks.get(task.id))?.params).toEqual({});
       });
 
+      it("the deploy cap holds creates and rebuilds back, never a delete; a finished or expired deploy frees its place (issue 11 #6)", async () => {
+        const deploys: records.TaskRecord[] = [];
+        for (let i = 1; i <= 5; i++) {
+          const { server, action } = await storedServer(store);
+          const task = taskRecord(server, action, { kind: i === 4 ? "rebuild" : "create", createdAt: at(i), updatedAt: at(i) });
+          await store.tasks.enqueue(task);
+          deploys.push(task);
+        }
+        const [a, b, c, d, e] = deploys.map((task) => task.id);
+        const { server: doomed, action: doomedAction } = await storedServer(store);
+        const deletion = taskRecord(doomed, doomedAction, { kind: "delete", params: {}, createdAt: at(6), updatedAt: at(6) });
+        await store.tasks.enqueue(deletion);
+        const cap = { maxDeploys: 2 };
+        // Queue positions among the pending deploys, oldest first; none for a delete.
+        expect(await store.tasks.queuePosition(deploys[0]?.serverId ?? "")).toBe(1);
+        expect(await store.tasks.queuePosition(deploys[4]?.serverId ?? "")).toBe(5);
+        expect(await store.tasks.queuePosition(doomed.id)).toBeNull();
+        expect(await store.tasks.queuePosition("no-such-server")).toBeNull();
+
+        expect((await store.tasks.lease("w1", at(10), 30_000, cap))?.id).toBe(a);
+        expect((await store.tasks.lease("w1", at(10), 5_000, cap))?.id).toBe(b); // held until at(15)
+        // Two deploys run: the delete, newer than the waiting creates, goes first.
+        expect((await store.tasks.lease("w1", at(10), 30_000, cap))?.id).toBe(deletion.id);
+        expect(await store.tasks.lease("w1", at(10), 30_000, cap)).toBeUndefined();
+        expect(await store.tasks.queuePosition(deploys[2]?.serverId ?? "")).toBe(1);
+        expect(await store.tasks.queuePosition(deploys[0]?.serverId ?? "")).toBeNull(); // running, not waiting
+        // Without the option (or with 0) there is no cap.
+        expect((await store.tasks.lease("w9", at(10), 30_000))?.id).toBe(c);
+        expect(await store.tasks.finish(c ?? "", "w9", "done", null, at(10))).toBe(true);
+
+        expect(await store.tasks.finish(a ?? "", "w1", "done", null, at(11))).toBe(true);
+        expect((await store.tasks.lease("w2", at(11), 30_000, cap))?.id).toBe(d); // a rebuild counts as a deploy
+        expect(await store.tasks.lease("w2", at(11), 30_000, cap)).toBeUndefined();
+        // b's lease expired at(15): it no longer counts, and is itself leased again (within the cap).
+        expect(await store.tasks.lease("w3", at(16), 30_000, cap)).toMatchObject({ id: b, attempts: 2, leaseOwner: "w3" });
+        expect(await store.tasks.lease("w3", at(16), 30_000, cap)).toBeUndefined();
+        expect(await store.tasks.queuePosition(deploys[4]?.serverId ?? "")).toBe(1);
+        expect(await store.tasks.finish(d ?? "", "w2", "done", null, at(17))).toBe(true);
+        expect((await store.tasks.lease("w3", at(17), 30_000, { maxDeploys: 0 }))?.id).toBe(e);
+        await expect(store.tasks.lease("w1", at(0), 1000, { maxDeploys: -1 })).rejects.toThrow(RangeError);
+      });
+
       it("rejects a non-canonical `now` and a bad leaseMs", async () => {
         await expect(store.tasks.lease("w1", "2026-03-01T10:00:00Z", 1000)).rejects.toThrow(TypeError);
         await expect(store.tasks.lease("w1", at(0), 0)).rejects.toThrow(RangeError);
@@ -1160,6 +1202,25 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         const [fromA, fromB] = await Promise.all([drain(a, "wa", 4), drain(b, "wb", 4)]);
         expect([...fromA, ...fromB].sort()).toEqual([...ids].sort());
         expect(new Set([...fromA, ...fromB]).size).toBe(20);
+      });
+
+      it("20 racing capped leases from both instances never run more deploys than the cap (issue 11 #6)", async () => {
+        const [a, b] = await twins();
+        for (let i = 0; i < 10; i++) {
+          const { server, action } = await storedServer(a);
+          await a.tasks.enqueue(taskRecord(server, action, { createdAt: at(i), updatedAt: at(i) }));
+        }
+        const { server, action } = await storedServer(a);
+        const deletion = taskRecord(server, action, { kind: "delete", params: {}, createdAt: at(20), updatedAt: at(20) });
+        await a.tasks.enqueue(deletion);
+        const leases = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).tasks.lease(`w${i}`, at(100), 60_000, { maxDeploys: 3 })),
+        );
+        const leased = leases.filter((task) => task !== undefined);
+        expect(leased.filter((task) => task.kind === "create")).toHaveLength(3);
+        expect(leased.filter((task) => task.kind === "delete").map((task) => task.id)).toEqual([deletion.id]);
+        expect(new Set(leased.map((task) => task.id)).size).toBe(leased.length);
+        expect((await b.tasks.listActive()).filter((task) => task.status === "running")).toHaveLength(4);
       });
 
       it("racing compare-and-set from both instances: exactly one wins", async () => {

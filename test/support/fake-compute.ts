@@ -56,6 +56,7 @@ export function fakeServer(id: string, projectId: string): ServerView {
     tags: [],
     flavor: FAKE_FLAVOR,
     hypervisorHostname: "9a1b2c3d-0000-4000-8000-00000000000a",
+    queuePosition: null,
   };
 }
 

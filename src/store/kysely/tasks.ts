@@ -3,6 +3,8 @@
 // enqueue relies on the unique partial index "one active task per server";
 // tasks.lease is one UPDATE … WHERE id = (oldest leasable) RETURNING, with
 // FOR UPDATE SKIP LOCKED on PostgreSQL and inside BEGIN IMMEDIATE on SQLite.
+// With a deploy cap (`maxDeploys`), a create or rebuild is leasable only while
+// fewer deploys hold an unexpired lease; see `lease` for why that holds.
 
 import { sql, type SqlBool } from "kysely";
 import { z } from "zod";
@@ -35,6 +37,21 @@ function leasable(alias: "" | "t.", now: string) {
   return sql<SqlBool>`((${status} = 'pending' AND (${notBefore} IS NULL OR ${notBefore} <= ${now})) OR (${status} = 'running' AND ${expires} < ${now}))`;
 }
 
+/** The task kinds that deploy a node: what `maxDeploys` caps. */
+const DEPLOY_KINDS = ["create", "rebuild"] as const;
+
+/**
+ * PostgreSQL advisory lock key of "leasing under the deploy cap": any constant no
+ * other code on this database uses (the ASCII of "ICDP"; an exact JS number).
+ */
+const DEPLOY_CAP_LOCK = 0x4943_4450;
+
+function checkMaxDeploys(maxDeploys: number): void {
+  if (!Number.isInteger(maxDeploys) || maxDeploys < 0) {
+    throw new RangeError(`maxDeploys must be a non-negative integer, got ${String(maxDeploys)}`);
+  }
+}
+
 export function tasksRepository({ db, kind, atomically }: StoreContext): Store["tasks"] {
   return {
     enqueue: async (record, action) => {
@@ -65,9 +82,17 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
         .executeTakeFirst();
       return row === undefined ? undefined : taskFromRow(row);
     },
-    lease: async (worker, now, leaseMs) => {
+    lease: async (worker, now, leaseMs, { maxDeploys = 0 } = {}) => {
       checkTime("now", now);
       checkLeaseMs(leaseMs);
+      checkMaxDeploys(maxDeploys);
+      // Deploys holding an unexpired lease (an expired one is leasable again, so it does not count).
+      const runningDeploys = db
+        .selectFrom("tasks as d")
+        .select((eb) => eb.fn.countAll().as("running"))
+        .where("d.status", "=", "running")
+        .where("d.kind", "in", DEPLOY_KINDS)
+        .where("d.leaseExpiresAt", ">=", now);
       // The oldest leasable task; on PostgreSQL rows another transaction is
       // leasing right now are skipped, and a row whose state changed after our
       // snapshot is re-checked against the condition before it is locked.
@@ -75,6 +100,7 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
         .selectFrom("tasks as t")
         .select("t.id")
         .where(leasable("t.", now))
+        .$if(maxDeploys > 0, (q) => q.where((eb) => eb.or([eb("t.kind", "not in", DEPLOY_KINDS), eb(runningDeploys, "<", maxDeploys)])))
         .orderBy("t.createdAt")
         .orderBy("t.id")
         .limit(1)
@@ -92,9 +118,36 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
         .where(leasable("", now))
         .returningAll();
 
-      // On SQLite, one BEGIN IMMEDIATE statement; taskFromRow validates the row either way.
-      const row = kind === "sqlite" ? (await atomically([query.compile()]))[0] : await query.executeTakeFirst();
+      // The cap is a count, read and acted on in one statement. On SQLite that
+      // statement runs inside BEGIN IMMEDIATE: leases are serialized, so no two
+      // see the same count. On PostgreSQL, two transactions (READ COMMITTED) could
+      // both count cap-1 and lease one deploy each (SKIP LOCKED lets them pass
+      // each other): so a capped lease first takes a transaction-scoped advisory
+      // lock, as its own statement. The UPDATE then takes its snapshot after the
+      // lock is granted, i.e. after the previous holder committed: every capped
+      // lease counts what all the earlier ones leased. Ending a deploy (finish,
+      // supersede) only lowers the count, so those need not take the lock.
+      // taskFromRow validates the row either way.
+      let row: unknown;
+      if (kind === "sqlite") row = (await atomically([query.compile()]))[0];
+      else if (maxDeploys > 0) row = (await atomically([sql`SELECT pg_advisory_xact_lock(${DEPLOY_CAP_LOCK})`.compile(db), query.compile()]))[0];
+      else row = await query.executeTakeFirst();
       return row === undefined ? undefined : taskFromRow(row as Parameters<typeof taskFromRow>[0]);
+    },
+    queuePosition: async (serverId) => {
+      // The server's pending deploy, and the pending deploys up to it in lease order.
+      const row = await db
+        .selectFrom("tasks as me")
+        .innerJoin("tasks as q", (join) => join.on(sql<SqlBool>`(q.created_at, q.id) <= (me.created_at, me.id)`))
+        .select((eb) => eb.fn.countAll().as("position"))
+        .where("me.serverId", "=", serverId)
+        .where("me.status", "=", "pending")
+        .where("me.kind", "in", DEPLOY_KINDS)
+        .where("q.status", "=", "pending")
+        .where("q.kind", "in", DEPLOY_KINDS)
+        .executeTakeFirstOrThrow();
+      const position = Number(row.position);
+      return position === 0 ? null : position;
     },
     renew: async (id, worker, now, leaseMs) => {
       checkTime("now", now);
