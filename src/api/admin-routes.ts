@@ -52,20 +52,9 @@ const auditQuery = z
   })
   .strict();
 
+/** The record with snake_case keys, as the rest of this API spells them (`changes` is kept as written). */
 function auditDoc(entry: AdminAuditRecord): Record<string, unknown> {
-  return {
-    id: entry.id,
-    created_at: entry.createdAt,
-    user_id: entry.userId,
-    user_name: entry.userName,
-    project_id: entry.projectId,
-    request_id: entry.requestId,
-    resource_type: entry.resourceType,
-    resource_id: entry.resourceId,
-    resource_name: entry.resourceName,
-    action: entry.action,
-    changes: entry.changes,
-  };
+  return Object.fromEntries(Object.entries(entry).map(([key, value]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), value]));
 }
 
 function projectDoc(project: ProjectRecord): Record<string, unknown> {

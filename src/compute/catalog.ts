@@ -25,12 +25,8 @@ function conflictOnDuplicate(what: string) {
 
 /** What the audit keeps of a new flavor: how it is matched to nodes and who sees it. */
 function flavorSummary(flavor: FlavorRecord): Record<string, unknown> {
-  return {
-    resource_class: flavor.resourceClass,
-    required_traits: flavor.requiredTraits,
-    forbidden_traits: flavor.forbiddenTraits,
-    is_public: flavor.isPublic,
-  };
+  const { resourceClass, requiredTraits, forbiddenTraits, isPublic } = flavor;
+  return { resource_class: resourceClass, required_traits: requiredTraits, forbidden_traits: forbiddenTraits, is_public: isPublic };
 }
 
 /**

@@ -22,6 +22,7 @@
 // rejects in DDL).
 
 import { sql, type ColumnType, type Migration, type MigrationProvider } from "kysely";
+import type { AdminAuditRecord } from "./records.js";
 
 export interface ProjectsTable {
   id: string;
@@ -232,21 +233,15 @@ export interface QuotaLocksTable {
   generation: number;
 }
 
-/** Added by 0007: one row per admin change (store.adminAudit). */
-export interface AdminAuditTable {
-  id: string;
-  createdAt: string;
-  userId: string;
-  userName: string;
-  projectId: string;
-  requestId: string;
+/**
+ * Added by 0007: one row per admin change (store.adminAudit): the record's
+ * columns, with its enums as TEXT and `changes` as JSON text.
+ */
+export type AdminAuditTable = Omit<AdminAuditRecord, "resourceType" | "action" | "changes"> & {
   resourceType: string;
-  resourceId: string;
-  resourceName: string;
   action: string;
-  /** JSON Record<string, unknown>: the secret-free summary of the change. */
   changes: string;
-}
+};
 
 export interface Database {
   projects: ProjectsTable;
