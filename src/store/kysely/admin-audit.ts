@@ -9,6 +9,7 @@ import { CorruptRecordError, type AuditFilter, type Store } from "../store.js";
 import type { StoreContext, TransactionStep } from "./context.js";
 import { checkPage } from "./queries.js";
 import { isoTime } from "./record-schemas.js";
+import { checkInput } from "./rows.js";
 
 const auditSchema = z.object({
   id: z.string().min(1),
@@ -26,11 +27,10 @@ const auditSchema = z.object({
 
 /** The INSERT of one audit row, to run inside the change's transaction. */
 export function auditInsert(db: Kysely<Database>, record: AdminAuditRecord): CompiledQuery {
-  const checked = auditSchema.safeParse(record);
-  if (!checked.success) throw new TypeError(`invalid AdminAuditRecord: ${checked.error.message}`);
+  const checked = checkInput("AdminAuditRecord", auditSchema, record);
   return db
     .insertInto("adminAudit")
-    .values({ ...checked.data, changes: JSON.stringify(checked.data.changes) })
+    .values({ ...checked, changes: JSON.stringify(checked.changes) })
     .compile();
 }
 
