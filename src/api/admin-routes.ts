@@ -1,11 +1,13 @@
 // ironic-compute's own administration API under /admin/v1 (admin role only):
-// projects, users and Ironic nodes. Passwords go in, never out.
+// projects, users, Ironic nodes and the audit of admin changes. Passwords go
+// in, never out.
 import type { FastifyPluginCallbackZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Caller, ComputeApi, NodeSummary } from "../compute/contract.js";
-import type { ProjectRecord, UserRecord } from "../store/records.js";
+import { MAX_AUDIT_PAGE } from "../compute/admin-audit.js";
+import type { AdminAuditRecord, ProjectRecord, UserRecord } from "../store/records.js";
 import { callerOf, unversioned } from "./request-context.js";
-import { idParams, uuidParams } from "./schemas.js";
+import { idParams, queryCount, uuidParams } from "./schemas.js";
 
 const ADMIN = { access: "admin" } as const;
 
@@ -32,6 +34,28 @@ const userPatchBody = z
   })
   .strict()
   .refine((patch) => patch.password !== undefined || patch.role !== undefined, "give a password, a role or both");
+
+/** An ISO-8601 time with an offset, as the store's canonical form (UTC, milliseconds), so bounds compare as stored times do. */
+const queryTime = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value).toISOString());
+
+const auditQuery = z
+  .object({
+    resource_type: z.enum(["flavor", "image", "project", "user", "quota"]).optional(),
+    resource_id: z.string().min(1).max(255).optional(),
+    user_id: z.string().min(1).max(255).optional(),
+    since: queryTime.optional(),
+    until: queryTime.optional(),
+    limit: queryCount.pipe(z.number().int().min(1).max(MAX_AUDIT_PAGE)).optional(),
+    marker: z.string().min(1).max(255).optional(),
+  })
+  .strict();
+
+/** The record with snake_case keys, as the rest of this API spells them (`changes` is kept as written). */
+function auditDoc(entry: AdminAuditRecord): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(entry).map(([key, value]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), value]));
+}
 
 function projectDoc(project: ProjectRecord): Record<string, unknown> {
   return { id: project.id, name: project.name, description: project.description, created_at: project.createdAt };
@@ -100,6 +124,20 @@ export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     });
 
     deleteById(app, "/users/:id", (caller, id) => compute.users.delete(caller, id));
+
+    app.get("/audit", { config: ADMIN, schema: { querystring: auditQuery } }, async (request) => {
+      const q = request.query;
+      const filter = {
+        ...(q.resource_type === undefined ? {} : { resourceType: q.resource_type }),
+        ...(q.resource_id === undefined ? {} : { resourceId: q.resource_id }),
+        ...(q.user_id === undefined ? {} : { userId: q.user_id }),
+        ...(q.since === undefined ? {} : { since: q.since }),
+        ...(q.until === undefined ? {} : { until: q.until }),
+        ...(q.limit === undefined ? {} : { limit: q.limit }),
+        ...(q.marker === undefined ? {} : { marker: q.marker }),
+      };
+      return { audit: (await compute.audit.list(callerOf(request), filter)).map(auditDoc) };
+    });
 
     app.get("/nodes", { config: ADMIN }, async (request) => ({
       nodes: (await compute.nodes.list(callerOf(request))).map(nodeDoc),

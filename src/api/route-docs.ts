@@ -390,6 +390,13 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: "identity",
     responses: { 204: NO_BODY("Deleted.") },
   },
+  "GET /admin/v1/audit": {
+    summary: "The audit of admin changes, newest first",
+    tag: "admin",
+    description:
+      "Every create, update and delete of flavors, images, projects, users and quotas: who (user, project, request id), when, what and a secret-free summary (`{password: \"changed\"}`, `{role: {from, to}}`). Filters `resource_type`, `resource_id`, `user_id`, `since`, `until` (ISO-8601, inclusive); `limit` (default 100, at most 1000) and `marker` (the last id of the previous page).",
+    responses: { 200: "`audit`." },
+  },
   "GET /admin/v1/nodes": { summary: "List the Ironic nodes this service manages", tag: "admin", responses: { 200: "`nodes`." } },
   "GET /admin/v1/nodes/:id": { summary: "Show one Ironic node", tag: "admin", responses: { 200: "`node`." } },
 

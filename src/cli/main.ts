@@ -1,5 +1,6 @@
 // Entry point of the `ironic-compute` command.
 import { Command } from "commander";
+import { registerAuditCommands } from "./audit-commands.js";
 import { CliError } from "./client/errors.js";
 import { addGlobalOptions } from "./client/context.js";
 import { ConfigError } from "./config.js";
@@ -28,6 +29,7 @@ registerKeypairCommands(program);
 registerProjectCommands(program);
 registerUserCommands(program);
 registerNodeCommands(program);
+registerAuditCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -9,6 +9,7 @@ import type { ComputeConfig } from "./config.js";
 import { BadRequestError, ConflictError, NotFoundError, QuotaExceededError, type Caller } from "./contract.js";
 import { fingerprint, generateKeyPair, parsePublicKey } from "./keys.js";
 import { requireAdmin, requireMember, requireReader } from "./policy.js";
+import { auditOf } from "./admin-audit.js";
 
 const KEYPAIR_NAME = /^[A-Za-z0-9 _.@-]{1,255}$/;
 const TRAIT = /^[A-Z][A-Z0-9_]{0,254}$/;
@@ -20,6 +21,20 @@ function conflictOnDuplicate(what: string) {
     if (error instanceof DuplicateError) throw new ConflictError(`${what} already exists`);
     throw error;
   };
+}
+
+/** What the audit keeps of a new flavor: how it is matched to nodes and who sees it. */
+function flavorSummary(flavor: FlavorRecord): Record<string, unknown> {
+  const { resourceClass, requiredTraits, forbiddenTraits, isPublic } = flavor;
+  return { resource_class: resourceClass, required_traits: requiredTraits, forbidden_traits: forbiddenTraits, is_public: isPublic };
+}
+
+/**
+ * What the audit keeps of a new image: its host, never its full URL (a signed
+ * URL's query is a credential; credentials in the URL itself are refused).
+ */
+function imageSummary(image: ImageRecord): Record<string, unknown> {
+  return { visibility: image.visibility, url_host: new URL(image.url).host, owner_project_id: image.ownerProjectId };
 }
 
 export type CatalogLimits = Pick<ComputeConfig, "maxKeypairsPerUser" | "keypairGenerationConcurrency" | "keypairGenerationQueue">;
@@ -55,13 +70,16 @@ export class Catalog {
       if (!TRAIT.test(trait)) throw new BadRequestError(`'${trait.slice(0, 80)}' is not a valid trait name`);
     }
     const flavor: FlavorRecord = { ...input, id: input.id ?? randomUUID(), createdAt: nowIso() };
-    await this.store.flavors.create(flavor).catch(conflictOnDuplicate(`Flavor with name ${input.name} or id ${flavor.id}`));
+    const audit = auditOf(caller, { type: "flavor", id: flavor.id, name: flavor.name }, "create", flavorSummary(flavor));
+    await this.store.flavors.create(flavor, audit).catch(conflictOnDuplicate(`Flavor with name ${input.name} or id ${flavor.id}`));
     return flavor;
   }
 
   async deleteFlavor(caller: Caller, id: string): Promise<void> {
     requireAdmin(caller);
-    if (!(await this.store.flavors.delete(id))) throw new NotFoundError(`Flavor ${id} could not be found.`);
+    const flavor = await this.store.flavors.get(id);
+    const audit = auditOf(caller, { type: "flavor", id, name: flavor?.name ?? "" }, "delete", {});
+    if (flavor === undefined || !(await this.store.flavors.delete(id, audit))) throw new NotFoundError(`Flavor ${id} could not be found.`);
   }
 
   // ---- images ----
@@ -99,13 +117,16 @@ export class Catalog {
     if (url.username !== "" || url.password !== "") throw new BadRequestError("image url must not carry credentials");
     const now = nowIso();
     const image: ImageRecord = { ...input, id: input.id ?? randomUUID(), createdAt: now, updatedAt: now };
-    await this.store.images.create(image).catch(conflictOnDuplicate(`Image ${image.id}`));
+    const audit = auditOf(caller, { type: "image", id: image.id, name: image.name }, "create", imageSummary(image));
+    await this.store.images.create(image, audit).catch(conflictOnDuplicate(`Image ${image.id}`));
     return image;
   }
 
   async deleteImage(caller: Caller, id: string): Promise<void> {
     requireAdmin(caller);
-    if (!(await this.store.images.delete(id))) throw new NotFoundError(`Image ${id} could not be found.`);
+    const image = await this.store.images.get(id);
+    const audit = auditOf(caller, { type: "image", id, name: image?.name ?? "" }, "delete", {});
+    if (image === undefined || !(await this.store.images.delete(id, audit))) throw new NotFoundError(`Image ${id} could not be found.`);
   }
 
   // ---- keypairs (per user) ----

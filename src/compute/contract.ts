@@ -5,6 +5,7 @@
 import type {
   ActionEventRecord,
   ActionRecord,
+  AdminAuditRecord,
   FlavorRecord,
   ImageRecord,
   KeypairRecord,
@@ -13,7 +14,7 @@ import type {
   ServerRecord,
   UserRecord,
 } from "../store/records.js";
-import type { TagFilter } from "../store/store.js";
+import type { AuditFilter, TagFilter } from "../store/store.js";
 import type { LeftAloneReason } from "./reconciler.js";
 
 /** The authenticated caller of one request. */
@@ -393,6 +394,11 @@ export interface ComputeApi {
     update(caller: Caller, projectId: string, change: QuotaChange): Promise<QuotaLimits>;
     /** Back to the defaults (Nova's DELETE os-quota-sets/{id}). */
     reset(caller: Caller, projectId: string): Promise<void>;
+  };
+
+  /** The audit of admin changes (flavors, images, projects, users, quotas): admins only, newest first. */
+  audit: {
+    list(caller: Caller, filter: AuditFilter): Promise<AdminAuditRecord[]>;
   };
 
   nodes: {

@@ -5,6 +5,7 @@ import { DuplicateError, type Store } from "../store/store.js";
 import { nowIso } from "./clock.js";
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, type Caller, type UserRef } from "./contract.js";
 import type { PasswordHasher } from "./password-workers.js";
+import { auditOf, changedFields } from "./admin-audit.js";
 import { requireAdmin } from "./policy.js";
 import { impliedRoles } from "./roles.js";
 
@@ -64,7 +65,7 @@ export class Identity {
     if (!NAME.test(name)) throw new BadRequestError("project names are 1-64 letters, digits and _.@-");
     const project = { id: randomUUID(), name, description: description.slice(0, 255), createdAt: nowIso() };
     try {
-      await this.store.projects.create(project);
+      await this.store.projects.create(project, auditOf(caller, { type: "project", id: project.id, name }, "create", { description: project.description }));
     } catch (error) {
       if (error instanceof DuplicateError) throw new ConflictError(`a project named '${name}' exists`);
       throw error;
@@ -100,13 +101,18 @@ export class Identity {
     requireAdmin(caller);
     if ((await this.store.servers.countByProject(id)) > 0) throw new ConflictError("the project still has servers");
     if ((await this.store.users.list(id)).length > 0) throw new ConflictError("the project still has users");
-    if (!(await this.store.projects.delete(id))) throw new NotFoundError(`project ${id} could not be found.`);
+    const project = await this.store.projects.get(id);
+    const audit = auditOf(caller, { type: "project", id, name: project?.name ?? "" }, "delete", {});
+    if (project === undefined || !(await this.store.projects.delete(id, audit))) throw new NotFoundError(`project ${id} could not be found.`);
     // Its quota limits go with it: a later project cannot inherit them.
     await this.store.quotas.clearLimits(id);
   }
 
-  /** Creates a user; also used unauthenticated by `serve`'s first-start seeding. */
-  async addUser(user: { name: string; password: string; projectId: string; role: Role }): Promise<PublicUser> {
+  /**
+   * Creates a user; also used unauthenticated by `serve`'s first-start seeding
+   * (then `by` is undefined: no admin made the change, and nothing is audited).
+   */
+  async addUser(user: { name: string; password: string; projectId: string; role: Role }, by?: Caller): Promise<PublicUser> {
     if (!NAME.test(user.name)) throw new BadRequestError("user names are 1-64 letters, digits and _.@-");
     checkPassword(user.password);
     if ((await this.store.projects.get(user.projectId)) === undefined) {
@@ -121,7 +127,8 @@ export class Identity {
       createdAt: nowIso(),
     };
     try {
-      await this.store.users.create(record);
+      const changes = { project_id: record.projectId, role: record.role, password: "set" };
+      await this.store.users.create(record, by === undefined ? undefined : auditOf(by, { type: "user", id: record.id, name: record.name }, "create", changes));
     } catch (error) {
       if (error instanceof DuplicateError) throw new ConflictError(`a user named '${user.name}' exists`);
       throw error;
@@ -131,7 +138,7 @@ export class Identity {
 
   async createUser(caller: Caller, user: { name: string; password: string; projectId: string; role: Role }): Promise<PublicUser> {
     requireAdmin(caller);
-    return this.addUser(user);
+    return this.addUser(user, caller);
   }
 
   async listUsers(caller: Caller): Promise<PublicUser[]> {
@@ -163,10 +170,17 @@ export class Identity {
         : (await this.store.applicationCredentials.list(id))
             .filter((credential) => !credential.roles.every((granted) => impliedRoles(role).includes(granted)))
             .map((credential) => credential.id);
+    // The summary says that the password changed, never what to: no text, no hash.
+    const changes = {
+      ...(passwordHash === undefined ? {} : { password: "changed" }),
+      ...changedFields({ role: user.role }, role === undefined ? {} : { role }),
+      ...(dropped.length === 0 ? {} : { application_credentials_revoked: dropped.length }),
+    };
     const changed = await this.store.users.changeCredentials(
       id,
       { ...(passwordHash === undefined ? {} : { passwordHash }), ...(role === undefined ? {} : { role }) },
       dropped,
+      auditOf(caller, { type: "user", id, name: user.name }, "update", changes),
     );
     if (!changed) throw new NotFoundError(`user ${id} could not be found.`);
     this.announceRemoval(id);
@@ -180,7 +194,8 @@ export class Identity {
     if (user === undefined) throw new UnauthorizedError("The original password is not correct.");
     checkPassword(password);
     const passwordHash = await this.hasher.hash(password, BCRYPT_COST);
-    if (!(await this.store.users.changeCredentials(userId, { passwordHash }, []))) {
+    const audit = auditOf(caller, { type: "user", id: userId, name: user.name }, "update", { password: "changed" });
+    if (!(await this.store.users.changeCredentials(userId, { passwordHash }, [], audit))) {
       throw new NotFoundError(`user ${userId} could not be found.`);
     }
     this.announceRemoval(userId);
@@ -189,7 +204,9 @@ export class Identity {
   async deleteUser(caller: Caller, id: string): Promise<void> {
     requireAdmin(caller);
     if (id === caller.userId) throw new ConflictError("you cannot delete yourself");
-    if (!(await this.store.users.delete(id))) throw new NotFoundError(`user ${id} could not be found.`);
+    const user = await this.store.users.get(id);
+    const audit = auditOf(caller, { type: "user", id, name: user?.name ?? "" }, "delete", {});
+    if (user === undefined || !(await this.store.users.delete(id, audit))) throw new NotFoundError(`user ${id} could not be found.`);
     this.announceRemoval(id);
   }
 

@@ -16,6 +16,7 @@ import {
   type QuotaDetail,
   type QuotaLimits,
 } from "./contract.js";
+import { auditOf, changedFields } from "./admin-audit.js";
 import { requireAdmin, requireReader } from "./policy.js";
 
 const CLASS_PREFIX = classResource("");
@@ -71,7 +72,8 @@ export class Quotas {
 
   async update(caller: Caller, projectId: string, change: QuotaChange): Promise<QuotaLimits> {
     requireAdmin(caller);
-    if ((await this.store.projects.get(projectId)) === undefined) throw new BadRequestError(`Project ID ${projectId} is not a valid project.`);
+    const project = await this.store.projects.get(projectId);
+    if (project === undefined) throw new BadRequestError(`Project ID ${projectId} is not a valid project.`);
     const wanted: Record<string, number> = {
       ...(change.instances === undefined ? {} : { [INSTANCES_RESOURCE]: change.instances }),
       ...Object.fromEntries(Object.entries(change.resourceClasses ?? {}).map(([name, limit]) => [classResource(name), limit])),
@@ -86,13 +88,18 @@ export class Quotas {
         }
       }
     }
-    await this.store.quotas.setLimits(projectId, wanted, nowIso());
+    // "from": the limit the admin had set (null: the default applied).
+    const changes = changedFields(await this.store.quotas.limits(projectId), wanted);
+    const audit = auditOf(caller, { type: "quota", id: projectId, name: project.name }, "update", changes);
+    await this.store.quotas.setLimits(projectId, wanted, nowIso(), audit);
     return this.show(caller, projectId);
   }
 
   async reset(caller: Caller, projectId: string): Promise<void> {
     requireAdmin(caller);
-    await this.store.quotas.clearLimits(projectId);
+    const [project, set] = await Promise.all([this.store.projects.get(projectId), this.store.quotas.limits(projectId)]);
+    const changes = changedFields(set, Object.fromEntries(Object.keys(set).map((resource) => [resource, null])));
+    await this.store.quotas.clearLimits(projectId, auditOf(caller, { type: "quota", id: projectId, name: project?.name ?? "" }, "delete", changes));
   }
 
   private requireOwnOrAdmin(caller: Caller, projectId: string, rule: string): void {

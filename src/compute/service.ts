@@ -11,6 +11,7 @@ import { CONFIG_DRIVE_LIMITS } from "../driver/config-drive/limits.js";
 import type { IronicClient } from "../driver/ironic-exports.js";
 import type { Logger } from "../log/logger.js";
 import { StaleStateError, type Store } from "../store/store.js";
+import { AdminAudit } from "./admin-audit.js";
 import { Catalog } from "./catalog.js";
 import { nowIso } from "./clock.js";
 import { computeConfigSchema } from "./config.js";
@@ -77,6 +78,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const servers = new Servers(store, catalog, driver, compute);
   const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
   const quotas = new Quotas(store, compute.quotas, { keyPairs: compute.maxKeypairsPerUser, metadataItems: CONFIG_DRIVE_LIMITS.metadataItems });
+  const audit = new AdminAudit(store);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log);
   const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
   const reconciler = new Reconciler(store, driver, membership, log);
@@ -225,6 +227,9 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       detail: (caller, projectId) => quotas.detail(caller, projectId),
       update: (caller, projectId, change) => quotas.update(caller, projectId, change),
       reset: (caller, projectId) => quotas.reset(caller, projectId),
+    },
+    audit: {
+      list: (caller, filter) => audit.list(caller, filter),
     },
     nodes: {
       list: async (caller: Caller) => {

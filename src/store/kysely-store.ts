@@ -17,6 +17,7 @@
 
 import { Migrator, type Kysely } from "kysely";
 import { actionsRepository } from "./kysely/actions.js";
+import { adminAuditRepository } from "./kysely/admin-audit.js";
 import { applicationCredentialsRepository } from "./kysely/application-credentials.js";
 import { camelCase } from "./kysely/case.js";
 import { isChecked, type CheckedStatement, type StoreContext, type TransactionStep } from "./kysely/context.js";
@@ -70,6 +71,7 @@ export class KyselyStore implements Store {
   readonly actions: Store["actions"];
   readonly tasks: Store["tasks"];
   readonly workers: Store["workers"];
+  readonly adminAudit: Store["adminAudit"];
 
   /** `db` must not carry CamelCasePlugin: the store adds it for its queries. */
   constructor(db: Kysely<unknown>, options: KyselyStoreOptions) {
@@ -97,6 +99,7 @@ export class KyselyStore implements Store {
     this.actions = actionsRepository(context);
     this.tasks = tasksRepository(context);
     this.workers = workersRepository(context);
+    this.adminAudit = adminAuditRepository(context);
   }
 
   /** Runs `statements` as one transaction (all of them or none); the last one's rows, camelCase. */

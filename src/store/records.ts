@@ -248,3 +248,25 @@ export interface WorkerRecord {
   startedAt: string;
   heartbeatAt: string;
 }
+
+/** What an admin change touched (issue 11, item 8). */
+export type AuditResourceType = "flavor" | "image" | "project" | "user" | "quota";
+
+/**
+ * One admin change: who (user, project, request), when, what and how. `changes`
+ * is a secret-free summary ({ role: { from, to } }, { password: "changed" }):
+ * never a password, hash or secret.
+ */
+export interface AdminAuditRecord {
+  id: string;
+  createdAt: string;
+  userId: string;
+  userName: string;
+  projectId: string;
+  requestId: string;
+  resourceType: AuditResourceType;
+  resourceId: string;
+  resourceName: string;
+  action: "create" | "update" | "delete";
+  changes: Record<string, unknown>;
+}

@@ -22,6 +22,7 @@
 // rejects in DDL).
 
 import { sql, type ColumnType, type Migration, type MigrationProvider } from "kysely";
+import type { AdminAuditRecord } from "./records.js";
 
 export interface ProjectsTable {
   id: string;
@@ -232,6 +233,16 @@ export interface QuotaLocksTable {
   generation: number;
 }
 
+/**
+ * Added by 0007: one row per admin change (store.adminAudit): the record's
+ * columns, with its enums as TEXT and `changes` as JSON text.
+ */
+export type AdminAuditTable = Omit<AdminAuditRecord, "resourceType" | "action" | "changes"> & {
+  resourceType: string;
+  action: string;
+  changes: string;
+};
+
 export interface Database {
   projects: ProjectsTable;
   users: UsersTable;
@@ -249,6 +260,7 @@ export interface Database {
   quotaLimits: QuotaLimitsTable;
   serverAllocations: ServerAllocationsTable;
   quotaLocks: QuotaLocksTable;
+  adminAudit: AdminAuditTable;
 }
 
 /** Name of the unique partial index behind ServerBusyError. */
@@ -545,6 +557,30 @@ const taskNotBefore: Migration = {
   },
 };
 
+// The audit of admin changes: written in the change's own transaction, read
+// newest first (by time, then id, the order markers page in) and by resource.
+const adminAudit: Migration = {
+  async up(db): Promise<void> {
+    const schema = db.schema;
+    await schema
+      .createTable("admin_audit")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("user_id", "text", (c) => c.notNull())
+      .addColumn("user_name", "text", (c) => c.notNull())
+      .addColumn("project_id", "text", (c) => c.notNull())
+      .addColumn("request_id", "text", (c) => c.notNull())
+      .addColumn("resource_type", "text", (c) => c.notNull())
+      .addColumn("resource_id", "text", (c) => c.notNull())
+      .addColumn("resource_name", "text", (c) => c.notNull())
+      .addColumn("action", "text", (c) => c.notNull())
+      .addColumn("changes", "text", (c) => c.notNull())
+      .execute();
+    await schema.createIndex("admin_audit_created").on("admin_audit").columns(["created_at", "id"]).execute();
+    await schema.createIndex("admin_audit_resource").on("admin_audit").columns(["resource_type", "resource_id", "created_at"]).execute();
+  },
+};
+
 /** Every migration, in order. Names sort lexicographically = application order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
@@ -553,6 +589,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0004_server_details": serverDetails,
   "0005_quotas": quotas,
   "0006_task_not_before": taskNotBefore,
+  "0007_admin_audit": adminAudit,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -137,14 +137,27 @@ export interface ServerExpectation {
   lease?: { taskId: string; owner: string };
 }
 
-/** Records with an id and a unique name (projects, flavors; users add to it). */
+/**
+ * Records with an id and a unique name (projects, flavors; users add to it).
+ * With `audit`, its row is written in the same transaction as the change (and
+ * not at all when the create fails or the delete finds nothing).
+ */
 export interface NamedRepository<R> {
-  create(record: R): Promise<void>;
+  create(record: R, audit?: records.AdminAuditRecord): Promise<void>;
   get(id: string): Promise<R | undefined>;
   getByName(name: string): Promise<R | undefined>;
   /** Oldest first. */
   list(): Promise<R[]>;
-  delete(id: string): Promise<boolean>;
+  delete(id: string, audit?: records.AdminAuditRecord): Promise<boolean>;
+}
+
+/** What `adminAudit.list` selects; times are ISO-8601 UTC, both bounds inclusive. */
+export interface AuditFilter extends Page {
+  resourceType?: records.AuditResourceType;
+  resourceId?: string;
+  userId?: string;
+  since?: string;
+  until?: string;
 }
 
 export interface Store {
@@ -157,7 +170,7 @@ export interface Store {
   projects: NamedRepository<records.ProjectRecord>;
 
   users: {
-    create(record: records.UserRecord): Promise<void>;
+    create(record: records.UserRecord, audit?: records.AdminAuditRecord): Promise<void>;
     get(id: string): Promise<records.UserRecord | undefined>;
     getByName(name: string): Promise<records.UserRecord | undefined>;
     list(projectId?: string): Promise<records.UserRecord[]>;
@@ -172,9 +185,10 @@ export interface Store {
       id: string,
       patch: { passwordHash?: string; role?: records.Role },
       dropApplicationCredentials: readonly string[],
+      audit?: records.AdminAuditRecord,
     ): Promise<boolean>;
     /** With its tokens and application credentials. */
-    delete(id: string): Promise<boolean>;
+    delete(id: string, audit?: records.AdminAuditRecord): Promise<boolean>;
   };
 
   tokens: {
@@ -201,11 +215,12 @@ export interface Store {
   flavors: NamedRepository<records.FlavorRecord>;
 
   images: {
-    create(record: records.ImageRecord): Promise<void>;
+    /** `audit`: as NamedRepository's. */
+    create(record: records.ImageRecord, audit?: records.AdminAuditRecord): Promise<void>;
     get(id: string): Promise<records.ImageRecord | undefined>;
     /** Sorted by created time then id; `page` as for servers. */
     list(page?: Page & { name?: string }): Promise<records.ImageRecord[]>;
-    delete(id: string): Promise<boolean>;
+    delete(id: string, audit?: records.AdminAuditRecord): Promise<boolean>;
   };
 
   keypairs: {
@@ -265,9 +280,9 @@ export interface Store {
     /** The limits an admin set for the project, by resource ("instances", "class:<RC>"). */
     limits(projectId: string): Promise<Record<string, number>>;
     /** Sets (or replaces) limits of the project in one transaction, ordered with its creates. */
-    setLimits(projectId: string, limits: Readonly<Record<string, number>>, now: string): Promise<void>;
+    setLimits(projectId: string, limits: Readonly<Record<string, number>>, now: string, audit?: records.AdminAuditRecord): Promise<void>;
     /** Removes every limit an admin set for the project (the defaults apply again). */
-    clearLimits(projectId: string): Promise<void>;
+    clearLimits(projectId: string, audit?: records.AdminAuditRecord): Promise<void>;
     usage(projectId: string): Promise<QuotaUsage>;
   };
 
@@ -335,6 +350,14 @@ export interface Store {
     supersede(activeId: string, task: records.TaskRecord, action: records.ActionRecord, now: string): Promise<boolean>;
     /** The worker of cancelled task `id` has stopped it: its server's waiting task may start now. */
     acknowledgeCancel(id: string, worker: string): Promise<void>;
+  };
+
+  /** The audit of admin changes; its rows are mostly written by the changes' own transactions. */
+  adminAudit: {
+    /** One row on its own (for a change the store makes in no transaction of its own). */
+    record(audit: records.AdminAuditRecord): Promise<void>;
+    /** Newest first (time, then id); `marker`: after that row in this order. */
+    list(filter?: AuditFilter): Promise<records.AdminAuditRecord[]>;
   };
 
   workers: {

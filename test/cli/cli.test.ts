@@ -114,4 +114,25 @@ describe("ironic-compute CLI", { timeout: 180_000 }, () => {
     expect((await cli(["user", "delete", "u-cli-extra"])).code).toBe(0);
     expect((await cli(["project", "delete", "p-cli-extra"])).code).toBe(0);
   });
+
+  it("audit list shows the admin changes, newest first, filtered; never a password", async () => {
+    const project = await cli(["-f", "json", "project", "create", "p-cli-audit"]);
+    expect(project.code, project.stderr).toBe(0);
+    const projectId = (JSON.parse(project.stdout) as { id: string }).id;
+    const user = await cli(["-f", "json", "user", "create", "--project", "p-cli-audit", "u-cli-audit"]);
+    expect(user.code, user.stderr).toBe(0);
+    const password = (JSON.parse(user.stdout) as { password: string }).password;
+    const listed = await cli(["-f", "json", "audit", "list", "--resource-type", "project", "--resource-id", projectId]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ Action: "create", Type: "project", ID: projectId, Name: "p-cli-audit", User: "admin" })]);
+    const latest = await cli(["-f", "json", "audit", "list", "--limit", "1"]);
+    expect(latest.code, latest.stderr).toBe(0);
+    const [entry] = JSON.parse(latest.stdout) as Array<Record<string, string>>;
+    expect(entry).toMatchObject({ Action: "create", Type: "user", Name: "u-cli-audit" });
+    expect(JSON.parse(entry?.["Changes"] ?? "{}")).toEqual({ project_id: projectId, role: "member", password: "set" });
+    expect(latest.stdout).not.toContain(password);
+    const asMember = await cli(["audit", "list"], { IRONIC_COMPUTE_USERNAME: "member-cli", IRONIC_COMPUTE_PASSWORD: api.passwords.member });
+    expect(asMember.code).toBe(1);
+    expect((await cli(["audit", "list", "--limit", "5000"])).code).toBe(1);
+  });
 });

@@ -1124,6 +1124,112 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
       });
     });
 
+    describe("admin audit (issue 11 #8)", () => {
+      const audit = (overrides: Partial<records.AdminAuditRecord> = {}): records.AdminAuditRecord => ({
+        id: randomUUID(),
+        createdAt: at(0),
+        userId: "admin-1",
+        userName: "admin",
+        projectId: "p-admin",
+        requestId: `req-${randomUUID()}`,
+        resourceType: "project",
+        resourceId: "r1",
+        resourceName: "r1",
+        action: "create",
+        changes: {},
+        ...overrides,
+      });
+
+      it("a create and a delete write their audit row with the change, and not when the change does not happen", async () => {
+        const project = projectRecord();
+        const created = audit({ resourceId: project.id, changes: { description: "a project" } });
+        await store.projects.create(project, created);
+        expect(await store.adminAudit.list()).toEqual([created]);
+        // A duplicate name: no project, no second row.
+        await expect(store.projects.create(projectRecord({ name: project.name }), audit())).rejects.toBeInstanceOf(DuplicateError);
+        expect(await store.adminAudit.list()).toHaveLength(1);
+        // Deleting what is not there: false and no row.
+        expect(await store.projects.delete(randomUUID(), audit({ action: "delete" }))).toBe(false);
+        expect(await store.adminAudit.list()).toHaveLength(1);
+        const deleted = audit({ resourceId: project.id, action: "delete", createdAt: at(1) });
+        expect(await store.projects.delete(project.id, deleted)).toBe(true);
+        expect(await store.projects.get(project.id)).toBeUndefined();
+        expect((await store.adminAudit.list()).map((row) => row.id)).toEqual([deleted.id, created.id]);
+      });
+
+      it("the change and its audit row are one transaction: a failing audit insert keeps neither", async () => {
+        const first = audit();
+        await store.adminAudit.record(first);
+        // The same audit id again: the audit insert fails, so the flavor, image and user change roll back.
+        const flavor = flavorRecord();
+        await expect(store.flavors.create(flavor, { ...first, resourceType: "flavor" })).rejects.toThrow();
+        expect(await store.flavors.get(flavor.id)).toBeUndefined();
+        const image = imageRecord();
+        await expect(store.images.create(image, { ...first, resourceType: "image" })).rejects.toThrow();
+        expect(await store.images.get(image.id)).toBeUndefined();
+        const project = projectRecord();
+        await store.projects.create(project);
+        const user = userRecord(project.id);
+        await store.users.create(user);
+        await expect(store.users.changeCredentials(user.id, { role: "reader" }, [], { ...first, action: "update" })).rejects.toThrow();
+        expect((await store.users.get(user.id))?.role).toBe("member");
+        await expect(store.quotas.setLimits(project.id, { instances: 3 }, at(1), first)).rejects.toThrow();
+        expect(await store.quotas.limits(project.id)).toEqual({});
+        expect(await store.adminAudit.list()).toEqual([first]);
+      });
+
+      it("user changes, image deletes and quota changes carry their audit rows", async () => {
+        const project = projectRecord();
+        await store.projects.create(project);
+        const user = userRecord(project.id);
+        const made = audit({ resourceType: "user", resourceId: user.id, changes: { role: "member", password: "set" } });
+        await store.users.create(user, made);
+        expect(await store.users.changeCredentials(randomUUID(), { role: "reader" }, [], audit({ action: "update" }))).toBe(false);
+        const changed = audit({ resourceType: "user", resourceId: user.id, action: "update", createdAt: at(1), changes: { role: { from: "member", to: "reader" } } });
+        expect(await store.users.changeCredentials(user.id, { role: "reader" }, [], changed)).toBe(true);
+        expect((await store.users.get(user.id))?.role).toBe("reader");
+        const image = imageRecord();
+        await store.images.create(image);
+        expect(await store.images.delete(randomUUID(), audit({ action: "delete" }))).toBe(false);
+        const imageGone = audit({ resourceType: "image", resourceId: image.id, action: "delete", createdAt: at(2) });
+        expect(await store.images.delete(image.id, imageGone)).toBe(true);
+        const quotaSet = audit({ resourceType: "quota", resourceId: project.id, action: "update", createdAt: at(3), changes: { instances: { from: null, to: 4 } } });
+        await store.quotas.setLimits(project.id, { instances: 4 }, at(3), quotaSet);
+        const quotaCleared = audit({ resourceType: "quota", resourceId: project.id, action: "delete", createdAt: at(4) });
+        await store.quotas.clearLimits(project.id, quotaCleared);
+        expect(await store.quotas.limits(project.id)).toEqual({});
+        const userGone = audit({ resourceType: "user", resourceId: user.id, action: "delete", createdAt: at(5) });
+        expect(await store.users.delete(user.id, userGone)).toBe(true);
+        expect((await store.adminAudit.list()).map((row) => row.id)).toEqual([userGone, quotaCleared, quotaSet, imageGone, changed, made].map((row) => row.id));
+      });
+
+      it("lists newest first, filtered by resource, user and time (inclusive), paged by marker", async () => {
+        const rows = [
+          audit({ createdAt: at(1), resourceType: "flavor", resourceId: "f1", userId: "u1" }),
+          audit({ createdAt: at(2), resourceType: "image", resourceId: "i1", userId: "u2" }),
+          audit({ createdAt: at(3), resourceType: "flavor", resourceId: "f2", userId: "u1" }),
+          audit({ createdAt: at(4), resourceType: "flavor", resourceId: "f1", userId: "u2" }),
+        ];
+        for (const row of rows) await store.adminAudit.record(row);
+        const ids = (list: readonly records.AdminAuditRecord[]): string[] => list.map((row) => row.id);
+        const [r1, r2, r3, r4] = ids(rows);
+        expect(ids(await store.adminAudit.list())).toEqual([r4, r3, r2, r1]);
+        expect(ids(await store.adminAudit.list({ resourceType: "flavor" }))).toEqual([r4, r3, r1]);
+        expect(ids(await store.adminAudit.list({ resourceType: "flavor", resourceId: "f1" }))).toEqual([r4, r1]);
+        expect(ids(await store.adminAudit.list({ userId: "u2" }))).toEqual([r4, r2]);
+        expect(ids(await store.adminAudit.list({ since: at(2), until: at(3) }))).toEqual([r3, r2]);
+        expect(ids(await store.adminAudit.list({ limit: 2 }))).toEqual([r4, r3]);
+        expect(ids(await store.adminAudit.list({ limit: 2, marker: r3 }))).toEqual([r2, r1]);
+        expect(ids(await store.adminAudit.list({ marker: r1 }))).toEqual([]);
+        expect(ids(await store.adminAudit.list({ resourceType: "flavor", marker: r3 }))).toEqual([r1]);
+      });
+
+      it("rejects an audit record that does not fit its schema", async () => {
+        await expect(store.adminAudit.record(audit({ createdAt: "yesterday" }))).rejects.toBeInstanceOf(TypeError);
+        expect(await store.adminAudit.list()).toEqual([]);
+      });
+    });
+
     describe("workers", () => {
       it("heartbeat registers and refreshes; live() filters by heartbeat; remove()", async () => {
         await store.workers.heartbeat("host-b", at(0));

@@ -119,6 +119,7 @@ export function fakeCompute(
     tokens: { issue: missing, validate: () => Promise.resolve(undefined), revoke: missing, scopes: missing, ...overrides.tokens },
     applicationCredentials: { create: missing, list: missing, get: missing, delete: missing, ...overrides.applicationCredentials },
     quotas: { defaults: missing, show: missing, detail: missing, update: missing, reset: missing, ...overrides.quotas },
+    audit: { list: missing, ...overrides.audit },
     nodes: { list: () => Promise.resolve([]), get: missing, ...overrides.nodes },
     // No driver and no reconciler here: /metrics has no node or reconciler source.
     metrics: { ...overrides.metrics },

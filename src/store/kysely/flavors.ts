@@ -6,8 +6,8 @@ import { namedTable } from "./queries.js";
 import { flavorSchema } from "./record-schemas.js";
 import { flavorFromRow, flavorToRow } from "./rows.js";
 
-export function flavorsRepository({ db }: StoreContext): Store["flavors"] {
-  return namedTable(db, "flavors", {
+export function flavorsRepository(context: StoreContext): Store["flavors"] {
+  return namedTable(context, "flavors", {
     noun: "flavor",
     typeName: "FlavorRecord",
     schema: flavorSchema,

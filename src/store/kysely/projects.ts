@@ -6,8 +6,8 @@ import { namedTable } from "./queries.js";
 import { projectSchema } from "./record-schemas.js";
 import { projectFromRow, projectToRow } from "./rows.js";
 
-export function projectsRepository({ db }: StoreContext): Store["projects"] {
-  return namedTable(db, "projects", {
+export function projectsRepository(context: StoreContext): Store["projects"] {
+  return namedTable(context, "projects", {
     noun: "project",
     typeName: "ProjectRecord",
     schema: projectSchema,

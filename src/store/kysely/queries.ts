@@ -16,6 +16,8 @@ import {
 import type { z } from "zod";
 import type { Database } from "../schema.js";
 import type { NamedRepository, Page } from "../store.js";
+import { auditedSteps, writeWithAudit } from "./admin-audit.js";
+import type { StoreContext } from "./context.js";
 import { mapDuplicate } from "./errors.js";
 import { checkInput } from "./rows.js";
 
@@ -59,7 +61,7 @@ interface NamedRow {
 
 /** create / get / getByName / list (oldest first) / delete, the same for every named table. */
 export function namedTable<T extends NamedTable, R extends { id: string; name: string }>(
-  db: Kysely<Database>,
+  context: StoreContext,
   table: T,
   record: {
     /** What a DuplicateError calls it: "project". */
@@ -71,6 +73,7 @@ export function namedTable<T extends NamedTable, R extends { id: string; name: s
     toRow: (record: R) => Insertable<Database[T]>;
   },
 ): NamedRepository<R> {
+  const { db } = context;
   // Kysely cannot type a query over a generic table name, so the three are seen
   // through the columns they share; `table` is still the real name in the SQL.
   const named = db as unknown as Kysely<{ named: NamedRow }>;
@@ -78,14 +81,13 @@ export function namedTable<T extends NamedTable, R extends { id: string; name: s
   const fromRow = (row: NamedRow): R => record.fromRow(row as unknown as Selectable<Database[T]>);
   const take = (row: NamedRow | undefined): R | undefined => (row === undefined ? undefined : fromRow(row));
   return {
-    create: async (value) => {
+    create: async (value, audit) => {
       const r = checkInput(record.typeName, record.schema, value);
-      await mapDuplicate(`${record.noun} ${JSON.stringify(r.name)} (id ${r.id})`, () =>
-        named
-          .insertInto(from)
-          .values(record.toRow(r) as unknown as NamedRow)
-          .execute(),
-      );
+      const insert = named
+        .insertInto(from)
+        .values(record.toRow(r) as unknown as NamedRow)
+        .compile();
+      await mapDuplicate(`${record.noun} ${JSON.stringify(r.name)} (id ${r.id})`, () => writeWithAudit(context, insert, audit));
     },
     get: async (id) => take(await named.selectFrom(from).selectAll().where("id", "=", id).executeTakeFirst()),
     getByName: async (name) => take(await named.selectFrom(from).selectAll().where("name", "=", name).executeTakeFirst()),
@@ -93,6 +95,9 @@ export function namedTable<T extends NamedTable, R extends { id: string; name: s
       const rows = await named.selectFrom(from).selectAll().orderBy("createdAt").orderBy("id").execute();
       return rows.map(fromRow);
     },
-    delete: async (id) => affected((await named.deleteFrom(from).where("id", "=", id).executeTakeFirst()).numDeletedRows),
+    delete: async (id, audit) =>
+      audit === undefined
+        ? affected((await named.deleteFrom(from).where("id", "=", id).executeTakeFirst()).numDeletedRows)
+        : auditedSteps(context, [named.deleteFrom(from).where("id", "=", id).returning("id").compile()], audit),
   };
 }

@@ -20,6 +20,7 @@
 import { sql, type Kysely } from "kysely";
 import { classResource, INSTANCES_RESOURCE, OverQuotaError, type QuotaClaim, type Store } from "../store.js";
 import type { Database } from "../schema.js";
+import { withAudit } from "./admin-audit.js";
 import type { StoreContext, TransactionStep } from "./context.js";
 import { fromBigint } from "./rows.js";
 
@@ -89,7 +90,7 @@ export function quotasRepository({ db, atomically }: StoreContext): Store["quota
       const rows = await db.selectFrom("quotaLimits").select(["resource", "hardLimit"]).where("projectId", "=", projectId).orderBy("resource").execute();
       return Object.fromEntries(rows.map((row) => [row.resource, Number(fromBigint(row.hardLimit))]));
     },
-    setLimits: async (projectId, limits, now) => {
+    setLimits: async (projectId, limits, now, audit) => {
       const upserts = Object.entries(limits).map(([resource, hardLimit]) => {
         if (!Number.isSafeInteger(hardLimit) || hardLimit < -1) throw new RangeError(`quota limit of ${resource} must be an integer >= -1`);
         return db
@@ -99,10 +100,10 @@ export function quotasRepository({ db, atomically }: StoreContext): Store["quota
           .compile();
       });
       // The lock first: a create of the project counts against the old limits or the new ones, never a mix.
-      await atomically([lockProject(db, projectId), ...upserts]);
+      await atomically(withAudit(db, [lockProject(db, projectId), ...upserts], audit));
     },
-    clearLimits: async (projectId) => {
-      await atomically([lockProject(db, projectId), db.deleteFrom("quotaLimits").where("projectId", "=", projectId).compile()]);
+    clearLimits: async (projectId, audit) => {
+      await atomically(withAudit(db, [lockProject(db, projectId), db.deleteFrom("quotaLimits").where("projectId", "=", projectId).compile()], audit));
     },
     usage: async (projectId) => {
       const instances = await liveServers(db, projectId).executeTakeFirstOrThrow();

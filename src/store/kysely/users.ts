@@ -2,13 +2,15 @@
 
 import { z } from "zod";
 import type { Store } from "../store.js";
+import { auditedSteps } from "./admin-audit.js";
 import type { StoreContext } from "./context.js";
 import { affected, namedTable, oldestFirst } from "./queries.js";
 import { userSchema } from "./record-schemas.js";
 import { checkInput, userFromRow, userToRow } from "./rows.js";
 
-export function usersRepository({ db, atomically }: StoreContext): Store["users"] {
-  const named = namedTable(db, "users", {
+export function usersRepository(context: StoreContext): Store["users"] {
+  const { db, atomically } = context;
+  const named = namedTable(context, "users", {
     noun: "user",
     typeName: "UserRecord",
     schema: userSchema,
@@ -30,12 +32,12 @@ export function usersRepository({ db, atomically }: StoreContext): Store["users"
         .executeTakeFirst();
       return affected(result.numUpdatedRows);
     },
-    changeCredentials: async (id, patch, dropApplicationCredentials) => {
+    changeCredentials: async (id, patch, dropApplicationCredentials, audit) => {
       const set = {
         ...(patch.passwordHash === undefined ? {} : { passwordHash: checkInput("passwordHash", z.string(), patch.passwordHash) }),
         ...(patch.role === undefined ? {} : { role: checkInput("role", userSchema.shape.role, patch.role) }),
       };
-      const statements = [
+      const change = [
         db.deleteFrom("tokens").where("userId", "=", id).compile(),
         ...(dropApplicationCredentials.length === 0
           ? []
@@ -43,7 +45,9 @@ export function usersRepository({ db, atomically }: StoreContext): Store["users"
         // Last, so its rows say whether the user exists.
         db.updateTable("users").set(Object.keys(set).length === 0 ? { id } : set).where("id", "=", id).returning("id").compile(),
       ];
-      return (await atomically(statements)).length > 0;
+      if (audit === undefined) return (await atomically(change)).length > 0;
+      // The audit row goes last, so the update's rows (does the user exist?) decide through a check.
+      return auditedSteps(context, change, audit);
     },
   };
 }
