@@ -103,6 +103,12 @@ export class Audit {
     await this.store.actions.finish(actionId, nowIso(), error === undefined ? null : describeError(error));
   }
 
+  /** Records a moment of `actionId` (a deploy phase reached) as a finished, successful event. */
+  async mark(actionId: string, event: string, details: string): Promise<void> {
+    const now = nowIso();
+    await this.store.actions.addEvent({ id: randomUUID(), actionId, event, startTime: now, finishTime: now, result: "Success", details, traceback: null });
+  }
+
   /** Runs `work` as one recorded event of `actionId`. */
   async event<T>(actionId: string, event: string, work: () => Promise<T>): Promise<T> {
     const id = randomUUID();

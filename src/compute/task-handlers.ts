@@ -10,6 +10,7 @@ import type { ServerExpectation, ServerPatch, Store } from "../store/store.js";
 import type { TaskParams } from "../store/task-params.js";
 import { Audit, faultMessage, publicFaultMessage } from "./audit.js";
 import { nowIso } from "./clock.js";
+import { deployPhase, POWERING_ON_PERCENT } from "./deploy-progress.js";
 import { instanceSpecFor } from "./instance-spec.js";
 import { NoValidHostError, type Scheduler } from "./scheduler.js";
 
@@ -73,14 +74,24 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord,
   }
   await save({ nodeUuid, taskState: "spawning", progress: 10 });
   const node = nodeUuid;
+  let lastPhase = "";
+  let recording: Promise<void> = Promise.resolve();
   try {
     const spec = await specOf(ctx, server, adminPass);
     await audit.event(task.actionId, "driver_spawn", () =>
       ctx.driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec, (progress) => {
-        const percent = progress.step === "deploy" ? 50 : progress.step === "wait" ? 60 : 20;
-        save({ progress: percent }).catch((error: unknown) => {
-          ctx.log.warn({ instance: server.id, err: error }, "could not record progress");
-        });
+        const phase = deployPhase(progress);
+        if (phase === undefined || phase.event === lastPhase) return;
+        lastPhase = phase.event;
+        // In order, one after the other: a later phase never shows before an earlier one.
+        recording = recording
+          .then(async () => {
+            await save({ progress: phase.percent });
+            await audit.mark(task.actionId, phase.event, phase.detail);
+          })
+          .catch((error: unknown) => {
+            ctx.log.warn({ instance: server.id, err: error }, "could not record deploy progress");
+          });
       }),
     );
   } catch (error) {
@@ -89,6 +100,8 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord,
     await save({ vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error, "create") });
     return;
   }
+  await recording;
+  await save({ progress: POWERING_ON_PERCENT });
   // A deploy on real hardware ends with the node powered on; fake hardware's
   // deploy interface leaves it off. The server is recorded as running, so make
   // it so; otherwise the next power sync (or Ironic's power notification) would

@@ -39,7 +39,7 @@ import { createVolumeTargets, missingVolumes } from "./volumes.js";
 export const SPAWN_STEPS = ["claim", "write-instance-info", "create-volume-targets", "attach-vifs", "deploy"] as const;
 export type SpawnStep = (typeof SPAWN_STEPS)[number];
 
-const SPAWN_FIELDS = [...CACHE_FIELDS, "instance_info"] as const;
+const SPAWN_FIELDS = [...CACHE_FIELDS, "instance_info", "deploy_step"] as const;
 export type SpawnNode = NodeView<(typeof SPAWN_FIELDS)[number]>;
 
 export interface SpawnObserved {
@@ -109,7 +109,7 @@ export function decideSpawn(
   }
   switch (provisionPhase(state)) {
     case "deploying":
-      return { kind: "wait", reason: `node is ${state}` };
+      return { kind: "wait", reason: `node is ${state}${deployStepText(node.deploy_step)}` };
     case "failed":
       return { kind: "fail", error: new OperationFailedError(`deployment failed: ${node.last_error ?? state}`, ids) };
     case "teardown":
@@ -120,6 +120,13 @@ export function decideSpawn(
     case "other":
       return { kind: "fail", error: new NodeNotAvailableError(`the node is in state '${state}'`, ids) };
   }
+}
+
+/** " (deploy step deploy.write_image)" for the step Ironic runs now; "" when none. */
+export function deployStepText(step: Record<string, unknown>): string {
+  const face = step["interface"];
+  const name = step["step"];
+  return typeof face === "string" && typeof name === "string" ? ` (deploy step ${face}.${name})` : "";
 }
 
 /** On an available node that is ours: what is still to put on it before deploying. */

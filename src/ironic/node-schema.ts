@@ -60,6 +60,8 @@ const nodeFieldSchemas = {
   storage_interface: nullableString,
   rescue_interface: nullableString,
   deploy_interface: nullableString,
+  /** The deploy step running now (`{interface, step, priority, args}`), `{}` when none. */
+  deploy_step: jsonObject.nullable().transform((value) => value ?? {}),
   shard: nullableString,
   created_at: nullableString,
   updated_at: nullableString,

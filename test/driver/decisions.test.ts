@@ -64,6 +64,7 @@ const SPEC: Pick<InstanceSpec, "uuid" | "volumes" | "vifs" | "projectId"> = {
 
 function spawnNode(overrides: Partial<SpawnNode> = {}): SpawnNode {
   return {
+    deploy_step: {},
     uuid: NODE,
     name: null,
     instance_uuid: ME,

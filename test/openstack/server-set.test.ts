@@ -17,7 +17,7 @@ const api = testApiForFile("server-set", { nodes: 1, log: log.logger });
 let home = "";
 let id = "";
 
-async function openstack(...command: string[]): Promise<void> {
+async function openstack(...command: string[]): Promise<string> {
   const run = await runClient(
     OPENSTACK_CLI,
     [
@@ -31,6 +31,7 @@ async function openstack(...command: string[]): Promise<void> {
     { env: cleanEnv(home), cwd: home, timeoutMs: 120_000 },
   );
   expect(run.code, `openstack ${command.join(" ")}: ${run.stderr}`).toBe(0);
+  return run.stdout;
 }
 
 async function shown(): Promise<Record<string, unknown>> {
@@ -69,5 +70,14 @@ describe("openstack server set / unset / lock", () => {
     expect(refused.status).toBe(409);
     await openstack("server", "unlock", id);
     expect(await shown()).toMatchObject({ locked: false, locked_reason: null });
+  }, 120_000);
+
+  it("server event show lists the deploy's phases (issue 11 #7)", async () => {
+    const actions = JSON.parse(await openstack("server", "event", "list", id, "-f", "json")) as Array<Record<string, unknown>>;
+    const create = actions.find((action) => action["Action"] === "create");
+    expect(create, JSON.stringify(actions)).toBeDefined();
+    const shownAction = JSON.parse(await openstack("server", "event", "show", id, String(create?.["Request ID"]), "-f", "json")) as Record<string, unknown>;
+    const events = (shownAction["events"] as Array<Record<string, unknown>>).map((event) => event["event"]);
+    expect(events).toEqual(expect.arrayContaining(["schedule_and_claim", "driver_spawn", "spawn_write_instance_info", "spawn_deploy_requested"]));
   }, 120_000);
 });
