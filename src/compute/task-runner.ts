@@ -94,6 +94,14 @@ export class TaskRunner {
     this.fences.set(task.id, fence);
     const renew = setInterval(() => {
       const sentAt = Date.now();
+      if (fence.cancelled) {
+        // Cancelled by a delete, but the handler has not stopped yet: a request of
+        // it may still be on its way to Ironic, so the delete keeps waiting.
+        this.ctx.store.tasks.holdCancelled(task.id, this.workerId, new Date(sentAt).toISOString(), this.config.taskLeaseMs).catch((error: unknown) => {
+          log.warn({ err: error }, "could not hold the delete back while this cancelled task stops");
+        });
+        return;
+      }
       this.ctx.store.tasks
         .renew(task.id, this.workerId, new Date(sentAt).toISOString(), this.config.taskLeaseMs)
         .then(async (held) => {

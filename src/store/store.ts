@@ -350,6 +350,11 @@ export interface Store {
     supersede(activeId: string, task: records.TaskRecord, action: records.ActionRecord, now: string): Promise<boolean>;
     /** The worker of cancelled task `id` has stopped it: its server's waiting task may start now. */
     acknowledgeCancel(id: string, worker: string): Promise<void>;
+    /**
+     * The worker of cancelled task `id` is still stopping it (a request may be on
+     * its way to Ironic): its server's waiting task stays held until now + leaseMs.
+     */
+    holdCancelled(id: string, worker: string, now: string, leaseMs: number): Promise<void>;
   };
 
   /** The audit of admin changes; its rows are mostly written by the changes' own transactions. */

@@ -90,7 +90,7 @@ describe("a worker that lost its lease", () => {
     b.process.kill("SIGSTOP"); // so that A, not B, leases the task first
     const server = await front.servers.create(admin, { name: "fenced", flavorRef: flavorId, imageRef: imageId, networks: "none" });
     await until("A leases the create", async () => ((await store.tasks.activeForServer(server.id))?.leaseOwner === "fence-a" ? true : undefined));
-    await until("A is in its deploy step", async () => ((await store.servers.get(server.id))?.progress === 50 ? true : undefined));
+    await until("A is in its deploy step", async () => ((await store.servers.get(server.id))?.progress === 40 ? true : undefined)); // spawn_deploy_requested
     await new Promise((resolve) => setTimeout(resolve, 300)); // the deploy request is at the proxy now
     a.process.kill("SIGSTOP"); // A stalls with its deploy in flight; its lease (3 s) runs out
     b.process.kill("SIGCONT");

@@ -877,6 +877,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect(await store.tasks.lease("w2", at(39), 30_000)).toBeUndefined();
         // …and leasable after it, or as soon as the old worker says it stopped.
         expect((await store.tasks.lease("w2", at(41), 30_000))?.id).toBe(deletion.id);
+        expect(await store.tasks.finish(deletion.id, "w2", "done", null, at(42))).toBe(true);
 
         const { server: other, action: otherAction } = await storedServer(store, { taskState: "spawning" });
         const otherCreate = taskRecord(other, otherAction);
@@ -888,8 +889,13 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect(await store.tasks.lease("w2", at(52), 30_000)).toBeUndefined();
         await store.tasks.acknowledgeCancel(otherCreate.id, "w9"); // not its worker: nothing changes
         expect(await store.tasks.lease("w2", at(52), 30_000)).toBeUndefined();
+        // While its worker still stops it, the delete stays held past the old lease.
+        // (its superseded lease ran to at(80); held from at(58) it runs to at(88)).
+        await store.tasks.holdCancelled(otherCreate.id, "w9", at(58), 60_000); // not its worker: nothing changes
+        await store.tasks.holdCancelled(otherCreate.id, "w1", at(58), 30_000);
+        expect(await store.tasks.lease("w2", at(85), 1_000)).toBeUndefined();
         await store.tasks.acknowledgeCancel(otherCreate.id, "w1");
-        expect((await store.tasks.lease("w2", at(52), 30_000))?.id).toBe(otherDelete.id);
+        expect((await store.tasks.lease("w2", at(85), 30_000))?.id).toBe(otherDelete.id);
       });
 
       it("supersede: a second delete racing the first is ServerBusyError; a finished task is not cancelled", async () => {

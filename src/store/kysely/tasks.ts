@@ -207,6 +207,23 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
         throw taskInsertError(r, error);
       }
     },
+    holdCancelled: async (id, worker, now, leaseMs) => {
+      checkTime("now", now);
+      checkLeaseMs(leaseMs);
+      const cancelled = db
+        .selectFrom("tasks")
+        .select("serverId")
+        .where("id", "=", id)
+        .where("status", "=", "cancelled")
+        .where("leaseOwner", "=", worker);
+      await db
+        .updateTable("tasks")
+        .set({ notBefore: addMs(now, leaseMs) })
+        .where("serverId", "=", cancelled)
+        .where("status", "=", "pending")
+        .where("notBefore", "is not", null)
+        .execute();
+    },
     acknowledgeCancel: async (id, worker) => {
       const cancelled = db
         .selectFrom("tasks")
