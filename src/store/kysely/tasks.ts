@@ -53,6 +53,26 @@ function checkMaxDeploys(maxDeploys: number): void {
 }
 
 export function tasksRepository({ db, kind, atomically }: StoreContext): Store["tasks"] {
+  /**
+   * Sets `not_before` of the task waiting for cancelled task `id` (its server's
+   * pending, held-back task), only while `worker` is the one that held `id`.
+   */
+  const setSuccessorNotBefore = async (id: string, worker: string, notBefore: string | null): Promise<void> => {
+    const cancelled = db
+      .selectFrom("tasks")
+      .select("serverId")
+      .where("id", "=", id)
+      .where("status", "=", "cancelled")
+      .where("leaseOwner", "=", worker);
+    await db
+      .updateTable("tasks")
+      .set({ notBefore })
+      .where("serverId", "=", cancelled)
+      .where("status", "=", "pending")
+      .where("notBefore", "is not", null)
+      .execute();
+  };
+
   return {
     enqueue: async (record, action) => {
       const r = checkInput("TaskRecord", taskSchema, record);
@@ -210,34 +230,10 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
     holdCancelled: async (id, worker, now, leaseMs) => {
       checkTime("now", now);
       checkLeaseMs(leaseMs);
-      const cancelled = db
-        .selectFrom("tasks")
-        .select("serverId")
-        .where("id", "=", id)
-        .where("status", "=", "cancelled")
-        .where("leaseOwner", "=", worker);
-      await db
-        .updateTable("tasks")
-        .set({ notBefore: addMs(now, leaseMs) })
-        .where("serverId", "=", cancelled)
-        .where("status", "=", "pending")
-        .where("notBefore", "is not", null)
-        .execute();
+      await setSuccessorNotBefore(id, worker, addMs(now, leaseMs));
     },
     acknowledgeCancel: async (id, worker) => {
-      const cancelled = db
-        .selectFrom("tasks")
-        .select("serverId")
-        .where("id", "=", id)
-        .where("status", "=", "cancelled")
-        .where("leaseOwner", "=", worker);
-      await db
-        .updateTable("tasks")
-        .set({ notBefore: null })
-        .where("serverId", "=", cancelled)
-        .where("status", "=", "pending")
-        .where("notBefore", "is not", null)
-        .execute();
+      await setSuccessorNotBefore(id, worker, null);
     },
     listActive: async () => {
       const rows = await db
