@@ -25,6 +25,7 @@ import { flavorsRepository } from "./kysely/flavors.js";
 import { imagesRepository } from "./kysely/images.js";
 import { keypairsRepository } from "./kysely/keypairs.js";
 import { projectsRepository } from "./kysely/projects.js";
+import { serverGroupsRepository } from "./kysely/server-groups.js";
 import { serverTagsRepository } from "./kysely/server-tags.js";
 import { quotasRepository } from "./kysely/quotas.js";
 import { serversRepository } from "./kysely/servers.js";
@@ -67,6 +68,7 @@ export class KyselyStore implements Store {
   readonly keypairs: Store["keypairs"];
   readonly servers: Store["servers"];
   readonly serverTags: Store["serverTags"];
+  readonly serverGroups: Store["serverGroups"];
   readonly quotas: Store["quotas"];
   readonly actions: Store["actions"];
   readonly tasks: Store["tasks"];
@@ -95,6 +97,7 @@ export class KyselyStore implements Store {
     this.keypairs = keypairsRepository(context);
     this.servers = serversRepository(context);
     this.serverTags = serverTagsRepository(context);
+    this.serverGroups = serverGroupsRepository(context);
     this.quotas = quotasRepository(context);
     this.actions = actionsRepository(context);
     this.tasks = tasksRepository(context);

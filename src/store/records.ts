@@ -118,6 +118,20 @@ export interface KeypairRecord {
   createdAt: string;
 }
 
+/** Nova's server group policies (soft ones from 2.15). */
+export type ServerGroupPolicy = "affinity" | "anti-affinity" | "soft-affinity" | "soft-anti-affinity";
+
+export interface ServerGroupRecord {
+  id: string;
+  name: string;
+  projectId: string;
+  userId: string;
+  policy: ServerGroupPolicy;
+  /** Nova's one rule (2.64, anti-affinity only): members per failure domain; null = 1. */
+  maxServerPerHost: number | null;
+  createdAt: string;
+}
+
 /** Nova's vm_state values we use. */
 export type VmState = "building" | "active" | "stopped" | "rescued" | "error" | "deleted";
 /** Nova's task_state values we use (null when idle). */

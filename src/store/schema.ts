@@ -22,7 +22,7 @@
 // rejects in DDL).
 
 import { sql, type ColumnType, type Migration, type MigrationProvider } from "kysely";
-import type { AdminAuditRecord } from "./records.js";
+import type { AdminAuditRecord, ServerGroupRecord } from "./records.js";
 
 export interface ProjectsTable {
   id: string;
@@ -243,6 +243,20 @@ export type AdminAuditTable = Omit<AdminAuditRecord, "resourceType" | "action" |
   changes: string;
 };
 
+/** Added by 0008: Nova's server groups; the policy as TEXT (checked on read). */
+export type ServerGroupsTable = Omit<ServerGroupRecord, "policy"> & { policy: string };
+
+/**
+ * Added by 0008: which server is in which group (at most one each), and the
+ * failure domain a member holds or has reserved for the node it is claiming
+ * (null until the scheduler reserved one).
+ */
+export interface ServerGroupMembersTable {
+  groupId: string;
+  serverId: string;
+  failureDomain: string | null;
+}
+
 export interface Database {
   projects: ProjectsTable;
   users: UsersTable;
@@ -261,6 +275,8 @@ export interface Database {
   serverAllocations: ServerAllocationsTable;
   quotaLocks: QuotaLocksTable;
   adminAudit: AdminAuditTable;
+  serverGroups: ServerGroupsTable;
+  serverGroupMembers: ServerGroupMembersTable;
 }
 
 /** Name of the unique partial index behind ServerBusyError. */
@@ -581,6 +597,33 @@ const adminAudit: Migration = {
   },
 };
 
+// Server groups: a group per project; members are servers, one group each. No
+// foreign keys: the store deletes a group's members with it, in one
+// transaction, and members of deleted servers are ignored by every read.
+const serverGroups: Migration = {
+  async up(db): Promise<void> {
+    const schema = db.schema;
+    await schema
+      .createTable("server_groups")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("project_id", "text", (c) => c.notNull())
+      .addColumn("user_id", "text", (c) => c.notNull())
+      .addColumn("policy", "text", (c) => c.notNull())
+      .addColumn("max_server_per_host", "integer")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .execute();
+    await schema.createIndex("server_groups_project").on("server_groups").columns(["project_id", "created_at", "id"]).execute();
+    await schema
+      .createTable("server_group_members")
+      .addColumn("group_id", "text", (c) => c.notNull())
+      .addColumn("server_id", "text", (c) => c.notNull().unique())
+      .addColumn("failure_domain", "text")
+      .addPrimaryKeyConstraint("server_group_members_pk", ["group_id", "server_id"])
+      .execute();
+  },
+};
+
 /** Every migration, in order. Names sort lexicographically = application order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
@@ -590,6 +633,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0005_quotas": quotas,
   "0006_task_not_before": taskNotBefore,
   "0007_admin_audit": adminAudit,
+  "0008_server_groups": serverGroups,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -68,6 +68,24 @@ export interface QuotaClaim {
   defaultClassLimit: number;
 }
 
+/** The quota resources of server groups (Nova's names). */
+export const SERVER_GROUPS_RESOURCE = "server_groups";
+export const SERVER_GROUP_MEMBERS_RESOURCE = "server_group_members";
+
+/** A server that joins a group at create: counted against `maxMembers` (-1 = unlimited) in the create's transaction. */
+export interface GroupMembership {
+  groupId: string;
+  maxMembers: number;
+}
+
+/** The server group named by a create (or a reservation) no longer exists. */
+export class UnknownServerGroupError extends Error {
+  override readonly name = "UnknownServerGroupError";
+  constructor(readonly groupId: string) {
+    super(`server group ${groupId} does not exist`);
+  }
+}
+
 /** What a project has in use: live (not deleted) servers, and per resource class. */
 export interface QuotaUsage {
   instances: number;
@@ -240,7 +258,19 @@ export interface Store {
      * one more would exceed one: concurrent creates, in any process, cannot
      * over-commit (the per-project lock row orders them on PostgreSQL).
      */
-    createWithTask(server: records.ServerRecord, action: records.ActionRecord, task: records.TaskRecord, claim?: QuotaClaim): Promise<void>;
+    createWithTask(
+      server: records.ServerRecord,
+      action: records.ActionRecord,
+      task: records.TaskRecord,
+      claim?: QuotaClaim,
+      /**
+       * The group the server joins, in the same transaction: its live members are
+       * counted (OverQuotaError "server_group_members" at the limit), and
+       * UnknownServerGroupError when the group is gone. Ordered with other
+       * creates and reservations of the group by the group's row lock on PostgreSQL.
+       */
+      membership?: GroupMembership,
+    ): Promise<void>;
     /** Every server row, deleted ones included. */
     total(): Promise<number>;
     /** Deleted servers only with `includeDeleted`. */
@@ -274,6 +304,37 @@ export interface Store {
     add(serverId: string, tag: string, max: number): Promise<"added" | "present" | "full">;
     /** false when the server did not have it. */
     remove(serverId: string, tag: string): Promise<boolean>;
+  };
+
+  /**
+   * Nova's server groups. A member is live while its server is not deleted; a
+   * live member holds its failure domain while its server holds a node or is
+   * still building (its reservation stands for the node it is claiming).
+   */
+  serverGroups: {
+    /** OverQuotaError "server_groups" when the project already has `maxPerProject` (-1 = unlimited). */
+    create(record: records.ServerGroupRecord, maxPerProject: number): Promise<void>;
+    get(id: string): Promise<records.ServerGroupRecord | undefined>;
+    /** Oldest first; `offset`/`limit` as Nova pages them. */
+    list(filter?: { projectId?: string; limit?: number; offset?: number }): Promise<records.ServerGroupRecord[]>;
+    countByProject(projectId: string): Promise<number>;
+    /** The group and its memberships, in one transaction; false when it did not exist. */
+    delete(id: string): Promise<boolean>;
+    /** The live member server ids of each group (oldest server first); [] for a group without any. */
+    members(groupIds: readonly string[]): Promise<Map<string, string[]>>;
+    /** The group of each server that is in one. */
+    ofServers(serverIds: readonly string[]): Promise<Map<string, string>>;
+    /** The failure domains the group's other live members hold, one entry per member. */
+    domains(groupId: string, exceptServerId: string): Promise<string[]>;
+    /**
+     * Records `domain` as the one `serverId` holds, if `admits` (given the domains
+     * the other members hold, read in the same transaction) says yes: two
+     * members, in any processes, cannot both take a domain only one of them may
+     * have. "gone" when the group or the membership no longer exists.
+     */
+    reserveDomain(groupId: string, serverId: string, domain: string, admits: (held: readonly string[]) => boolean): Promise<"reserved" | "refused" | "gone">;
+    /** The server holds no failure domain any more (its claim failed). */
+    releaseDomain(serverId: string): Promise<void>;
   };
 
   quotas: {

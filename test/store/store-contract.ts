@@ -16,6 +16,7 @@ import {
   type TagFilter,
 } from "../../src/store/store.js";
 import { taskKindParamsSchema } from "../../src/store/task-params.js";
+import { describeServerGroupContract } from "./server-groups-contract.js";
 
 export interface ContractHooks {
   /** A fresh, migrated, empty store. */
@@ -1129,6 +1130,8 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect(await b.quotas.usage("p-race")).toEqual({ instances: 5, resourceClasses: { CUSTOM_GPU: 5 } });
       });
     });
+
+    describeServerGroupContract(() => store, twins);
 
     describe("admin audit (issue 11 #8)", () => {
       const audit = (overrides: Partial<records.AdminAuditRecord> = {}): records.AdminAuditRecord => ({

@@ -41,7 +41,7 @@ export function afterMarker(table: "images" | "servers", marker: string): Expres
   return sql<SqlBool>`(created_at, id) > (SELECT m.created_at, m.id FROM ${sql.table(table)} AS m WHERE m.id = ${marker})`;
 }
 
-type CreatedTable = "projects" | "users" | "flavors" | "images" | "keypairs" | "servers" | "tasks";
+type CreatedTable = "projects" | "users" | "flavors" | "images" | "keypairs" | "servers" | "tasks" | "serverGroups";
 
 /** Orders a list oldest first: by (created_at, id), the order markers page in. */
 export function oldestFirst<TB extends CreatedTable, O>(

@@ -25,7 +25,7 @@ import type { StoreContext, TransactionStep } from "./context.js";
 import { fromBigint } from "./rows.js";
 
 /** The upsert that takes the project's quota lock (see the head of this file). */
-function lockProject(db: Kysely<Database>, projectId: string) {
+export function lockProject(db: Kysely<Database>, projectId: string) {
   return db
     .insertInto("quotaLocks")
     .values({ projectId, generation: 1 })

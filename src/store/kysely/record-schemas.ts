@@ -97,6 +97,16 @@ export const keypairSchema = z.object({
   createdAt: isoTime,
 }) satisfies z.ZodType<records.KeypairRecord>;
 
+export const serverGroupSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  projectId: z.string(),
+  userId: z.string(),
+  policy: z.enum(["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"]),
+  maxServerPerHost: z.number().int().positive().nullable(),
+  createdAt: isoTime,
+}) satisfies z.ZodType<records.ServerGroupRecord>;
+
 const vmStateSchema = z.enum(["building", "active", "stopped", "rescued", "error", "deleted"]);
 const taskStateSchema = z.enum([
   "scheduling",

@@ -22,6 +22,7 @@ import {
   isoTime,
   keypairSchema,
   projectSchema,
+  serverGroupSchema,
   serverSchema,
   taskSchema,
   tokenSchema,
@@ -42,7 +43,8 @@ export type TableName =
   | "actions"
   | "action_events"
   | "tasks"
-  | "workers";
+  | "workers"
+  | "server_groups";
 
 // ---------------------------------------------------------------------------
 // Checks.
@@ -139,6 +141,12 @@ export const actionEventFromRow: (row: Selectable<tables.ActionEventsTable>) => 
   actionEventSchema,
 );
 export const actionEventToRow = (record: records.ActionEventRecord): Insertable<tables.ActionEventsTable> => record;
+
+export const serverGroupFromRow: (row: Selectable<tables.ServerGroupsTable>) => records.ServerGroupRecord = plainFromRow(
+  "server_groups",
+  serverGroupSchema,
+);
+export const serverGroupToRow = (record: records.ServerGroupRecord): Insertable<tables.ServerGroupsTable> => record;
 
 export const workerFromRow: (row: Selectable<tables.WorkersTable>) => records.WorkerRecord = plainFromRow("workers", workerSchema);
 export const workerToRow = (record: records.WorkerRecord): Insertable<tables.WorkersTable> => record;

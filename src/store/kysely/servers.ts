@@ -10,6 +10,7 @@ import type { ServerFilter, Store, TagFilter } from "../store.js";
 import { DuplicateError, LeaseLostError, StaleStateError } from "../store.js";
 import type { StoreContext } from "./context.js";
 import { quotaCheckSteps } from "./quotas.js";
+import { membershipSteps } from "./server-groups.js";
 import { isActiveTaskViolation, isUniqueViolation, mapDuplicate, taskInsertError } from "./errors.js";
 import { afterMarker, checkPage, oldestFirst } from "./queries.js";
 import { actionSchema, serverPatchSchema, serverSchema, taskSchema } from "./record-schemas.js";
@@ -38,13 +39,13 @@ function tagCondition(eb: ExpressionBuilder<Database, "servers">, filter: TagFil
   return eb.and(conditions);
 }
 
-export function serversRepository({ db, atomically }: StoreContext): Store["servers"] {
+export function serversRepository({ db, kind, atomically }: StoreContext): Store["servers"] {
   return {
     create: async (record) => {
       const r = checkInput("ServerRecord", serverSchema, record);
       await mapDuplicate(`server ${r.id}`, () => db.insertInto("servers").values(serverToRow(r)).execute());
     },
-    createWithTask: async (server, action, task, claim) => {
+    createWithTask: async (server, action, task, claim, membership) => {
       const s = checkInput("ServerRecord", serverSchema, server);
       const a = checkInput("ActionRecord", actionSchema, action);
       const t = checkInput("TaskRecord", taskSchema, task);
@@ -57,7 +58,12 @@ export function serversRepository({ db, atomically }: StoreContext): Store["serv
         db.insertInto("tasks").values(taskToRow(t)).compile(),
       ];
       // With a claim the quota is counted in this same transaction (kysely/quotas.ts).
-      const statements = claim === undefined ? inserts : [...quotaCheckSteps(db, s.projectId, claim), ...inserts];
+      // The membership goes after the server row it names (kysely/server-groups.ts).
+      const statements = [
+        ...(claim === undefined ? [] : quotaCheckSteps(db, s.projectId, claim)),
+        ...inserts,
+        ...(membership === undefined ? [] : membershipSteps(db, kind, s.id, membership)),
+      ];
       try {
         await atomically(statements);
       } catch (error: unknown) {
