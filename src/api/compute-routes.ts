@@ -9,6 +9,7 @@ import { registerProjectLookups } from "./project-lookup-routes.js";
 import { registerQuotaRoutes } from "./quota-routes.js";
 import { registerServerActionRoutes } from "./server-action-routes.js";
 import { registerServerDetailRoutes } from "./server-detail-routes.js";
+import { registerServerGroupRoutes } from "./server-group-routes.js";
 import { registerServerRoutes } from "./server-routes.js";
 import { registerZoneRoutes } from "./zone-routes.js";
 
@@ -23,6 +24,7 @@ export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     registerExternalEventRoutes(app, compute);
     registerZoneRoutes(app, compute);
     registerQuotaRoutes(app, compute);
+    registerServerGroupRoutes(app, compute);
     registerProjectLookups(app, compute, "/projects");
     done();
   };

@@ -30,8 +30,6 @@ function vmOnlyKeys(microversion: number): string[] {
   return [
     "cores",
     "ram",
-    "server_groups",
-    "server_group_members",
     ...(microversion < 36 ? ["fixed_ips", "floating_ips", "security_groups", "security_group_rules"] : []),
     ...(microversion < 57 ? ["injected_files", "injected_file_content_bytes", "injected_file_path_bytes"] : []),
   ];
@@ -39,13 +37,15 @@ function vmOnlyKeys(microversion: number): string[] {
 
 function quotaSet<T>(
   microversion: number,
-  values: { instances: T; keyPairs: T; metadataItems: T; resourceClasses: Record<string, T> },
+  values: { instances: T; keyPairs: T; metadataItems: T; serverGroups: T; serverGroupMembers: T; resourceClasses: Record<string, T> },
   unlimited: T,
 ): Record<string, T> {
   return {
     instances: values.instances,
     key_pairs: values.keyPairs,
     metadata_items: values.metadataItems,
+    server_groups: values.serverGroups,
+    server_group_members: values.serverGroupMembers,
     ...Object.fromEntries(vmOnlyKeys(microversion).map((key) => [key, unlimited])),
     ...Object.fromEntries(Object.entries(values.resourceClasses).map(([name, value]) => [`class:${name}`, value])),
   };
@@ -61,6 +61,8 @@ function detailOf(microversion: number, detail: QuotaDetail) {
       instances: use(detail.instances.limit, detail.instances.inUse),
       keyPairs: use(detail.keyPairs),
       metadataItems: use(detail.metadataItems),
+      serverGroups: use(detail.serverGroups.limit, detail.serverGroups.inUse),
+      serverGroupMembers: use(detail.serverGroupMembers),
       resourceClasses: Object.fromEntries(Object.entries(detail.resourceClasses).map(([name, u]) => [name, use(u.limit, u.inUse)])),
     },
     use(UNLIMITED),
@@ -78,9 +80,9 @@ function absoluteLimits(microversion: number, detail: QuotaDetail): Record<strin
     totalRAMUsed: 0,
     maxTotalKeypairs: detail.keyPairs,
     maxServerMeta: detail.metadataItems,
-    maxServerGroups: UNLIMITED,
-    maxServerGroupMembers: UNLIMITED,
-    totalServerGroupsUsed: 0,
+    maxServerGroups: detail.serverGroups.limit,
+    maxServerGroupMembers: detail.serverGroupMembers,
+    totalServerGroupsUsed: detail.serverGroups.inUse,
     ...(microversion < 39 ? { maxImageMeta: detail.metadataItems } : {}),
     ...(microversion < 57 ? { maxPersonality: UNLIMITED, maxPersonalitySize: UNLIMITED } : {}),
     ...(microversion < 36

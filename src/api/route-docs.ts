@@ -23,6 +23,7 @@ export const TAGS = {
   "instance actions": "The audit trail of a server's operations (os-instance-actions).",
   flavors: "Compute v2.1 flavors and their extra specs (resource class, traits, capabilities).",
   keypairs: "SSH key pairs (os-keypairs).",
+  "server groups": "Server groups (os-server-groups): affinity and anti-affinity over failure domains (the node, a node property, the conductor group or a trait).",
   hypervisors: "Ironic nodes as Nova's Ironic driver shows them (os-hypervisors).",
   "external events": "os-server-external-events: how Ironic reports power changes.",
   images: "The Image API v2 subset the OpenStack clients use, at /image/v2 and under /v2.1.",
@@ -223,6 +224,27 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: "Delete a key pair",
     tag: "keypairs",
     responses: { 202: NO_BODY("Deleted (below microversion 2.2)."), 204: NO_BODY("Deleted (2.2 and later).") },
+  },
+
+  "POST /v2.1/os-server-groups": {
+    summary: "Create a server group",
+    tag: "server groups",
+    description:
+      "`policies: [one]` below microversion 2.64 (soft policies from 2.15), `policy` and `rules.max_server_per_host` (anti-affinity only) from 2.64. At most `compute.serverGroups.maxPerProject` per project.",
+    responses: { 200: "The group.", 403: "Quota exceeded, too many server groups." },
+  },
+  "GET /v2.1/os-server-groups": {
+    summary: "List server groups",
+    tag: "server groups",
+    description: "The caller's project's; every project's with `all_projects` for admins. `limit` and `offset` page.",
+    responses: { 200: "`server_groups`, each with its live members." },
+  },
+  "GET /v2.1/os-server-groups/:id": { summary: "Show a server group", tag: "server groups", responses: { 200: "The group." } },
+  "DELETE /v2.1/os-server-groups/:id": {
+    summary: "Delete a server group",
+    tag: "server groups",
+    description: "Its servers stay where they are, in no group.",
+    responses: { 204: NO_BODY("Deleted.") },
   },
 
   "GET /v2.1/os-hypervisors": {

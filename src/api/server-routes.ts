@@ -70,6 +70,13 @@ const networkEntry = z
   })
   .strict();
 
+// Nova's hints: `group` is the one that means something here; the others
+// (same_host, query, …) have no meaning on bare metal and are accepted as Nova
+// accepts hints its filters do not use.
+const schedulerHints = z.looseObject({
+  group: z.union([uuidRef, z.array(uuidRef).length(1).transform((ids) => ids[0] ?? "")]).optional(),
+});
+
 const createBody = z
   .object({
     server: z
@@ -94,8 +101,8 @@ const createBody = z
         description: z.string().max(255).nullable().optional(),
       })
       .strict(),
-    "os:scheduler_hints": z.record(z.string(), z.unknown()).optional(),
-    "OS-SCH-HNT:scheduler_hints": z.record(z.string(), z.unknown()).optional(),
+    "os:scheduler_hints": schedulerHints.optional(),
+    "OS-SCH-HNT:scheduler_hints": schedulerHints.optional(),
   })
   .strict();
 
@@ -111,8 +118,9 @@ function networksOf(networks: CreateBody["networks"]): NetworkRequest {
   }));
 }
 
-function createRequest(server: CreateBody): CreateServerRequest {
+function createRequest(server: CreateBody, hints: z.output<typeof schedulerHints> | undefined): CreateServerRequest {
   return {
+    ...(hints?.group === undefined ? {} : { groupId: hints.group }),
     name: server.name,
     flavorRef: String(server.flavorRef),
     imageRef: server.imageRef === undefined || server.imageRef === null || server.imageRef === "" ? null : server.imageRef,
@@ -190,7 +198,7 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
     if ((body.min_count ?? 1) > 1 || (body.max_count ?? 1) > 1) {
       return sendFault(reply, 400, "Creating several servers in one request is not supported; set min_count and max_count to 1.");
     }
-    const server = await compute.servers.create(callerOf(request), createRequest(body));
+    const server = await compute.servers.create(callerOf(request), createRequest(body, request.body["os:scheduler_hints"] ?? request.body["OS-SCH-HNT:scheduler_hints"]));
     const base = baseUrl(request);
     return reply
       .code(202)

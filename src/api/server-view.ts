@@ -189,7 +189,7 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
   if (microversion >= 19) doc["description"] = server.description;
   if (microversion >= 26) doc["tags"] = server.tags;
   if (microversion >= 63) doc["trusted_image_certificates"] = null;
-  if (microversion >= 71 && context.single === true) doc["server_groups"] = [];
+  if (microversion >= 71 && context.single === true) doc["server_groups"] = server.serverGroups;
   if (microversion >= 73) doc["locked_reason"] = server.lockedReason;
   return doc;
 }

@@ -1,5 +1,6 @@
 // Settings of the compute service (tasks, workers, reconciler), validated.
 import { z } from "zod";
+import { failureDomainSetting } from "./server-group-policy.js";
 
 /** A whole-number setting within [min, max], `fallback` when left out. */
 export const intSetting = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
@@ -23,6 +24,23 @@ const quotasSchema = z
     instances: quotaLimit.optional(),
     /** Servers per project of each resource class (by flavor.resourceClass); a class not named is unlimited. */
     resourceClasses: z.record(resourceClassName, quotaLimit).default({}),
+  })
+  .strict();
+
+/** Nova's server groups (os-server-groups), on bare metal. */
+const serverGroupsSchema = z
+  .object({
+    /**
+     * What anti-affinity spreads over and affinity keeps together: `node` (each
+     * node its own domain), `conductor_group`, `property:<key>` (a node
+     * properties key such as a rack) or `trait:<PREFIX>` (the node's one trait
+     * starting with it). Nodes that do not say take no group member.
+     */
+    failureDomain: failureDomainSetting.default("node"),
+    /** Server groups per project (Nova's quota default: 10; -1 = unlimited). */
+    maxPerProject: quotaLimit.default(10),
+    /** Servers per group (Nova's quota default: 10; -1 = unlimited). */
+    maxMembers: quotaLimit.default(10),
   })
   .strict();
 
@@ -54,6 +72,7 @@ const settingsSchema = z
     /** Deprecated alias of quotas.instances (0 = unlimited); refused together with it. */
     maxServersPerProject: z.number().int().min(0).max(1_000_000).optional(),
     quotas: quotasSchema.prefault({}),
+    serverGroups: serverGroupsSchema.prefault({}),
     /** bcrypt checks run at once, each in its own worker thread (~60 ms of CPU per check). */
     passwordWorkers: intSetting(1, 64, 2),
     /** Password checks waiting beyond those; more get 503 with Retry-After. */

@@ -11,6 +11,7 @@ import type {
   KeypairRecord,
   ProjectRecord,
   Role,
+  ServerGroupPolicy,
   ServerRecord,
   UserRecord,
 } from "../store/records.js";
@@ -94,6 +95,8 @@ export interface CreateServerRequest {
   hostname?: string;
   /** Nova's description (≤ 255 characters). */
   description?: string;
+  /** The server group to join (scheduler hint `group`). */
+  groupId?: string;
 }
 
 export type ServerAction =
@@ -190,6 +193,8 @@ export interface ServerView extends ServerRecord {
    * yet started, 1-based; null when it is not waiting or there is no cap.
    */
   queuePosition: number | null;
+  /** The server group it is in ([] or one id). */
+  serverGroups: string[];
 }
 
 // ---- quotas ----------------------------------------------------------------------
@@ -198,9 +203,11 @@ export interface ServerView extends ServerRecord {
 export interface QuotaLimits {
   instances: number;
   resourceClasses: Record<string, number>;
-  /** Fixed by the service, not per project: key pairs per user, metadata items per server. */
+  /** Fixed by the service, not per project: key pairs per user, metadata items per server, server groups per project, members per group. */
   keyPairs: number;
   metadataItems: number;
+  serverGroups: number;
+  serverGroupMembers: number;
 }
 
 export interface QuotaUse {
@@ -214,6 +221,8 @@ export interface QuotaDetail {
   resourceClasses: Record<string, QuotaUse>;
   keyPairs: number;
   metadataItems: number;
+  serverGroups: QuotaUse;
+  serverGroupMembers: number;
 }
 
 export interface QuotaChange {
@@ -274,6 +283,32 @@ export interface NewApplicationCredential {
   unrestricted?: boolean;
 }
 
+/** POST /os-server-groups, in either microversion's shape. */
+export interface ServerGroupRequest {
+  name: string;
+  policy: ServerGroupPolicy;
+  /** Nova's rule (2.64), anti-affinity only: members per failure domain. */
+  maxServerPerHost?: number;
+}
+
+export interface ServerGroupView {
+  id: string;
+  name: string;
+  policy: ServerGroupPolicy;
+  maxServerPerHost: number | null;
+  /** Live (not deleted) members, oldest first. */
+  members: string[];
+  projectId: string;
+  userId: string;
+}
+
+export interface ServerGroupListFilter {
+  /** Admins only (others get their own, as Nova). */
+  allProjects?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
 // ---- the contract ----------------------------------------------------------------
 
 export interface ComputeApi {
@@ -314,6 +349,15 @@ export interface ComputeApi {
     lock(caller: Caller, id: string, reason?: string): Promise<void>;
     /** ForbiddenError for a member when an admin of another project holds the lock. */
     unlock(caller: Caller, id: string): Promise<void>;
+  };
+
+  serverGroups: {
+    /** QuotaExceededError past the project's limit; BadRequestError for a rule on another policy. */
+    create(caller: Caller, request: ServerGroupRequest): Promise<ServerGroupView>;
+    list(caller: Caller, filter: ServerGroupListFilter): Promise<ServerGroupView[]>;
+    /** NotFoundError for unknown ids and other projects' groups. */
+    get(caller: Caller, id: string): Promise<ServerGroupView>;
+    delete(caller: Caller, id: string): Promise<void>;
   };
 
   flavors: {

@@ -41,6 +41,8 @@ function policyRefusal(rule: string): ForbiddenError {
 export interface FixedLimits {
   keyPairs: number;
   metadataItems: number;
+  serverGroups: number;
+  serverGroupMembers: number;
 }
 
 export class Quotas {
@@ -60,6 +62,7 @@ export class Quotas {
     const detail = await this.current(projectId);
     return {
       ...this.fixed,
+      serverGroups: detail.serverGroups.limit,
       instances: detail.instances.limit,
       resourceClasses: Object.fromEntries(Object.entries(detail.resourceClasses).map(([name, use]) => [name, use.limit])),
     };
@@ -113,7 +116,11 @@ export class Quotas {
    * its servers use (unlimited unless named).
    */
   private async current(projectId: string): Promise<QuotaDetail> {
-    const [set, usage] = await Promise.all([this.store.quotas.limits(projectId), this.store.quotas.usage(projectId)]);
+    const [set, usage, groups] = await Promise.all([
+      this.store.quotas.limits(projectId),
+      this.store.quotas.usage(projectId),
+      this.store.serverGroups.countByProject(projectId),
+    ]);
     const classLimits: Record<string, number> = { ...this.defaultLimits.resourceClasses };
     for (const [resource, limit] of Object.entries(set)) {
       if (resource.startsWith(CLASS_PREFIX)) classLimits[resource.slice(CLASS_PREFIX.length)] = limit;
@@ -121,6 +128,7 @@ export class Quotas {
     const names = [...new Set([...Object.keys(classLimits), ...Object.keys(usage.resourceClasses)])].sort();
     return {
       ...this.fixed,
+      serverGroups: { limit: this.fixed.serverGroups, inUse: groups },
       instances: { limit: set[INSTANCES_RESOURCE] ?? this.defaultLimits.instances, inUse: usage.instances },
       resourceClasses: Object.fromEntries(names.map((name) => [name, { limit: classLimits[name] ?? -1, inUse: usage.resourceClasses[name] ?? 0 }])),
     };

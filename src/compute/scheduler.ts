@@ -10,7 +10,8 @@ import { InstanceAlreadyPlacedError, NodeAlreadyClaimedError, NodeNotAvailableEr
 import { nodeInventory, normalizeResourceClass, type NodeInventory } from "../driver/inventory.js";
 import { servesProject } from "../driver/tenancy.js";
 import type { Logger } from "../log/logger.js";
-import type { FlavorRecord } from "../store/records.js";
+import type { FlavorRecord, ServerGroupRecord } from "../store/records.js";
+import { admits, arrange, describeKey, failureDomainOf, type FailureDomainKey } from "./server-group-policy.js";
 
 export class NoValidHostError extends Error {
   override readonly name = "NoValidHostError";
@@ -58,6 +59,26 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
+/**
+ * The server group a server being placed is a member of, and its store
+ * operations bound to that server: the scheduler reserves the chosen node's
+ * failure domain before it claims the node (server-group-policy.ts).
+ */
+export interface GroupPlacement {
+  group: Pick<ServerGroupRecord, "id" | "policy" | "maxServerPerHost">;
+  /** The domains the group's other members hold. */
+  held(): Promise<string[]>;
+  reserve(domain: string, admits: (held: readonly string[]) => boolean): Promise<"reserved" | "refused" | "gone">;
+  /** Gives the reservation back (no node was claimed). */
+  release(): Promise<void>;
+}
+
+interface Option {
+  node: CachedNode;
+  /** null: no group constraint applies. */
+  domain: string | null;
+}
+
 export class Scheduler {
   // Nodes this process is claiming right now: concurrent creates skip them
   // instead of racing each other for the same machine.
@@ -67,19 +88,46 @@ export class Scheduler {
     private readonly driver: IronicDriver,
     private readonly attempts: number,
     private readonly log: Logger,
+    private readonly failureDomain: FailureDomainKey = { kind: "node" },
   ) {}
+
+  /** The candidates in the order to try them, each with the domain to reserve. */
+  private async options(pool: CachedNode[], group: GroupPlacement | undefined): Promise<Option[]> {
+    if (group === undefined) return pool.map((node) => ({ node, domain: null }));
+    const known = pool.flatMap((node) => {
+      const domain = failureDomainOf(node, this.failureDomain);
+      return domain === null ? [] : [{ node, domain }];
+    });
+    return arrange(group.group, await group.held(), known);
+  }
 
   /**
    * Claims a fitting node for `instanceUuid`; NoValidHostError when none is left.
    * `driver`: the one to claim through (a task's fenced driver).
    */
-  async place(flavor: SchedulingFlavor, projectId: string, instanceUuid: string, driver: IronicDriver = this.driver): Promise<string> {
+  async place(
+    flavor: SchedulingFlavor,
+    projectId: string,
+    instanceUuid: string,
+    driver: IronicDriver = this.driver,
+    group?: GroupPlacement,
+  ): Promise<string> {
     const pool = shuffle(candidates(await this.driver.cache.all(), flavor, projectId, this.log));
+    const options = await this.options(pool, group);
     let tried = 0;
-    for (const node of pool) {
+    let refused = 0;
+    for (const { node, domain } of options) {
       if (tried >= this.attempts) break;
       if (this.claiming.has(node.uuid)) continue;
       tried++;
+      if (group !== undefined && domain !== null) {
+        // Atomic across workers: another member may have taken the domain since `options`.
+        const reservation = await group.reserve(domain, (held) => admits(group.group, held, domain));
+        if (reservation === "refused") {
+          refused++;
+          continue;
+        }
+      }
       this.claiming.add(node.uuid);
       try {
         await driver.claim({ instanceUuid, nodeUuid: node.uuid }, projectId);
@@ -97,8 +145,15 @@ export class Scheduler {
         this.claiming.delete(node.uuid);
       }
     }
-    throw new NoValidHostError(
-      pool.length === 0 ? "There are not enough hosts available." : `No node could be claimed after ${tried} attempts.`,
-    );
+    await group?.release();
+    throw new NoValidHostError(this.refusal(pool.length, options.length, tried, refused, group));
+  }
+
+  private refusal(fitting: number, allowed: number, tried: number, refused: number, group: GroupPlacement | undefined): string {
+    if (fitting === 0) return "There are not enough hosts available.";
+    if (group !== undefined && (allowed === 0 || refused === tried)) {
+      return `There are not enough hosts available: the server group's ${group.group.policy} policy leaves none of the ${fitting} fitting nodes (failure domain: ${describeKey(this.failureDomain)}).`;
+    }
+    return `No node could be claimed after ${tried} attempts.`;
   }
 }

@@ -7,18 +7,27 @@ import type { IronicDriver } from "../driver/driver.js";
 import { DriverError, InvalidInputError } from "../driver/errors.js";
 import { sanitizeHostname } from "../driver/config-drive/hostname.js";
 import type { ServerRecord, TaskKind, TaskState, VmState } from "../store/records.js";
-import { OverQuotaError, ServerBusyError, StaleStateError, type Store } from "../store/store.js";
+import {
+  OverQuotaError,
+  SERVER_GROUP_MEMBERS_RESOURCE,
+  ServerBusyError,
+  StaleStateError,
+  UnknownServerGroupError,
+  type Store,
+} from "../store/store.js";
 import { Audit, actionRecord } from "./audit.js";
 import { taskRecord } from "./tasks.js";
 import type { Catalog } from "./catalog.js";
 import { nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
 import { quotaClaim, quotaExceeded } from "./quotas.js";
+import { groupNotFound, type ServerGroups } from "./server-groups.js";
 import type { ComputeConfig } from "./config.js";
 import {
   BadRequestError,
   ConflictError,
   NotFoundError,
+  QuotaExceededError,
   type Caller,
   type CreateServerRequest,
   type ServerAction,
@@ -113,17 +122,23 @@ export class Servers {
     private readonly catalog: Catalog,
     private readonly driver: IronicDriver,
     private readonly config: ComputeConfig,
+    private readonly groups: ServerGroups,
   ) {
     this.audit = new Audit(store);
   }
 
-  async view(caller: Caller, server: ServerRecord, tags?: string[]): Promise<ServerView> {
+  /** `page`: what a list read for all its servers at once (else read here). */
+  async view(caller: Caller, server: ServerRecord, page?: { tags: Map<string, string[]>; groups: Map<string, string> }): Promise<ServerView> {
+    const tags = page?.tags ?? (await this.store.serverTags.forServers([server.id]));
+    const groups = page?.groups ?? (await this.store.serverGroups.ofServers([server.id]));
+    const group = groups.get(server.id);
     return {
       ...server,
       flavor: await this.store.flavors.get(server.flavorId),
       hypervisorHostname: caller.role === "admin" ? server.nodeUuid : null,
-      tags: tags ?? (await this.store.serverTags.forServers([server.id])).get(server.id) ?? [],
+      tags: tags.get(server.id) ?? [],
       queuePosition: await this.queuePosition(server),
+      serverGroups: group === undefined ? [] : [group],
     };
   }
 
@@ -160,9 +175,10 @@ export class Servers {
       ...(filter.tags === undefined ? {} : { tags: filter.tags }),
       ...(filter.locked === undefined ? {} : { locked: filter.locked }),
     });
-    // One query for the tags of the whole page.
-    const tags = await this.store.serverTags.forServers(records.map((record) => record.id));
-    return Promise.all(records.map((record) => this.view(caller, record, tags.get(record.id) ?? [])));
+    // One query each for the tags and the groups of the whole page.
+    const ids = records.map((record) => record.id);
+    const page = { tags: await this.store.serverTags.forServers(ids), groups: await this.store.serverGroups.ofServers(ids) };
+    return Promise.all(records.map((record) => this.view(caller, record, page)));
   }
 
   async create(caller: Caller, request: CreateServerRequest): Promise<ServerView> {
@@ -186,6 +202,7 @@ export class Servers {
     if (Array.isArray(request.networks) && request.networks.length > 0) {
       throw new BadRequestError("explicit networks need a network service, which is not configured; use 'none' or 'auto'");
     }
+    const membership = request.groupId === undefined ? undefined : await this.groups.membershipFor(caller, request.groupId);
     const now = nowIso();
     const id = randomUUID();
     const server: ServerRecord = {
@@ -225,9 +242,14 @@ export class Servers {
         action,
         taskRecord(server.id, "create", action.id, request.adminPass === undefined ? {} : { admin_password: request.adminPass }),
         quotaClaim(this.config.quotas, flavor.resourceClass),
+        membership,
       );
     } catch (error) {
+      if (error instanceof OverQuotaError && error.resource === SERVER_GROUP_MEMBERS_RESOURCE) {
+        throw new QuotaExceededError("Quota exceeded, too many servers in group");
+      }
       if (error instanceof OverQuotaError) throw quotaExceeded(error);
+      if (error instanceof UnknownServerGroupError) throw new BadRequestError(groupNotFound(error.groupId).message);
       throw error;
     }
     return this.view(caller, server);

@@ -33,6 +33,8 @@ import { requireAdmin, requireService } from "./policy.js";
 import { OnePassAtATime } from "./one-pass.js";
 import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
+import { failureDomainKey } from "./server-group-policy.js";
+import { ServerGroups } from "./server-groups.js";
 import { ServerDetails } from "./server-details.js";
 import { checkMetadata, Servers } from "./servers.js";
 import { Quotas } from "./quotas.js";
@@ -75,11 +77,17 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   });
   const applicationCredentials = new ApplicationCredentials(store, passwords, compute.maxApplicationCredentialsPerUser);
   const catalog = new Catalog(store, compute);
-  const servers = new Servers(store, catalog, driver, compute);
+  const serverGroups = new ServerGroups(store, compute.serverGroups);
+  const servers = new Servers(store, catalog, driver, compute, serverGroups);
   const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
-  const quotas = new Quotas(store, compute.quotas, { keyPairs: compute.maxKeypairsPerUser, metadataItems: CONFIG_DRIVE_LIMITS.metadataItems });
+  const quotas = new Quotas(store, compute.quotas, {
+    keyPairs: compute.maxKeypairsPerUser,
+    metadataItems: CONFIG_DRIVE_LIMITS.metadataItems,
+    serverGroups: compute.serverGroups.maxPerProject,
+    serverGroupMembers: compute.serverGroups.maxMembers,
+  });
   const audit = new AdminAudit(store);
-  const scheduler = new Scheduler(driver, compute.schedulerAttempts, log);
+  const scheduler = new Scheduler(driver, compute.schedulerAttempts, log, failureDomainKey(compute.serverGroups.failureDomain));
   const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
   const reconciler = new Reconciler(store, driver, membership, log);
   const timers: NodeJS.Timeout[] = [];
@@ -176,6 +184,12 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       removeAllTags: (caller, id) => details.removeAllTags(caller, id),
       lock: (caller, id, reason) => details.lock(caller, id, reason),
       unlock: (caller, id) => details.unlock(caller, id),
+    },
+    serverGroups: {
+      create: (caller, request) => serverGroups.create(caller, request),
+      list: (caller, filter) => serverGroups.list(caller, filter),
+      get: (caller, id) => serverGroups.get(caller, id),
+      delete: (caller, id) => serverGroups.delete(caller, id),
     },
     flavors: {
       list: (caller) => catalog.listFlavors(caller),

@@ -12,7 +12,7 @@ import { Audit, faultMessage, publicFaultMessage } from "./audit.js";
 import { nowIso } from "./clock.js";
 import { deployPhase, POWERING_ON_PERCENT } from "./deploy-progress.js";
 import { instanceSpecFor } from "./instance-spec.js";
-import { NoValidHostError, type Scheduler } from "./scheduler.js";
+import { NoValidHostError, type GroupPlacement, type Scheduler } from "./scheduler.js";
 
 export interface HandlerContext {
   store: Store;
@@ -57,14 +57,28 @@ async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: str
   return instanceSpecFor(server, flavor, image, keypair, adminPass);
 }
 
+/** The server's group, bound to it for the scheduler; undefined when it is in none (or the group is gone). */
+async function groupPlacement(store: Store, serverId: string): Promise<GroupPlacement | undefined> {
+  const groupId = (await store.serverGroups.ofServers([serverId])).get(serverId);
+  const group = groupId === undefined ? undefined : await store.serverGroups.get(groupId);
+  if (group === undefined) return undefined;
+  return {
+    group,
+    held: () => store.serverGroups.domains(group.id, serverId),
+    reserve: (domain, admits) => store.serverGroups.reserveDomain(group.id, serverId, domain, admits),
+    release: () => store.serverGroups.releaseDomain(serverId),
+  };
+}
+
 async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord, { admin_password: adminPass }: TaskParams<"create">): Promise<void> {
   let nodeUuid = server.nodeUuid ?? (await ctx.driver.nodeOf(server.id));
   if (nodeUuid === null) {
     const flavor = await ctx.store.flavors.get(server.flavorId);
     if (flavor === undefined) throw new Error(`flavor ${server.flavorId} no longer exists`);
+    const group = await groupPlacement(ctx.store, server.id);
     try {
       nodeUuid = await audit.event(task.actionId, "schedule_and_claim", () =>
-        ctx.scheduler.place(flavor, server.projectId, server.id, ctx.driver),
+        ctx.scheduler.place(flavor, server.projectId, server.id, ctx.driver, group),
       );
     } catch (error) {
       if (!(error instanceof NoValidHostError)) throw error;

@@ -66,6 +66,8 @@ export interface TestApiOptions {
   quotas?: { instances?: number; resourceClasses?: Record<string, number> };
   /** Node interfaces for the enrolment (see enrolNodes). */
   interfaces?: EnrolSpec["interfaces"];
+  /** compute.serverGroups of the service (default: the config's). */
+  serverGroups?: { failureDomain?: string; maxPerProject?: number; maxMembers?: number };
   /**
    * Runs once the API listens and before any node is enrolled: the place to start
    * an Ironic that must know the API's URL (power notifications). The service
@@ -106,6 +108,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
       heartbeatIntervalMs: 500,
       reconcileIntervalMs: options.reconcileIntervalMs ?? 600_000,
       ...(options.quotas === undefined ? {} : { quotas: options.quotas }),
+      ...(options.serverGroups === undefined ? {} : { serverGroups: options.serverGroups }),
     }),
     api: { host: "127.0.0.1", port: 0, auth: "basic" },
     bootstrapAdmin: { project: ADMIN_PROJECT, user: "admin", password: adminPassword },

@@ -57,6 +57,7 @@ export function fakeServer(id: string, projectId: string): ServerView {
     flavor: FAKE_FLAVOR,
     hypervisorHostname: "9a1b2c3d-0000-4000-8000-00000000000a",
     queuePosition: null,
+    serverGroups: [],
   };
 }
 
@@ -118,6 +119,7 @@ export function fakeCompute(
     // No identity tokens here: every token is unknown.
     tokens: { issue: missing, validate: () => Promise.resolve(undefined), revoke: missing, scopes: missing, ...overrides.tokens },
     applicationCredentials: { create: missing, list: missing, get: missing, delete: missing, ...overrides.applicationCredentials },
+    serverGroups: { create: missing, list: missing, get: missing, delete: missing, ...overrides.serverGroups },
     quotas: { defaults: missing, show: missing, detail: missing, update: missing, reset: missing, ...overrides.quotas },
     audit: { list: missing, ...overrides.audit },
     nodes: { list: () => Promise.resolve([]), get: missing, ...overrides.nodes },
