@@ -2,7 +2,7 @@
 // crash (a lease that expired hands the task to another worker, or to this one
 // after a restart): they re-read the server, and the driver's operations decide
 // from Ironic's state what is left to do.
-import type { InstanceOnNode, IronicDriver } from "../driver/driver.js";
+import type { InstanceOnNode, IronicDriver, OnProgress } from "../driver/driver.js";
 import { DriverError } from "../driver/errors.js";
 import type { Logger } from "../log/logger.js";
 import type { ServerRecord, TaskKind, TaskRecord } from "../store/records.js";
@@ -10,7 +10,7 @@ import type { ServerExpectation, ServerPatch, Store } from "../store/store.js";
 import type { TaskParams } from "../store/task-params.js";
 import { Audit, faultMessage, publicFaultMessage } from "./audit.js";
 import { nowIso } from "./clock.js";
-import { deployPhase, POWERING_ON_PERCENT } from "./deploy-progress.js";
+import { deployPhase, POWERING_ON_PERCENT, type DeployOperation } from "./deploy-progress.js";
 import { instanceSpecFor } from "./instance-spec.js";
 import { NoValidHostError, type GroupPlacement, type Scheduler } from "./scheduler.js";
 
@@ -57,6 +57,33 @@ async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: str
   return instanceSpecFor(server, flavor, image, keypair, adminPass);
 }
 
+/**
+ * Records a deploy's phases as the driver reports them (deploy-progress.ts):
+ * each new phase becomes the server's progress and a finished event of the
+ * task's action, in order, one after the other (a later phase never shows
+ * before an earlier one). A failed write is logged, never fails the deploy.
+ */
+function progressRecorder({ ctx, task, audit, save }: TaskRun, operation: DeployOperation): { report: OnProgress; recorded: () => Promise<void> } {
+  let lastPhase = "";
+  let recording: Promise<void> = Promise.resolve();
+  return {
+    report: (progress) => {
+      const phase = deployPhase(progress, operation);
+      if (phase === undefined || phase.event === lastPhase) return;
+      lastPhase = phase.event;
+      recording = recording
+        .then(async () => {
+          await save({ progress: phase.percent });
+          await audit.mark(task.actionId, phase.event, phase.detail);
+        })
+        .catch((error: unknown) => {
+          ctx.log.warn({ instance: task.serverId, err: error }, "could not record deploy progress");
+        });
+    },
+    recorded: () => recording,
+  };
+}
+
 /** The server's group, bound to it for the scheduler; undefined when it is in none (or the group is gone). */
 async function groupPlacement(store: Store, serverId: string): Promise<GroupPlacement | undefined> {
   const groupId = (await store.serverGroups.ofServers([serverId])).get(serverId);
@@ -70,7 +97,8 @@ async function groupPlacement(store: Store, serverId: string): Promise<GroupPlac
   };
 }
 
-async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord, { admin_password: adminPass }: TaskParams<"create">): Promise<void> {
+async function create(run: TaskRun, server: ServerRecord, { admin_password: adminPass }: TaskParams<"create">): Promise<void> {
+  const { ctx, task, audit, save } = run;
   let nodeUuid = server.nodeUuid ?? (await ctx.driver.nodeOf(server.id));
   if (nodeUuid === null) {
     const flavor = await ctx.store.flavors.get(server.flavorId);
@@ -88,33 +116,18 @@ async function create({ ctx, task, audit, save }: TaskRun, server: ServerRecord,
   }
   await save({ nodeUuid, taskState: "spawning", progress: 10 });
   const node = nodeUuid;
-  let lastPhase = "";
-  let recording: Promise<void> = Promise.resolve();
+  const progress = progressRecorder(run, "spawn");
   try {
     const spec = await specOf(ctx, server, adminPass);
-    await audit.event(task.actionId, "driver_spawn", () =>
-      ctx.driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec, (progress) => {
-        const phase = deployPhase(progress);
-        if (phase === undefined || phase.event === lastPhase) return;
-        lastPhase = phase.event;
-        // In order, one after the other: a later phase never shows before an earlier one.
-        recording = recording
-          .then(async () => {
-            await save({ progress: phase.percent });
-            await audit.mark(task.actionId, phase.event, phase.detail);
-          })
-          .catch((error: unknown) => {
-            ctx.log.warn({ instance: server.id, err: error }, "could not record deploy progress");
-          });
-      }),
-    );
+    await audit.event(task.actionId, "driver_spawn", () => ctx.driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec, progress.report));
   } catch (error) {
     // The driver unwound the node; the server keeps a fault and no node.
     if (!(error instanceof DriverError)) throw error;
+    await progress.recorded();
     await save({ vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error, "create") });
     return;
   }
-  await recording;
+  await progress.recorded();
   await save({ progress: POWERING_ON_PERCENT });
   // A deploy on real hardware ends with the node powered on; fake hardware's
   // deploy interface leaves it off. The server is recorded as running, so make
@@ -159,7 +172,7 @@ function nodeOf(server: ServerRecord): string {
 /** The kinds that are one driver call on the server's node, then one end state. */
 type NodeTaskKind = Exclude<TaskKind, "create" | "delete" | "release">;
 type ParamsByKind = { [K in TaskKind]: TaskParams<K> };
-type DriverCall = (driver: IronicDriver, target: InstanceOnNode) => Promise<void>;
+type DriverCall = (driver: IronicDriver, target: InstanceOnNode, onProgress?: OnProgress) => Promise<void>;
 
 interface NodeTask<K extends NodeTaskKind> {
   /** The audit event the driver call is recorded as. */
@@ -171,6 +184,8 @@ interface NodeTask<K extends NodeTaskKind> {
   prepare(ctx: HandlerContext, server: ServerRecord, params: ParamsByKind[K], taskId: string): DriverCall | Promise<DriverCall>;
   /** The server once the call succeeded. */
   end: ServerPatch;
+  /** A call that deploys an image: its phases are recorded as progress and events. */
+  progress?: DeployOperation;
 }
 
 const RUNNING: ServerPatch = { vmState: "active", taskState: null, powerState: "running" };
@@ -196,9 +211,10 @@ const NODE_TASKS: { [K in NodeTaskKind]: NodeTask<K> } = {
     prepare: async (ctx, server, { preserve_ephemeral }, taskId) => {
       const spec = await specOf(ctx, server);
       // The task is the request: a resumed task continues its rebuild, a new one redeploys.
-      return (driver, target) => driver.rebuild(target, spec, { preserveEphemeral: preserve_ephemeral === true, requestId: taskId });
+      return (driver, target, onProgress) => driver.rebuild(target, spec, { preserveEphemeral: preserve_ephemeral === true, requestId: taskId }, onProgress);
     },
-    end: RUNNING,
+    end: { ...RUNNING, progress: 100 },
+    progress: "rebuild",
   },
   rescue: {
     event: "driver_rescue",
@@ -216,10 +232,17 @@ const NODE_TASKS: { [K in NodeTaskKind]: NodeTask<K> } = {
   },
 };
 
-async function onNode<K extends NodeTaskKind>({ ctx, task, audit, save }: TaskRun, server: ServerRecord, kind: K, params: ParamsByKind[K]): Promise<void> {
+async function onNode<K extends NodeTaskKind>(run: TaskRun, server: ServerRecord, kind: K, params: ParamsByKind[K]): Promise<void> {
+  const { ctx, task, audit, save } = run;
   const step: NodeTask<K> = NODE_TASKS[kind];
   const call = await step.prepare(ctx, server, params, task.id);
-  await audit.event(task.actionId, step.event, () => call(ctx.driver, { instanceUuid: server.id, nodeUuid: nodeOf(server) }));
+  const progress = step.progress === undefined ? undefined : progressRecorder(run, step.progress);
+  if (progress !== undefined) await save({ progress: 0 });
+  try {
+    await audit.event(task.actionId, step.event, () => call(ctx.driver, { instanceUuid: server.id, nodeUuid: nodeOf(server) }, progress?.report));
+  } finally {
+    await progress?.recorded();
+  }
   await save(step.end);
 }
 

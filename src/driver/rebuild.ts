@@ -19,7 +19,7 @@ import type { InstanceSpec } from "./instance-spec.js";
 import { parseProperties } from "./inventory.js";
 import { nodeOrNull } from "./observe.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
-import { configDriveFor } from "./spawn.js";
+import { configDriveFor, deployStepText } from "./spawn.js";
 
 export const REBUILD_BASE_KEY = "ironic_compute_rebuild_base";
 
@@ -34,6 +34,7 @@ const REBUILD_FIELDS = [
   "provision_updated_at",
   "maintenance",
   "last_error",
+  "deploy_step",
 ] as const;
 export type RebuildNode = NodeView<(typeof REBUILD_FIELDS)[number]>;
 
@@ -84,7 +85,7 @@ export function decideRebuild(
       if (node.maintenance) return { kind: "fail", error: new OperationFailedError("the node is in maintenance", ids) };
       return written ? { kind: "act", step: "rebuild" } : { kind: "act", step: "write-instance-info" };
     case "deploying":
-      return { kind: "wait", reason: `node is ${state}` };
+      return { kind: "wait", reason: `node is ${state}${deployStepText(node.deploy_step)}` };
     case "stable":
     case "teardown":
     case "rescue":

@@ -22,7 +22,24 @@ const ROWS: Array<[string, { step: string; detail: string }, { event: string; pe
   ["a step of another operation", { step: "unprovision", detail: "unprovision" }, undefined],
 ];
 
+const REBUILD_ROWS: Array<[string, { step: string; detail: string }, { event: string; percent: number; detail: string } | undefined]> = [
+  ["instance info", { step: "write-instance-info", detail: "write-instance-info" }, { event: "rebuild_write_instance_info", percent: 20, detail: "write-instance-info" }],
+  ["rebuild requested", { step: "rebuild", detail: "rebuild" }, { event: "rebuild_deploy_requested", percent: 40, detail: "rebuild" }],
+  [
+    "deploying with its deploy step",
+    { step: "wait", detail: "node is deploying (deploy step deploy.write_image)" },
+    { event: "rebuild_deploying", percent: 50, detail: "node is deploying (deploy step deploy.write_image)" },
+  ],
+  ["wait call-back", { step: "wait", detail: "node is wait call-back" }, { event: "rebuild_wait_callback", percent: 60, detail: "node is wait call-back" }],
+  ["a spawn-only step", { step: "claim", detail: "claim" }, undefined],
+  ["busy, no phase", { step: "wait", detail: "node is busy" }, undefined],
+];
+
 describe("deployPhase", () => {
+  it.each(REBUILD_ROWS)("rebuild: %s", (_label, progress, expected) => {
+    expect(deployPhase(progress as Parameters<typeof deployPhase>[0], "rebuild")).toEqual(expected);
+  });
+
   it.each(ROWS)("%s", (_label, progress, expected) => {
     expect(deployPhase(progress as Parameters<typeof deployPhase>[0])).toEqual(expected);
   });

@@ -87,7 +87,16 @@ describe("a server's life", () => {
   it("rebuild, rescue (password returned once), unrescue", async () => {
     const rebuilt = await t.service.servers.act(t.member, id, { type: "rebuild", imageRef: t.imageId });
     expect(rebuilt.server?.taskState).toBe("rebuilding");
-    await waitForServer(t, t.member, id, idle("active"));
+    expect((await waitForServer(t, t.member, id, idle("active"))).progress).toBe(100);
+    // The rebuild's phases (issue 11 #7) as events of its action, in order.
+    const rebuild = (await t.service.servers.actions(t.member, id)).find((action) => action.action === "rebuild");
+    const rebuildEvents = (await t.service.servers.action(t.member, id, rebuild?.requestId ?? "")).events.map((e) => e.event);
+    expect(rebuildEvents[0]).toBe("driver_rebuild");
+    expect(rebuildEvents.filter((event) => ["rebuild_write_instance_info", "rebuild_deploy_requested"].includes(event))).toEqual([
+      "rebuild_write_instance_info",
+      "rebuild_deploy_requested",
+    ]);
+    expect(new Set(rebuildEvents).size).toBe(rebuildEvents.length);
     const { adminPass } = await t.service.servers.act(t.member, id, { type: "rescue" });
     expect(adminPass).toMatch(/^[A-Za-z0-9_-]{16}$/);
     await waitForServer(t, t.member, id, idle("rescued"));

@@ -303,6 +303,7 @@ function rebuildNode(overrides: Partial<RebuildNode> = {}): RebuildNode {
     provision_updated_at: BEFORE,
     maintenance: false,
     last_error: null,
+    deploy_step: {},
     ...overrides,
   };
 }
