@@ -24,6 +24,12 @@ export interface VifSpec {
   networkId: string;
   networkName?: string;
   mtu?: number;
+  /**
+   * The network's VLAN (1–4094) when the machine must tag it itself (no switch
+   * port configured for it): network_data gets a `vlan` link on top of the
+   * physical one, and the addresses go on it.
+   */
+  vlanId?: number;
   fixedIps: Array<{ ipAddress: string; subnet: SubnetSpec }>;
 }
 

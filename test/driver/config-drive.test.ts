@@ -424,6 +424,18 @@ describe("buildConfigDrive: network_data", () => {
       },
     },
     {
+      scenario: "a VLAN the machine tags: a vlan link on the port's link carries the VIF and the address",
+      network: { vifs: [vif(VIF_A, [{ ipAddress: "192.0.2.10", subnet: v4Subnet() }], { vlanId: 120, mtu: 9000 })], ports: [boundPort], portgroups: [] },
+      expected: {
+        links: [
+          { id: "iface0", type: "phy", ethernet_mac_address: "52:54:00:aa:bb:01", mtu: 9000 },
+          { id: "vlan0", type: "vlan", vlan_link: "iface0", vlan_id: 120, vlan_mac_address: "52:54:00:aa:bb:01", mtu: 9000, vif_id: VIF_A },
+        ],
+        networks: [{ id: "network0", type: "ipv4", link: "vlan0", ip_address: "192.0.2.10", netmask: "255.255.255.0", routes: [], network_id: `net-${VIF_A}`, services: [] }],
+        services: [],
+      },
+    },
+    {
       scenario: "static IPv4 with gateway, DNS and a host route",
       network: {
         vifs: [
@@ -686,6 +698,8 @@ describe("buildConfigDrive: network_data", () => {
     { scenario: "VIF MAC malformed", network: { vifs: [vif(VIF_A, [{ ipAddress: "192.0.2.10", subnet: v4Subnet() }], { macAddress: "zz:zz" })], ports: [], portgroups: [] } },
     { scenario: "no MAC at all", network: { vifs: [vif(VIF_A, [{ ipAddress: "192.0.2.10", subnet: v4Subnet() }], { macAddress: undefined })], ports: [], portgroups: [] } },
     { scenario: "Ironic port MAC malformed", network: { vifs: [vif(VIF_A, [{ ipAddress: "192.0.2.10", subnet: v4Subnet() }])], ports: [port({ uuid: PORT_1, address: "bogus", internal_info: { tenant_vif_port_id: VIF_A } })], portgroups: [] } },
+    { scenario: "VLAN id out of range", network: one([{ ipAddress: "192.0.2.10", subnet: v4Subnet() }], { vlanId: 4095 }) },
+    { scenario: "VLAN id not an integer", network: one([{ ipAddress: "192.0.2.10", subnet: v4Subnet() }], { vlanId: 1.5 }) },
     { scenario: "same VIF listed twice", network: { vifs: [vif(VIF_A, []), vif(VIF_A, [])], ports: [], portgroups: [] } },
     {
       scenario: "unsupported bond mode",

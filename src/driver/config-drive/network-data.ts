@@ -145,6 +145,7 @@ export function buildNetworkData(network: ConfigDriveNetwork): NetworkData {
 
   const links: Array<Record<string, unknown>> = [];
   const memberLinks: Array<Record<string, unknown>> = [];
+  const vlanLinks: Array<Record<string, unknown>> = [];
   const networks: Array<Record<string, unknown>> = [];
   const services = new Map<string, { type: "dns"; address: string }>();
 
@@ -186,6 +187,19 @@ export function buildNetworkData(network: ConfigDriveNetwork): NetworkData {
       if (mac === undefined) throw new InvalidInputError(`${what} has no MAC address: no Ironic port is bound to it and the VIF gives none`);
       links.push({ id: linkId, type: "phy", ethernet_mac_address: mac, mtu, vif_id: vif.id });
     }
+    // A VLAN the machine tags itself: the VIF (and its addresses) move to a
+    // vlan link on top of the physical or bond one.
+    let addressLink = linkId;
+    const vlanId: unknown = vif.vlanId;
+    if (vlanId !== undefined && vlanId !== null) {
+      if (typeof vlanId !== "number" || !Number.isInteger(vlanId) || vlanId < 1 || vlanId > 4094) {
+        throw new InvalidInputError(`${what} has an invalid VLAN id (1-4094)`);
+      }
+      const base = links[links.length - 1] as Record<string, unknown>;
+      delete base["vif_id"];
+      addressLink = `vlan${index}`;
+      vlanLinks.push({ id: addressLink, type: "vlan", vlan_link: linkId, vlan_id: vlanId, vlan_mac_address: base["ethernet_mac_address"], mtu, vif_id: vif.id });
+    }
 
     for (const fixed of vif.fixedIps as readonly unknown[]) {
       if (!isPlainObject(fixed)) throw new InvalidInputError(`${what} has an invalid fixed IP entry`);
@@ -204,7 +218,7 @@ export function buildNetworkData(network: ConfigDriveNetwork): NetworkData {
       }
       const id = `network${networks.length}`;
       if (subnet.dhcp) {
-        networks.push({ id, type: subnet.type, link: linkId, network_id: networkId });
+        networks.push({ id, type: subnet.type, link: addressLink, network_id: networkId });
         continue;
       }
       const anyAddress = subnet.version === 4 ? "0.0.0.0" : "::";
@@ -215,7 +229,7 @@ export function buildNetworkData(network: ConfigDriveNetwork): NetworkData {
       networks.push({
         id,
         type: subnet.type,
-        link: linkId,
+        link: addressLink,
         ip_address: ipAddress,
         netmask: formatIp(subnet.version, mask),
         routes,
@@ -225,5 +239,5 @@ export function buildNetworkData(network: ConfigDriveNetwork): NetworkData {
     }
   });
 
-  return { links: [...links, ...memberLinks], networks, services: [...services.values()] };
+  return { links: [...links, ...memberLinks, ...vlanLinks], networks, services: [...services.values()] };
 }
