@@ -23,6 +23,7 @@
 
 import { sql, type ColumnType, type Migration, type MigrationProvider } from "kysely";
 import type { AdminAuditRecord } from "./records.js";
+import { networksMigration, type NetworkTables } from "./schema-networks.js";
 
 export interface ProjectsTable {
   id: string;
@@ -243,7 +244,7 @@ export type AdminAuditTable = Omit<AdminAuditRecord, "resourceType" | "action" |
   changes: string;
 };
 
-export interface Database {
+export interface Database extends NetworkTables {
   projects: ProjectsTable;
   users: UsersTable;
   tokens: TokensTable;
@@ -590,6 +591,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0005_quotas": quotas,
   "0006_task_not_before": taskNotBefore,
   "0007_admin_audit": adminAudit,
+  "0009_networks": networksMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
