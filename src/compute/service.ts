@@ -33,7 +33,10 @@ import { requireAdmin, requireService } from "./policy.js";
 import { OnePassAtATime } from "./one-pass.js";
 import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
+import { Networks } from "./networks.js";
+import { Ports } from "./ports.js";
 import { ServerDetails } from "./server-details.js";
+import { ServerPorts } from "./server-ports.js";
 import { checkMetadata, Servers } from "./servers.js";
 import { Quotas } from "./quotas.js";
 import { TaskRunner } from "./task-runner.js";
@@ -50,6 +53,8 @@ export interface ComputeService extends ComputeApi {
   readonly workerId: string;
   readonly driver: IronicDriver;
   readonly membership: Membership;
+  /** A server's ports: allocate, claim, bind, list, release (issue 12 item 3). */
+  readonly serverPorts: ServerPorts;
 }
 
 export interface ComputeServiceOptions {
@@ -79,6 +84,9 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
   const quotas = new Quotas(store, compute.quotas, { keyPairs: compute.maxKeypairsPerUser, metadataItems: CONFIG_DRIVE_LIMITS.metadataItems });
   const audit = new AdminAudit(store);
+  const networks = new Networks(store);
+  const ports = new Ports(store, networks);
+  const serverPorts = new ServerPorts(store, ports);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log);
   const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
   const reconciler = new Reconciler(store, driver, membership, log);
@@ -137,6 +145,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     workerId,
     driver,
     membership,
+    serverPorts,
     authenticate: (name, password) => identity.authenticate(name, password),
     onUserRemoved: (listener) => {
       identity.onUserRemoved(listener);
@@ -231,6 +240,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     audit: {
       list: (caller, filter) => audit.list(caller, filter),
     },
+    network: { networks: networks.networks, subnets: networks.subnets, ports: ports.ports },
     nodes: {
       list: async (caller: Caller) => {
         requireAdmin(caller);

@@ -120,6 +120,12 @@ export function fakeCompute(
     applicationCredentials: { create: missing, list: missing, get: missing, delete: missing, ...overrides.applicationCredentials },
     quotas: { defaults: missing, show: missing, detail: missing, update: missing, reset: missing, ...overrides.quotas },
     audit: { list: missing, ...overrides.audit },
+    network: {
+      networks: { list: () => Promise.resolve([]), get: missing, create: missing, update: missing, delete: missing },
+      subnets: { list: () => Promise.resolve([]), get: missing, create: missing, update: missing, delete: missing },
+      ports: { list: () => Promise.resolve([]), get: missing, create: missing, update: missing, delete: missing },
+      ...overrides.network,
+    },
     nodes: { list: () => Promise.resolve([]), get: missing, ...overrides.nodes },
     // No driver and no reconciler here: /metrics has no node or reconciler source.
     metrics: { ...overrides.metrics },
