@@ -74,6 +74,11 @@ export function networkRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     // No extensions: clients that look one up get Neutron's 404 and do without it.
     app.get("/v2.0/extensions", { config: READ }, () => ({ extensions: [] }));
 
+    // OSC's `quota show` asks the network service too, once the catalog names it.
+    app.get("/v2.0/quotas/:id", { config: READ, schema: { params: networkIdParams } }, async (request) => ({
+      quota: await api.quota(callerOf(request), request.params.id),
+    }));
+
     const self = (request: FastifyRequest, collection: string): string => `${baseUrl(request)}/network/v2.0/${collection}`;
 
     // ---- networks ----

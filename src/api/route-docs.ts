@@ -81,6 +81,12 @@ function networkDocs(): Record<string, RouteDoc> {
       responses: { 200: "`extensions`: [] — a client looking one up gets a 404 and does without it." },
     },
   };
+  docs["GET /network/v2.0/quotas/:id"] = {
+    summary: "Show a project's network quotas (all unlimited)",
+    tag: "networks",
+    description: "Neutron's `quota` body, every resource -1: OSC's `quota show` asks for it once the catalog lists the network service.",
+    responses: { 200: "`quota`." },
+  };
   const lists: Record<string, string> = {
     networks: "The caller project's networks and shared ones (admins: all).",
     subnets: "The subnets of the networks the caller sees.",

@@ -82,7 +82,12 @@ export interface PortCreate {
 
 export type PortUpdate = Partial<Pick<PortCreate, "name" | "macAddress" | "deviceId" | "deviceOwner" | "bindingHostId" | "adminStateUp" | "description">>;
 
+/** Neutron's quota resources; every one is unlimited (-1) here. */
+export const NETWORK_QUOTA_RESOURCES = ["network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule", "rbac_policy", "subnetpool"] as const;
+
 export interface NetworkApi {
+  /** Neutron's quotas of a project (all -1: nothing is limited): its own readers, or admins (PolicyNotAuthorized otherwise). */
+  quota(caller: Caller, projectId: string): Promise<Record<(typeof NETWORK_QUOTA_RESOURCES)[number], number>>;
   networks: {
     /** Visible ones: the caller project's and shared ones (admins: all). */
     list(caller: Caller): Promise<NetworkView[]>;

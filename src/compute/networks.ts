@@ -9,8 +9,8 @@ import type { HostRoute, NetworkRecord, SubnetRecord } from "../store/records.js
 import { DuplicateError, NetworkInUseError, SubnetInUseError, type Store } from "../store/store.js";
 import { nowIso } from "./clock.js";
 import type { Caller } from "./contract.js";
-import type { NetworkApi, NetworkCreate, NetworkView, SubnetCreate } from "./network-contract.js";
-import { conflict, invalidInput, isAdmin, notFound, owns, projectFor, requireAdminFor, requireOwner, requireSeen } from "./network-policy.js";
+import { NETWORK_QUOTA_RESOURCES, type NetworkApi, type NetworkCreate, type NetworkView, type SubnetCreate } from "./network-contract.js";
+import { conflict, invalidInput, isAdmin, notFound, owns, policyRefused, projectFor, requireAdminFor, requireOwner, requireSeen } from "./network-policy.js";
 import { requireReader } from "./policy.js";
 
 export const DEFAULT_MTU = 1500;
@@ -74,8 +74,14 @@ function subnetShape(cidr: Cidr, ask: Pick<SubnetCreate, "gatewayIp" | "allocati
   return { cidr, gatewayIp, allocationPools, dnsNameservers, hostRoutes };
 }
 
-export class Networks implements Pick<NetworkApi, "networks" | "subnets"> {
+export class Networks implements Pick<NetworkApi, "networks" | "subnets" | "quota"> {
   constructor(private readonly store: Store) {}
+
+  quota(caller: Caller, projectId: string): Promise<Awaited<ReturnType<NetworkApi["quota"]>>> {
+    requireReader(caller);
+    if (!isAdmin(caller) && projectId !== caller.projectId) throw policyRefused("get_quota");
+    return Promise.resolve(Object.fromEntries(NETWORK_QUOTA_RESOURCES.map((resource) => [resource, -1])) as Awaited<ReturnType<NetworkApi["quota"]>>);
+  }
 
   /** A network the caller sees (its own, a shared one, or any for admins); NetworkNotFound otherwise. */
   async visibleNetwork(caller: Caller, id: string): Promise<NetworkRecord> {

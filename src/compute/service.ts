@@ -240,7 +240,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     audit: {
       list: (caller, filter) => audit.list(caller, filter),
     },
-    network: { networks: networks.networks, subnets: networks.subnets, ports: ports.ports },
+    network: { quota: (caller, projectId) => networks.quota(caller, projectId), networks: networks.networks, subnets: networks.subnets, ports: ports.ports },
     nodes: {
       list: async (caller: Caller) => {
         requireAdmin(caller);

@@ -50,6 +50,18 @@ describe("network API: discovery and errors", () => {
   });
 });
 
+describe("network API: quotas", () => {
+  it("shows a project's network quotas, all unlimited, to its own members and admins; another project's is 403", async () => {
+    const own = await api.call("GET", `/network/v2.0/quotas/${api.users.member.projectId}`, { as: "reader" });
+    expect(own.status).toBe(200);
+    expect(own.json["quota"]).toMatchObject({ network: -1, subnet: -1, port: -1 });
+    expect((await api.call("GET", `/network/v2.0/quotas/${api.users.member.projectId}`, { as: "admin" })).status).toBe(200);
+    const foreign = await api.call("GET", `/network/v2.0/quotas/${api.users.other.projectId}`, { as: "member" });
+    expect(foreign.status).toBe(403);
+    expect(neutronError(foreign.json)?.type).toBe("PolicyNotAuthorized");
+  });
+});
+
 describe("network API: networks", () => {
   it("creates with Neutron's body, shows both project_id and tenant_id, hides provider attributes from members", async () => {
     const network = await createNetwork("member", { name: "n-body", admin_state_up: true });

@@ -35,8 +35,8 @@ type Auth = "basic" | "keystone";
 
 /**
  * Shape A (`basic`: http_basic, one URL, no catalog) or Keystone password auth
- * against /identity/v3 (`keystone`: the token's catalog has compute, image and
- * identity only, so OSC skips network and volume).
+ * against /identity/v3 (`keystone`: the token's catalog has compute, image,
+ * identity and network, so OSC asks network quotas too and skips volume).
  */
 async function openstack(user: "admin" | "member", command: string[], auth: Auth = "basic"): Promise<ClientRun> {
   const service = running();
@@ -79,11 +79,12 @@ describe("openstack quota and limits commands (issue 11 #5)", () => {
     expect(byName).toMatchObject({ maxTotalInstances: 4, totalInstancesUsed: 0, maxTotalCores: -1 });
   }, 300_000);
 
-  it("quota show: with Keystone auth (a catalog without network) it shows the compute quotas", async () => {
+  it("quota show: with Keystone auth it shows the compute quotas, and the network ones (unlimited) the catalog's network service answers", async () => {
     const projectId = running().users.member.projectId;
     expect((await openstack("admin", ["quota", "set", "--instances", "5", projectId])).code).toBe(0);
     const shown = (await openstackJson("member", ["quota", "show", projectId], "keystone")) as Record<string, unknown>;
     expect(shown).toMatchObject({ instances: 5, project: projectId, cores: -1 });
+    expect(shown).toMatchObject({ networks: -1, ports: -1, subnets: -1 });
   }, 300_000);
 
   it("quota show in shape A fails on the network quota OSC assumes (no catalog): documented, not hidden", async () => {

@@ -121,6 +121,7 @@ export function fakeCompute(
     quotas: { defaults: missing, show: missing, detail: missing, update: missing, reset: missing, ...overrides.quotas },
     audit: { list: missing, ...overrides.audit },
     network: {
+      quota: missing,
       networks: { list: () => Promise.resolve([]), get: missing, create: missing, update: missing, delete: missing },
       subnets: { list: () => Promise.resolve([]), get: missing, create: missing, update: missing, delete: missing },
       ports: { list: () => Promise.resolve([]), get: missing, create: missing, update: missing, delete: missing },
