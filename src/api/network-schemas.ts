@@ -19,24 +19,29 @@ const ownership = {
 
 const tags = z.array(z.string().max(255)).max(0, "tags are not supported").optional();
 
+/** What a network create and update both take. */
+const networkCommon = {
+  name: name.optional(),
+  description: description.optional(),
+  admin_state_up: z.boolean().optional(),
+  shared: z.boolean().optional(),
+  mtu: intLike.optional(),
+  "router:external": z.literal(false).optional(),
+  port_security_enabled: z.boolean().optional(),
+  qos_policy_id: z.null().optional(),
+};
+
 export const networkCreateBody = z
   .object({
     network: z
       .object({
-        name: name.optional(),
-        description: description.optional(),
-        admin_state_up: z.boolean().optional(),
-        shared: z.boolean().optional(),
-        mtu: intLike.optional(),
+        ...networkCommon,
         ...ownership,
         "provider:network_type": z.enum(["flat", "vlan"]).optional(),
         "provider:physical_network": z.string().min(1).max(64).nullable().optional(),
         "provider:segmentation_id": intLike.nullable().optional(),
-        "router:external": z.literal(false).optional(),
-        port_security_enabled: z.boolean().optional(),
         availability_zone_hints: z.array(z.string()).max(0).optional(),
         is_default: z.literal(false).optional(),
-        qos_policy_id: z.null().optional(),
         dns_domain: z.literal("").optional(),
         tags,
       })
@@ -47,16 +52,7 @@ export const networkCreateBody = z
 export const networkUpdateBody = z
   .object({
     network: z
-      .object({
-        name: name.optional(),
-        description: description.optional(),
-        admin_state_up: z.boolean().optional(),
-        shared: z.boolean().optional(),
-        mtu: intLike.optional(),
-        "router:external": z.literal(false).optional(),
-        port_security_enabled: z.boolean().optional(),
-        qos_policy_id: z.null().optional(),
-      })
+      .object(networkCommon)
       .strict(),
   })
   .strict();

@@ -27,6 +27,11 @@ function common(record: { id: string; name: string; projectId: string; descripti
   };
 }
 
+/** Attributes the caller may see only by policy (admins): left out otherwise, as Neutron does. */
+function shownIf(visible: boolean, attributes: () => Doc): Doc {
+  return visible ? attributes() : {};
+}
+
 export function networkDoc(network: NetworkView): Doc {
   return {
     ...common(network),
@@ -45,13 +50,11 @@ export function networkDoc(network: NetworkView): Doc {
     is_default: false,
     l2_adjacency: true,
     qos_policy_id: null,
-    ...(network.providerVisible
-      ? {
-          "provider:network_type": network.networkType,
-          "provider:physical_network": network.physicalNetwork,
-          "provider:segmentation_id": network.segmentationId,
-        }
-      : {}),
+    ...shownIf(network.providerVisible, () => ({
+      "provider:network_type": network.networkType,
+      "provider:physical_network": network.physicalNetwork,
+      "provider:segmentation_id": network.segmentationId,
+    })),
   };
 }
 
@@ -92,14 +95,12 @@ export function portDoc(port: PortView): Doc {
     propagate_uplink_status: false,
     dns_name: "",
     dns_assignment: [],
-    ...(port.bindingVisible
-      ? {
-          "binding:host_id": port.bindingHostId,
-          "binding:vnic_type": "baremetal",
-          "binding:profile": {},
-          "binding:vif_type": port.bindingHostId === "" ? "unbound" : "other",
-          "binding:vif_details": {},
-        }
-      : {}),
+    ...shownIf(port.bindingVisible, () => ({
+      "binding:host_id": port.bindingHostId,
+      "binding:vnic_type": "baremetal",
+      "binding:profile": {},
+      "binding:vif_type": port.bindingHostId === "" ? "unbound" : "other",
+      "binding:vif_details": {},
+    })),
   };
 }

@@ -10,7 +10,19 @@ import { DuplicateError, NetworkInUseError, SubnetInUseError, type Store } from 
 import { nowIso } from "./clock.js";
 import type { Caller } from "./contract.js";
 import { NETWORK_QUOTA_RESOURCES, type NetworkApi, type NetworkCreate, type NetworkView, type SubnetCreate } from "./network-contract.js";
-import { conflict, invalidInput, isAdmin, notFound, owns, policyRefused, projectFor, requireAdminFor, requireOwner, requireSeen } from "./network-policy.js";
+import {
+  conflict,
+  invalidInput,
+  isAdmin,
+  notFound,
+  owns,
+  policyRefused,
+  projectFor,
+  requireAdminFor,
+  requireOwner,
+  requireSeen,
+  type NetworkResource,
+} from "./network-policy.js";
 import { requireReader } from "./policy.js";
 
 export const DEFAULT_MTU = 1500;
@@ -72,6 +84,16 @@ function subnetShape(cidr: Cidr, ask: Pick<SubnetCreate, "gatewayIp" | "allocati
     nexthop: canonical("host_routes", route.nexthop),
   }));
   return { cidr, gatewayIp, allocationPools, dnsNameservers, hostRoutes };
+}
+
+/** Runs a store delete: nothing deleted is NotFound, the store's in-use refusal Neutron's NetworkInUse / SubnetInUse (409). */
+export async function deleteOrConflict(resource: NetworkResource, id: string, remove: () => Promise<boolean>): Promise<void> {
+  try {
+    if (!(await remove())) throw notFound(resource, id);
+  } catch (error) {
+    if (error instanceof NetworkInUseError || error instanceof SubnetInUseError) throw conflict(`${resource}InUse`, error.message);
+    throw error;
+  }
 }
 
 export class Networks implements Pick<NetworkApi, "networks" | "subnets" | "quota"> {
@@ -155,12 +177,7 @@ export class Networks implements Pick<NetworkApi, "networks" | "subnets" | "quot
     delete: async (caller, id) => {
       const network = await this.visibleNetwork(caller, id);
       requireOwner(caller, network, "delete_network");
-      try {
-        if (!(await this.store.networks.delete(id))) throw notFound("Network", id);
-      } catch (error) {
-        if (error instanceof NetworkInUseError) throw conflict("NetworkInUse", error.message);
-        throw error;
-      }
+      await deleteOrConflict("Network", id, () => this.store.networks.delete(id));
     },
   };
 
@@ -251,12 +268,7 @@ export class Networks implements Pick<NetworkApi, "networks" | "subnets" | "quot
     delete: async (caller, id) => {
       const { subnet } = await this.visibleSubnet(caller, id);
       requireOwner(caller, subnet, "delete_subnet");
-      try {
-        if (!(await this.store.subnets.delete(id))) throw notFound("Subnet", id);
-      } catch (error) {
-        if (error instanceof SubnetInUseError) throw conflict("SubnetInUse", error.message);
-        throw error;
-      }
+      await deleteOrConflict("Subnet", id, () => this.store.subnets.delete(id));
     },
   };
 }

@@ -19,7 +19,7 @@ import { nowIso } from "./clock.js";
 import { BadRequestError, ServiceBusyError, type Caller } from "./contract.js";
 import type { FixedIpAsk, NetworkApi, PortCreate, PortView } from "./network-contract.js";
 import { conflict, invalidInput, isAdmin, notFound, owns, projectFor, requireAdminFor, requireOwner, requireSeen } from "./network-policy.js";
-import type { Networks } from "./networks.js";
+import { deleteOrConflict, type Networks } from "./networks.js";
 import { requireReader } from "./policy.js";
 
 /** Neutron's default base_mac: fa:16:3e plus three random bytes. */
@@ -177,7 +177,7 @@ export class Ports implements Pick<NetworkApi, "ports"> {
     delete: async (caller, id) => {
       const port = await this.visiblePort(caller, id);
       requireOwner(caller, port, "delete_port");
-      if (!(await this.store.ports.delete(id))) throw notFound("Port", id);
+      await deleteOrConflict("Port", id, () => this.store.ports.delete(id));
     },
   };
 }

@@ -1,9 +1,9 @@
 // The network model's part of the Store contract (networks, subnets, ports and
-// address allocation), run against every backend (sqlite.test.ts,
-// postgres.test.ts). Every test gets a fresh, migrated, empty database.
+// address allocation), run by describeStoreContract against every backend
+// (sqlite.test.ts, postgres.test.ts). Every test gets a fresh, migrated, empty database.
 
 import { randomUUID } from "node:crypto";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { NetworkRecord, PortRecord, SubnetRecord } from "../../src/store/records.js";
 import {
   AddressExhaustedError,
@@ -14,7 +14,7 @@ import {
   type NewPort,
   type Store,
 } from "../../src/store/store.js";
-import { at, type ContractHooks } from "./store-contract.js";
+import { at } from "./store-contract.js";
 
 export function networkRecord(overrides: Partial<NetworkRecord> = {}): NetworkRecord {
   return {
@@ -80,16 +80,15 @@ export function newPort(networkId: string, overrides: Partial<NewPort> = {}): Ne
   };
 }
 
-export function describeNetworkContract(name: string, hooks: Pick<ContractHooks, "open" | "openTwins">): void {
-  describe(`Store contract (networks): ${name}`, () => {
+/**
+ * Inside describeStoreContract (store-contract.ts), which opens a fresh store
+ * per test (`current`) and twin Stores on one database (`twins`).
+ */
+export function describeNetworkContract(current: () => Store, twins: () => Promise<[Store, Store]>): void {
+  describe("networks", () => {
     let store: Store;
-    const extra: Store[] = [];
-    beforeEach(async () => {
-      store = await hooks.open();
-    });
-    afterEach(async () => {
-      await store.close();
-      for (const other of extra.splice(0)) await other.close();
+    beforeEach(() => {
+      store = current();
     });
 
     async function networkWithSubnet(subnet: Partial<SubnetRecord> = {}): Promise<{ network: NetworkRecord; subnet: SubnetRecord }> {
@@ -218,8 +217,7 @@ export function describeNetworkContract(name: string, hooks: Pick<ContractHooks,
     });
 
     it("50 concurrent allocations on a /27 (29 addresses) from two Stores: never one address twice, the surplus is AddressExhaustedError", async () => {
-      const [one, two] = await hooks.openTwins();
-      extra.push(one, two);
+      const [one, two] = await twins();
       const network = networkRecord();
       await one.networks.create(network);
       const subnet = subnetRecord(network.id, { cidr: "192.0.2.0/27", gatewayIp: "192.0.2.1", allocationPools: [{ start: "192.0.2.2", end: "192.0.2.30" }] });

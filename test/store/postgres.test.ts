@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childPids, isRunning, startPostgres, type RunningPostgres } from "../../harness/postgres-process.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
-import { describeNetworkContract } from "./network-contract.js";
 import { describeStoreContract } from "./store-contract.js";
 
 let postgres: RunningPostgres | undefined;
@@ -55,11 +54,6 @@ describeStoreContract("postgres", {
   execRaw: async (_store, statement) => {
     await adminClient().query(statement);
   },
-});
-
-describeNetworkContract("postgres", {
-  open: openEmpty,
-  openTwins: async () => [await openEmpty(), await openStore({ kind: "postgres", url: running().url })],
 });
 
 /** Waits until none of `pids` runs any more (zombies count as gone). */

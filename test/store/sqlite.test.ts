@@ -9,7 +9,6 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
-import { describeNetworkContract } from "./network-contract.js";
 import { at, describeStoreContract, serverRecord, storedServer } from "./store-contract.js";
 
 let dir: string;
@@ -49,14 +48,6 @@ describeStoreContract("sqlite", {
       raw.close();
     }
     return Promise.resolve();
-  },
-});
-
-describeNetworkContract("sqlite", {
-  open: () => openAt(freshPath()),
-  openTwins: async () => {
-    const path = freshPath();
-    return [await openAt(path), await openAt(path)];
   },
 });
 

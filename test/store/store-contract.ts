@@ -16,6 +16,7 @@ import {
   type TagFilter,
 } from "../../src/store/store.js";
 import { taskKindParamsSchema } from "../../src/store/task-params.js";
+import { describeNetworkContract } from "./network-contract.js";
 
 export interface ContractHooks {
   /** A fresh, migrated, empty store. */
@@ -1347,5 +1348,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(StaleStateError);
       });
     });
+
+    describeNetworkContract(() => store, twins);
   });
 }
