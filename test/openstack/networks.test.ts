@@ -4,34 +4,14 @@
 // network client discovers (GET /network → v2.0) and then uses unchanged:
 // network create/list/show/delete, subnet create --subnet-range
 // --allocation-pool, port create/list/delete, and a member's --share refused.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
-import { startTestApi, type TestApi } from "../support/api-service.js";
+import { describe, expect, it } from "vitest";
+import { OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { cleanEnv, runClient, type ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
+import { oscServiceForFile } from "../support/osc-service.js";
 
 const log = captureLog("warn");
-let api: TestApi | undefined;
-let home = "";
-
-function running(): TestApi {
-  if (api === undefined) throw new Error("the service did not start");
-  return api;
-}
-
-beforeAll(async () => {
-  await ensureOpenstackClientInstalled();
-  home = mkdtempSync(join(tmpdir(), "ironic-compute-osc-networks-"));
-  api = await startTestApi("osc-networks", { nodes: 0, log: log.logger });
-}, 300_000);
-
-afterAll(async () => {
-  await api?.stop();
-  if (home !== "") rmSync(home, { recursive: true, force: true });
-});
+const { running, home } = oscServiceForFile("osc-networks", { nodes: 0, log: log.logger });
 
 async function openstack(user: "admin" | "member", command: string[]): Promise<ClientRun> {
   const service = running();
@@ -43,7 +23,7 @@ async function openstack(user: "admin" | "member", command: string[]): Promise<C
     ...(process.env["OSC_DEBUG"] === undefined ? [] : ["--debug"]),
     ...command,
   ];
-  return runClient(OPENSTACK_CLI, args, { env: cleanEnv(home), cwd: home, timeoutMs: 120_000 });
+  return runClient(OPENSTACK_CLI, args, { env: cleanEnv(home()), cwd: home(), timeoutMs: 120_000 });
 }
 
 async function openstackJson(user: "admin" | "member", command: string[]): Promise<unknown> {
