@@ -3,7 +3,9 @@
 // fixed IP fails in the database, and becomes NetworkInUseError /
 // SubnetInUseError here, so no port created meanwhile can slip past a check.
 
+import type { Kysely, Selectable } from "kysely";
 import type { NetworkStore } from "../network-store.js";
+import type { Database } from "../schema.js";
 import { NetworkInUseError, SubnetInUseError } from "../store.js";
 import type { StoreContext } from "./context.js";
 import { isForeignKeyViolation, mapDuplicate } from "./errors.js";
@@ -32,6 +34,35 @@ async function deleteUnlessReferenced(work: () => Promise<{ numDeletedRows: bigi
   }
 }
 
+interface RevisedRow {
+  id: string;
+  revisionNumber: number;
+  updatedAt: string;
+}
+
+/**
+ * UPDATE … SET <columns>, updated_at = now, revision_number = revision_number + 1
+ * RETURNING *: Neutron's revision bump, the same for networks, subnets and ports.
+ * Kysely cannot type a query over a generic table name, so the three are seen
+ * through the columns they share; `table` is still the real name in the SQL.
+ */
+export async function reviseRow<T extends "networks" | "subnets" | "ports">(
+  db: Kysely<Database>,
+  table: T,
+  id: string,
+  columns: Partial<Selectable<Database[T]>>,
+  now: string,
+): Promise<Selectable<Database[T]> | undefined> {
+  const revised = db as unknown as Kysely<{ revised: RevisedRow }>;
+  const row = await revised
+    .updateTable(table as unknown as "revised")
+    .set((eb) => ({ ...(columns as Partial<RevisedRow>), updatedAt: checkTime("now", now), revisionNumber: eb("revisionNumber", "+", 1) }))
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+  return row as Selectable<Database[T]> | undefined;
+}
+
 export function networksRepository({ db }: StoreContext): NetworkStore["networks"] {
   return {
     create: async (record) => {
@@ -55,13 +86,7 @@ export function networksRepository({ db }: StoreContext): NetworkStore["networks
       return rows.map(networkFromRow);
     },
     update: async (id, patch, now) => {
-      const p = checkInput("NetworkPatch", networkPatchSchema, patch);
-      const row = await db
-        .updateTable("networks")
-        .set((eb) => ({ ...networkPatchToRow(p), updatedAt: checkTime("now", now), revisionNumber: eb("revisionNumber", "+", 1) }))
-        .where("id", "=", id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await reviseRow(db, "networks", id, networkPatchToRow(checkInput("NetworkPatch", networkPatchSchema, patch)), now);
       return row === undefined ? undefined : networkFromRow(row);
     },
     delete: (id) =>
@@ -93,13 +118,7 @@ export function subnetsRepository({ db }: StoreContext): NetworkStore["subnets"]
       return rows.map(subnetFromRow);
     },
     update: async (id, patch, now) => {
-      const p = checkInput("SubnetPatch", subnetPatchSchema, patch);
-      const row = await db
-        .updateTable("subnets")
-        .set((eb) => ({ ...subnetPatchToRow(p), updatedAt: checkTime("now", now), revisionNumber: eb("revisionNumber", "+", 1) }))
-        .where("id", "=", id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await reviseRow(db, "subnets", id, subnetPatchToRow(checkInput("SubnetPatch", subnetPatchSchema, patch)), now);
       return row === undefined ? undefined : subnetFromRow(row);
     },
     delete: (id) =>

@@ -19,9 +19,10 @@ import { FIXED_IP_KEY } from "../schema-networks.js";
 import { AddressExhaustedError, AddressInUseError, AllocationContentionError, DuplicateError } from "../store.js";
 import type { StoreContext } from "./context.js";
 import { isUniqueViolation, isUniqueViolationOf } from "./errors.js";
+import { reviseRow } from "./networks.js";
 import { affected } from "./queries.js";
 import { fixedIpSchema, newPortSchema, portFromRow, portPatchSchema, portPatchToRow, portToRow, subnetFromRow } from "./network-rows.js";
-import { checkInput, checkTime } from "./rows.js";
+import { checkInput } from "./rows.js";
 
 const CANDIDATES = 16;
 const MAX_ATTEMPTS = 64;
@@ -153,12 +154,7 @@ export function portsRepository({ db, atomically }: StoreContext): NetworkStore[
     update: async (id, patch, now) => {
       const p = checkInput("PortPatch", portPatchSchema, patch);
       try {
-        const row = await db
-          .updateTable("ports")
-          .set((eb) => ({ ...portPatchToRow(p), updatedAt: checkTime("now", now), revisionNumber: eb("revisionNumber", "+", 1) }))
-          .where("id", "=", id)
-          .returningAll()
-          .executeTakeFirst();
+        const row = await reviseRow(db, "ports", id, portPatchToRow(p), now);
         return row === undefined ? undefined : (await withFixedIps([row]))[0];
       } catch (error: unknown) {
         if (isUniqueViolationOf(error, MAC_UNIQUE)) throw macDuplicate(p.macAddress ?? "", "of the port", error);
