@@ -50,5 +50,11 @@ export function registerDiscoveryRoutes(app: ApiInstance): void {
     });
   }
 
+  for (const url of ["/network", "/network/"]) {
+    app.get(url, { config: PUBLIC }, (request) => ({
+      versions: [{ id: "v2.0", status: "CURRENT", links: [{ rel: "self", href: `${baseUrl(request)}/network/v2.0/` }] }],
+    }));
+  }
+
   app.get("/healthz", { config: PUBLIC }, () => ({ status: "ok" }));
 }

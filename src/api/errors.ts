@@ -1,6 +1,8 @@
 // Errors as Nova shows them: `{"<faultName>": {"code": N, "message": "…"}}`;
 // under /identity (and for a bad X-Auth-Token anywhere, as keystonemiddleware
-// answers it) as Keystone does: `{"error": {"code": N, "title": "…", "message": "…"}}`.
+// answers it) as Keystone does: `{"error": {"code": N, "title": "…", "message": "…"}}`;
+// under /network as Neutron does: `{"NeutronError": {"type": "NetworkNotFound", "message": "…", "detail": ""}}`
+// (the type a compute error names, or the HTTP one of its status).
 // Compute errors keep their (secret-free) message; validation errors name the
 // field but never echo the value (it may be a password, S8); anything else is a
 // 500 with a generic message and the real error in the log only.
@@ -47,24 +49,53 @@ const KEYSTONE_TITLES: Readonly<Record<number, string>> = {
   503: "Service Unavailable",
 };
 
-export type FaultStyle = "nova" | "keystone";
+/** Neutron's type for an error that names none of its own: webob's exception class. */
+const NEUTRON_TYPES: Readonly<Record<number, string>> = {
+  400: "HTTPBadRequest",
+  401: "HTTPUnauthorized",
+  403: "HTTPForbidden",
+  404: "HTTPNotFound",
+  405: "HTTPMethodNotAllowed",
+  409: "HTTPConflict",
+  413: "HTTPRequestEntityTooLarge",
+  415: "HTTPUnsupportedMediaType",
+  421: "HTTPMisdirectedRequest",
+  429: "HTTPTooManyRequests",
+  501: "HTTPNotImplemented",
+  503: "HTTPServiceUnavailable",
+};
+
+export type FaultStyle = "nova" | "keystone" | "neutron";
 
 /** Where the identity API lives; its errors take Keystone's shape. */
 export const IDENTITY_PREFIX = "/identity";
+/** Where the network API lives; its errors take Neutron's shape. */
+export const NETWORK_PREFIX = "/network";
 
-export function faultBody(code: number, message: string, style: FaultStyle = "nova"): Record<string, unknown> {
+export function faultBody(code: number, message: string, style: FaultStyle = "nova", neutronType?: string): Record<string, unknown> {
   if (style === "keystone") return { error: { code, title: KEYSTONE_TITLES[code] ?? "Internal Server Error", message } };
+  if (style === "neutron") return { NeutronError: { type: neutronType ?? NEUTRON_TYPES[code] ?? "HTTPInternalServerError", message, detail: "" } };
   return { [FAULT_NAMES[code] ?? "computeFault"]: { code, message } };
 }
 
-function styleOf(request: FastifyRequest): FaultStyle {
-  const path = request.url;
-  return path === IDENTITY_PREFIX || path.startsWith(`${IDENTITY_PREFIX}/`) || path.startsWith(`${IDENTITY_PREFIX}?`) ? "keystone" : "nova";
+function under(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`);
 }
 
-/** An error answer in the shape of the API the request is for (or `style`). */
-export function sendFault(reply: FastifyReply, code: number, message: string, style: FaultStyle = styleOf(reply.request)): FastifyReply {
-  return reply.code(code).type("application/json; charset=utf-8").send(faultBody(code, message, style));
+function styleOf(request: FastifyRequest): FaultStyle {
+  if (under(request.url, IDENTITY_PREFIX)) return "keystone";
+  return under(request.url, NETWORK_PREFIX) ? "neutron" : "nova";
+}
+
+/** An error answer in the shape of the API the request is for (or `style`); `neutronType` only for Neutron's. */
+export function sendFault(
+  reply: FastifyReply,
+  code: number,
+  message: string,
+  style: FaultStyle = styleOf(reply.request),
+  neutronType?: string,
+): FastifyReply {
+  return reply.code(code).type("application/json; charset=utf-8").send(faultBody(code, message, style, neutronType));
 }
 
 /** The HTTP status of a compute error; undefined for kinds this API does not know. */
@@ -114,7 +145,7 @@ export function handleApiError(error: unknown, request: FastifyRequest, reply: F
   if (error instanceof ComputeError) {
     const status = computeErrorStatus(error);
     if (error instanceof ServiceBusyError) reply.header("Retry-After", String(error.retryAfterSeconds));
-    if (status !== undefined) return sendFault(reply, status, error.message);
+    if (status !== undefined) return sendFault(reply, status, error.message, undefined, error.neutronType);
   }
   // The JSON parser's own SyntaxError quotes the body, so its text is never sent.
   if (error instanceof SyntaxError && "statusCode" in error && error.statusCode === 400) {

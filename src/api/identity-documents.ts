@@ -20,6 +20,7 @@ export const CATALOG_SERVICES: ReadonlyArray<{ type: string; name: string; path:
   { type: "identity", name: "keystone", path: IDENTITY_PREFIX },
   { type: "compute", name: "nova", path: "/v2.1" },
   { type: "image", name: "glance", path: "/image" },
+  { type: "network", name: "neutron", path: "/network" },
 ];
 
 /** Stable ids for catalog entries: the same on every worker and every restart. */

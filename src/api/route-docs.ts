@@ -30,6 +30,7 @@ export const TAGS = {
   admin: "ironic-compute's own administration: projects, users and Ironic nodes.",
   identity: "Identity v3 (Keystone's shapes) under /identity: tokens, the service catalog, projects, application credentials.",
   observability: "The API description and Prometheus metrics.",
+  networks: "The network API (Neutron v2.0's shape) under /network: networks, subnets and ports with built-in address allocation (docs/networks.md).",
   quotas: "Per-project quotas (os-quota-sets) and absolute limits: instances, and servers per resource class as `class:<RESOURCE_CLASS>`.",
 } as const;
 
@@ -71,6 +72,44 @@ function imageDocs(prefix: string): Record<string, RouteDoc> {
   };
 }
 
+function networkDocs(): Record<string, RouteDoc> {
+  const docs: Record<string, RouteDoc> = {
+    "GET /network/v2.0": { summary: "List the network API's resources", tag: "discovery", responses: { 200: "`resources`: networks, subnets, ports." } },
+    "GET /network/v2.0/": { summary: "List the network API's resources", tag: "discovery", responses: { 200: "`resources`: networks, subnets, ports." } },
+    "GET /network/v2.0/extensions": {
+      summary: "List the network API's extensions (none)",
+      tag: "networks",
+      responses: { 200: "`extensions`: [] — a client looking one up gets a 404 and does without it." },
+    },
+  };
+  docs["GET /network/v2.0/quotas/:id"] = {
+    summary: "Show a project's network quotas (all unlimited)",
+    tag: "networks",
+    description: "Neutron's `quota` body, every resource -1: OSC's `quota show` asks for it once the catalog lists the network service.",
+    responses: { 200: "`quota`." },
+  };
+  const lists: Record<string, string> = {
+    networks: "The caller project's networks and shared ones (admins: all).",
+    subnets: "The subnets of the networks the caller sees.",
+    ports: "The caller project's ports (admins: all).",
+  };
+  for (const [collection, seen] of Object.entries(lists)) {
+    const one = collection.slice(0, -1);
+    const base = `/network/v2.0/${collection}`;
+    docs[`GET ${base}`] = {
+      summary: `List ${collection}`,
+      tag: "networks",
+      description: `${seen} Neutron's filters: any attribute (\`name=…\`, \`id=…\`, \`shared=true\`, \`tenant_id=…\`${one === "port" ? ", `fixed_ips=ip_address=…`" : ""}), \`fields=\`, \`limit\`/\`marker\`.`,
+      responses: { 200: `\`${collection}\` and, when more follow a \`limit\`, \`${collection}_links\`.` },
+    };
+    docs[`POST ${base}`] = { summary: `Create a ${one}`, tag: "networks", responses: { 201: `\`${one}\`.` } };
+    docs[`GET ${base}/:id`] = { summary: `Show a ${one}`, tag: "networks", responses: { 200: `\`${one}\`.` } };
+    docs[`PUT ${base}/:id`] = { summary: `Update a ${one}`, tag: "networks", responses: { 200: `\`${one}\`.` } };
+    docs[`DELETE ${base}/:id`] = { summary: `Delete a ${one}`, tag: "networks", responses: { 204: NO_BODY("Deleted.") } };
+  }
+  return docs;
+}
+
 function discovery(summary: string, status: 200 | 300 = 200): RouteDoc {
   return { summary, tag: "discovery", responses: { [status]: "The version document." } };
 }
@@ -83,6 +122,9 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "GET /image/": discovery("List the Image API versions", 300),
   "GET /image/v2": discovery("List the Image API versions", 300),
   "GET /image/v2/": discovery("List the Image API versions", 300),
+  "GET /network": discovery("List the network API versions (v2.0)"),
+  "GET /network/": discovery("List the network API versions (v2.0)"),
+  ...networkDocs(),
   "GET /healthz": { summary: "Health check", tag: "discovery", responses: { 200: '`{"status": "ok"}` while the API process serves requests.' } },
 
   "GET /v2.1/servers": {

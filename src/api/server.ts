@@ -15,13 +15,14 @@ import { adminRoutes } from "./admin-routes.js";
 import { authHook, type AuthMode } from "./auth.js";
 import { computeRoutes } from "./compute-routes.js";
 import { registerDiscoveryRoutes } from "./discovery.js";
-import { handleApiError, handleNotFound, IDENTITY_PREFIX } from "./errors.js";
+import { handleApiError, handleNotFound, IDENTITY_PREFIX, NETWORK_PREFIX } from "./errors.js";
 import { DEFAULT_REGION } from "./identity-documents.js";
 import { identityRoutes } from "./identity-routes.js";
 import { hostCheckHook } from "./host-check.js";
 import { imageRoutes } from "./image-routes.js";
 import { DEFAULT_LOGIN_LIMITS, LoginGuard, type LoginLimits } from "./login-limits.js";
 import { registerMetricsRoutes } from "./metrics-routes.js";
+import { networkRoutes } from "./network-routes.js";
 import { MIN_MICROVERSION, microversionHook } from "./microversion.js";
 import { registerOpenApi } from "./openapi.js";
 import type { ApiInstance } from "./request-context.js";
@@ -141,6 +142,7 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   void app.register(imageRoutes(compute), { prefix: "/v2.1" });
   void app.register(adminRoutes(compute), { prefix: "/admin/v1" });
   void app.register(identityRoutes(compute, { guard, region: options.region ?? DEFAULT_REGION }), { prefix: IDENTITY_PREFIX });
+  void app.register(networkRoutes(compute), { prefix: NETWORK_PREFIX });
   return app;
 }
 

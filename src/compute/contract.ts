@@ -16,6 +16,7 @@ import type {
   UserRecord,
 } from "../store/records.js";
 import type { AuditFilter, TagFilter } from "../store/store.js";
+import type { NetworkApi } from "./network-contract.js";
 import type { LeftAloneReason } from "./reconciler.js";
 
 /** The authenticated caller of one request. */
@@ -34,9 +35,12 @@ export interface Caller {
 
 export abstract class ComputeError extends Error {
   abstract readonly kind: string;
-  constructor(message: string) {
+  /** What Neutron calls this error (its body's `NeutronError.type`), when the network API raises it. */
+  readonly neutronType: string | undefined;
+  constructor(message: string, options?: { neutronType?: string }) {
     super(message);
     this.name = new.target.name;
+    this.neutronType = options?.neutronType;
   }
 }
 /** 404 — also for records of other projects (no existence oracle, S3). */
@@ -444,6 +448,9 @@ export interface ComputeApi {
   audit: {
     list(caller: Caller, filter: AuditFilter): Promise<AdminAuditRecord[]>;
   };
+
+  /** The Neutron-shaped network model (networks, subnets, ports): network-contract.ts. */
+  network: NetworkApi;
 
   nodes: {
     /** Admin only. */

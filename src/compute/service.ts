@@ -35,7 +35,10 @@ import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
 import { failureDomainKey } from "./server-group-policy.js";
 import { ServerGroups } from "./server-groups.js";
+import { Networks } from "./networks.js";
+import { Ports } from "./ports.js";
 import { ServerDetails } from "./server-details.js";
+import { ServerPorts } from "./server-ports.js";
 import { checkMetadata, Servers } from "./servers.js";
 import { Quotas } from "./quotas.js";
 import { TaskRunner } from "./task-runner.js";
@@ -52,6 +55,8 @@ export interface ComputeService extends ComputeApi {
   readonly workerId: string;
   readonly driver: IronicDriver;
   readonly membership: Membership;
+  /** A server's ports: allocate, claim, bind, list, release (issue 12 item 3). */
+  readonly serverPorts: ServerPorts;
 }
 
 export interface ComputeServiceOptions {
@@ -88,6 +93,9 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   });
   const audit = new AdminAudit(store);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log, failureDomainKey(compute.serverGroups.failureDomain));
+  const networks = new Networks(store);
+  const ports = new Ports(store, networks);
+  const serverPorts = new ServerPorts(store, ports);
   const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
   const reconciler = new Reconciler(store, driver, membership, log);
   const timers: NodeJS.Timeout[] = [];
@@ -145,6 +153,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     workerId,
     driver,
     membership,
+    serverPorts,
     authenticate: (name, password) => identity.authenticate(name, password),
     onUserRemoved: (listener) => {
       identity.onUserRemoved(listener);
@@ -245,6 +254,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     audit: {
       list: (caller, filter) => audit.list(caller, filter),
     },
+    network: { quota: (caller, projectId) => networks.quota(caller, projectId), networks: networks.networks, subnets: networks.subnets, ports: ports.ports },
     nodes: {
       list: async (caller: Caller) => {
         requireAdmin(caller);

@@ -24,6 +24,8 @@ import { isChecked, type CheckedStatement, type StoreContext, type TransactionSt
 import { flavorsRepository } from "./kysely/flavors.js";
 import { imagesRepository } from "./kysely/images.js";
 import { keypairsRepository } from "./kysely/keypairs.js";
+import { networksRepository, subnetsRepository } from "./kysely/networks.js";
+import { portsRepository } from "./kysely/ports.js";
 import { projectsRepository } from "./kysely/projects.js";
 import { serverGroupsRepository } from "./kysely/server-groups.js";
 import { serverTagsRepository } from "./kysely/server-tags.js";
@@ -74,6 +76,9 @@ export class KyselyStore implements Store {
   readonly tasks: Store["tasks"];
   readonly workers: Store["workers"];
   readonly adminAudit: Store["adminAudit"];
+  readonly networks: Store["networks"];
+  readonly subnets: Store["subnets"];
+  readonly ports: Store["ports"];
 
   /** `db` must not carry CamelCasePlugin: the store adds it for its queries. */
   constructor(db: Kysely<unknown>, options: KyselyStoreOptions) {
@@ -103,6 +108,9 @@ export class KyselyStore implements Store {
     this.tasks = tasksRepository(context);
     this.workers = workersRepository(context);
     this.adminAudit = adminAuditRepository(context);
+    this.networks = networksRepository(context);
+    this.subnets = subnetsRepository(context);
+    this.ports = portsRepository(context);
   }
 
   /** Runs `statements` as one transaction (all of them or none); the last one's rows, camelCase. */

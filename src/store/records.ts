@@ -284,3 +284,4 @@ export interface AdminAuditRecord {
   action: "create" | "update" | "delete";
   changes: Record<string, unknown>;
 }
+export type * from "./network-records.js";

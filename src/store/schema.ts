@@ -23,6 +23,7 @@
 
 import { sql, type ColumnType, type Migration, type MigrationProvider } from "kysely";
 import type { AdminAuditRecord, ServerGroupRecord } from "./records.js";
+import { networksMigration, type NetworkTables } from "./schema-networks.js";
 
 export interface ProjectsTable {
   id: string;
@@ -257,7 +258,7 @@ export interface ServerGroupMembersTable {
   failureDomain: string | null;
 }
 
-export interface Database {
+export interface Database extends NetworkTables {
   projects: ProjectsTable;
   users: UsersTable;
   tokens: TokensTable;
@@ -634,6 +635,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0006_task_not_before": taskNotBefore,
   "0007_admin_audit": adminAudit,
   "0008_server_groups": serverGroups,
+  "0009_networks": networksMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,6 +7,7 @@
 //  - `tasks.lease` hands a task to exactly one worker until its lease expires;
 //  - `servers.update` with `expect` is a compare-and-set on task/vm state.
 
+import type { NetworkStore } from "./network-store.js";
 import type * as records from "./records.js";
 
 /** A unique name or id is taken (project name, user name, flavor name, keypair name …). */
@@ -178,7 +179,7 @@ export interface AuditFilter extends Page {
   until?: string;
 }
 
-export interface Store {
+export interface Store extends NetworkStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -436,3 +437,4 @@ export interface Store {
 }
 
 export type { TaskKind } from "./records.js";
+export * from "./network-store.js";

@@ -76,9 +76,10 @@ describe("password tokens", () => {
     expect(lifetime).toBeLessThanOrEqual(3_600_000 + 60_000);
     const catalog = body["catalog"] as Array<{ type: string; endpoints: Array<{ interface: string; url: string; region: string }> }>;
     const urls = Object.fromEntries(catalog.map((service) => [service.type, service.endpoints.map((endpoint) => `${endpoint.interface} ${endpoint.region} ${endpoint.url}`)]));
-    for (const [type, path] of [["compute", "/v2.1"], ["image", "/image"], ["identity", "/identity"]] as const) {
+    for (const [type, path] of [["compute", "/v2.1"], ["image", "/image"], ["identity", "/identity"], ["network", "/network"]] as const) {
       expect(urls[type]).toEqual(["public", "internal", "admin"].map((face) => `${face} RegionOne ${api.url}${path}`));
     }
+    expect(catalog.map((service) => service.type).sort()).toEqual(["compute", "identity", "image", "network"]);
   });
 
   it("takes the user and project by id, domains by id, and the user's own project when no scope is given", async () => {

@@ -9,8 +9,8 @@
 //      `npm start` writes (src/dev/clouds-yaml.ts): compute at /v2.1, images at
 //      /image, compute_api_version 2.latest;
 //   K: the main cloud ("ironic-compute") of that clouds.yaml: Keystone v3
-//      password auth against /identity/v3 and no endpoint given: compute, image
-//      and identity come from the token's catalog.
+//      password auth against /identity/v3 and no endpoint given: compute, image,
+//      network and identity come from the token's catalog.
 // Who runs where (each `openstack` command costs about 2 s of CPU, and the
 // flows share 2 cores, so each set-up runs what proves it): the full lifecycle
 // through K, the short one through B; shape A in the microversions flow
@@ -453,13 +453,13 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
 
     const catalog = await oscJson<Array<{ Name: string; Type: string; Endpoints: Array<Record<string, unknown>> }>>(flow, "K", "member", ["catalog", "list"]);
     const byType = Object.fromEntries(catalog.map((service) => [service.Type, service.Endpoints]));
-    expect(Object.keys(byType).sort()).toEqual(["compute", "identity", "image"]);
-    for (const [type, url] of [["identity", `${api.url}/identity`], ["compute", `${api.url}/v2.1`], ["image", `${api.url}/image`]] as const) {
+    expect(Object.keys(byType).sort()).toEqual(["compute", "identity", "image", "network"]);
+    for (const [type, url] of [["identity", `${api.url}/identity`], ["compute", `${api.url}/v2.1`], ["image", `${api.url}/image`], ["network", `${api.url}/network`]] as const) {
       expect((byType[type] ?? []).map((endpoint) => [endpoint["interface"], endpoint["region"], endpoint["url"]]).sort()).toEqual(
         ["admin", "internal", "public"].map((face) => [face, "RegionOne", url]),
       );
     }
-    noted(flow, "identity, compute, image: public/internal/admin in RegionOne");
+    noted(flow, "identity, compute, image, network: public/internal/admin in RegionOne");
 
     writeFileSync(
       join(home, "clouds-wrong.yaml"),

@@ -2,41 +2,21 @@
 // novaclient 18.1.0) in deployment shape A of docs/openstack-compat.md: one URL,
 // flags only (http_basic, --os-endpoint <url>/v2.1, --os-compute-api-version
 // 2.latest): `quota set --instances`, `quota show` and `limits show --absolute`.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
-import { startTestApi, type TestApi } from "../support/api-service.js";
+import { describe, expect, it } from "vitest";
+import { OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { cleanEnv, runClient, type ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
+import { oscServiceForFile } from "../support/osc-service.js";
 
 const log = captureLog("warn");
-let api: TestApi | undefined;
-let home = "";
-
-function running(): TestApi {
-  if (api === undefined) throw new Error("the service did not start");
-  return api;
-}
-
-beforeAll(async () => {
-  await ensureOpenstackClientInstalled();
-  home = mkdtempSync(join(tmpdir(), "ironic-compute-osc-quotas-"));
-  api = await startTestApi("osc-quotas", { nodes: 1, log: log.logger, quotas: { instances: 6 } });
-}, 300_000);
-
-afterAll(async () => {
-  await api?.stop();
-  if (home !== "") rmSync(home, { recursive: true, force: true });
-});
+const { running, home } = oscServiceForFile("osc-quotas", { nodes: 1, log: log.logger, quotas: { instances: 6 } });
 
 type Auth = "basic" | "keystone";
 
 /**
  * Shape A (`basic`: http_basic, one URL, no catalog) or Keystone password auth
- * against /identity/v3 (`keystone`: the token's catalog has compute, image and
- * identity only, so OSC skips network and volume).
+ * against /identity/v3 (`keystone`: the token's catalog has compute, image,
+ * identity and network, so OSC asks network quotas too and skips volume).
  */
 async function openstack(user: "admin" | "member", command: string[], auth: Auth = "basic"): Promise<ClientRun> {
   const service = running();
@@ -47,7 +27,7 @@ async function openstack(user: "admin" | "member", command: string[], auth: Auth
       : ["--os-auth-type", "password", "--os-auth-url", `${service.url}/identity/v3`, ...credentials,
          "--os-user-domain-name", "Default", "--os-project-id", service.users[user].projectId, "--os-project-domain-name", "Default"];
   const args = [...shape, "--os-compute-api-version", "2.latest", ...(process.env["OSC_DEBUG"] === undefined ? [] : ["--debug"]), ...command];
-  return runClient(OPENSTACK_CLI, args, { env: cleanEnv(home), cwd: home, timeoutMs: 120_000 });
+  return runClient(OPENSTACK_CLI, args, { env: cleanEnv(home()), cwd: home(), timeoutMs: 120_000 });
 }
 
 async function openstackJson(user: "admin" | "member", command: string[], auth: Auth = "basic"): Promise<unknown> {
@@ -79,11 +59,12 @@ describe("openstack quota and limits commands (issue 11 #5)", () => {
     expect(byName).toMatchObject({ maxTotalInstances: 4, totalInstancesUsed: 0, maxTotalCores: -1 });
   }, 300_000);
 
-  it("quota show: with Keystone auth (a catalog without network) it shows the compute quotas", async () => {
+  it("quota show: with Keystone auth it shows the compute quotas, and the network ones (unlimited) the catalog's network service answers", async () => {
     const projectId = running().users.member.projectId;
     expect((await openstack("admin", ["quota", "set", "--instances", "5", projectId])).code).toBe(0);
     const shown = (await openstackJson("member", ["quota", "show", projectId], "keystone")) as Record<string, unknown>;
     expect(shown).toMatchObject({ instances: 5, project: projectId, cores: -1 });
+    expect(shown).toMatchObject({ networks: -1, ports: -1, subnets: -1 });
   }, 300_000);
 
   it("quota show in shape A fails on the network quota OSC assumes (no catalog): documented, not hidden", async () => {

@@ -16,6 +16,7 @@ import {
   type TagFilter,
 } from "../../src/store/store.js";
 import { taskKindParamsSchema } from "../../src/store/task-params.js";
+import { describeNetworkContract } from "./network-contract.js";
 import { describeServerGroupContract } from "./server-groups-contract.js";
 
 export interface ContractHooks {
@@ -1350,5 +1351,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(StaleStateError);
       });
     });
+
+    describeNetworkContract(() => store, twins);
   });
 }

@@ -122,6 +122,13 @@ export function fakeCompute(
     serverGroups: { create: missing, list: missing, get: missing, delete: missing, ...overrides.serverGroups },
     quotas: { defaults: missing, show: missing, detail: missing, update: missing, reset: missing, ...overrides.quotas },
     audit: { list: missing, ...overrides.audit },
+    network: {
+      quota: missing,
+      networks: { list: () => Promise.resolve([]), get: missing, create: missing, update: missing, delete: missing },
+      subnets: { list: () => Promise.resolve([]), get: missing, create: missing, update: missing, delete: missing },
+      ports: { list: () => Promise.resolve([]), get: missing, create: missing, update: missing, delete: missing },
+      ...overrides.network,
+    },
     nodes: { list: () => Promise.resolve([]), get: missing, ...overrides.nodes },
     // No driver and no reconciler here: /metrics has no node or reconciler source.
     metrics: { ...overrides.metrics },

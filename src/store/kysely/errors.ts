@@ -44,3 +44,19 @@ export function taskInsertError(task: TaskRecord, error: unknown): unknown {
   if (isUniqueViolation(error)) return new DuplicateError(`task ${task.id} already exists`, { cause: error });
   return error;
 }
+
+/** SQLite (SQLITE_CONSTRAINT_FOREIGNKEY) or PostgreSQL (23503). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = errorField(error, "code");
+  return code === "SQLITE_CONSTRAINT_FOREIGNKEY" || code === "23503";
+}
+
+/**
+ * The unique violation is of this key: PostgreSQL names the constraint,
+ * SQLite the columns ("UNIQUE constraint failed: ports.network_id, ports.mac_address").
+ */
+export function isUniqueViolationOf(error: unknown, key: { constraint: string; sqliteColumns: string }): boolean {
+  if (!isUniqueViolation(error)) return false;
+  if (errorField(error, "code") === "23505") return errorField(error, "constraint") === key.constraint;
+  return errorField(error, "message")?.endsWith(key.sqliteColumns) === true;
+}
