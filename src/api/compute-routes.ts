@@ -10,6 +10,7 @@ import { registerQuotaRoutes } from "./quota-routes.js";
 import { registerServerActionRoutes } from "./server-action-routes.js";
 import { registerServerDetailRoutes } from "./server-detail-routes.js";
 import { registerServerGroupRoutes } from "./server-group-routes.js";
+import { registerServerInterfaceRoutes } from "./server-interface-routes.js";
 import { registerServerRoutes } from "./server-routes.js";
 import { registerZoneRoutes } from "./zone-routes.js";
 
@@ -25,6 +26,7 @@ export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     registerZoneRoutes(app, compute);
     registerQuotaRoutes(app, compute);
     registerServerGroupRoutes(app, compute);
+    registerServerInterfaceRoutes(app, compute);
     registerProjectLookups(app, compute, "/projects");
     done();
   };

@@ -268,6 +268,14 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     responses: { 202: NO_BODY("Deleted (below microversion 2.2)."), 204: NO_BODY("Deleted (2.2 and later).") },
   },
 
+  "GET /v2.1/servers/:id/os-interface": {
+    summary: "List a server's interfaces",
+    tag: "servers",
+    description: "Its ports (issue 12): port, network, MAC (the node NIC's), state and fixed IPs.",
+    responses: { 200: "`interfaceAttachments`." },
+  },
+  "GET /v2.1/servers/:id/os-interface/:port_id": { summary: "Show one interface of a server", tag: "servers", responses: { 200: "`interfaceAttachment`." } },
+
   "POST /v2.1/os-server-groups": {
     summary: "Create a server group",
     tag: "server groups",

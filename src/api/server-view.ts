@@ -147,7 +147,12 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
     flavor: flavorField(server, base, microversion),
     created: novaTime(server.createdAt),
     updated: novaTime(server.updatedAt),
-    addresses: {},
+    addresses: Object.fromEntries(
+      Object.entries(server.addresses).map(([network, list]) => [
+        network,
+        list.map((address) => ({ version: address.version, addr: address.addr, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": address.macAddress })),
+      ]),
+    ),
     accessIPv4: "",
     accessIPv6: "",
     links: serverLinks(base, server.id),

@@ -16,6 +16,7 @@ import type {
   UserRecord,
 } from "../store/records.js";
 import type { AuditFilter, TagFilter } from "../store/store.js";
+import type { InterfaceAttachment, ServerAddress } from "./server-networks.js";
 import type { NetworkApi } from "./network-contract.js";
 import type { LeftAloneReason } from "./reconciler.js";
 
@@ -199,6 +200,8 @@ export interface ServerView extends ServerRecord {
   queuePosition: number | null;
   /** The server group it is in ([] or one id). */
   serverGroups: string[];
+  /** Its addresses by network name (Nova's `addresses`). */
+  addresses: Record<string, ServerAddress[]>;
 }
 
 // ---- quotas ----------------------------------------------------------------------
@@ -333,6 +336,8 @@ export interface ComputeApi {
     /** Returns the generated admin/rescue password for rescue; the rebuilt server for rebuild. */
     act(caller: Caller, id: string, action: ServerAction): Promise<{ adminPass?: string; server?: ServerView }>;
     serialConsole(caller: Caller, id: string): Promise<{ url: string }>;
+    /** os-interface: the server's ports. */
+    interfaces(caller: Caller, id: string): Promise<InterfaceAttachment[]>;
     actions(caller: Caller, id: string): Promise<ActionRecord[]>;
     action(caller: Caller, id: string, requestId: string): Promise<{ action: ActionRecord; events: ActionEventRecord[] }>;
     /** PUT /servers/{id}: name, description, hostname. */

@@ -1,7 +1,7 @@
 // Builds the driver's InstanceSpec from the service's records.
 import { InvalidInputError } from "../driver/errors.js";
 import { sanitizeHostname } from "../driver/config-drive/hostname.js";
-import type { InstanceSpec } from "../driver/instance-spec.js";
+import type { InstanceSpec, VifSpec } from "../driver/instance-spec.js";
 import type { FlavorRecord, ImageRecord, KeypairRecord, ServerRecord } from "../store/records.js";
 
 export function flavorExtraSpecs(flavor: FlavorRecord): Record<string, string> {
@@ -26,6 +26,7 @@ export function instanceSpecFor(
   image: ImageRecord | null,
   keypair: KeypairRecord | undefined,
   adminPass?: string,
+  vifs: VifSpec[] = [],
 ): InstanceSpec {
   if (image === null) throw new InvalidInputError("booting from a volume needs a volume service, which is not configured");
   const userData = decodeUserData(server.userData);
@@ -58,7 +59,7 @@ export function instanceSpecFor(
     ...(adminPass === undefined ? {} : { adminPass }),
     launchIndex: 0,
     availabilityZone: server.availabilityZone,
-    vifs: [],
+    vifs,
     volumes: [],
     files: [],
   };

@@ -22,6 +22,7 @@ import { nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
 import { quotaClaim, quotaExceeded } from "./quotas.js";
 import { groupNotFound, type ServerGroups } from "./server-groups.js";
+import type { InterfaceAttachment, ServerNetworks } from "./server-networks.js";
 import type { ComputeConfig } from "./config.js";
 import {
   BadRequestError,
@@ -123,6 +124,7 @@ export class Servers {
     private readonly driver: IronicDriver,
     private readonly config: ComputeConfig,
     private readonly groups: ServerGroups,
+    private readonly networks: ServerNetworks,
   ) {
     this.audit = new Audit(store);
   }
@@ -139,6 +141,7 @@ export class Servers {
       tags: tags.get(server.id) ?? [],
       queuePosition: await this.queuePosition(server),
       serverGroups: group === undefined ? [] : [group],
+      addresses: await this.networks.addresses(server),
     };
   }
 
@@ -151,6 +154,11 @@ export class Servers {
 
   private async visible(caller: Caller, id: string): Promise<ServerRecord> {
     return requireVisible(caller, await this.store.servers.get(id), "Instance", id);
+  }
+
+  /** Nova's os-interface: the server's ports. */
+  async interfaces(caller: Caller, id: string): Promise<InterfaceAttachment[]> {
+    return this.networks.interfaces(await this.visible(caller, id));
   }
 
   async get(caller: Caller, id: string): Promise<ServerView> {
@@ -199,9 +207,7 @@ export class Servers {
     if (request.keyName !== undefined && (await this.store.keypairs.get(caller.userId, request.keyName)) === undefined) {
       throw new BadRequestError(`Invalid key_name provided.`);
     }
-    if (Array.isArray(request.networks) && request.networks.length > 0) {
-      throw new BadRequestError("explicit networks need a network service, which is not configured; use 'none' or 'auto'");
-    }
+    const networks = await this.networks.resolve(caller, request.networks);
     const membership = request.groupId === undefined ? undefined : await this.groups.membershipFor(caller, request.groupId);
     const now = nowIso();
     const id = randomUUID();
@@ -219,7 +225,7 @@ export class Servers {
       taskState: "scheduling",
       powerState: "nostate",
       progress: 0,
-      networks: { kind: request.networks === "auto" ? "auto" : "none", vifs: [] },
+      networks,
       metadata: checkMetadata(request.metadata),
       userData: checkUserData(request.userData),
       availabilityZone: request.availabilityZone ?? "nova",

@@ -38,6 +38,7 @@ import { ServerGroups } from "./server-groups.js";
 import { Networks } from "./networks.js";
 import { Ports } from "./ports.js";
 import { ServerDetails } from "./server-details.js";
+import { ServerNetworks } from "./server-networks.js";
 import { ServerPorts } from "./server-ports.js";
 import { checkMetadata, Servers } from "./servers.js";
 import { Quotas } from "./quotas.js";
@@ -83,7 +84,11 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const applicationCredentials = new ApplicationCredentials(store, passwords, compute.maxApplicationCredentialsPerUser);
   const catalog = new Catalog(store, compute);
   const serverGroups = new ServerGroups(store, compute.serverGroups);
-  const servers = new Servers(store, catalog, driver, compute, serverGroups);
+  const networks = new Networks(store);
+  const ports = new Ports(store, networks);
+  const serverPorts = new ServerPorts(store, ports);
+  const serverNetworks = new ServerNetworks(store, networks, serverPorts);
+  const servers = new Servers(store, catalog, driver, compute, serverGroups, serverNetworks);
   const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
   const quotas = new Quotas(store, compute.quotas, {
     keyPairs: compute.maxKeypairsPerUser,
@@ -93,10 +98,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   });
   const audit = new AdminAudit(store);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log, failureDomainKey(compute.serverGroups.failureDomain));
-  const networks = new Networks(store);
-  const ports = new Ports(store, networks);
-  const serverPorts = new ServerPorts(store, ports);
-  const runner = new TaskRunner({ store, driver, scheduler, log }, workerId, compute, log);
+  const runner = new TaskRunner({ store, driver, scheduler, networks: serverNetworks, log }, workerId, compute, log);
   const reconciler = new Reconciler(store, driver, membership, log);
   const timers: NodeJS.Timeout[] = [];
 
@@ -178,6 +180,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
         return result;
       },
       serialConsole: (caller, id) => servers.serialConsole(caller, id),
+      interfaces: (caller, id) => servers.interfaces(caller, id),
       actions: (caller, id) => servers.actions(caller, id),
       action: (caller, id, requestId) => servers.action(caller, id, requestId),
       update: (caller, id, update) => details.update(caller, id, update),

@@ -5,7 +5,7 @@
 import type { InstanceOnNode, IronicDriver, OnProgress } from "../driver/driver.js";
 import { DriverError } from "../driver/errors.js";
 import type { Logger } from "../log/logger.js";
-import type { ServerRecord, TaskKind, TaskRecord } from "../store/records.js";
+import type { PortRecord, ServerRecord, TaskKind, TaskRecord } from "../store/records.js";
 import type { ServerExpectation, ServerPatch, Store } from "../store/store.js";
 import type { TaskParams } from "../store/task-params.js";
 import { Audit, faultMessage, publicFaultMessage } from "./audit.js";
@@ -13,11 +13,14 @@ import { nowIso } from "./clock.js";
 import { deployPhase, POWERING_ON_PERCENT, type DeployOperation } from "./deploy-progress.js";
 import { instanceSpecFor } from "./instance-spec.js";
 import { NoValidHostError, type GroupPlacement, type Scheduler } from "./scheduler.js";
+import { NotEnoughNicsError, type ServerNetworks } from "./server-networks.js";
+import { ComputeError } from "./contract.js";
 
 export interface HandlerContext {
   store: Store;
   driver: IronicDriver;
   scheduler: Scheduler;
+  networks: ServerNetworks;
   log: Logger;
 }
 
@@ -54,7 +57,7 @@ async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: str
   if (flavor === undefined) throw new Error(`flavor ${server.flavorId} of server ${server.id} no longer exists`);
   const image = server.imageId === null ? null : ((await ctx.store.images.get(server.imageId)) ?? null);
   const keypair = server.keyName === null ? undefined : await ctx.store.keypairs.get(server.userId, server.keyName);
-  return instanceSpecFor(server, flavor, image, keypair, adminPass);
+  return instanceSpecFor(server, flavor, image, keypair, adminPass, await ctx.networks.vifSpecs(server));
 }
 
 /**
@@ -99,6 +102,16 @@ async function groupPlacement(store: Store, serverId: string): Promise<GroupPlac
 
 async function create(run: TaskRun, server: ServerRecord, { admin_password: adminPass }: TaskParams<"create">): Promise<void> {
   const { ctx, task, audit, save } = run;
+  // The ports first: a pool with no address left claims no node.
+  let ports: PortRecord[];
+  try {
+    ports = server.networks.kind === "list" ? await audit.event(task.actionId, "allocate_network", () => ctx.networks.ensurePorts(server, task.id)) : [];
+  } catch (error) {
+    if (!(error instanceof ComputeError)) throw error;
+    await ctx.networks.release(server);
+    await save({ vmState: "error", taskState: null, fault: fault(error, "create") });
+    return;
+  }
   let nodeUuid = server.nodeUuid ?? (await ctx.driver.nodeOf(server.id));
   if (nodeUuid === null) {
     const flavor = await ctx.store.flavors.get(server.flavorId);
@@ -110,12 +123,25 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
       );
     } catch (error) {
       if (!(error instanceof NoValidHostError)) throw error;
+      await ctx.networks.release(server);
       await save({ vmState: "error", taskState: null, fault: fault(error, "create") });
       return;
     }
   }
   await save({ nodeUuid, taskState: "spawning", progress: 10 });
   const node = nodeUuid;
+  if (ports.length > 0) {
+    try {
+      await ctx.networks.plug(ports, node, await ctx.driver.nics(node));
+    } catch (error) {
+      if (!(error instanceof NotEnoughNicsError)) throw error;
+      // Nothing is on the node yet but the claim: give it back with the ports.
+      await ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: node });
+      await ctx.networks.release(server);
+      await save({ vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error, "create") });
+      return;
+    }
+  }
   const progress = progressRecorder(run, "spawn");
   try {
     const spec = await specOf(ctx, server, adminPass);
@@ -124,6 +150,7 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
     // The driver unwound the node; the server keeps a fault and no node.
     if (!(error instanceof DriverError)) throw error;
     await progress.recorded();
+    await ctx.networks.release(server);
     await save({ vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error, "create") });
     return;
   }
@@ -146,6 +173,7 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
 
 async function destroy({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
   await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: server.nodeUuid }));
+  await ctx.networks.release(server);
   await save({ vmState: "deleted", taskState: null, nodeUuid: null, deletedAt: nowIso() });
 }
 
@@ -291,6 +319,7 @@ export async function failServer(ctx: HandlerContext, task: TaskRecord, error: u
     try {
       const server = await ctx.store.servers.get(task.serverId, { includeDeleted: true });
       await ctx.driver.destroy({ instanceUuid: task.serverId, nodeUuid: server?.nodeUuid ?? null });
+      if (server !== undefined) await ctx.networks.release(server);
       await save({ nodeUuid: null });
     } catch (cleanupError) {
       // The ERROR below must be recorded whatever happened here; the server

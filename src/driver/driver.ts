@@ -14,7 +14,7 @@ import { destroyInstance, type DestroyStep, type DestroyTarget } from "./destroy
 import { InvalidInputError } from "./errors.js";
 import type { InstanceSpec } from "./instance-spec.js";
 import { nodeInventory } from "./inventory.js";
-import { attachInterface, detachInterface } from "./network.js";
+import { attachInterface, detachInterface, nodeNics, type NodeNic } from "./network.js";
 import { NodeCache } from "./node-cache.js";
 import { nodeOfInstance } from "./node-of.js";
 import { nodeOwnership, type NodeOwnership } from "./ownership.js";
@@ -197,6 +197,11 @@ export class IronicDriver {
       reset,
       timeoutMs: this.config.console.timeoutMs,
     });
+  }
+
+  /** The node's NICs, in the order a server's interfaces are plugged in (network.ts). */
+  async nics(nodeUuid: string): Promise<NodeNic[]> {
+    return await nodeNics(this.client, nodeUuid);
   }
 
   async attachInterface({ instanceUuid, nodeUuid }: InstanceOnNode, vifId: string): Promise<void> {

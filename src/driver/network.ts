@@ -97,3 +97,30 @@ export async function detachInterface(
   await boundNode(client, nodeUuid, instanceUuid, ["uuid"]);
   await detachVif(client, nodeUuid, vifId);
 }
+
+/** Where a server's interface can be plugged into a node: a port group (bond), or a port in none. */
+export interface NodeNic {
+  /** The Ironic port or port group. */
+  uuid: string;
+  kind: "port" | "portgroup";
+  /** Lowercase MAC; a port group without one takes its first member's. */
+  macAddress: string;
+}
+
+/**
+ * The node's NICs in the stable order a server's interfaces are plugged in:
+ * port groups first, then the ports outside any group, each sorted by MAC
+ * (Ironic's own listing order is by id, which says nothing about cabling).
+ */
+export async function nodeNics(client: IronicClient, nodeUuid: string): Promise<NodeNic[]> {
+  const [ports, portgroups] = await Promise.all([client.ports.listByNode(nodeUuid), client.portgroups.listByNode(nodeUuid)]);
+  const byMac = (a: NodeNic, b: NodeNic) => a.macAddress.localeCompare(b.macAddress);
+  const groups = portgroups.flatMap((group): NodeNic[] => {
+    const mac = group.address ?? ports.find((port) => port.portgroup_uuid === group.uuid)?.address;
+    return mac === undefined || mac === "" ? [] : [{ uuid: group.uuid, kind: "portgroup", macAddress: mac.toLowerCase() }];
+  });
+  const loose = ports
+    .filter((port) => port.portgroup_uuid === null)
+    .map((port): NodeNic => ({ uuid: port.uuid, kind: "port", macAddress: port.address.toLowerCase() }));
+  return [...groups.sort(byMac), ...loose.sort(byMac)];
+}

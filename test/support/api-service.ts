@@ -66,6 +66,8 @@ export interface TestApiOptions {
   quotas?: { instances?: number; resourceClasses?: Record<string, number> };
   /** Node interfaces for the enrolment (see enrolNodes). */
   interfaces?: EnrolSpec["interfaces"];
+  /** NIC ports each node gets (with generated MACs); default none. */
+  portsPerNode?: number;
   /** compute.serverGroups of the service (default: the config's). */
   serverGroups?: { failureDomain?: string; maxPerProject?: number; maxMembers?: number };
   /**
@@ -124,6 +126,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
         resourceClass,
         shard,
         ...(options.interfaces === undefined ? {} : { interfaces: options.interfaces }),
+        ...(options.portsPerNode === undefined ? {} : { portsPerNode: options.portsPerNode }),
       });
     } finally {
       await enrolClient.close();

@@ -58,6 +58,7 @@ export function fakeServer(id: string, projectId: string): ServerView {
     hypervisorHostname: "9a1b2c3d-0000-4000-8000-00000000000a",
     queuePosition: null,
     serverGroups: [],
+    addresses: {},
   };
 }
 
@@ -94,6 +95,7 @@ export function fakeCompute(
       delete: (caller: Caller, id: string) => Promise.resolve(visible(caller, id)).then(() => undefined),
       act: (caller: Caller, id: string) => Promise.resolve(visible(caller, id)).then(() => ({})),
       serialConsole: missing,
+      interfaces: missing,
       actions: missing,
       action: missing,
       update: missing,
