@@ -17,6 +17,7 @@ import {
 } from "../../src/store/store.js";
 import { taskKindParamsSchema } from "../../src/store/task-params.js";
 import { describeServerGroupContract } from "./server-groups-contract.js";
+import { describeVolumeContract } from "./volumes-contract.js";
 
 export interface ContractHooks {
   /** A fresh, migrated, empty store. */
@@ -1132,6 +1133,8 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
     });
 
     describeServerGroupContract(() => store, twins);
+
+    describeVolumeContract(() => store, twins);
 
     describe("admin audit (issue 11 #8)", () => {
       const audit = (overrides: Partial<records.AdminAuditRecord> = {}): records.AdminAuditRecord => ({

@@ -44,7 +44,8 @@ export type TableName =
   | "action_events"
   | "tasks"
   | "workers"
-  | "server_groups";
+  | "server_groups"
+  | "volumes";
 
 // ---------------------------------------------------------------------------
 // Checks.
@@ -87,7 +88,7 @@ function fromJson(table: TableName, id: unknown, column: string, value: unknown)
 }
 
 /** `row` with each of `columns` parsed from its JSON text. */
-function parseJsonColumns<Row extends { id: unknown }>(
+export function parseJsonColumns<Row extends { id: unknown }>(
   table: TableName,
   row: Row,
   columns: readonly (keyof Row & string)[],
@@ -102,7 +103,7 @@ export function toJson(value: unknown): string {
 }
 
 /** 0/1 → boolean; anything else passes through for the schema to reject. */
-function fromIntBool(value: unknown): unknown {
+export function fromIntBool(value: unknown): unknown {
   if (value === 0) return false;
   if (value === 1) return true;
   return value;
