@@ -35,6 +35,7 @@ import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
 import { failureDomainKey } from "./server-group-policy.js";
 import { ServerGroups } from "./server-groups.js";
+import { Volumes } from "./volumes.js";
 import { ServerDetails } from "./server-details.js";
 import { checkMetadata, Servers } from "./servers.js";
 import { Quotas } from "./quotas.js";
@@ -78,6 +79,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const applicationCredentials = new ApplicationCredentials(store, passwords, compute.maxApplicationCredentialsPerUser);
   const catalog = new Catalog(store, compute);
   const serverGroups = new ServerGroups(store, compute.serverGroups);
+  const volumes = new Volumes(store);
   const servers = new Servers(store, catalog, driver, compute, serverGroups);
   const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
   const quotas = new Quotas(store, compute.quotas, {
@@ -184,6 +186,14 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       removeAllTags: (caller, id) => details.removeAllTags(caller, id),
       lock: (caller, id, reason) => details.lock(caller, id, reason),
       unlock: (caller, id) => details.unlock(caller, id),
+    },
+    volumes: {
+      register: (caller, registration) => volumes.register(caller, registration),
+      list: (caller, filter) => volumes.list(caller, filter),
+      get: (caller, id) => volumes.get(caller, id),
+      update: (caller, id, update) => volumes.update(caller, id, update),
+      delete: (caller, id) => volumes.delete(caller, id),
+      usage: (caller, projectId) => volumes.usage(caller, projectId),
     },
     serverGroups: {
       create: (caller, request) => serverGroups.create(caller, request),
