@@ -35,8 +35,9 @@ type Auth = "basic" | "keystone";
 
 /**
  * Shape A (`basic`: http_basic, one URL, no catalog) or Keystone password auth
- * against /identity/v3 (`keystone`: the token's catalog has compute, image and
- * identity only, so OSC skips network and volume).
+ * against /identity/v3 (`keystone`: the token's catalog has compute, image,
+ * identity and volumev3/block-storage but no network, so OSC skips network and
+ * asks the volume API's os-quota-sets, which answers -1 limits).
  */
 async function openstack(user: "admin" | "member", command: string[], auth: Auth = "basic"): Promise<ClientRun> {
   const service = running();
@@ -83,7 +84,7 @@ describe("openstack quota and limits commands (issue 11 #5)", () => {
     const projectId = running().users.member.projectId;
     expect((await openstack("admin", ["quota", "set", "--instances", "5", projectId])).code).toBe(0);
     const shown = (await openstackJson("member", ["quota", "show", projectId], "keystone")) as Record<string, unknown>;
-    expect(shown).toMatchObject({ instances: 5, project: projectId, cores: -1 });
+    expect(shown).toMatchObject({ instances: 5, project: projectId, cores: -1, volumes: -1, gigabytes: -1 });
   }, 300_000);
 
   it("quota show in shape A fails on the network quota OSC assumes (no catalog): documented, not hidden", async () => {
