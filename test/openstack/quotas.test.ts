@@ -2,34 +2,15 @@
 // novaclient 18.1.0) in deployment shape A of docs/openstack-compat.md: one URL,
 // flags only (http_basic, --os-endpoint <url>/v2.1, --os-compute-api-version
 // 2.latest): `quota set --instances`, `quota show` and `limits show --absolute`.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
-import { startTestApi, type TestApi } from "../support/api-service.js";
-import { cleanEnv, runClient, type ClientRun } from "../support/client-process.js";
+import { describe, expect, it } from "vitest";
+import type { TestApi } from "../support/api-service.js";
+import type { ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
+import { oscServiceForFile } from "../support/osc-service.js";
 
 const log = captureLog("warn");
-let api: TestApi | undefined;
-let home = "";
-
-function running(): TestApi {
-  if (api === undefined) throw new Error("the service did not start");
-  return api;
-}
-
-beforeAll(async () => {
-  await ensureOpenstackClientInstalled();
-  home = mkdtempSync(join(tmpdir(), "ironic-compute-osc-quotas-"));
-  api = await startTestApi("osc-quotas", { nodes: 1, log: log.logger, quotas: { instances: 6 } });
-}, 300_000);
-
-afterAll(async () => {
-  await api?.stop();
-  if (home !== "") rmSync(home, { recursive: true, force: true });
-});
+const osc = oscServiceForFile("osc-quotas", { nodes: 1, log: log.logger, quotas: { instances: 6 } });
+const running = (): TestApi => osc.running();
 
 type Auth = "basic" | "keystone";
 
@@ -48,7 +29,7 @@ async function openstack(user: "admin" | "member", command: string[], auth: Auth
       : ["--os-auth-type", "password", "--os-auth-url", `${service.url}/identity/v3`, ...credentials,
          "--os-user-domain-name", "Default", "--os-project-id", service.users[user].projectId, "--os-project-domain-name", "Default"];
   const args = [...shape, "--os-compute-api-version", "2.latest", ...(process.env["OSC_DEBUG"] === undefined ? [] : ["--debug"]), ...command];
-  return runClient(OPENSTACK_CLI, args, { env: cleanEnv(home), cwd: home, timeoutMs: 120_000 });
+  return osc.run(args, 120_000);
 }
 
 async function openstackJson(user: "admin" | "member", command: string[], auth: Auth = "basic"): Promise<unknown> {

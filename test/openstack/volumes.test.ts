@@ -5,35 +5,16 @@
 // `volume create` by an admin carries the registration as --property
 // ironic_compute:*; list, list --long, show by name, delete; a member cannot create.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
-import { startTestApi, type TestApi } from "../support/api-service.js";
-import { cleanEnv, runClient, type ClientRun } from "../support/client-process.js";
+import { describe, expect, it } from "vitest";
+import type { TestApi } from "../support/api-service.js";
+import type { ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
+import { oscServiceForFile } from "../support/osc-service.js";
 
 const log = captureLog("debug");
 const SECRET = "osc-chap-secret-4f1c2a";
-let api: TestApi | undefined;
-let home = "";
-
-function running(): TestApi {
-  if (api === undefined) throw new Error("the service did not start");
-  return api;
-}
-
-beforeAll(async () => {
-  await ensureOpenstackClientInstalled();
-  home = mkdtempSync(join(tmpdir(), "ironic-compute-osc-volumes-"));
-  api = await startTestApi("osc-volumes", { nodes: 1, log: log.logger });
-}, 300_000);
-
-afterAll(async () => {
-  await api?.stop();
-  if (home !== "") rmSync(home, { recursive: true, force: true });
-});
+const osc = oscServiceForFile("osc-volumes", { nodes: 1, log: log.logger });
+const running = (): TestApi => osc.running();
 
 async function openstack(user: "admin" | "member", command: string[]): Promise<ClientRun> {
   const service = running();
@@ -44,7 +25,7 @@ async function openstack(user: "admin" | "member", command: string[]): Promise<C
     ...(process.env["OSC_DEBUG"] === undefined ? [] : ["--debug"]),
     ...command,
   ];
-  return runClient(OPENSTACK_CLI, args, { env: cleanEnv(home), cwd: home, timeoutMs: 120_000 });
+  return osc.run(args, 120_000);
 }
 
 async function openstackJson(user: "admin" | "member", command: string[]): Promise<unknown> {
