@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { TestApi } from "../support/api-service.js";
-import type { ClientRun } from "../support/client-process.js";
+import { cleanEnv, runClient, type ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
 import { oscServiceForFile } from "../support/osc-service.js";
 
@@ -92,5 +92,24 @@ describe("openstack volume commands (issue 13 #2)", () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("Invalid volume: Volume status must be available or error");
     expect(log.text()).not.toContain(SECRET);
+  }, 300_000);
+
+  it("openstacksdk finds block-storage in the catalog and lists and gets volumes", async () => {
+    const service = running();
+    const script = [
+      "import json, sys, openstack",
+      "c = json.loads(sys.argv[1])",
+      "conn = openstack.connect(load_yaml_config=False, load_envvars=False, auth_type='password', auth=dict(auth_url=c['auth_url'], username=c['username'], password=c['password'], project_id=c['project_id'], user_domain_name='Default', project_domain_name='Default'))",
+      "volumes = [dict(id=v.id, name=v.name, status=v.status, size=v.size) for v in conn.block_storage.volumes()]",
+      "shown = conn.block_storage.get_volume(volumes[0]['id'])",
+      "print(json.dumps(dict(volumes=volumes, shown=dict(name=shown.name, is_bootable=shown.is_bootable, attachments=shown.attachments))))",
+    ].join("\n");
+    const member = service.users.member;
+    const config = { auth_url: `${service.url}/identity/v3`, username: member.name, password: service.passwords.member, project_id: member.projectId };
+    const run = await runClient("/usr/bin/python3", ["-c", script, JSON.stringify(config)], { env: cleanEnv(osc.home()), cwd: osc.home(), timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { volumes: Array<Record<string, unknown>>; shown: Record<string, unknown> };
+    expect(out.volumes).toEqual([expect.objectContaining({ name: "osc-attached", status: "in-use", size: 10 })]);
+    expect(out.shown).toMatchObject({ name: "osc-attached", is_bootable: false });
   }, 300_000);
 });

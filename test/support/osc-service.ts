@@ -12,6 +12,8 @@ import { cleanEnv, runClient, type ClientRun } from "./client-process.js";
 export interface OscService {
   /** The started service (throws before the beforeAll ran). */
   running(): TestApi;
+  /** The clean HOME (and cwd) of the file's clients. */
+  home(): string;
   /** Runs `openstack <args>` with HOME and cwd in the file's temp dir. */
   run(args: string[], timeoutMs: number): Promise<ClientRun>;
 }
@@ -33,6 +35,7 @@ export function oscServiceForFile(label: string, options: TestApiOptions): OscSe
       if (api === undefined) throw new Error("the service did not start");
       return api;
     },
+    home: () => home,
     run: (args, timeoutMs) => runClient(OPENSTACK_CLI, args, { env: cleanEnv(home), cwd: home, timeoutMs }),
   };
 }
