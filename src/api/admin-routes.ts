@@ -42,7 +42,7 @@ const queryTime = z.iso
 
 const auditQuery = z
   .object({
-    resource_type: z.enum(["flavor", "image", "project", "user", "quota"]).optional(),
+    resource_type: z.enum(["flavor", "image", "project", "user", "quota", "volume"]).optional(),
     resource_id: z.string().min(1).max(255).optional(),
     user_id: z.string().min(1).max(255).optional(),
     since: queryTime.optional(),

@@ -15,12 +15,23 @@ export const DEFAULT_DOMAIN = { id: "default", name: "Default" } as const;
 export const DEFAULT_REGION = "RegionOne";
 const INTERFACES = ["public", "internal", "admin"] as const;
 
-/** Every API this service serves, as the catalog names it: type, name, path under the base URL. */
+/** Keystone's endpoint template for the token's project, as Cinder's endpoints use it. */
+export const PROJECT_ID_TEMPLATE = "$(project_id)s";
+
+/**
+ * Every API this service serves, as the catalog names it: type, name, path
+ * under the base URL (PROJECT_ID_TEMPLATE becomes the token's project).
+ * Block Storage is listed under both types clients look for: `volumev3`
+ * (cinderclient, hence `openstack volume …`) and `block-storage` (openstacksdk's
+ * official type), with Cinder's URL `…/volume/v3/<project id>`.
+ */
 export const CATALOG_SERVICES: ReadonlyArray<{ type: string; name: string; path: string }> = [
   { type: "identity", name: "keystone", path: IDENTITY_PREFIX },
   { type: "compute", name: "nova", path: "/v2.1" },
   { type: "image", name: "glance", path: "/image" },
   { type: "network", name: "neutron", path: "/network" },
+  { type: "volumev3", name: "cinderv3", path: `/volume/v3/${PROJECT_ID_TEMPLATE}` },
+  { type: "block-storage", name: "cinder", path: `/volume/v3/${PROJECT_ID_TEMPLATE}` },
 ];
 
 /** Stable ids for catalog entries: the same on every worker and every restart. */
@@ -28,7 +39,7 @@ function stableId(...parts: string[]): string {
   return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
 }
 
-export function catalog(base: string, region: string): Array<Record<string, unknown>> {
+export function catalog(base: string, region: string, projectId: string): Array<Record<string, unknown>> {
   return CATALOG_SERVICES.map((service) => ({
     id: stableId("service", service.type),
     type: service.type,
@@ -38,7 +49,7 @@ export function catalog(base: string, region: string): Array<Record<string, unkn
       interface: face,
       region,
       region_id: region,
-      url: `${base}${service.path}`,
+      url: `${base}${service.path.replace(PROJECT_ID_TEMPLATE, projectId)}`,
     })),
   }));
 }
@@ -80,7 +91,7 @@ export function tokenDoc(view: TokenView, options: { base: string; region: strin
             roles: view.roles.map((role) => ({ id: roleId(role), name: role })),
           }),
       ...(view.applicationCredential === null ? {} : { application_credential: view.applicationCredential }),
-      ...(options.withCatalog && view.project !== null ? { catalog: catalog(options.base, options.region) } : {}),
+      ...(options.withCatalog && view.project !== null ? { catalog: catalog(options.base, options.region, view.project.id) } : {}),
     },
   };
 }

@@ -127,7 +127,7 @@ export function identityRoutes(compute: ComputeApi, options: IdentityRouteOption
     });
 
     app.get("/v3/auth/catalog", { config: ANY }, (request) => ({
-      catalog: catalog(baseUrl(request), options.region),
+      catalog: catalog(baseUrl(request), options.region, callerOf(request).projectId),
       links: collectionLinks(`${baseUrl(request)}${request.url}`),
     }));
 

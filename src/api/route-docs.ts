@@ -31,6 +31,7 @@ export const TAGS = {
   identity: "Identity v3 (Keystone's shapes) under /identity: tokens, the service catalog, projects, application credentials.",
   observability: "The API description and Prometheus metrics.",
   networks: "The network API (Neutron v2.0's shape) under /network: networks, subnets and ports with built-in address allocation (docs/networks.md).",
+  volumes: "Block Storage v3 (Cinder's shapes) at /volume/v3/{project_id} and /volume/v3: existing iSCSI and Fibre Channel volumes registered by admins (docs/volumes.md).",
   quotas: "Per-project quotas (os-quota-sets) and absolute limits: instances, and servers per resource class as `class:<RESOURCE_CLASS>`.",
 } as const;
 
@@ -108,6 +109,44 @@ function networkDocs(): Record<string, RouteDoc> {
     docs[`DELETE ${base}/:id`] = { summary: `Delete a ${one}`, tag: "networks", responses: { 204: NO_BODY("Deleted.") } };
   }
   return docs;
+}
+
+function volumeDocs(prefix: string): Record<string, RouteDoc> {
+  const where = prefix === "/volume/v3" ? " (without the project segment)" : "";
+  return {
+    [`GET ${prefix}/volumes`]: {
+      summary: `List volumes${where}`,
+      tag: "volumes",
+      description: "`id`, `name` and `links` of the project's own and the shared volumes (every project's with `all_tenants` for admins). Filters `name`, `status`; `limit` and `marker` page (`volumes_links` next).",
+      responses: { 200: "`volumes`." },
+    },
+    [`GET ${prefix}/volumes/detail`]: {
+      summary: `List volumes with details${where}`,
+      tag: "volumes",
+      description: "As the list, each volume in full (attachments, status, bootable, metadata; the target without its CHAP secret for admins).",
+      responses: { 200: "`volumes`." },
+    },
+    [`POST ${prefix}/volumes`]: {
+      summary: `Register an existing volume (admins)${where}`,
+      tag: "volumes",
+      description:
+        "Cinder's create body plus `project_id` (null = shared), `bootable` and `connection` ({protocol: iscsi, target_portals, target_iqn, target_lun, auth_username, auth_password} or {protocol: fibre_channel, target_wwns, target_lun}) — or the same as `ironic_compute:*` metadata keys. The CHAP secret is never answered.",
+      responses: { 202: "`volume`.", 403: "Policy doesn't allow volume:create to be performed." },
+    },
+    [`GET ${prefix}/volumes/:id`]: { summary: `Show a volume${where}`, tag: "volumes", responses: { 200: "`volume`." } },
+    [`PUT ${prefix}/volumes/:id`]: { summary: `Rename a volume or change its description${where}`, tag: "volumes", responses: { 200: "`volume`." } },
+    [`DELETE ${prefix}/volumes/:id`]: {
+      summary: `Unregister a volume (admins; not while attached)${where}`,
+      tag: "volumes",
+      responses: { 202: NO_BODY("Unregistered (the data on the SAN is not touched)."), 400: "Invalid volume: Volume status must be available or error…" },
+    },
+    [`GET ${prefix}/os-quota-sets/:target`]: {
+      summary: `Cinder's quota set of a project${where}`,
+      tag: "volumes",
+      description: "No volume quotas exist: every limit is -1; with `usage=True` the project's own volumes and gigabytes are counted.",
+      responses: { 200: "`quota_set`." },
+    },
+  };
 }
 
 function discovery(summary: string, status: 200 | 300 = 200): RouteDoc {
@@ -398,6 +437,12 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
 
   ...imageDocs("/image/v2"),
   ...imageDocs("/v2.1"),
+  ...volumeDocs("/volume/v3/:project_id"),
+  ...volumeDocs("/volume/v3"),
+  "GET /volume": discovery("List the Block Storage API versions", 300),
+  "GET /volume/": discovery("List the Block Storage API versions", 300),
+  "GET /volume/v3": discovery("Show the Block Storage v3 version"),
+  "GET /volume/v3/": discovery("Show the Block Storage v3 version"),
 
   "GET /admin/v1/projects": { summary: "List projects", tag: "admin", responses: { 200: "`projects`." } },
   "POST /admin/v1/projects": { summary: "Create a project", tag: "admin", responses: { 201: "`project`." } },
@@ -466,7 +511,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: "The audit of admin changes, newest first",
     tag: "admin",
     description:
-      "Every create, update and delete of flavors, images, projects, users and quotas: who (user, project, request id), when, what and a secret-free summary (`{password: \"changed\"}`, `{role: {from, to}}`). Filters `resource_type`, `resource_id`, `user_id`, `since`, `until` (ISO-8601, inclusive); `limit` (default 100, at most 1000) and `marker` (the last id of the previous page).",
+      "Every create, update and delete of flavors, images, projects, users, quotas and volumes (registration, unregistration): who (user, project, request id), when, what and a secret-free summary (`{password: \"changed\"}`, `{role: {from, to}}`). Filters `resource_type`, `resource_id`, `user_id`, `since`, `until` (ISO-8601, inclusive); `limit` (default 100, at most 1000) and `marker` (the last id of the previous page).",
     responses: { 200: "`audit`." },
   },
   "GET /admin/v1/nodes": { summary: "List the Ironic nodes this service manages", tag: "admin", responses: { 200: "`nodes`." } },

@@ -26,6 +26,7 @@ import { networkRoutes } from "./network-routes.js";
 import { MIN_MICROVERSION, microversionHook } from "./microversion.js";
 import { registerOpenApi } from "./openapi.js";
 import type { ApiInstance } from "./request-context.js";
+import { registerVolumeDiscoveryRoutes, volumeRoutes } from "./volume-routes.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -143,6 +144,10 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   void app.register(adminRoutes(compute), { prefix: "/admin/v1" });
   void app.register(identityRoutes(compute, { guard, region: options.region ?? DEFAULT_REGION }), { prefix: IDENTITY_PREFIX });
   void app.register(networkRoutes(compute), { prefix: NETWORK_PREFIX });
+  // Block Storage v3: with the project in the path (Cinder's catalog URL) and without.
+  registerVolumeDiscoveryRoutes(app);
+  void app.register(volumeRoutes(compute), { prefix: "/volume/v3/:project_id" });
+  void app.register(volumeRoutes(compute), { prefix: "/volume/v3" });
   return app;
 }
 

@@ -14,6 +14,8 @@ import type {
   ServerGroupPolicy,
   ServerRecord,
   UserRecord,
+  VolumeRecord,
+  VolumeTarget,
 } from "../store/records.js";
 import type { AuditFilter, TagFilter } from "../store/store.js";
 import type { InterfaceAttachment, ServerAddress } from "./server-networks.js";
@@ -319,6 +321,8 @@ export interface ServerGroupListFilter {
 // ---- the contract ----------------------------------------------------------------
 
 export interface ComputeApi {
+  /** The Block Storage (Cinder v3-shaped) API's volumes. */
+  volumes: VolumesApi;
   /** Checks a user name and password (bcrypt); undefined when wrong. */
   authenticate(userName: string, password: string): Promise<Omit<Caller, "requestId"> | undefined>;
   /**
@@ -475,4 +479,59 @@ export interface ComputeApi {
 
   /** Ironic's power notifications (os-server-external-events). The service role or admin. */
   externalEvents(caller: Caller, events: ExternalEvent[]): Promise<ExternalEventResult[]>;
+}
+
+// ---- volumes (issue 13) ------------------------------------------------------------
+
+/** A registered volume as the API shows it: no CHAP secret, ever; `status` from its attachment. */
+export interface VolumeView extends VolumeRecord {
+  status: "available" | "in-use";
+}
+
+/** What an admin registers: an existing iSCSI or FC volume (nothing is created on a SAN). */
+export interface VolumeRegistration {
+  name: string;
+  description?: string;
+  sizeGb: number;
+  /** The owning project; null: shared with every project. */
+  projectId: string | null;
+  bootable: boolean;
+  metadata?: Record<string, string>;
+  target: VolumeTarget;
+  /** With an iSCSI target's chapUsername only; kept apart, never shown again. */
+  chapSecret?: string;
+}
+
+export interface VolumeListFilter {
+  /** Admins only: every project's volumes (others see their own and shared ones, as Cinder). */
+  allTenants?: boolean;
+  name?: string;
+  status?: "available" | "in-use";
+  marker?: string;
+  limit?: number;
+}
+
+export interface VolumeUpdate {
+  name?: string;
+  description?: string;
+}
+
+/** Cinder's quota set of a project, as far as it means anything here: counts, no limits. */
+export interface VolumeUsage {
+  volumes: number;
+  gigabytes: number;
+}
+
+export interface VolumesApi {
+  /** Admins only (ForbiddenError in Cinder's policy words otherwise). */
+  register(caller: Caller, registration: VolumeRegistration): Promise<VolumeView>;
+  list(caller: Caller, filter: VolumeListFilter): Promise<VolumeView[]>;
+  /** NotFoundError for unknown ids and volumes of other projects. */
+  get(caller: Caller, id: string): Promise<VolumeView>;
+  /** Admins, or members of the owning project. */
+  update(caller: Caller, id: string, update: VolumeUpdate): Promise<VolumeView>;
+  /** Admins only; BadRequestError while attached. */
+  delete(caller: Caller, id: string): Promise<void>;
+  /** The project's own volumes (shared ones are no one's). */
+  usage(caller: Caller, projectId: string): Promise<VolumeUsage>;
 }

@@ -37,6 +37,7 @@ import { failureDomainKey } from "./server-group-policy.js";
 import { ServerGroups } from "./server-groups.js";
 import { Networks } from "./networks.js";
 import { Ports } from "./ports.js";
+import { Volumes } from "./volumes.js";
 import { ServerDetails } from "./server-details.js";
 import { ServerNetworks } from "./server-networks.js";
 import { ServerPorts } from "./server-ports.js";
@@ -84,6 +85,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const applicationCredentials = new ApplicationCredentials(store, passwords, compute.maxApplicationCredentialsPerUser);
   const catalog = new Catalog(store, compute);
   const serverGroups = new ServerGroups(store, compute.serverGroups);
+  const volumes = new Volumes(store);
   const networks = new Networks(store);
   const ports = new Ports(store, networks);
   const serverPorts = new ServerPorts(store, ports);
@@ -196,6 +198,14 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       removeAllTags: (caller, id) => details.removeAllTags(caller, id),
       lock: (caller, id, reason) => details.lock(caller, id, reason),
       unlock: (caller, id) => details.unlock(caller, id),
+    },
+    volumes: {
+      register: (caller, registration) => volumes.register(caller, registration),
+      list: (caller, filter) => volumes.list(caller, filter),
+      get: (caller, id) => volumes.get(caller, id),
+      update: (caller, id, update) => volumes.update(caller, id, update),
+      delete: (caller, id) => volumes.delete(caller, id),
+      usage: (caller, projectId) => volumes.usage(caller, projectId),
     },
     serverGroups: {
       create: (caller, request) => serverGroups.create(caller, request),

@@ -31,6 +31,7 @@ import { serverGroupsRepository } from "./kysely/server-groups.js";
 import { serverTagsRepository } from "./kysely/server-tags.js";
 import { quotasRepository } from "./kysely/quotas.js";
 import { serversRepository } from "./kysely/servers.js";
+import { volumesRepository } from "./kysely/volumes.js";
 import { tasksRepository } from "./kysely/tasks.js";
 import { tokensRepository } from "./kysely/tokens.js";
 import { usersRepository } from "./kysely/users.js";
@@ -71,6 +72,7 @@ export class KyselyStore implements Store {
   readonly servers: Store["servers"];
   readonly serverTags: Store["serverTags"];
   readonly serverGroups: Store["serverGroups"];
+  readonly volumes: Store["volumes"];
   readonly quotas: Store["quotas"];
   readonly actions: Store["actions"];
   readonly tasks: Store["tasks"];
@@ -103,6 +105,7 @@ export class KyselyStore implements Store {
     this.servers = serversRepository(context);
     this.serverTags = serverTagsRepository(context);
     this.serverGroups = serverGroupsRepository(context);
+    this.volumes = volumesRepository(context);
     this.quotas = quotasRepository(context);
     this.actions = actionsRepository(context);
     this.tasks = tasksRepository(context);

@@ -264,7 +264,7 @@ export interface WorkerRecord {
 }
 
 /** What an admin change touched (issue 11, item 8). */
-export type AuditResourceType = "flavor" | "image" | "project" | "user" | "quota";
+export type AuditResourceType = "flavor" | "image" | "project" | "user" | "quota" | "volume";
 
 /**
  * One admin change: who (user, project, request), when, what and how. `changes`
@@ -285,3 +285,53 @@ export interface AdminAuditRecord {
   changes: Record<string, unknown>;
 }
 export type * from "./network-records.js";
+
+/**
+ * Where an iSCSI volume is (issue 13): portals ("host:port"), the target's IQN
+ * and LUN, and the CHAP user when the target wants CHAP. The CHAP secret is not
+ * part of the record: the store keeps it in a column of its own that only
+ * `store.volumes.chapSecret` reads (docs/volumes.md).
+ */
+export interface IscsiTarget {
+  protocol: "iscsi";
+  portals: string[];
+  iqn: string;
+  lun: number;
+  chapUsername: string | null;
+}
+
+/** Where a Fibre Channel volume is: the target's WWNs (16 hex digits each) and LUN. */
+export interface FibreChannelTarget {
+  protocol: "fibre_channel";
+  wwns: string[];
+  lun: number;
+}
+
+export type VolumeTarget = IscsiTarget | FibreChannelTarget;
+
+/** A volume's one attachment: to which server, since when. */
+export interface VolumeAttachmentRecord {
+  id: string;
+  serverId: string;
+  attachedAt: string;
+}
+
+/**
+ * A registered volume: an existing iSCSI or FC volume an admin made known (no
+ * Cinder creates anything). `status` is not stored: it is "in-use" exactly
+ * while `attachment` is set.
+ */
+export interface VolumeRecord {
+  id: string;
+  name: string;
+  description: string;
+  sizeGb: number;
+  /** null: shared, visible to every project. */
+  projectId: string | null;
+  bootable: boolean;
+  target: VolumeTarget;
+  metadata: Record<string, string>;
+  attachment: VolumeAttachmentRecord | null;
+  createdAt: string;
+  updatedAt: string;
+}

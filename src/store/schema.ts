@@ -258,6 +258,29 @@ export interface ServerGroupMembersTable {
   failureDomain: string | null;
 }
 
+/**
+ * Added by 0010: registered volumes (issue 13). `target` is JSON text (the
+ * record's VolumeTarget, no secret); `chapSecret` is the iSCSI CHAP secret,
+ * read only by store.volumes.chapSecret; the attachment is three nullable
+ * columns, set and cleared together by one conditional UPDATE.
+ */
+export interface VolumesTable {
+  id: string;
+  name: string;
+  description: string;
+  sizeGb: number;
+  projectId: string | null;
+  bootable: number;
+  target: string;
+  chapSecret: string | null;
+  metadata: string;
+  attachmentId: string | null;
+  attachedServerId: string | null;
+  attachedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Database extends NetworkTables {
   projects: ProjectsTable;
   users: UsersTable;
@@ -278,6 +301,7 @@ export interface Database extends NetworkTables {
   adminAudit: AdminAuditTable;
   serverGroups: ServerGroupsTable;
   serverGroupMembers: ServerGroupMembersTable;
+  volumes: VolumesTable;
 }
 
 /** Name of the unique partial index behind ServerBusyError. */
@@ -625,6 +649,33 @@ const serverGroups: Migration = {
   },
 };
 
+// Registered volumes (issue 13). No foreign key to servers (as everywhere
+// here): compute detaches a server's volumes when it deletes the server.
+const volumes: Migration = {
+  async up(db): Promise<void> {
+    const schema = db.schema;
+    await schema
+      .createTable("volumes")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("description", "text", (c) => c.notNull())
+      .addColumn("size_gb", "integer", (c) => c.notNull())
+      .addColumn("project_id", "text")
+      .addColumn("bootable", "integer", (c) => c.notNull())
+      .addColumn("target", "text", (c) => c.notNull())
+      .addColumn("chap_secret", "text")
+      .addColumn("metadata", "text", (c) => c.notNull())
+      .addColumn("attachment_id", "text", (c) => c.unique())
+      .addColumn("attached_server_id", "text")
+      .addColumn("attached_at", "text")
+      .addColumn("created_at", "text", (c) => c.notNull())
+      .addColumn("updated_at", "text", (c) => c.notNull())
+      .execute();
+    await schema.createIndex("volumes_listing").on("volumes").columns(["created_at", "id"]).execute();
+    await schema.createIndex("volumes_attached_server").on("volumes").column("attached_server_id").execute();
+  },
+};
+
 /** Every migration, in order. Names sort lexicographically = application order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
@@ -636,6 +687,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0007_admin_audit": adminAudit,
   "0008_server_groups": serverGroups,
   "0009_networks": networksMigration,
+  "0010_volumes": volumes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -179,6 +179,20 @@ export interface AuditFilter extends Page {
   until?: string;
 }
 
+/** What `volumes.list` selects; oldest first, `marker`/`limit` as for servers. */
+export interface VolumeFilter extends Page {
+  /** Only the volumes this project sees: its own and the shared ones. */
+  visibleTo?: string;
+  name?: string;
+  status?: "available" | "in-use";
+}
+
+/** What `volumes.update` may change. */
+export interface VolumePatch {
+  name?: string;
+  description?: string;
+}
+
 export interface Store extends NetworkStore {
   /** Creates or upgrades the schema; safe to call on every start. */
   migrate(): Promise<void>;
@@ -336,6 +350,32 @@ export interface Store extends NetworkStore {
     reserveDomain(groupId: string, serverId: string, domain: string, admits: (held: readonly string[]) => boolean): Promise<"reserved" | "refused" | "gone">;
     /** The server holds no failure domain any more (its claim failed). */
     releaseDomain(serverId: string): Promise<void>;
+  };
+
+  /**
+   * Registered volumes (issue 13). A volume is attached to at most one server:
+   * `attach` is one conditional UPDATE (… WHERE attached_server_id IS NULL),
+   * so of two concurrent attaches, in any processes, exactly one wins. The
+   * CHAP secret is written by `create` and read only by `chapSecret`: no
+   * record, list or error carries it.
+   */
+  volumes: {
+    /** DuplicateError for a taken id; `audit` as NamedRepository's (it must not hold the secret). */
+    create(record: records.VolumeRecord, chapSecret: string | null, audit?: records.AdminAuditRecord): Promise<void>;
+    get(id: string): Promise<records.VolumeRecord | undefined>;
+    list(filter?: VolumeFilter): Promise<records.VolumeRecord[]>;
+    /** The volume as changed; undefined when there is none. */
+    update(id: string, patch: VolumePatch, updatedAt: string): Promise<records.VolumeRecord | undefined>;
+    /** Deletes only a volume that is not attached, in one statement (with `audit` in its transaction). */
+    delete(id: string, audit?: records.AdminAuditRecord): Promise<"deleted" | "attached" | "missing">;
+    /** Attaches the volume if it is attached to nothing: "in-use" when another attach came first. */
+    attach(id: string, attachment: records.VolumeAttachmentRecord): Promise<"attached" | "in-use" | "missing">;
+    /** Detaches the volume if it is attached to `serverId`; false otherwise (idempotent). */
+    detach(id: string, serverId: string): Promise<boolean>;
+    /** The volumes attached to the server, oldest attachment first. */
+    ofServer(serverId: string): Promise<records.VolumeRecord[]>;
+    /** The CHAP secret (null: none); undefined when there is no such volume. For the driver only. */
+    chapSecret(id: string): Promise<string | null | undefined>;
   };
 
   quotas: {

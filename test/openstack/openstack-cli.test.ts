@@ -453,13 +453,14 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
 
     const catalog = await oscJson<Array<{ Name: string; Type: string; Endpoints: Array<Record<string, unknown>> }>>(flow, "K", "member", ["catalog", "list"]);
     const byType = Object.fromEntries(catalog.map((service) => [service.Type, service.Endpoints]));
-    expect(Object.keys(byType).sort()).toEqual(["compute", "identity", "image", "network"]);
-    for (const [type, url] of [["identity", `${api.url}/identity`], ["compute", `${api.url}/v2.1`], ["image", `${api.url}/image`], ["network", `${api.url}/network`]] as const) {
+    expect(Object.keys(byType).sort()).toEqual(["block-storage", "compute", "identity", "image", "network", "volumev3"]);
+    const volumeUrl = `${api.url}/volume/v3/${api.users.member.projectId}`;
+    for (const [type, url] of [["identity", `${api.url}/identity`], ["compute", `${api.url}/v2.1`], ["image", `${api.url}/image`], ["network", `${api.url}/network`], ["volumev3", volumeUrl], ["block-storage", volumeUrl]] as const) {
       expect((byType[type] ?? []).map((endpoint) => [endpoint["interface"], endpoint["region"], endpoint["url"]]).sort()).toEqual(
         ["admin", "internal", "public"].map((face) => [face, "RegionOne", url]),
       );
     }
-    noted(flow, "identity, compute, image, network: public/internal/admin in RegionOne");
+    noted(flow, "identity, compute, image, network, volumev3 and block-storage (…/volume/v3/<project>): public/internal/admin in RegionOne");
 
     writeFileSync(
       join(home, "clouds-wrong.yaml"),

@@ -3,20 +3,22 @@
 // flags only (http_basic, --os-endpoint <url>/v2.1, --os-compute-api-version
 // 2.latest): `quota set --instances`, `quota show` and `limits show --absolute`.
 import { describe, expect, it } from "vitest";
-import { OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
-import { cleanEnv, runClient, type ClientRun } from "../support/client-process.js";
+import type { TestApi } from "../support/api-service.js";
+import type { ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
 import { oscServiceForFile } from "../support/osc-service.js";
 
 const log = captureLog("warn");
-const { running, home } = oscServiceForFile("osc-quotas", { nodes: 1, log: log.logger, quotas: { instances: 6 } });
+const osc = oscServiceForFile("osc-quotas", { nodes: 1, log: log.logger, quotas: { instances: 6 } });
+const running = (): TestApi => osc.running();
 
 type Auth = "basic" | "keystone";
 
 /**
  * Shape A (`basic`: http_basic, one URL, no catalog) or Keystone password auth
  * against /identity/v3 (`keystone`: the token's catalog has compute, image,
- * identity and network, so OSC asks network quotas too and skips volume).
+ * identity, network and volumev3/block-storage, so OSC asks the network
+ * quotas and the volume API's os-quota-sets too, which answer -1 limits).
  */
 async function openstack(user: "admin" | "member", command: string[], auth: Auth = "basic"): Promise<ClientRun> {
   const service = running();
@@ -27,7 +29,7 @@ async function openstack(user: "admin" | "member", command: string[], auth: Auth
       : ["--os-auth-type", "password", "--os-auth-url", `${service.url}/identity/v3`, ...credentials,
          "--os-user-domain-name", "Default", "--os-project-id", service.users[user].projectId, "--os-project-domain-name", "Default"];
   const args = [...shape, "--os-compute-api-version", "2.latest", ...(process.env["OSC_DEBUG"] === undefined ? [] : ["--debug"]), ...command];
-  return runClient(OPENSTACK_CLI, args, { env: cleanEnv(home()), cwd: home(), timeoutMs: 120_000 });
+  return osc.run(args, 120_000);
 }
 
 async function openstackJson(user: "admin" | "member", command: string[], auth: Auth = "basic"): Promise<unknown> {
@@ -63,7 +65,7 @@ describe("openstack quota and limits commands (issue 11 #5)", () => {
     const projectId = running().users.member.projectId;
     expect((await openstack("admin", ["quota", "set", "--instances", "5", projectId])).code).toBe(0);
     const shown = (await openstackJson("member", ["quota", "show", projectId], "keystone")) as Record<string, unknown>;
-    expect(shown).toMatchObject({ instances: 5, project: projectId, cores: -1 });
+    expect(shown).toMatchObject({ instances: 5, project: projectId, cores: -1, volumes: -1, gigabytes: -1 });
     expect(shown).toMatchObject({ networks: -1, ports: -1, subnets: -1 });
   }, 300_000);
 

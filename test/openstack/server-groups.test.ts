@@ -2,34 +2,15 @@
 // novaclient) in deployment shape A of docs/openstack-compat.md (http_basic,
 // one URL, 2.latest): `server group create --policy`, `list`, `show`,
 // `server create --hint group=…` (anti-affinity over the nodes), `delete`.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
-import { startTestApi, type TestApi } from "../support/api-service.js";
-import { cleanEnv, runClient, type ClientRun } from "../support/client-process.js";
+import { describe, expect, it } from "vitest";
+import type { TestApi } from "../support/api-service.js";
+import type { ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
+import { oscServiceForFile } from "../support/osc-service.js";
 
 const log = captureLog("warn");
-let api: TestApi | undefined;
-let home = "";
-
-function running(): TestApi {
-  if (api === undefined) throw new Error("the service did not start");
-  return api;
-}
-
-beforeAll(async () => {
-  await ensureOpenstackClientInstalled();
-  home = mkdtempSync(join(tmpdir(), "ironic-compute-osc-groups-"));
-  api = await startTestApi("osc-groups", { nodes: 2, log: log.logger });
-}, 300_000);
-
-afterAll(async () => {
-  await api?.stop();
-  if (home !== "") rmSync(home, { recursive: true, force: true });
-});
+const osc = oscServiceForFile("osc-groups", { nodes: 2, log: log.logger });
+const running = (): TestApi => osc.running();
 
 async function openstack(command: string[]): Promise<ClientRun> {
   const service = running();
@@ -38,7 +19,7 @@ async function openstack(command: string[]): Promise<ClientRun> {
     "--os-endpoint", `${service.url}/v2.1`, "--os-compute-api-version", "2.latest",
     ...(process.env["OSC_DEBUG"] === undefined ? [] : ["--debug"]), ...command,
   ];
-  return runClient(OPENSTACK_CLI, args, { env: cleanEnv(home), cwd: home, timeoutMs: 300_000 });
+  return osc.run(args, 300_000);
 }
 
 async function openstackJson(command: string[]): Promise<Record<string, unknown>> {
@@ -86,5 +67,5 @@ describe("openstack server group commands (issue 11 #4)", () => {
     const removed = await openstack(["server", "group", "delete", "spread"]);
     expect(removed.code, removed.stderr).toBe(0);
     expect((await service.call("GET", `/v2.1/os-server-groups/${id}`, { as: "member" })).status).toBe(404);
-  });
+  }, 300_000);
 });

@@ -122,6 +122,7 @@ export function fakeCompute(
     tokens: { issue: missing, validate: () => Promise.resolve(undefined), revoke: missing, scopes: missing, ...overrides.tokens },
     applicationCredentials: { create: missing, list: missing, get: missing, delete: missing, ...overrides.applicationCredentials },
     serverGroups: { create: missing, list: missing, get: missing, delete: missing, ...overrides.serverGroups },
+    volumes: { register: missing, list: missing, get: missing, update: missing, delete: missing, usage: missing, ...overrides.volumes },
     quotas: { defaults: missing, show: missing, detail: missing, update: missing, reset: missing, ...overrides.quotas },
     audit: { list: missing, ...overrides.audit },
     network: {

@@ -1,18 +1,21 @@
-// The preamble of a test file that runs the real `openstack` CLI against one
-// started service: the client installed, a HOME of its own (a temp dir), the
-// service started in beforeAll and both gone in afterAll.
+// The preamble of the files that drive the REAL `openstack` CLI against a
+// started service: the client installed, a clean HOME for it, the service
+// started in the file's beforeAll and stopped (HOME removed) in its afterAll.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { ensureOpenstackClientInstalled } from "../../harness/openstack-client-install.js";
+import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { startTestApi, type TestApi, type TestApiOptions } from "./api-service.js";
+import { cleanEnv, runClient, type ClientRun } from "./client-process.js";
 
 export interface OscService {
-  /** The started service (inside tests and hooks only). */
+  /** The started service (throws before the beforeAll ran). */
   running: () => TestApi;
-  /** The client's HOME (and working directory). */
+  /** The clean HOME (and cwd) of the file's clients. */
   home: () => string;
+  /** Runs `openstack <args>` with HOME and cwd in the file's temp dir. */
+  run: (args: string[], timeoutMs: number) => Promise<ClientRun>;
 }
 
 export function oscServiceForFile(label: string, options: TestApiOptions): OscService {
@@ -33,5 +36,6 @@ export function oscServiceForFile(label: string, options: TestApiOptions): OscSe
       return api;
     },
     home: () => home,
+    run: (args, timeoutMs) => runClient(OPENSTACK_CLI, args, { env: cleanEnv(home), cwd: home, timeoutMs }),
   };
 }

@@ -18,7 +18,7 @@ const auditSchema = z.object({
   userName: z.string(),
   projectId: z.string(),
   requestId: z.string(),
-  resourceType: z.enum(["flavor", "image", "project", "user", "quota"]),
+  resourceType: z.enum(["flavor", "image", "project", "user", "quota", "volume"]),
   resourceId: z.string(),
   resourceName: z.string(),
   action: z.enum(["create", "update", "delete"]),

@@ -37,11 +37,11 @@ export function checkPage(page: Page | undefined): void {
  * comparison Kysely has no builder for), so its columns are spelled as stored:
  * CamelCasePlugin does not rewrite text inside `sql`.
  */
-export function afterMarker(table: "images" | "servers", marker: string): Expression<SqlBool> {
+export function afterMarker(table: "images" | "servers" | "volumes", marker: string): Expression<SqlBool> {
   return sql<SqlBool>`(created_at, id) > (SELECT m.created_at, m.id FROM ${sql.table(table)} AS m WHERE m.id = ${marker})`;
 }
 
-type CreatedTable = "projects" | "users" | "flavors" | "images" | "keypairs" | "servers" | "tasks" | "serverGroups";
+type CreatedTable = "projects" | "users" | "flavors" | "images" | "keypairs" | "servers" | "tasks" | "serverGroups" | "volumes";
 
 /** Orders a list oldest first: by (created_at, id), the order markers page in. */
 export function oldestFirst<TB extends CreatedTable, O>(

@@ -220,3 +220,31 @@ export const workerSchema = z.object({
   startedAt: isoTime,
   heartbeatAt: isoTime,
 }) satisfies z.ZodType<records.WorkerRecord>;
+
+const iscsiTargetSchema = z.object({
+  protocol: z.literal("iscsi"),
+  portals: z.array(z.string().min(1)).min(1),
+  iqn: z.string().min(1),
+  lun: count,
+  chapUsername: z.string().min(1).nullable(),
+}) satisfies z.ZodType<records.IscsiTarget>;
+
+const fibreChannelTargetSchema = z.object({
+  protocol: z.literal("fibre_channel"),
+  wwns: z.array(z.string().regex(/^[0-9a-f]{16}$/)).min(1),
+  lun: count,
+}) satisfies z.ZodType<records.FibreChannelTarget>;
+
+export const volumeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  sizeGb: z.number().int().positive(),
+  projectId: z.string().nullable(),
+  bootable: z.boolean(),
+  target: z.discriminatedUnion("protocol", [iscsiTargetSchema, fibreChannelTargetSchema]),
+  metadata: stringMap,
+  attachment: z.object({ id: z.string(), serverId: z.string(), attachedAt: isoTime }).nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+}) satisfies z.ZodType<records.VolumeRecord>;

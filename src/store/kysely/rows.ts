@@ -47,7 +47,8 @@ export type TableName =
   | "server_groups"
   | "networks"
   | "subnets"
-  | "ports";
+  | "ports"
+  | "volumes";
 
 // ---------------------------------------------------------------------------
 // Checks.
