@@ -79,7 +79,11 @@ describe("password tokens", () => {
     for (const [type, path] of [["compute", "/v2.1"], ["image", "/image"], ["identity", "/identity"], ["network", "/network"]] as const) {
       expect(urls[type]).toEqual(["public", "internal", "admin"].map((face) => `${face} RegionOne ${api.url}${path}`));
     }
-    expect(catalog.map((service) => service.type).sort()).toEqual(["compute", "identity", "image", "network"]);
+    const volume = `${api.url}/volume/v3/${member.projectId}`;
+    for (const type of ["volumev3", "block-storage"]) {
+      expect(urls[type]).toEqual(["public", "internal", "admin"].map((face) => `${face} RegionOne ${volume}`));
+    }
+    expect(catalog.map((service) => service.type).sort()).toEqual(["block-storage", "compute", "identity", "image", "network", "volumev3"]);
   });
 
   it("takes the user and project by id, domains by id, and the user's own project when no scope is given", async () => {
