@@ -313,6 +313,19 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     description: "Its ports (issue 12): port, network, MAC (the node NIC's), state and fixed IPs.",
     responses: { 200: "`interfaceAttachments`." },
   },
+  "POST /v2.1/servers/:id/os-interface": {
+    summary: "Attach an interface to a server",
+    tag: "servers",
+    description:
+      "`net_id` (with at most one `fixed_ips` address) or `port_id`; the server must hold its node (ACTIVE or SHUTOFF, no task) and the node have a NIC none of its ports uses. The OS must configure it: network_data.json is read at first boot (`ironic_compute:note`).",
+    responses: { 200: "`interfaceAttachment`.", 409: "No free NIC, or the server is busy." },
+  },
+  "DELETE /v2.1/servers/:id/os-interface/:port_id": {
+    summary: "Detach an interface from a server",
+    tag: "servers",
+    description: "The VIF is detached through Ironic; a port the service made is deleted (its address released), the caller's own port only unbound.",
+    responses: { 202: NO_BODY("Detached.") },
+  },
   "GET /v2.1/servers/:id/os-interface/:port_id": { summary: "Show one interface of a server", tag: "servers", responses: { 200: "`interfaceAttachment`." } },
 
   "POST /v2.1/os-server-groups": {

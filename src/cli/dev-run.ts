@@ -29,6 +29,7 @@ import { CliError } from "./client/errors.js";
 import { startService, untilSignal } from "./service-runtime.js";
 
 const DEMO_IMAGE_URL = "http://127.0.0.1:1/demo.qcow2";
+const DEMO_CIDR = "192.0.2.0/24";
 // Fake hardware never downloads; any well-formed digest will do.
 const DEMO_IMAGE_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -92,7 +93,8 @@ export async function runDev(options: DevOptions): Promise<void> {
     });
     const enrolClient = new IronicClient(ironicClientOptions({ url: ironic.url }), log);
     try {
-      uuids = await enrolNodes(enrolClient, { count, namePrefix: "node", resourceClass: "baremetal" });
+      // One NIC each: a server on the demo network is plugged into it.
+      uuids = await enrolNodes(enrolClient, { count, namePrefix: "node", resourceClass: "baremetal", portsPerNode: 1 });
     } finally {
       await enrolClient.close();
     }
@@ -115,6 +117,19 @@ export async function runDev(options: DevOptions): Promise<void> {
       ownerProjectId: admin.projectId,
     }),
   );
+
+  // A shared network with a pool on a documentation range (RFC 5737), so the
+  // first `server create --network demo --wait` shows an address.
+  const demoNetwork = await running.compute.network.networks.create(caller, { name: "demo", shared: true, description: "the dev setup's network" });
+  await running.compute.network.subnets.create(caller, {
+    networkId: demoNetwork.id,
+    name: "demo-v4",
+    ipVersion: 4,
+    cidr: DEMO_CIDR,
+    gatewayIp: "192.0.2.1",
+    allocationPools: [{ start: "192.0.2.100", end: "192.0.2.199" }],
+    dnsNameservers: ["192.0.2.53"],
+  });
 
   const credentialsFile = join(dir, "credentials.env");
   writeFileSync(

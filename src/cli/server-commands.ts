@@ -7,7 +7,7 @@ import { segment } from "./client/api-client.js";
 import { collect, contextOf, keyValues, type CliContext } from "./client/context.js";
 import { CliError } from "./client/errors.js";
 import { printList, printRecord, type Row } from "./client/output.js";
-import { resolveFlavor, resolveImage, resolveServer } from "./client/resolve.js";
+import { resolveFlavor, resolveImage, resolveNetwork, resolveServer } from "./client/resolve.js";
 import { consoleBody, createdServer, rescueBody, serverBody, serverList, type Server } from "./client/shapes.js";
 import { waitForServer, type WaitTarget } from "./client/wait.js";
 
@@ -26,6 +26,17 @@ function imageId(server: Server): unknown {
   return typeof image === "object" && image !== null && "id" in image ? image.id : "";
 }
 
+/** `demo=192.0.2.100; other=…`, as OSC's Networks column. */
+function addressesText(addresses: unknown): string {
+  if (typeof addresses !== "object" || addresses === null) return "";
+  return Object.entries(addresses as Record<string, unknown>)
+    .map(([network, list]) => `${network}=${(Array.isArray(list) ? list : []).map((entry) => {
+      const addr = (entry as { addr?: unknown }).addr;
+      return typeof addr === "string" ? addr : "";
+    }).join(", ")}`)
+    .join("; ");
+}
+
 function row(server: Server): Row {
   const power = server["OS-EXT-STS:power_state"];
   return {
@@ -36,6 +47,7 @@ function row(server: Server): Row {
     flavor_name: flavorName(server),
     image_id: imageId(server),
     node: server["OS-EXT-SRV-ATTR:hypervisor_hostname"],
+    addresses: addressesText(server["addresses"]),
   };
 }
 
@@ -46,7 +58,7 @@ function showServer(context: CliContext, server: Server): void {
   }
   const view = row(server);
   const fields = ["id", "name", "status", "task_state", "vm_state", "power_state", "progress", "flavor_name", "image_id", "key_name",
-    "metadata", "tenant_id", "user_id", "OS-EXT-AZ:availability_zone", "node", "created", "updated", "fault"];
+    "metadata", "tenant_id", "user_id", "OS-EXT-AZ:availability_zone", "node", "addresses", "created", "updated", "fault"];
   const record: Row = {};
   for (const field of fields) if (view[field] !== undefined) record[field.replace(/^OS-EXT-AZ:/, "")] = view[field];
   printRecord(record, "table");
@@ -89,18 +101,19 @@ export function registerServerCommands(program: Command): void {
     .option("--key-name <keypair>", "key pair to inject")
     .option("--user-data <file>", "user data file (at most 64 KiB)")
     .option("--property <key=value>", "metadata (repeatable)", collect)
-    .option("--network <network>", "'none', 'auto' or a network id", "none")
+    .option("--network <network>", "'none', 'auto' (the project's one network, or the shared one) or a network name or id", "auto")
     .option("--availability-zone <zone>", "availability zone")
     .option("--wait", "wait until the server is ACTIVE (or ERROR)")
     .action(async (name: string, options: { flavor: string; image: string; keyName?: string; userData?: string; property?: string[]; network: string; availabilityZone?: string; wait?: boolean }, command: Command) => {
       const context = contextOf(command);
       const [flavorRef, imageRef] = await Promise.all([resolveFlavor(context.client, options.flavor), resolveImage(context.client, options.image)]);
+      const network = options.network === "none" || options.network === "auto" ? options.network : [{ uuid: await resolveNetwork(context.client, options.network) }];
       const body = {
         server: {
           name,
           flavorRef,
           imageRef,
-          networks: options.network === "none" || options.network === "auto" ? options.network : [{ uuid: options.network }],
+          networks: network,
           min_count: 1,
           max_count: 1,
           ...(options.keyName === undefined ? {} : { key_name: options.keyName }),

@@ -18,7 +18,7 @@ import type {
   VolumeTarget,
 } from "../store/records.js";
 import type { AuditFilter, TagFilter } from "../store/store.js";
-import type { InterfaceAttachment, ServerAddress } from "./server-networks.js";
+import type { InterfaceAttachment, InterfaceRequest, ServerAddress } from "./server-networks.js";
 import type { NetworkApi } from "./network-contract.js";
 import type { LeftAloneReason } from "./reconciler.js";
 
@@ -342,6 +342,9 @@ export interface ComputeApi {
     serialConsole(caller: Caller, id: string): Promise<{ url: string }>;
     /** os-interface: the server's ports. */
     interfaces(caller: Caller, id: string): Promise<InterfaceAttachment[]>;
+    /** os-interface POST/DELETE (Nova's attach/detach_interface): ACTIVE or SHUTOFF, no task running, else 409. */
+    attachInterface(caller: Caller, id: string, request: InterfaceRequest): Promise<InterfaceAttachment>;
+    detachInterface(caller: Caller, id: string, portId: string): Promise<void>;
     actions(caller: Caller, id: string): Promise<ActionRecord[]>;
     action(caller: Caller, id: string, requestId: string): Promise<{ action: ActionRecord; events: ActionEventRecord[] }>;
     /** PUT /servers/{id}: name, description, hostname. */

@@ -11,9 +11,9 @@ import type { NodeNic } from "../driver/network.js";
 import type { SubnetSpec, VifSpec } from "../driver/instance-spec.js";
 import { canonicalAddress } from "../store/ip.js";
 import type { NetworkRecord, PortRecord, ServerNetwork, ServerRecord, SubnetRecord } from "../store/records.js";
-import type { Store } from "../store/store.js";
+import { StaleStateError, type Store } from "../store/store.js";
 import { nowIso } from "./clock.js";
-import { BadRequestError, ConflictError, type Caller, type NetworkRequest } from "./contract.js";
+import { BadRequestError, ConflictError, NotFoundError, type Caller, type NetworkRequest } from "./contract.js";
 import type { Networks } from "./networks.js";
 import type { ServerPorts } from "./server-ports.js";
 
@@ -33,8 +33,32 @@ export interface InterfaceAttachment {
   fixedIps: Array<{ subnetId: string; ipAddress: string }>;
 }
 
+/** os-interface POST: a network (optionally with an address) or the caller's own port. */
+export interface InterfaceRequest {
+  networkId?: string;
+  portId?: string;
+  fixedIp?: string;
+}
+
 /** A create that asks for more interfaces than the node has NICs. */
 export class NotEnoughNicsError extends ConflictError {}
+
+/** What attach and detach need of the node, from the driver. */
+export interface PlugIn {
+  nics(nodeUuid: string): Promise<NodeNic[]>;
+  attach(vifId: string): Promise<void>;
+  detach(vifId: string): Promise<void>;
+}
+
+function attachmentOf(port: PortRecord): InterfaceAttachment {
+  return {
+    portId: port.id,
+    networkId: port.networkId,
+    macAddress: port.macAddress,
+    state: port.status,
+    fixedIps: port.fixedIps.map((fixed) => ({ subnetId: fixed.subnetId, ipAddress: fixed.ipAddress })),
+  };
+}
 
 const versionOf = (address: string): 4 | 6 => (address.includes(":") ? 6 : 4);
 
@@ -196,13 +220,56 @@ export class ServerNetworks {
   /** Gives the server's ports back: the service's own are deleted, a user's own only unbound. */
   async release(server: Pick<ServerRecord, "id" | "networks">): Promise<void> {
     const own = new Set(server.networks.vifs.flatMap((vif) => (vif.portId === undefined ? [] : [vif.portId])));
-    for (const port of await this.ports.forServer(server.id)) {
-      if (own.has(port.id)) {
-        await this.store.ports.update(port.id, { deviceId: "", deviceOwner: "", bindingHostId: "", status: "DOWN" }, nowIso());
-      } else {
-        await this.store.ports.delete(port.id);
-      }
+    for (const port of await this.ports.forServer(server.id)) await this.giveBack(port.id, own.has(port.id));
+  }
+
+  /**
+   * Nova's attach_interface on a server that holds its node: a new port on a
+   * network (or the caller's own port) bound to a NIC of the node no other
+   * port of the server uses, its VIF attached through Ironic, the server's
+   * request extended. Any failure gives the port back. The machine's OS read
+   * network_data.json at its first boot: it must configure the new interface
+   * itself.
+   */
+  async attach(caller: Caller, server: ServerRecord & { nodeUuid: string }, request: InterfaceRequest, plugIn: PlugIn): Promise<InterfaceAttachment> {
+    const entry = request.portId !== undefined ? { port: request.portId } : { uuid: request.networkId ?? "", ...(request.fixedIp === undefined ? {} : { fixedIp: request.fixedIp }) };
+    const [vif] = (await this.resolve(caller, [entry])).vifs;
+    if (vif === undefined) throw new BadRequestError("Must input network_id when request IP address");
+    const taken = new Set((await this.ordered(server)).map((port) => port.macAddress));
+    const nic = (await plugIn.nics(server.nodeUuid)).find((candidate) => !taken.has(candidate.macAddress));
+    if (nic === undefined) throw new ConflictError(`Failed to attach network adapter device to ${server.id}: the node has no free network interface.`);
+    const owner = ownerOf(server, caller.requestId);
+    const port = vif.portId !== undefined ? await this.ports.claim(owner, server, vif.portId) : await this.ports.allocate(owner, server, { networkId: vif.networkId, ...(vif.fixedIp === undefined ? {} : { fixedIp: vif.fixedIp }) });
+    const own = vif.portId !== undefined;
+    try {
+      const bound = await this.ports.bind(port.id, { nodeUuid: server.nodeUuid, macAddress: nic.macAddress });
+      await plugIn.attach(port.id);
+      const vifs = [...(server.networks.kind === "list" ? server.networks.vifs : []), vif];
+      // Only while nothing else changed the server meanwhile (a task, a delete).
+      await this.store.servers.update(server.id, { networks: { kind: "list", vifs } }, { vmState: server.vmState, taskState: null });
+      return attachmentOf(bound);
+    } catch (error) {
+      await plugIn.detach(port.id).catch(() => undefined);
+      await this.giveBack(port.id, own);
+      if (error instanceof StaleStateError) throw new ConflictError(`Cannot 'attach_interface' instance ${server.id}: it changed meanwhile.`);
+      throw error;
     }
+  }
+
+  /** Nova's detach_interface: the VIF detached through Ironic, the port given back, the request shortened. */
+  async detach(server: ServerRecord & { nodeUuid: string }, portId: string, plugIn: PlugIn): Promise<void> {
+    const ports = await this.ordered(server);
+    const index = ports.findIndex((port) => port.id === portId);
+    if (index < 0) throw new NotFoundError(`Port ${portId.slice(0, 64)} is not attached`);
+    await plugIn.detach(portId);
+    const vifs = server.networks.vifs.filter((_vif, position) => position !== index);
+    await this.store.servers.update(server.id, { networks: { kind: vifs.length === 0 ? "none" : "list", vifs } }, { vmState: server.vmState, taskState: null });
+    await this.giveBack(portId, server.networks.vifs[index]?.portId === portId);
+  }
+
+  private async giveBack(portId: string, own: boolean): Promise<void> {
+    if (own) await this.store.ports.update(portId, { deviceId: "", deviceOwner: "", bindingHostId: "", status: "DOWN" }, nowIso());
+    else await this.store.ports.delete(portId);
   }
 
   /** Nova's `addresses`: by network name, in the ports' order. */
@@ -220,13 +287,7 @@ export class ServerNetworks {
   }
 
   async interfaces(server: Pick<ServerRecord, "id" | "networks">): Promise<InterfaceAttachment[]> {
-    return (await this.ordered(server)).map((port) => ({
-      portId: port.id,
-      networkId: port.networkId,
-      macAddress: port.macAddress,
-      state: port.status,
-      fixedIps: port.fixedIps.map((fixed) => ({ subnetId: fixed.subnetId, ipAddress: fixed.ipAddress })),
-    }));
+    return (await this.ordered(server)).map(attachmentOf);
   }
 
   private async networksOf(ports: readonly PortRecord[]): Promise<Map<string, NetworkRecord>> {

@@ -22,7 +22,7 @@ import { nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
 import { quotaClaim, quotaExceeded } from "./quotas.js";
 import { groupNotFound, type ServerGroups } from "./server-groups.js";
-import type { InterfaceAttachment, ServerNetworks } from "./server-networks.js";
+import type { InterfaceAttachment, InterfaceRequest, PlugIn, ServerNetworks } from "./server-networks.js";
 import type { ComputeConfig } from "./config.js";
 import {
   BadRequestError,
@@ -159,6 +159,37 @@ export class Servers {
   /** Nova's os-interface: the server's ports. */
   async interfaces(caller: Caller, id: string): Promise<InterfaceAttachment[]> {
     return this.networks.interfaces(await this.visible(caller, id));
+  }
+
+  /** Nova's attach_interface / detach_interface: on a server that holds its node, with no task running. */
+  async attachInterface(caller: Caller, id: string, request: InterfaceRequest): Promise<InterfaceAttachment> {
+    const server = await this.pluggable(caller, id, "attach_interface");
+    return this.networks.attach(caller, server, request, this.plugIn(server));
+  }
+
+  async detachInterface(caller: Caller, id: string, portId: string): Promise<void> {
+    const server = await this.pluggable(caller, id, "detach_interface");
+    await this.networks.detach(server, portId, this.plugIn(server));
+  }
+
+  private async pluggable(caller: Caller, id: string, action: string): Promise<ServerRecord & { nodeUuid: string }> {
+    requireMember(caller);
+    const server = await this.visible(caller, id);
+    requireUnlocked(caller, server);
+    const { nodeUuid } = server;
+    if (nodeUuid === null || (server.vmState !== "active" && server.vmState !== "stopped") || server.taskState !== null) {
+      throw new ConflictError(`Cannot '${action}' instance ${id} while it is in vm_state ${server.vmState}${server.taskState === null ? "" : ` and task_state ${server.taskState}`}`);
+    }
+    return { ...server, nodeUuid };
+  }
+
+  private plugIn(server: ServerRecord & { nodeUuid: string }): PlugIn {
+    const target = { instanceUuid: server.id, nodeUuid: server.nodeUuid };
+    return {
+      nics: (node) => this.driver.nics(node),
+      attach: (vif) => this.driver.attachInterface(target, vif),
+      detach: (vif) => this.driver.detachInterface(target, vif),
+    };
   }
 
   async get(caller: Caller, id: string): Promise<ServerView> {

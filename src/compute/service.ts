@@ -183,6 +183,8 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       },
       serialConsole: (caller, id) => servers.serialConsole(caller, id),
       interfaces: (caller, id) => servers.interfaces(caller, id),
+      attachInterface: (caller, id, request) => servers.attachInterface(caller, id, request),
+      detachInterface: (caller, id, portId) => servers.detachInterface(caller, id, portId),
       actions: (caller, id) => servers.actions(caller, id),
       action: (caller, id, requestId) => servers.action(caller, id, requestId),
       update: (caller, id, update) => details.update(caller, id, update),

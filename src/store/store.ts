@@ -147,6 +147,7 @@ export type ServerPatch = Partial<
     | "locked"
     | "lockedBy"
     | "lockedReason"
+    | "networks"
   >
 >;
 

@@ -189,4 +189,43 @@ describe("servers on networks", () => {
     for (const result of created) await deleteServer(result.id);
     expect((await api.call("GET", `/network/v2.0/ports?network_id=${net.id}`, { as: "admin" })).json["ports"]).toEqual([]);
   });
+
+  it("attach and detach interfaces on an ACTIVE server: a free NIC each, 409 when none is left, the port given back on detach", async () => {
+    const net = await network("hotplug", {}, "10.20.0.0/24", { start: "10.20.0.10", end: "10.20.0.20" });
+    const created = await createServer("hotplug", "none");
+    const server = await settle(created.id);
+    expect(server["status"]).toBe("ACTIVE");
+    expect(server["addresses"]).toEqual({});
+    const node = server["OS-EXT-SRV-ATTR:hypervisor_hostname"] as string;
+    const nics = (await ironic.ports.listByNode(node)).map((nic) => nic.address.toLowerCase()).sort();
+    const attach = (body: Json) => api.call("POST", `/v2.1/servers/${created.id}/os-interface`, { as: "member", body: { interfaceAttachment: body } });
+
+    const first = await attach({ net_id: net.id, fixed_ips: [{ ip_address: "10.20.0.15" }] });
+    expect(first.status, JSON.stringify(first.json)).toBe(200);
+    const one = first.json["interfaceAttachment"] as Json;
+    expect(one).toMatchObject({ net_id: net.id, mac_addr: nics[0], port_state: "ACTIVE", fixed_ips: [{ ip_address: "10.20.0.15" }] });
+    expect(String(one["ironic_compute:note"])).toContain("first boot");
+    const second = await attach({ net_id: net.id });
+    expect(second.status).toBe(200);
+    expect((second.json["interfaceAttachment"] as Json)["mac_addr"]).toBe(nics[1]);
+    const none = await attach({ net_id: net.id });
+    expect(none.status).toBe(409);
+    expect(fault(none.json).message).toContain("no free network interface");
+    expect(await portsOf(created.id)).toHaveLength(2); // the refused one left no port behind
+    expect(((await settle(created.id))["addresses"] as Record<string, Json[]>)["hotplug"]?.map((a) => a["addr"])).toHaveLength(2);
+    expect((await attach({ net_id: net.id, port_id: one["port_id"] })).status).toBe(400);
+    expect((await api.call("POST", `/v2.1/servers/${created.id}/os-interface`, { as: "reader", body: { interfaceAttachment: { net_id: net.id } } })).status).toBe(403);
+
+    const detached = await api.call("DELETE", `/v2.1/servers/${created.id}/os-interface/${one["port_id"] as string}`, { as: "member" });
+    expect(detached.status).toBe(202);
+    expect((await portsOf(created.id)).map((p) => p["id"])).toEqual([(second.json["interfaceAttachment"] as Json)["port_id"]]);
+    expect((await api.call("GET", `/v2.1/servers/${created.id}/os-interface/${one["port_id"] as string}`, { as: "member" })).status).toBe(404);
+    expect((await api.call("DELETE", `/v2.1/servers/${created.id}/os-interface/${one["port_id"] as string}`, { as: "member" })).status).toBe(404);
+    // The freed NIC and address can be used again.
+    const again = await attach({ net_id: net.id, fixed_ips: [{ ip_address: "10.20.0.15" }] });
+    expect(again.status).toBe(200);
+    expect((again.json["interfaceAttachment"] as Json)["mac_addr"]).toBe(nics[0]);
+    await deleteServer(created.id);
+    expect((await api.call("GET", `/network/v2.0/ports?network_id=${net.id}`, { as: "admin" })).json["ports"]).toEqual([]);
+  });
 });

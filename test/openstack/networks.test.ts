@@ -3,7 +3,10 @@
 // token's catalog names the `network` service at <url>/network, which OSC's
 // network client discovers (GET /network → v2.0) and then uses unchanged:
 // network create/list/show/delete, subnet create --subnet-range
-// --allocation-pool, port create/list/delete, and a member's --share refused.
+// --allocation-pool, port create/list/delete, and a member's --share refused;
+// then a server on a network (issue 12 #3): server create --network --wait,
+// its address in server show, port list --server, and server delete giving
+// the address back.
 import { describe, expect, it } from "vitest";
 import { OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { cleanEnv, runClient, type ClientRun } from "../support/client-process.js";
@@ -11,7 +14,7 @@ import { captureLog } from "../support/log-capture.js";
 import { oscServiceForFile } from "../support/osc-service.js";
 
 const log = captureLog("warn");
-const { running, home } = oscServiceForFile("osc-networks", { nodes: 0, log: log.logger });
+const { running, home } = oscServiceForFile("osc-networks", { nodes: 1, portsPerNode: 1, log: log.logger });
 
 async function openstack(user: "admin" | "member", command: string[]): Promise<ClientRun> {
   const service = running();
@@ -85,5 +88,25 @@ describe("openstack network commands (issue 12 #2)", () => {
     expect(shared).toMatchObject({ shared: true, "provider:network_type": "flat" });
     expect(((await openstackJson("member", ["network", "list"])) as Row[]).map((row) => row["Name"])).toContain("shared-by-admin");
     await ok("admin", ["network", "delete", "shared-by-admin"]);
+  }, 300_000);
+
+  it("server create --network … --wait shows its address; port list --server; delete releases it", async () => {
+    const service = running();
+    await ok("member", ["network", "create", "servers-net"]);
+    await ok("member", ["subnet", "create", "--network", "servers-net", "--subnet-range", "198.51.100.0/24", "--allocation-pool", "start=198.51.100.50,end=198.51.100.60", "servers-sub"]);
+    const server = (await openstackJson("member", [
+      "server", "create", "--flavor", service.flavorId, "--image", service.imageId, "--network", "servers-net", "--wait", "on-net",
+    ])) as Row;
+    expect(server["status"]).toBe("ACTIVE");
+    const shown = (await openstackJson("member", ["server", "show", "on-net"])) as Row;
+    const address = /servers-net=(198\.51\.100\.\d+)/.exec(JSON.stringify(shown["addresses"]))?.[1];
+    expect(address, JSON.stringify(shown["addresses"])).toBeDefined();
+    const ports = (await openstackJson("member", ["port", "list", "--server", "on-net"])) as Row[];
+    expect(ports).toHaveLength(1);
+    expect(JSON.stringify(ports[0]?.["Fixed IP Addresses"])).toContain(address);
+    await ok("member", ["server", "delete", "--wait", "on-net"]);
+    expect((await openstackJson("member", ["port", "list", "--network", "servers-net"])) as Row[]).toEqual([]);
+    await ok("member", ["subnet", "delete", "servers-sub"]);
+    await ok("member", ["network", "delete", "servers-net"]);
   }, 300_000);
 });

@@ -96,6 +96,8 @@ export function fakeCompute(
       act: (caller: Caller, id: string) => Promise.resolve(visible(caller, id)).then(() => ({})),
       serialConsole: missing,
       interfaces: missing,
+      attachInterface: missing,
+      detachInterface: missing,
       actions: missing,
       action: missing,
       update: missing,

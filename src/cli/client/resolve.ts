@@ -3,7 +3,7 @@
 import type { ApiClient } from "./api-client.js";
 import { segment } from "./api-client.js";
 import { ApiError, CliError } from "./errors.js";
-import { flavorBody, flavorList, imageList, imageSchema, projectList, serverBody, serverRefList, userList } from "./shapes.js";
+import { flavorBody, flavorList, imageList, imageSchema, networkBody, networkList, projectList, serverBody, serverRefList, userList } from "./shapes.js";
 
 async function byIdThenName(
   kind: string,
@@ -47,6 +47,16 @@ export function resolveImage(client: ApiClient, nameOrId: string): Promise<strin
     nameOrId,
     async () => (await client.get(`/image/v2/images/${segment(nameOrId)}`, imageSchema)).id,
     async () => (await client.get(`/image/v2/images?name=${encodeURIComponent(nameOrId)}`, imageList)).images,
+  );
+}
+
+/** A network by id, else by name (GET /network/v2.0/networks?name=). */
+export function resolveNetwork(client: ApiClient, nameOrId: string): Promise<string> {
+  return byIdThenName(
+    "network",
+    nameOrId,
+    async () => (await client.get(`/network/v2.0/networks/${segment(nameOrId)}`, networkBody)).network.id,
+    async () => (await client.get(`/network/v2.0/networks?name=${encodeURIComponent(nameOrId)}`, networkList)).networks,
   );
 }
 

@@ -25,6 +25,10 @@ export const flavorList = z.object({ flavors: z.array(flavorSchema) });
 export const imageSchema = z.looseObject({ id: z.string(), name: z.string() });
 export const imageList = z.object({ images: z.array(imageSchema) });
 
+export const networkSchema = z.looseObject({ id: z.string(), name: z.string() });
+export const networkBody = z.object({ network: networkSchema });
+export const networkList = z.object({ networks: z.array(networkSchema) });
+
 export const keypairSchema = z.looseObject({ name: z.string(), fingerprint: z.string() });
 export const keypairBody = z.object({ keypair: keypairSchema.extend({ private_key: z.string().optional() }) });
 export const keypairList = z.object({ keypairs: z.array(z.object({ keypair: keypairSchema })) });

@@ -174,6 +174,7 @@ export const serverPatchSchema = serverSchema
     locked: true,
     lockedBy: true,
     lockedReason: true,
+    networks: true,
   })
   .partial() satisfies z.ZodType<ServerPatch>;
 

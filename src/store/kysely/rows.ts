@@ -224,9 +224,10 @@ export function serverToRow(record: records.ServerRecord): Insertable<tables.Ser
 
 /** The columns a (checked) patch writes; absent fields stay absent (Kysely skips undefined). */
 export function serverPatchToRow(patch: ServerPatch): Updateable<tables.ServersTable> {
-  const { fault, metadata, locked, ...plain } = patch;
+  const { fault, metadata, locked, networks, ...plain } = patch;
   return {
     ...plain,
+    ...(networks === undefined ? {} : { networks: toJson(networks) }),
     ...(locked === undefined ? {} : { locked: locked ? 1 : 0 }),
     ...(fault === undefined ? {} : { fault: fault === null ? null : toJson(fault) }),
     ...(metadata === undefined ? {} : { metadata: toJson(metadata) }),
