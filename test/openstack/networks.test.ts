@@ -99,7 +99,8 @@ describe("openstack network commands (issue 12 #2)", () => {
     ])) as Row;
     expect(server["status"]).toBe("ACTIVE");
     const shown = (await openstackJson("member", ["server", "show", "on-net"])) as Row;
-    const address = /servers-net=(198\.51\.100\.\d+)/.exec(JSON.stringify(shown["addresses"]))?.[1];
+    // OSC 6.0's -f json: {"servers-net": ["198.51.100.5x"]}.
+    const address = /198\.51\.100\.\d+/.exec(JSON.stringify((shown["addresses"] as Record<string, unknown>)["servers-net"]))?.[0];
     expect(address, JSON.stringify(shown["addresses"])).toBeDefined();
     const ports = (await openstackJson("member", ["port", "list", "--server", "on-net"])) as Row[];
     expect(ports).toHaveLength(1);
