@@ -3,7 +3,7 @@
 // network_data.json Ironic received (recorded by the fault proxy, a HAND-MADE
 // FAKE that here only records: Ironic masks the config drive when read back),
 // addresses and os-interface, rebuild keeping them, delete and failures
-// releasing them, `auto`, a user's own port, and a small pool under 12
+// releasing them, `auto`, a user's own port, and a small pool under 50
 // concurrent creates.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
@@ -168,15 +168,15 @@ describe("servers on networks", () => {
     expect((await api.call("DELETE", `/network/v2.0/networks/${vlan.id}`, { as: "admin" })).status).toBe(204);
   });
 
-  it("12 concurrent creates on a pool of 3: three get distinct addresses, the others fail cleanly holding nothing", async () => {
+  it("50 concurrent creates on a pool of 3: three get distinct addresses, the others fail cleanly holding nothing", async () => {
     const net = await network("tiny", {}, "100.64.0.0/24", { start: "100.64.0.10", end: "100.64.0.12" });
-    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => createServer(`tiny-${i}`, [{ uuid: net.id }])));
+    const created = await Promise.all(Array.from({ length: 50 }, (_, i) => createServer(`tiny-${i}`, [{ uuid: net.id }])));
     for (const result of created) expect(result.status).toBe(202);
     const ends = await Promise.all(created.map((result) => settle(result.id)));
     const active = ends.filter((server) => server["status"] === "ACTIVE");
     const failed = ends.filter((server) => server["status"] === "ERROR");
     expect(active.length).toBeLessThanOrEqual(3);
-    expect(active.length + failed.length).toBe(12);
+    expect(active.length + failed.length).toBe(50);
     const addresses = active.map((server) => ((server["addresses"] as Record<string, Json[]>)["tiny"] ?? [])[0]?.["addr"]);
     expect(new Set(addresses).size).toBe(active.length);
     for (const server of failed) {
@@ -186,7 +186,7 @@ describe("servers on networks", () => {
     }
     // 3 addresses and 4 nodes: the pool is the limit, so exactly 3 made it.
     expect(active, JSON.stringify(failed.map((server) => server["fault"]))).toHaveLength(3);
-    for (const result of created) await deleteServer(result.id);
+    await Promise.all(created.map((result) => deleteServer(result.id)));
     expect((await api.call("GET", `/network/v2.0/ports?network_id=${net.id}`, { as: "admin" })).json["ports"]).toEqual([]);
   });
 
