@@ -77,6 +77,17 @@ const schedulerHints = z.looseObject({
   group: z.union([uuidRef, z.array(uuidRef).length(1).transform((ids) => ids[0] ?? "")]).optional(),
 });
 
+// Nova's block_device_mapping_v2, as far as registered volumes go: an existing
+// volume (source and destination `volume`); images, snapshots, blanks and
+// local disks have no meaning without Cinder and are refused by name below.
+const bdmEntry = z.looseObject({
+  source_type: z.enum(["volume", "image", "snapshot", "blank"]),
+  destination_type: z.enum(["volume", "local"]).optional(),
+  uuid: z.string().min(1).max(255).optional(),
+  boot_index: z.union([z.number().int(), z.string().regex(/^-?[0-9]+$/).transform(Number), z.null()]).optional(),
+  delete_on_termination: z.boolean().optional(),
+});
+
 const createBody = z
   .object({
     server: z
@@ -99,6 +110,7 @@ const createBody = z
         "OS-DCF:diskConfig": z.enum(["AUTO", "MANUAL"]).optional(),
         config_drive: z.union([z.boolean(), z.string().max(8)]).optional(),
         description: z.string().max(255).nullable().optional(),
+        block_device_mapping_v2: z.array(bdmEntry).max(16).optional(),
       })
       .strict(),
     "os:scheduler_hints": schedulerHints.optional(),
@@ -118,8 +130,23 @@ function networksOf(networks: CreateBody["networks"]): NetworkRequest {
   }));
 }
 
-function createRequest(server: CreateBody, hints: z.output<typeof schedulerHints> | undefined): CreateServerRequest {
+/** The volumes of a create, or the 400 text. */
+function volumesOf(mappings: CreateBody["block_device_mapping_v2"]): NonNullable<CreateServerRequest["volumes"]> | string {
+  const volumes: NonNullable<CreateServerRequest["volumes"]> = [];
+  for (const mapping of mappings ?? []) {
+    if (mapping.source_type !== "volume" || (mapping.destination_type ?? "volume") !== "volume" || mapping.uuid === undefined) {
+      return "Block Device Mapping is Invalid: only existing volumes (source_type and destination_type 'volume', with a uuid) can be mapped here.";
+    }
+    if (mapping.delete_on_termination === true) return "Block Device Mapping is Invalid: registered volumes are never deleted with a server (delete_on_termination must be false).";
+    const index = mapping.boot_index ?? null;
+    volumes.push({ volumeId: mapping.uuid, bootIndex: index === null || index < 0 ? null : index });
+  }
+  return volumes;
+}
+
+function createRequest(server: CreateBody, hints: z.output<typeof schedulerHints> | undefined, volumes: NonNullable<CreateServerRequest["volumes"]>): CreateServerRequest {
   return {
+    ...(volumes.length === 0 ? {} : { volumes }),
     ...(hints?.group === undefined ? {} : { groupId: hints.group }),
     name: server.name,
     flavorRef: String(server.flavorRef),
@@ -198,7 +225,9 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
     if ((body.min_count ?? 1) > 1 || (body.max_count ?? 1) > 1) {
       return sendFault(reply, 400, "Creating several servers in one request is not supported; set min_count and max_count to 1.");
     }
-    const server = await compute.servers.create(callerOf(request), createRequest(body, request.body["os:scheduler_hints"] ?? request.body["OS-SCH-HNT:scheduler_hints"]));
+    const volumes = volumesOf(body.block_device_mapping_v2);
+    if (typeof volumes === "string") return sendFault(reply, 400, volumes);
+    const server = await compute.servers.create(callerOf(request), createRequest(body, request.body["os:scheduler_hints"] ?? request.body["OS-SCH-HNT:scheduler_hints"], volumes));
     const base = baseUrl(request);
     return reply
       .code(202)

@@ -165,7 +165,11 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
     "OS-EXT-STS:vm_state": server.vmState,
     "OS-EXT-STS:task_state": server.taskState,
     "OS-EXT-STS:power_state": novaPowerState(server.powerState),
-    "os-extended-volumes:volumes_attached": [],
+    // Registered volumes are never deleted with the server (no Cinder to delete them).
+    "os-extended-volumes:volumes_attached": server.blockDevices.map((device) => ({
+      id: device.volumeId,
+      ...(microversion >= 3 ? { delete_on_termination: false } : {}),
+    })),
     security_groups: [{ name: "default" }],
     // Our own prefixed field (openstack-compat.md §6): a deploy's place in the
     // maxConcurrentDeploys queue; clients that do not know it ignore it.

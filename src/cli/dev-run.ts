@@ -93,8 +93,16 @@ export async function runDev(options: DevOptions): Promise<void> {
     });
     const enrolClient = new IronicClient(ironicClientOptions({ url: ironic.url }), log);
     try {
-      // One NIC each: a server on the demo network is plugged into it.
-      uuids = await enrolNodes(enrolClient, { count, namePrefix: "node", resourceClass: "baremetal", portsPerNode: 1 });
+      // One NIC each (a server on the demo network is plugged into it), and the
+      // external storage interface with an iSCSI initiator (boot from a registered volume).
+      uuids = await enrolNodes(enrolClient, {
+        count,
+        namePrefix: "node",
+        resourceClass: "baremetal",
+        portsPerNode: 1,
+        iscsiConnector: true,
+        interfaces: { storage_interface: "external" },
+      });
     } finally {
       await enrolClient.close();
     }
@@ -129,6 +137,18 @@ export async function runDev(options: DevOptions): Promise<void> {
     gatewayIp: "192.0.2.1",
     allocationPools: [{ start: "192.0.2.100", end: "192.0.2.199" }],
     dnsNameservers: ["192.0.2.53"],
+  });
+
+  // One registered, bootable demo volume (an iSCSI target on a documentation
+  // address: fake hardware never connects to it), shared with every project.
+  await running.compute.volumes.register(caller, {
+    name: "demo-volume",
+    description: "the dev setup's boot volume",
+    sizeGb: 20,
+    projectId: null,
+    bootable: true,
+    metadata: {},
+    target: { protocol: "iscsi", portals: ["192.0.2.20:3260"], iqn: "iqn.2026-12.org.example:demo-volume", lun: 0, chapUsername: null },
   });
 
   const credentialsFile = join(dir, "credentials.env");

@@ -104,6 +104,8 @@ export interface CreateServerRequest {
   description?: string;
   /** The server group to join (scheduler hint `group`). */
   groupId?: string;
+  /** Registered volumes (block_device_mapping_v2, source and destination `volume`): boot index 0 boots the server. */
+  volumes?: Array<{ volumeId: string; bootIndex: number | null }>;
 }
 
 export type ServerAction =

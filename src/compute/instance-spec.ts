@@ -1,7 +1,7 @@
 // Builds the driver's InstanceSpec from the service's records.
 import { InvalidInputError } from "../driver/errors.js";
 import { sanitizeHostname } from "../driver/config-drive/hostname.js";
-import type { InstanceSpec, VifSpec } from "../driver/instance-spec.js";
+import type { BlockDeviceSpec, InstanceSpec, VifSpec } from "../driver/instance-spec.js";
 import type { FlavorRecord, ImageRecord, KeypairRecord, ServerRecord } from "../store/records.js";
 
 export function flavorExtraSpecs(flavor: FlavorRecord): Record<string, string> {
@@ -27,8 +27,9 @@ export function instanceSpecFor(
   keypair: KeypairRecord | undefined,
   adminPass?: string,
   vifs: VifSpec[] = [],
+  volumes: BlockDeviceSpec[] = [],
 ): InstanceSpec {
-  if (image === null) throw new InvalidInputError("booting from a volume needs a volume service, which is not configured");
+  if (image === null && !volumes.some((volume) => volume.bootIndex === 0)) throw new InvalidInputError("a server without an image must boot from a volume");
   const userData = decodeUserData(server.userData);
   return {
     uuid: server.id,
@@ -45,7 +46,7 @@ export function instanceSpecFor(
       ephemeralGb: flavor.ephemeralGb,
       extraSpecs: flavorExtraSpecs(flavor),
     },
-    image: {
+    image: image === null ? null : {
       id: image.id,
       source: image.url,
       ...(image.checksum === null ? {} : { checksum: image.checksum }),
@@ -60,7 +61,7 @@ export function instanceSpecFor(
     launchIndex: 0,
     availabilityZone: server.availabilityZone,
     vifs,
-    volumes: [],
+    volumes,
     files: [],
   };
 }

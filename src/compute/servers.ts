@@ -6,7 +6,7 @@ import { validateMetadata } from "../driver/config-drive/index.js";
 import type { IronicDriver } from "../driver/driver.js";
 import { DriverError, InvalidInputError } from "../driver/errors.js";
 import { sanitizeHostname } from "../driver/config-drive/hostname.js";
-import type { ServerRecord, TaskKind, TaskState, VmState } from "../store/records.js";
+import type { ServerBlockDevice, ServerRecord, TaskKind, TaskState, VmState } from "../store/records.js";
 import {
   OverQuotaError,
   SERVER_GROUP_MEMBERS_RESOURCE,
@@ -23,6 +23,7 @@ import { isPrintableName } from "./names.js";
 import { quotaClaim, quotaExceeded } from "./quotas.js";
 import { groupNotFound, type ServerGroups } from "./server-groups.js";
 import type { InterfaceAttachment, InterfaceRequest, PlugIn, ServerNetworks } from "./server-networks.js";
+import type { Volumes } from "./volumes.js";
 import type { ComputeConfig } from "./config.js";
 import {
   BadRequestError,
@@ -125,6 +126,7 @@ export class Servers {
     private readonly config: ComputeConfig,
     private readonly groups: ServerGroups,
     private readonly networks: ServerNetworks,
+    private readonly volumes: Volumes,
   ) {
     this.audit = new Audit(store);
   }
@@ -227,14 +229,19 @@ export class Servers {
       if (error instanceof NotFoundError) throw new BadRequestError(`Flavor ${request.flavorRef} could not be found.`);
       throw error;
     });
-    if (request.imageRef === null || request.imageRef === "") {
-      throw new BadRequestError("booting from a volume needs a volume service, which is not configured; give an image");
-    }
+    const blockDevices = await this.blockDevicesFor(caller, request.volumes ?? []);
+    const bootsFromVolume = blockDevices.some((device) => device.bootIndex === 0);
     const imageRef = request.imageRef;
-    const image = await this.catalog.getImage(caller, imageRef).catch((error: unknown) => {
-      if (error instanceof NotFoundError) throw new BadRequestError(`Image ${imageRef} could not be found.`);
-      throw error;
-    });
+    if ((imageRef === null || imageRef === "") && !bootsFromVolume) {
+      throw new BadRequestError("Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid: give an image or a volume with boot_index 0.");
+    }
+    const image =
+      imageRef === null || imageRef === "" || bootsFromVolume
+        ? null
+        : await this.catalog.getImage(caller, imageRef).catch((error: unknown) => {
+            if (error instanceof NotFoundError) throw new BadRequestError(`Image ${imageRef} could not be found.`);
+            throw error;
+          });
     if (request.keyName !== undefined && (await this.store.keypairs.get(caller.userId, request.keyName)) === undefined) {
       throw new BadRequestError(`Invalid key_name provided.`);
     }
@@ -249,7 +256,7 @@ export class Servers {
       projectId: caller.projectId,
       userId: caller.userId,
       flavorId: flavor.id,
-      imageId: image.id,
+      imageId: image?.id ?? null,
       keyName: request.keyName ?? null,
       nodeUuid: null,
       vmState: "building",
@@ -257,6 +264,7 @@ export class Servers {
       powerState: "nostate",
       progress: 0,
       networks,
+      blockDevices,
       metadata: checkMetadata(request.metadata),
       userData: checkUserData(request.userData),
       availabilityZone: request.availabilityZone ?? "nova",
@@ -273,6 +281,13 @@ export class Servers {
     // One transaction: a server never exists without the task that builds it,
     // and the quota is counted in it (no over-commit by concurrent creates).
     const action = actionRecord(caller, id, "create");
+    // The volumes first, one server each (atomic in the store); given back if the create goes no further.
+    try {
+      for (const device of blockDevices) await this.volumes.attach(device.volumeId, id);
+    } catch (error) {
+      await this.volumes.detachAll(id);
+      throw error;
+    }
     try {
       await this.store.servers.createWithTask(
         server,
@@ -288,8 +303,32 @@ export class Servers {
       if (error instanceof OverQuotaError) throw quotaExceeded(error);
       if (error instanceof UnknownServerGroupError) throw new BadRequestError(groupNotFound(error.groupId).message);
       throw error;
+    } finally {
+      if ((await this.store.servers.get(id)) === undefined) await this.volumes.detachAll(id);
     }
     return this.view(caller, server);
+  }
+
+  /**
+   * A create's volumes, checked (the caller sees each, once; boot index 0 is
+   * bootable and alone) and put in boot order: 0 first, then the given
+   * indexes, then those without one, numbered 1, 2, … as Ironic's targets are.
+   */
+  private async blockDevicesFor(caller: Caller, asked: ReadonlyArray<{ volumeId: string; bootIndex: number | null }>): Promise<ServerBlockDevice[]> {
+    if (new Set(asked.map((entry) => entry.volumeId)).size !== asked.length) throw new BadRequestError("Block Device Mapping is Invalid: a volume is given twice.");
+    if (asked.filter((entry) => entry.bootIndex === 0).length > 1) throw new BadRequestError("Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.");
+    for (const entry of asked) {
+      const volume = await this.volumes.lookup(caller, entry.volumeId).catch((error: unknown) => {
+        if (error instanceof NotFoundError) throw new BadRequestError(`Block Device Mapping is Invalid: failed to get volume ${entry.volumeId}.`);
+        throw error;
+      });
+      if (entry.bootIndex === 0 && !volume.bootable) throw new BadRequestError(`Block Device Mapping is Invalid: Volume ${entry.volumeId} is not bootable.`);
+      if (volume.status !== "available") throw new BadRequestError(`Invalid volume: Volume ${entry.volumeId} status must be available to attach, but it is ${volume.status}.`);
+    }
+    const order = (entry: { bootIndex: number | null }) => (entry.bootIndex === null ? Number.MAX_SAFE_INTEGER : entry.bootIndex);
+    return [...asked]
+      .sort((a, b) => order(a) - order(b))
+      .map((entry, position) => ({ volumeId: entry.volumeId, bootIndex: entry.bootIndex === 0 ? 0 : position + (asked.some((other) => other.bootIndex === 0) ? 0 : 1) }));
   }
 
   private async enqueue(server: ServerRecord, kind: TaskKind, actionId: string, params: Record<string, unknown>): Promise<void> {

@@ -90,7 +90,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const ports = new Ports(store, networks);
   const serverPorts = new ServerPorts(store, ports);
   const serverNetworks = new ServerNetworks(store, networks, serverPorts);
-  const servers = new Servers(store, catalog, driver, compute, serverGroups, serverNetworks);
+  const servers = new Servers(store, catalog, driver, compute, serverGroups, serverNetworks, volumes);
   const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
   const quotas = new Quotas(store, compute.quotas, {
     keyPairs: compute.maxKeypairsPerUser,
@@ -100,7 +100,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   });
   const audit = new AdminAudit(store);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log, failureDomainKey(compute.serverGroups.failureDomain));
-  const runner = new TaskRunner({ store, driver, scheduler, networks: serverNetworks, log }, workerId, compute, log);
+  const runner = new TaskRunner({ store, driver, scheduler, networks: serverNetworks, volumes, log }, workerId, compute, log);
   const reconciler = new Reconciler(store, driver, membership, log);
   const timers: NodeJS.Timeout[] = [];
 

@@ -14,14 +14,40 @@ import { deployPhase, POWERING_ON_PERCENT, type DeployOperation } from "./deploy
 import { instanceSpecFor } from "./instance-spec.js";
 import { NoValidHostError, type GroupPlacement, type Scheduler } from "./scheduler.js";
 import { NotEnoughNicsError, type ServerNetworks } from "./server-networks.js";
-import { ComputeError } from "./contract.js";
+import type { Volumes } from "./volumes.js";
+import { ComputeError, ConflictError } from "./contract.js";
 
 export interface HandlerContext {
   store: Store;
   driver: IronicDriver;
   scheduler: Scheduler;
   networks: ServerNetworks;
+  volumes: Volumes;
   log: Logger;
+}
+
+/** The node cannot carry what the server asks for (NICs, volume connectors): found after the claim. */
+class NodeUnfitError extends ConflictError {}
+
+/** Each of the server's volumes needs a connector of its kind on the node (Ironic's boot from volume). */
+async function requireConnectors(ctx: HandlerContext, server: ServerRecord, node: string): Promise<void> {
+  if (server.blockDevices.length === 0) return;
+  const connector = await ctx.driver.volumeConnector({ instanceUuid: server.id, nodeUuid: node }, server.hostname);
+  for (const device of server.blockDevices) {
+    const volume = await ctx.store.volumes.get(device.volumeId);
+    if (volume?.target.protocol === "iscsi" && connector.initiator === undefined) {
+      throw new NodeUnfitError(`the node has no iSCSI volume connector (iqn) for volume ${device.volumeId}`);
+    }
+    if (volume?.target.protocol === "fibre_channel" && connector.wwpns === undefined) {
+      throw new NodeUnfitError(`the node has no Fibre Channel volume connector (wwpn) for volume ${device.volumeId}`);
+    }
+  }
+}
+
+/** What a server holds besides its node — ports and volumes — given back (delete, a failed create). */
+async function giveBack(ctx: HandlerContext, server: ServerRecord): Promise<void> {
+  await ctx.networks.release(server);
+  await ctx.volumes.detachAll(server.id);
 }
 
 /** What one execution of one task works with. */
@@ -57,7 +83,8 @@ async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: str
   if (flavor === undefined) throw new Error(`flavor ${server.flavorId} of server ${server.id} no longer exists`);
   const image = server.imageId === null ? null : ((await ctx.store.images.get(server.imageId)) ?? null);
   const keypair = server.keyName === null ? undefined : await ctx.store.keypairs.get(server.userId, server.keyName);
-  return instanceSpecFor(server, flavor, image, keypair, adminPass, await ctx.networks.vifSpecs(server));
+  const volumes = await Promise.all(server.blockDevices.map((device) => ctx.volumes.blockDevice(device.volumeId, server.id, device.bootIndex)));
+  return instanceSpecFor(server, flavor, image, keypair, adminPass, await ctx.networks.vifSpecs(server), volumes);
 }
 
 /**
@@ -108,7 +135,7 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
     ports = server.networks.kind === "list" ? await audit.event(task.actionId, "allocate_network", () => ctx.networks.ensurePorts(server, task.id)) : [];
   } catch (error) {
     if (!(error instanceof ComputeError)) throw error;
-    await ctx.networks.release(server);
+    await giveBack(ctx, server);
     await save({ vmState: "error", taskState: null, fault: fault(error, "create") });
     return;
   }
@@ -123,21 +150,22 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
       );
     } catch (error) {
       if (!(error instanceof NoValidHostError)) throw error;
-      await ctx.networks.release(server);
+      await giveBack(ctx, server);
       await save({ vmState: "error", taskState: null, fault: fault(error, "create") });
       return;
     }
   }
   await save({ nodeUuid, taskState: "spawning", progress: 10 });
   const node = nodeUuid;
-  if (ports.length > 0) {
+  if (ports.length > 0 || server.blockDevices.length > 0) {
     try {
-      await ctx.networks.plug(ports, node, await ctx.driver.nics(node));
+      if (ports.length > 0) await ctx.networks.plug(ports, node, await ctx.driver.nics(node));
+      await requireConnectors(ctx, server, node);
     } catch (error) {
-      if (!(error instanceof NotEnoughNicsError)) throw error;
-      // Nothing is on the node yet but the claim: give it back with the ports.
+      if (!(error instanceof NodeUnfitError || error instanceof NotEnoughNicsError)) throw error;
+      // Nothing is on the node yet but the claim: give it back with the ports and volumes.
       await ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: node });
-      await ctx.networks.release(server);
+      await giveBack(ctx, server);
       await save({ vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error, "create") });
       return;
     }
@@ -150,7 +178,7 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
     // The driver unwound the node; the server keeps a fault and no node.
     if (!(error instanceof DriverError)) throw error;
     await progress.recorded();
-    await ctx.networks.release(server);
+    await giveBack(ctx, server);
     await save({ vmState: "error", taskState: null, nodeUuid: null, progress: 0, fault: fault(error, "create") });
     return;
   }
@@ -173,7 +201,7 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
 
 async function destroy({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
   await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: server.nodeUuid }));
-  await ctx.networks.release(server);
+  await giveBack(ctx, server);
   await save({ vmState: "deleted", taskState: null, nodeUuid: null, deletedAt: nowIso() });
 }
 
@@ -319,7 +347,7 @@ export async function failServer(ctx: HandlerContext, task: TaskRecord, error: u
     try {
       const server = await ctx.store.servers.get(task.serverId, { includeDeleted: true });
       await ctx.driver.destroy({ instanceUuid: task.serverId, nodeUuid: server?.nodeUuid ?? null });
-      if (server !== undefined) await ctx.networks.release(server);
+      if (server !== undefined) await giveBack(ctx, server);
       await save({ nodeUuid: null });
     } catch (cleanupError) {
       // The ERROR below must be recorded whatever happened here; the server

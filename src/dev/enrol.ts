@@ -25,6 +25,8 @@ export interface EnrolSpec {
   interfaces?: Pick<NodeCreate, "console_interface" | "rescue_interface" | "storage_interface" | "network_interface">;
   /** NIC ports per node, with generated MAC addresses. */
   portsPerNode?: number;
+  /** An iSCSI initiator (volume connector of type iqn) per node, for boot from volume. */
+  iscsiConnector?: boolean;
   /** Where to stop: "available" (default), "manageable" or "enroll". */
   target?: "available" | "manageable" | "enroll";
   concurrency?: number;
@@ -102,6 +104,9 @@ export async function enrolNodes(client: IronicClient, spec: EnrolSpec): Promise
         ];
         if (ownership.length > 0) await client.nodes.update(node.uuid, ownership);
         if (spec.traits !== undefined && spec.traits.length > 0) await client.nodes.setTraits(node.uuid, spec.traits);
+        if (spec.iscsiConnector === true) {
+          await client.volumes.createConnector({ node_uuid: node.uuid, type: "iqn", connector_id: `iqn.2026-12.org.example.ironic-compute:${node.uuid}` });
+        }
         for (let port = 0; port < (spec.portsPerNode ?? 0); port++) {
           await client.ports.create({ node_uuid: node.uuid, address: macAddress(), pxe_enabled: port === 0 });
         }

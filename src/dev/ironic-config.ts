@@ -33,7 +33,8 @@ export function ironicConfig(input: IronicConfigInput): IniConfig {
       enabled_console_interfaces: "fake,no-console",
       enabled_network_interfaces: "noop",
       enabled_rescue_interfaces: "fake,no-rescue",
-      enabled_storage_interfaces: "noop,fake",
+      // external: volumes managed outside OpenStack (registered volumes, issue 13).
+      enabled_storage_interfaces: "noop,fake,external",
       enabled_vendor_interfaces: "fake,no-vendor",
       enabled_bios_interfaces: "fake,no-bios",
       enabled_raid_interfaces: "fake,no-raid",

@@ -163,6 +163,12 @@ export interface ServerNetwork {
   vifs: Array<{ networkId: string; fixedIp?: string; portId?: string }>;
 }
 
+/** A volume of a server and its place in the boot order. */
+export interface ServerBlockDevice {
+  volumeId: string;
+  bootIndex: number;
+}
+
 export interface ServerRecord {
   id: string;
   name: string;
@@ -181,6 +187,8 @@ export interface ServerRecord {
   /** 0–100, for `progress` in the API. */
   progress: number;
   networks: ServerNetwork;
+  /** Registered volumes it boots from (boot index 0) or has attached (1, 2, …), in boot order (issue 13). */
+  blockDevices: ServerBlockDevice[];
   metadata: Record<string, string>;
   /** Never returned by the API. */
   userData: string | null;

@@ -134,6 +134,8 @@ export interface ServersTable {
   progress: number;
   /** JSON ServerNetwork */
   networks: string;
+  /** Added by 0011: JSON ServerBlockDevice[] ('[]' for servers made before). */
+  blockDevices: string;
   /** JSON Record<string, string> */
   metadata: string;
   userData: string | null;
@@ -676,6 +678,13 @@ const volumes: Migration = {
   },
 };
 
+// Boot from volume (issue 13): a server's registered volumes and boot order.
+const serverBlockDevices: Migration = {
+  async up(db): Promise<void> {
+    await db.schema.alterTable("servers").addColumn("block_devices", "text", (c) => c.notNull().defaultTo("[]")).execute();
+  },
+};
+
 /** Every migration, in order. Names sort lexicographically = application order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
@@ -688,6 +697,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0008_server_groups": serverGroups,
   "0009_networks": networksMigration,
   "0010_volumes": volumes,
+  "0011_server_block_devices": serverBlockDevices,
 };
 
 export const migrationProvider: MigrationProvider = {

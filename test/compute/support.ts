@@ -155,6 +155,7 @@ export function plantedServer(
     powerState: "nostate",
     progress: 0,
     networks: { kind: "none", vifs: [] },
+    blockDevices: [],
     metadata: {},
     userData: null,
     availabilityZone: "nova",

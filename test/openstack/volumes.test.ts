@@ -13,7 +13,7 @@ import { oscServiceForFile } from "../support/osc-service.js";
 
 const log = captureLog("debug");
 const SECRET = "osc-chap-secret-4f1c2a";
-const osc = oscServiceForFile("osc-volumes", { nodes: 1, log: log.logger });
+const osc = oscServiceForFile("osc-volumes", { nodes: 1, log: log.logger, iscsiConnector: true, interfaces: { storage_interface: "external" } });
 const running = (): TestApi => osc.running();
 
 async function openstack(user: "admin" | "member", command: string[]): Promise<ClientRun> {
@@ -111,5 +111,23 @@ describe("openstack volume commands (issue 13 #2)", () => {
     const out = JSON.parse(run.stdout) as { volumes: Array<Record<string, unknown>>; shown: Record<string, unknown> };
     expect(out.volumes).toEqual([expect.objectContaining({ name: "osc-attached", status: "in-use", size: 10 })]);
     expect(out.shown).toMatchObject({ name: "osc-attached", is_bootable: false });
+  }, 300_000);
+
+  it("server create --volume V --wait boots from it; server show lists it in volumes_attached; delete frees it (issue 13 #3-4)", async () => {
+    const service = running();
+    const registered = await service.call("POST", `/volume/v3/${service.users.admin.projectId}/volumes`, {
+      as: "admin",
+      body: { volume: { name: "osc-boot", size: 20, project_id: service.users.member.projectId, bootable: true, connection: { protocol: "iscsi", target_portals: ["192.0.2.10:3260"], target_iqn: "iqn.2004-04.com.example:osc-boot", target_lun: 0, auth_username: "chap-user", auth_password: SECRET } } },
+    });
+    expect(registered.status).toBe(202);
+    const server = (await openstackJson("member", ["server", "create", "--flavor", service.flavorId, "--volume", "osc-boot", "--wait", "osc-bfv"])) as Record<string, unknown>;
+    expect(server["status"]).toBe("ACTIVE");
+    const shown = (await openstackJson("member", ["server", "show", "osc-bfv"])) as Record<string, unknown>;
+    expect(JSON.stringify(shown["volumes_attached"])).toContain((registered.json["volume"] as { id: string }).id);
+    expect(((await openstackJson("member", ["volume", "show", "osc-boot"])) as Record<string, unknown>)["status"]).toBe("in-use");
+    const deleted = await openstack("member", ["server", "delete", "--wait", "osc-bfv"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(((await openstackJson("member", ["volume", "show", "osc-boot"])) as Record<string, unknown>)["status"]).toBe("available");
+    expect(log.text()).not.toContain(SECRET);
   }, 300_000);
 });

@@ -159,6 +159,7 @@ export function serverRecord(overrides: Partial<records.ServerRecord> = {}): rec
     powerState: "nostate",
     progress: 0,
     networks: { kind: "list", vifs: [{ networkId: "net-1", fixedIp: "10.0.0.5" }, { networkId: "net-2" }] },
+    blockDevices: [{ volumeId: "vol-1", bootIndex: 0 }],
     metadata: { role: "db" },
     userData: "I2Nsb3VkLWNvbmZpZw==",
     availabilityZone: "nova",

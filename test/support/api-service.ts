@@ -68,6 +68,8 @@ export interface TestApiOptions {
   interfaces?: EnrolSpec["interfaces"];
   /** NIC ports each node gets (with generated MACs); default none. */
   portsPerNode?: number;
+  /** Each node gets an iSCSI volume connector (boot from volume). */
+  iscsiConnector?: boolean;
   /** compute.serverGroups of the service (default: the config's). */
   serverGroups?: { failureDomain?: string; maxPerProject?: number; maxMembers?: number };
   /**
@@ -127,6 +129,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
         shard,
         ...(options.interfaces === undefined ? {} : { interfaces: options.interfaces }),
         ...(options.portsPerNode === undefined ? {} : { portsPerNode: options.portsPerNode }),
+        ...(options.iscsiConnector === undefined ? {} : { iscsiConnector: options.iscsiConnector }),
       });
     } finally {
       await enrolClient.close();

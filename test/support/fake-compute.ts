@@ -41,6 +41,7 @@ export function fakeServer(id: string, projectId: string): ServerView {
     powerState: "running",
     progress: 100,
     networks: { kind: "none", vifs: [] },
+    blockDevices: [],
     metadata: { role: "web" },
     userData: "c2VjcmV0LXVzZXItZGF0YQ==",
     availabilityZone: "nova",

@@ -141,6 +141,7 @@ export const serverSchema = z.object({
       z.object({ networkId: z.string(), fixedIp: z.string().optional(), portId: z.string().optional() }),
     ),
   }),
+  blockDevices: z.array(z.object({ volumeId: z.string(), bootIndex: z.number().int().nonnegative() })),
   metadata: stringMap,
   userData: z.string().nullable(),
   availabilityZone: z.string(),

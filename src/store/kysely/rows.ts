@@ -207,7 +207,7 @@ export function imageToRow(record: records.ImageRecord): Insertable<tables.Image
 
 export function serverFromRow(row: Selectable<tables.ServersTable>): records.ServerRecord {
   return checkRow("servers", row.id, serverSchema, {
-    ...parseJsonColumns("servers", row, ["networks", "metadata", "fault"]),
+    ...parseJsonColumns("servers", row, ["networks", "blockDevices", "metadata", "fault"]),
     locked: fromIntBool(row.locked),
   });
 }
@@ -216,6 +216,7 @@ export function serverToRow(record: records.ServerRecord): Insertable<tables.Ser
   return {
     ...record,
     networks: toJson(record.networks),
+    blockDevices: toJson(record.blockDevices),
     metadata: toJson(record.metadata),
     fault: record.fault === null ? null : toJson(record.fault),
     locked: record.locked ? 1 : 0,
