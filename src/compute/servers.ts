@@ -288,6 +288,7 @@ export class Servers {
       await this.volumes.detachAll(id);
       throw error;
     }
+    let created = false;
     try {
       await this.store.servers.createWithTask(
         server,
@@ -296,6 +297,7 @@ export class Servers {
         quotaClaim(this.config.quotas, flavor.resourceClass),
         membership,
       );
+      created = true;
     } catch (error) {
       if (error instanceof OverQuotaError && error.resource === SERVER_GROUP_MEMBERS_RESOURCE) {
         throw new QuotaExceededError("Quota exceeded, too many servers in group");
@@ -304,7 +306,8 @@ export class Servers {
       if (error instanceof UnknownServerGroupError) throw new BadRequestError(groupNotFound(error.groupId).message);
       throw error;
     } finally {
-      if ((await this.store.servers.get(id)) === undefined) await this.volumes.detachAll(id);
+      // A server that was not written holds no volume.
+      if (!created) await this.volumes.detachAll(id);
     }
     return this.view(caller, server);
   }

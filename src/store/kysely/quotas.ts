@@ -56,7 +56,8 @@ function limitOf(db: Kysely<Database>, projectId: string, resource: string, fall
   return sql<number>`coalesce((${set}), ${fallback})`;
 }
 
-const countRow = (row: unknown, field: string): number => Number(fromBigint((row as Record<string, unknown>)[field]));
+/** A count column of a raw (checked) row: PostgreSQL hands COUNT(*) back as a string. */
+export const countRow = (row: unknown, field: string): number => Number(fromBigint((row as Record<string, unknown> | undefined)?.[field]));
 
 /**
  * The steps that go before a quota-checked server insert: lock, then count and

@@ -27,11 +27,9 @@ import {
 import type { StoreContext, TransactionStep } from "./context.js";
 import { mapDuplicate } from "./errors.js";
 import { oldestFirst } from "./queries.js";
-import { lockProject } from "./quotas.js";
+import { countRow, lockProject } from "./quotas.js";
 import { serverGroupSchema } from "./record-schemas.js";
 import { checkInput, fromBigint, serverGroupFromRow, serverGroupToRow } from "./rows.js";
-
-const countOf = (rows: readonly unknown[], field: string): number => Number(fromBigint((rows[0] as Record<string, unknown> | undefined)?.[field]));
 
 /** Members whose server is not deleted. */
 function live(eb: ExpressionBuilder<Database, "serverGroupMembers" | "servers">) {
@@ -76,7 +74,7 @@ export function membershipSteps(db: Kysely<Database>, kind: StoreContext["kind"]
     {
       query: members,
       check: (rows) => {
-        const used = countOf(rows, "n");
+        const used = countRow(rows[0], "n");
         if (membership.maxMembers >= 0 && used + 1 > membership.maxMembers) {
           throw new OverQuotaError(SERVER_GROUP_MEMBERS_RESOURCE, used, membership.maxMembers);
         }
@@ -84,6 +82,17 @@ export function membershipSteps(db: Kysely<Database>, kind: StoreContext["kind"]
     },
     db.insertInto("serverGroupMembers").values({ groupId: membership.groupId, serverId, failureDomain: null }).compile(),
   ];
+}
+
+/** The domains the group's other members hold: what `domains` answers and what a reservation decides on. */
+function heldBy(db: Kysely<Database>, groupId: string, exceptServerId: string) {
+  return db
+    .selectFrom("serverGroupMembers")
+    .innerJoin("servers", "servers.id", "serverGroupMembers.serverId")
+    .select("serverGroupMembers.failureDomain")
+    .where("serverGroupMembers.groupId", "=", groupId)
+    .where("serverGroupMembers.serverId", "<>", exceptServerId)
+    .where(holding);
 }
 
 /** Thrown inside a reservation's transaction when the policy refuses: nothing is written. */
@@ -105,7 +114,7 @@ export function serverGroupsRepository({ db, kind, atomically }: StoreContext): 
           {
             query: count,
             check: (rows) => {
-              const used = countOf(rows, "n");
+              const used = countRow(rows[0], "n");
               if (maxPerProject >= 0 && used + 1 > maxPerProject) throw new OverQuotaError(SERVER_GROUPS_RESOURCE, used, maxPerProject);
             },
           },
@@ -158,25 +167,11 @@ export function serverGroupsRepository({ db, kind, atomically }: StoreContext): 
       return new Map(rows.map((row) => [row.serverId, row.groupId]));
     },
     domains: async (groupId, exceptServerId) => {
-      const rows = await db
-        .selectFrom("serverGroupMembers")
-        .innerJoin("servers", "servers.id", "serverGroupMembers.serverId")
-        .select("serverGroupMembers.failureDomain")
-        .where("serverGroupMembers.groupId", "=", groupId)
-        .where("serverGroupMembers.serverId", "<>", exceptServerId)
-        .where(holding)
-        .execute();
+      const rows = await heldBy(db, groupId, exceptServerId).execute();
       return rows.flatMap((row) => (row.failureDomain === null ? [] : [row.failureDomain]));
     },
     reserveDomain: async (groupId, serverId, domain, admits) => {
-      const held = db
-        .selectFrom("serverGroupMembers")
-        .innerJoin("servers", "servers.id", "serverGroupMembers.serverId")
-        .select("serverGroupMembers.failureDomain")
-        .where("serverGroupMembers.groupId", "=", groupId)
-        .where("serverGroupMembers.serverId", "<>", serverId)
-        .where(holding)
-        .compile();
+      const held = heldBy(db, groupId, serverId).compile();
       const reserve = db
         .updateTable("serverGroupMembers")
         .set({ failureDomain: domain })
