@@ -8,8 +8,8 @@
 // its address in server show, port list --server, and server delete giving
 // the address back.
 import { describe, expect, it } from "vitest";
-import { OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
-import { cleanEnv, runClient, type ClientRun } from "../support/client-process.js";
+import { runOpenstack } from "../../harness/openstack-cli.js";
+import { cleanEnv, type ClientRun } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
 import { oscServiceForFile } from "../support/osc-service.js";
 
@@ -26,7 +26,7 @@ async function openstack(user: "admin" | "member", command: string[]): Promise<C
     ...(process.env["OSC_DEBUG"] === undefined ? [] : ["--debug"]),
     ...command,
   ];
-  return runClient(OPENSTACK_CLI, args, { env: cleanEnv(home()), cwd: home(), timeoutMs: 120_000 });
+  return runOpenstack(args, { env: cleanEnv(home()), cwd: home(), timeoutMs: 120_000 });
 }
 
 async function openstackJson(user: "admin" | "member", command: string[]): Promise<unknown> {

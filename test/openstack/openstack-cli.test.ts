@@ -43,6 +43,7 @@ import { generateKeyPair } from "../../src/compute/keys.js";
 import { BASIC_CLOUD_NAME, cloudsYaml, CLOUD_NAME } from "../../src/dev/clouds-yaml.js";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { DEBIAN_PYTHON } from "../../src/dev/ironic-install.js";
+import { runOpenstack } from "../../harness/openstack-cli.js";
 import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
 import { startTestApi, type TestApi, type Who } from "../support/api-service.js";
 import { sharedIronicUrl } from "../support/ironic.js";
@@ -114,7 +115,7 @@ function shapeArgs(shape: Shape, user: User): { args: string[]; env: Record<stri
 
 /** Runs `openstack` with `args` and records the outcome under `label`. */
 async function recorded(flow: string, label: string, args: string[], env: Record<string, string>): Promise<Run> {
-  const run = await runClient(OPENSTACK_CLI, args, env);
+  const run = await runOpenstack(args, { env, cwd: home, timeoutMs: COMMAND_TIMEOUT_MS });
   outcomes.push({ flow, command: label, code: run.code, ms: run.ms, result: "" });
   return run;
 }
@@ -361,6 +362,26 @@ async function lifecycle(shape: Shape, full: boolean): Promise<void> {
 describe("the real openstack CLI and openstacksdk against ironic-compute on a real Ironic", () => {
   it.concurrent("shape B (http_basic cloud of npm start's clouds.yaml, separate compute and image mounts): the short lifecycle", async () => {
     await lifecycle("B", false);
+  }, FLOW_TIMEOUT_MS);
+
+  it.concurrent("the installed /usr/bin/openstack answers as the forked client the other tests use", async () => {
+    const flow = "entry point";
+    const { args, env } = shapeArgs("A", "member");
+    const command = [...args, "flavor", "list", "-f", "json", "--sort-column", "Name"];
+    const installed = await runClient(OPENSTACK_CLI, command, env);
+    outcomes.push({ flow, command: "/usr/bin/openstack flavor list", code: installed.code, ms: installed.ms, result: "" });
+    const forked = await recorded(flow, "forked: flavor list", command, env);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(forked.code, forked.stderr).toBe(0);
+    expect(JSON.parse(forked.stdout)).toEqual(JSON.parse(installed.stdout));
+    expect(JSON.parse(installed.stdout)).not.toEqual([]);
+    // A failure is the same too: exit code and the client's message.
+    const wrong = [...shapeArgs("A", "member").args, "server", "show", "no-such-server"];
+    const [installedFailure, forkedFailure] = [await runClient(OPENSTACK_CLI, wrong, env), await recorded(flow, "forked: server show no-such-server", wrong, env)];
+    expect(installedFailure.code).toBe(1);
+    expect(forkedFailure.code).toBe(1);
+    expect(lastLine(forkedFailure)).toBe(lastLine(installedFailure));
+    noted(flow, `same flavors and the same failure (${lastLine(installedFailure)})`);
   }, FLOW_TIMEOUT_MS);
 
   it.concurrent("shape K (password cloud of npm start's clouds.yaml, Keystone v3 token and catalog): the whole lifecycle", async () => {

@@ -8,9 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
-import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
+import { runOpenstack } from "../../harness/openstack-cli.js";
+import { ensureOpenstackClientInstalled } from "../../harness/openstack-client-install.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
-import { cleanEnv, runClient } from "../support/client-process.js";
+import { cleanEnv } from "../support/client-process.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
 import { waitUntil } from "../support/wait.js";
@@ -48,8 +49,7 @@ describe("openstack server delete during BUILD", () => {
       return server["OS-EXT-STS:task_state"] === "spawning" ? true : undefined;
     }, { timeoutMs: 30_000, intervalMs: 50 });
 
-    const run = await runClient(
-      OPENSTACK_CLI,
+    const run = await runOpenstack(
       ["--os-auth-type", "http_basic", "--os-username", api.users.member.name, "--os-password", api.passwords.member,
         "--os-endpoint", `${api.url}/v2.1`, "--os-compute-api-version", "2.latest", "server", "delete", id],
       { env: cleanEnv(home), cwd: home, timeoutMs: 120_000 },

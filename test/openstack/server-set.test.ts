@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
+import { runOpenstack } from "../../harness/openstack-cli.js";
+import { ensureOpenstackClientInstalled } from "../../harness/openstack-client-install.js";
 import { testApiForFile } from "../support/api-service.js";
-import { cleanEnv, runClient } from "../support/client-process.js";
+import { cleanEnv } from "../support/client-process.js";
 import { captureLog } from "../support/log-capture.js";
 
 const log = captureLog("warn");
@@ -18,8 +19,7 @@ let home = "";
 let id = "";
 
 async function openstack(...command: string[]): Promise<string> {
-  const run = await runClient(
-    OPENSTACK_CLI,
+  const run = await runOpenstack(
     [
       "--os-auth-type", "http_basic",
       "--os-username", api.users.member.name,

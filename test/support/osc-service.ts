@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
+import { runOpenstack } from "../../harness/openstack-cli.js";
+import { ensureOpenstackClientInstalled } from "../../harness/openstack-client-install.js";
 import { startTestApi, type TestApi, type TestApiOptions } from "./api-service.js";
-import { cleanEnv, runClient, type ClientRun } from "./client-process.js";
+import { cleanEnv, type ClientRun } from "./client-process.js";
 
 export interface OscService {
   /** The started service (throws before the beforeAll ran). */
@@ -36,6 +37,6 @@ export function oscServiceForFile(label: string, options: TestApiOptions): OscSe
       return api;
     },
     home: () => home,
-    run: (args, timeoutMs) => runClient(OPENSTACK_CLI, args, { env: cleanEnv(home), cwd: home, timeoutMs }),
+    run: (args, timeoutMs) => runOpenstack(args, { env: cleanEnv(home), cwd: home, timeoutMs }),
   };
 }
