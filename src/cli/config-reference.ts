@@ -112,7 +112,10 @@ function collect(node: JsonSchema, path: string, required: boolean, when: string
 function collectObject(node: JsonSchema, path: string, when: string[], into: ConfigKey[], parentDefault: unknown): void {
   const required = new Set(parentDefault === undefined ? (node.required ?? []) : []);
   for (const [key, property] of Object.entries(node.properties ?? {})) {
-    collect(property, path === "" ? key : `${path}.${key}`, required.has(key), when, into);
+    // A key without a default of its own takes its part of the parent's (ironic.auth's { type: none }).
+    const inherited = typeof parentDefault === "object" && parentDefault !== null ? (parentDefault as Record<string, unknown>)[key] : undefined;
+    const withDefault = property.default === undefined && inherited !== undefined ? { ...property, default: inherited } : property;
+    collect(withDefault, path === "" ? key : `${path}.${key}`, required.has(key), when, into);
   }
 }
 
