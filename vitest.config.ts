@@ -6,6 +6,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Packs and installs the tarball (minutes): `npm run test:install`, vitest.install.config.ts.
+    exclude: ["test/install/**", "**/node_modules/**"],
     globalSetup: ["test/global-setup.ts"],
     pool: "forks",
     maxWorkers: 2,

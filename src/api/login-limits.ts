@@ -8,15 +8,11 @@ import { intSetting } from "../compute/config.js";
 
 export const loginLimitsSchema = z
   .object({
-    /** Failed logins from one client address per window before 429. */
-    maxFailuresPerClient: intSetting(1, 1_000_000, 20),
-    /** Failed logins for one user name (any client) per window before 429. */
-    maxFailuresPerUser: intSetting(1, 1_000_000, 10),
-    failureWindowMs: intSetting(1_000, 86_400_000, 60_000),
-    /** How long a failed user/password pair is answered 401 without a new check. */
-    negativeCacheMs: intSetting(0, 300_000, 5_000),
-    /** Clients, users and cached failures tracked at most (each); the oldest go first. */
-    maxTrackedKeys: intSetting(100, 1_000_000, 10_000),
+    maxFailuresPerClient: intSetting(1, 1_000_000, 20).describe("Failed logins from one client address per window before 429."),
+    maxFailuresPerUser: intSetting(1, 1_000_000, 10).describe("Failed logins for one user name (any client) per window before 429."),
+    failureWindowMs: intSetting(1_000, 86_400_000, 60_000).describe("Length of the fixed window failed logins are counted in."),
+    negativeCacheMs: intSetting(0, 300_000, 5_000).describe("How long a failed user/password pair is answered 401 without a new check."),
+    maxTrackedKeys: intSetting(100, 1_000_000, 10_000).describe("Clients, users and cached failures tracked at most (each); the oldest go first."),
   })
   .strict();
 

@@ -4,7 +4,7 @@
 // to start (S10, S12): auth "none" off loopback, TLS half-configured.
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { parse as parseYaml } from "yaml";
+import { YAMLParseError, parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { loginLimitsSchema } from "../api/login-limits.js";
 import { computeConfigSchema } from "../compute/config.js";
@@ -18,30 +18,23 @@ export class ConfigError extends Error {
 
 const apiSchema = z
   .object({
-    host: z.string().min(1).max(255).default("127.0.0.1"),
-    port: z.number().int().min(0).max(65_535).default(8774),
-    auth: z.enum(["basic", "none"]).default("basic"),
+    host: z.string().min(1).max(255).default("127.0.0.1").describe("Address the API listens on (non-loopback needs TLS or allowPlaintext with Basic auth)."),
+    port: z.number().int().min(0).max(65_535).default(8774).describe("TCP port of the API (Nova's is 8774; 0 picks a free one)."),
+    auth: z.enum(["basic", "none"]).default("basic").describe("How API callers authenticate: HTTP Basic / Keystone-style tokens, or none (loopback only)."),
     /** With auth "none": who every request acts as. */
     noAuth: z
       .object({
-        projectId: z.string().min(1).max(255),
-        userName: z.string().min(1).max(64).default("noauth"),
-        role: z.enum(["admin", "member", "reader"]).default("admin"),
+        projectId: z.string().min(1).max(255).describe("With auth none: the project every request acts in."),
+        userName: z.string().min(1).max(64).default("noauth").describe("With auth none: the user name every request acts as."),
+        role: z.enum(["admin", "member", "reader"]).default("admin").describe("With auth none: the role every request has."),
       })
       .strict()
       .optional(),
-    tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
-    /**
-     * Basic auth over plain HTTP on a non-loopback address (passwords in clear):
-     * refused unless set, e.g. behind a TLS-terminating proxy; warned at start.
-     */
-    allowPlaintext: z.boolean().default(false),
-    /** How long a successful Basic check is reused. */
-    authCacheTtlMs: z.number().int().min(0).max(300_000).default(10_000),
-    /** Failed Basic logins: limits per client and per user (429 + Retry-After), the negative cache. */
-    login: loginLimitsSchema.prefault({}),
-    /** GET /metrics without credentials (otherwise admin Basic auth); loopback listeners only. */
-    metricsPublic: z.boolean().default(false),
+    tls: z.object({ certFile: z.string().min(1).describe("PEM certificate (chain) the API serves HTTPS with."), keyFile: z.string().min(1).describe("PEM private key of certFile (a secret file: keep it 0600).") }).strict().optional(),
+    allowPlaintext: z.boolean().default(false).describe("Basic auth over plain HTTP on a non-loopback address (passwords in clear): refused unless set, e.g. behind a TLS-terminating proxy; warned at start."),
+    authCacheTtlMs: z.number().int().min(0).max(300_000).default(10_000).describe("How long a successful Basic check is reused."),
+    login: loginLimitsSchema.prefault({}).describe("Failed Basic logins: limits per client and per user (429 + Retry-After), the negative cache."),
+    metricsPublic: z.boolean().default(false).describe("GET /metrics without credentials (otherwise admin Basic auth); loopback listeners only."),
     /**
      * The URL clients reach the service at (e.g. behind a proxy). Links,
      * Location and /openapi.json are built from it instead of the Host header.
@@ -50,16 +43,10 @@ const apiSchema = z
       .string()
       .max(2_048)
       .refine(isPublicUrl, "must be an http(s) URL without credentials, query or fragment, e.g. https://compute.example.com or https://proxy/compute")
-      .optional(),
-    /** The region the identity API's service catalog names (clients that name a region must match it). */
-    region: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits and ._-").default("RegionOne"),
-    /**
-     * Host names ("name", any port) or "name:port" accepted in the Host header
-     * besides the defaults (listen address, localhost, 127.0.0.1, [::1] with the
-     * port, publicUrl's host). The check runs when auth is "none" or metrics
-     * are public, i.e. whenever a request may need no credentials.
-     */
-    allowedHosts: z.array(z.string().regex(HOST_ENTRY, "must be a host name or host:port")).max(64).optional(),
+      .optional()
+      .describe("The URL clients reach the service at behind a proxy: links, Location and /openapi.json use it, not the Host header."),
+    region: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be 1-64 letters, digits and ._-").default("RegionOne").describe("The region the identity API's service catalog names (clients that name a region must match it)."),
+    allowedHosts: z.array(z.string().regex(HOST_ENTRY, "must be a host name or host:port")).max(64).optional().describe("Host names (\"name\", any port) or \"name:port\" accepted in the Host header besides the defaults (listen address, localhost, 127.0.0.1, [::1] with the port, publicUrl's host). The check runs when auth is \"none\" or metrics are public, i.e. whenever a request may need no credentials."),
   })
   .strict();
 
@@ -74,18 +61,18 @@ function isPublicUrl(text: string): boolean {
 }
 
 const databaseSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("sqlite"), path: z.string().min(1) }).strict(),
-  z.object({ kind: z.literal("postgres"), url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL") }).strict(),
+  z.object({ kind: z.literal("sqlite").describe("Which database: sqlite (one process) or postgres (one or more)."), path: z.string().min(1).describe("SQLite database file (created at first start; one process only).") }).strict(),
+  z.object({ kind: z.literal("postgres"), url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL").describe("PostgreSQL connection URL (several serve processes may share it); its password is a secret.") }).strict(),
 ]);
 
 /** Creates this admin (and its project) on first start when it does not exist. */
 const bootstrapSchema = z
   .object({
-    project: z.string().min(1).max(64).default("admin"),
-    user: z.string().min(1).max(64).default("admin"),
+    project: z.string().min(1).max(64).default("admin").describe("The bootstrap admin's project, created with it."),
+    user: z.string().min(1).max(64).default("admin").describe("The admin user created at first start when it does not exist."),
     password: z
       .string()
-      .min(12, "the bootstrap admin password needs at least 12 characters")
+      .min(12, "the bootstrap admin password needs at least 12 characters").describe("Its password (a secret: prefer IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD); used only when the user is created.")
       .refine((password) => Buffer.byteLength(password, "utf8") <= 72, "the bootstrap admin password is at most 72 bytes (bcrypt ignores the rest)"),
   })
   .strict();
@@ -111,7 +98,7 @@ export const serviceConfigSchema = z
     api: apiSchema.prefault({}),
     database: databaseSchema,
     log: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("Least severe log level written (JSON lines on stdout).") })
       .strict()
       .prefault({}),
     bootstrapAdmin: bootstrapSchema.optional(),
@@ -189,6 +176,21 @@ export function parseDatabaseUrl(value: string): { kind: "postgres"; url: string
   return { kind: "sqlite", path };
 }
 
+/** Which IRONIC_COMPUTE_* variable overrides which key (applyEnv; docs/configuration.md lists them). */
+export const ENV_OVERRIDES: Readonly<Record<string, string>> = {
+  "ironic.url": "IRONIC_COMPUTE_IRONIC_URL",
+  "ironic.auth.username": "IRONIC_COMPUTE_IRONIC_USERNAME",
+  "ironic.auth.password": "IRONIC_COMPUTE_IRONIC_PASSWORD",
+  "ironic.auth.token": "IRONIC_COMPUTE_IRONIC_TOKEN",
+  "api.host": "IRONIC_COMPUTE_LISTEN",
+  "api.port": "IRONIC_COMPUTE_LISTEN",
+  "database.path": "IRONIC_COMPUTE_DATABASE_URL",
+  "database.url": "IRONIC_COMPUTE_DATABASE_URL",
+  "compute.workerId": "IRONIC_COMPUTE_WORKER_ID",
+  "log.level": "IRONIC_COMPUTE_LOG_LEVEL",
+  "bootstrapAdmin.password": "IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD",
+};
+
 /** Applies the IRONIC_COMPUTE_* environment variables over the file's tree. */
 export function applyEnv(tree: Tree, env: Env): Tree {
   const set = (value: string | undefined, apply: (value: string) => void): void => {
@@ -230,7 +232,8 @@ export function applyEnv(tree: Tree, env: Env): Tree {
   return tree;
 }
 
-function readTree(file: string): Tree {
+/** The file's tree, unvalidated (YAML, so JSON too). */
+export function readConfigTree(file: string): Tree {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -238,7 +241,17 @@ function readTree(file: string): Tree {
     if (error instanceof Error && "code" in error) throw new ConfigError(`cannot read the config file ${file}: ${String(error.code)}`);
     throw error;
   }
-  const parsed: unknown = parseYaml(text);
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    // Only the position: yaml's message quotes the offending line, which may hold a secret.
+    if (error instanceof YAMLParseError) {
+      const at = error.linePos?.[0];
+      throw new ConfigError(`${file} is not valid YAML${at === undefined ? "" : ` at line ${at.line}, column ${at.col}`} (${error.code})`);
+    }
+    throw error;
+  }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== "object" || Array.isArray(parsed)) throw new ConfigError(`${file} must hold a YAML mapping`);
   return parsed as Tree;
@@ -250,19 +263,28 @@ const MISSING_HINTS: Readonly<Record<string, string>> = {
   database: "missing: set database in the file or IRONIC_COMPUTE_DATABASE_URL (postgres://… or a SQLite file path)",
 };
 
+/** Validates a merged tree: the configuration, or one `path: message` line per problem. */
+export function validateServiceConfig(tree: Tree): { config: ServiceConfig; problems?: undefined } | { config?: undefined; problems: string[] } {
+  const result = serviceConfigSchema.safeParse(tree);
+  if (result.success) return { config: result.data };
+  return {
+    problems: result.error.issues.map((issue) => {
+      const path = issue.path.join(".");
+      const hint = issue.code === "invalid_type" && issue.input === undefined ? MISSING_HINTS[path] : undefined;
+      return `${path || "(top level)"}: ${hint ?? issue.message}`;
+    }),
+  };
+}
+
 /** Loads, merges and validates; throws ConfigError with every problem listed. */
 export function loadServiceConfig(options: { file?: string; env?: Env }): ServiceConfig {
   const env = options.env ?? process.env;
   const file = options.file ?? env["IRONIC_COMPUTE_CONFIG"];
-  const tree = applyEnv(file === undefined || file === "" ? {} : readTree(file), env);
-  const result = serviceConfigSchema.safeParse(tree);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const path = issue.path.join(".");
-      const hint = issue.code === "invalid_type" && issue.input === undefined ? MISSING_HINTS[path] : undefined;
-      return `  - ${path || "(top level)"}: ${hint ?? issue.message}`;
-    });
+  const tree = applyEnv(file === undefined || file === "" ? {} : readConfigTree(file), env);
+  const result = validateServiceConfig(tree);
+  if (result.problems !== undefined) {
+    const lines = result.problems.map((problem) => `  - ${problem}`);
     throw new ConfigError(`invalid configuration${file === undefined ? "" : ` (${file})`}; refusing to start:\n${lines.join("\n")}`);
   }
-  return result.data;
+  return result.config;
 }

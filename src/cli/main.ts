@@ -1,8 +1,10 @@
 // Entry point of the `ironic-compute` command.
 import { Command } from "commander";
+import { buildVersion } from "../api/build-info.js";
 import { registerAuditCommands } from "./audit-commands.js";
 import { CliError } from "./client/errors.js";
 import { addGlobalOptions } from "./client/context.js";
+import { registerConfigCommands } from "./config-check-command.js";
 import { ConfigError } from "./config.js";
 import { registerDevCommand } from "./dev-command.js";
 import { registerFlavorCommands } from "./flavor-commands.js";
@@ -17,10 +19,11 @@ const program = addGlobalOptions(
   new Command()
     .name("ironic-compute")
     .description("Bare-metal servers through OpenStack Ironic, as if they were virtual machines")
-    .version("0.1.0"),
+    .version(buildVersion()),
 );
 
 registerServeCommand(program);
+registerConfigCommands(program);
 registerDevCommand(program);
 registerServerCommands(program);
 registerFlavorCommands(program);

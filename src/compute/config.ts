@@ -20,75 +20,43 @@ export const resourceClassName = z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "a 
  */
 const quotasSchema = z
   .object({
-    /** Servers per project (-1 = unlimited). Left out: the deprecated maxServersPerProject, else -1. */
-    instances: quotaLimit.optional(),
-    /** Servers per project of each resource class (by flavor.resourceClass); a class not named is unlimited. */
-    resourceClasses: z.record(resourceClassName, quotaLimit).default({}),
+    instances: quotaLimit.optional().describe("Servers per project (-1 = unlimited). Left out: the deprecated maxServersPerProject, else -1."),
+    resourceClasses: z.record(resourceClassName, quotaLimit).default({}).describe("Servers per project of each resource class (by flavor.resourceClass); a class not named is unlimited."),
   })
   .strict();
 
 /** Nova's server groups (os-server-groups), on bare metal. */
 const serverGroupsSchema = z
   .object({
-    /**
-     * What anti-affinity spreads over and affinity keeps together: `node` (each
-     * node its own domain), `conductor_group`, `property:<key>` (a node
-     * properties key such as a rack) or `trait:<PREFIX>` (the node's one trait
-     * starting with it). Nodes that do not say take no group member.
-     */
-    failureDomain: failureDomainSetting.default("node"),
-    /** Server groups per project (Nova's quota default: 10; -1 = unlimited). */
-    maxPerProject: quotaLimit.default(10),
-    /** Servers per group (Nova's quota default: 10; -1 = unlimited). */
-    maxMembers: quotaLimit.default(10),
+    failureDomain: failureDomainSetting.default("node").describe("What anti-affinity spreads over and affinity keeps together: `node` (each node its own domain), `conductor_group`, `property:<key>` (a node properties key such as a rack) or `trait:<PREFIX>` (the node's one trait starting with it). Nodes that do not say take no group member."),
+    maxPerProject: quotaLimit.default(10).describe("Server groups per project (Nova's quota default: 10; -1 = unlimited)."),
+    maxMembers: quotaLimit.default(10).describe("Servers per group (Nova's quota default: 10; -1 = unlimited)."),
   })
   .strict();
 
 const settingsSchema = z
   .object({
-    /** This worker's name in the hash ring; default: the host name + pid. */
-    workerId: z.string().min(1).max(255).optional(),
-    /** How long a leased task stays with a worker without renewal. */
-    taskLeaseMs: intSetting(1_000, 3_600_000, 30_000),
-    /** How often a worker renews leases and its heartbeat. */
-    heartbeatIntervalMs: intSetting(100, 600_000, 5_000),
-    /** A worker silent for this long is dead; its nodes and tasks move on. */
-    workerTimeoutMs: intSetting(500, 3_600_000, 20_000),
-    /** How often idle workers look for tasks. */
-    taskPollIntervalMs: intSetting(20, 60_000, 500),
-    /** Reconciler period: orphans, power sync, vanished nodes. */
-    reconcileIntervalMs: intSetting(100, 3_600_000, 30_000),
-    /** Tasks run concurrently by one worker. */
-    concurrency: intSetting(1, 1_000, 64),
-    /**
-     * Deploys (create and rebuild tasks) running at once across all workers,
-     * 0 = no cap (metal3's default is 20). Waiting ones stay scheduling/rebuilding.
-     */
-    maxConcurrentDeploys: intSetting(0, 100_000, 20),
-    /** Claims tried per create before "No valid host". */
-    schedulerAttempts: intSetting(1, 100, 10),
-    /** Times a task may be leased (crash-resume) before it fails for good. */
-    taskMaxAttempts: intSetting(1, 100, 5),
-    /** Deprecated alias of quotas.instances (0 = unlimited); refused together with it. */
-    maxServersPerProject: z.number().int().min(0).max(1_000_000).optional(),
+    workerId: z.string().min(1).max(255).optional().describe("This worker's name in the hash ring; default: the host name + pid."),
+    taskLeaseMs: intSetting(1_000, 3_600_000, 30_000).describe("How long a leased task stays with a worker without renewal."),
+    heartbeatIntervalMs: intSetting(100, 600_000, 5_000).describe("How often a worker renews leases and its heartbeat."),
+    workerTimeoutMs: intSetting(500, 3_600_000, 20_000).describe("A worker silent for this long is dead; its nodes and tasks move on."),
+    taskPollIntervalMs: intSetting(20, 60_000, 500).describe("How often idle workers look for tasks."),
+    reconcileIntervalMs: intSetting(100, 3_600_000, 30_000).describe("Reconciler period: orphans, power sync, vanished nodes."),
+    concurrency: intSetting(1, 1_000, 64).describe("Tasks run concurrently by one worker."),
+    maxConcurrentDeploys: intSetting(0, 100_000, 20).describe("Deploys (create and rebuild tasks) running at once across all workers, 0 = no cap (metal3's default is 20). Waiting ones stay scheduling/rebuilding."),
+    schedulerAttempts: intSetting(1, 100, 10).describe("Claims tried per create before \"No valid host\"."),
+    taskMaxAttempts: intSetting(1, 100, 5).describe("Times a task may be leased (crash-resume) before it fails for good."),
+    maxServersPerProject: z.number().int().min(0).max(1_000_000).optional().describe("Deprecated alias of quotas.instances (0 = unlimited); refused together with it."),
     quotas: quotasSchema.prefault({}),
     serverGroups: serverGroupsSchema.prefault({}),
-    /** bcrypt checks run at once, each in its own worker thread (~60 ms of CPU per check). */
-    passwordWorkers: intSetting(1, 64, 2),
-    /** Password checks waiting beyond those; more get 503 with Retry-After. */
-    passwordQueue: intSetting(0, 100_000, 64),
-    /** How long an identity token lives (Keystone's default: 1 h). */
-    tokenTtlSeconds: intSetting(60, 7 * 86_400, 3_600),
-    /** Live tokens per user; more are refused until some expire or are revoked. */
-    maxLiveTokensPerUser: intSetting(1, 10_000_000, 10_000),
-    /** Application credentials per user. */
-    maxApplicationCredentialsPerUser: intSetting(1, 100_000, 100),
-    /** Key pairs per user (Nova's default quota: 100). */
-    maxKeypairsPerUser: intSetting(1, 100_000, 100),
-    /** Key pairs generated at once (RSA-3072, ~650 ms of a thread-pool thread each). */
-    keypairGenerationConcurrency: intSetting(1, 64, 2),
-    /** Key pair generations waiting beyond those; more get 503 with Retry-After. */
-    keypairGenerationQueue: intSetting(0, 10_000, 16),
+    passwordWorkers: intSetting(1, 64, 2).describe("bcrypt checks run at once, each in its own worker thread (~60 ms of CPU per check)."),
+    passwordQueue: intSetting(0, 100_000, 64).describe("Password checks waiting beyond those; more get 503 with Retry-After."),
+    tokenTtlSeconds: intSetting(60, 7 * 86_400, 3_600).describe("How long an identity token lives (Keystone's default: 1 h)."),
+    maxLiveTokensPerUser: intSetting(1, 10_000_000, 10_000).describe("Live tokens per user; more are refused until some expire or are revoked."),
+    maxApplicationCredentialsPerUser: intSetting(1, 100_000, 100).describe("Application credentials per user."),
+    maxKeypairsPerUser: intSetting(1, 100_000, 100).describe("Key pairs per user (Nova's default quota: 100)."),
+    keypairGenerationConcurrency: intSetting(1, 64, 2).describe("Key pairs generated at once (RSA-3072, ~650 ms of a thread-pool thread each)."),
+    keypairGenerationQueue: intSetting(0, 10_000, 16).describe("Key pair generations waiting beyond those; more get 503 with Retry-After."),
   })
   .strict();
 

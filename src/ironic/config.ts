@@ -12,19 +12,18 @@ const httpUrl = z
   .describe("Ironic API endpoint, e.g. https://ironic.example:6385");
 
 export const ironicAuthSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("none") }).strict(),
-  z.object({ type: z.literal("http_basic"), username: z.string().min(1), password: z.string().min(1) }).strict(),
-  z.object({ type: z.literal("token"), token: z.string().min(1) }).strict(),
+  z.object({ type: z.literal("none").describe("How ironic-compute authenticates to Ironic: none (a trusted network), http_basic or token.") }).strict(),
+  z.object({ type: z.literal("http_basic"), username: z.string().min(1).describe("The user ironic-compute logs in to Ironic as (HTTP basic)."), password: z.string().min(1).describe("Ironic's HTTP basic password (a secret: prefer IRONIC_COMPUTE_IRONIC_PASSWORD or a 0600 file).") }).strict(),
+  z.object({ type: z.literal("token"), token: z.string().min(1).describe("A token sent as X-Auth-Token to Ironic (a secret).") }).strict(),
 ]);
 export type IronicAuth = z.infer<typeof ironicAuthSchema>;
 
 export const ironicTlsSchema = z
   .object({
-    caFile: z.string().min(1).optional(),
-    certFile: z.string().min(1).optional(),
-    keyFile: z.string().min(1).optional(),
-    /** Skip certificate verification. Explicit opt-in only; logs a warning. */
-    insecure: z.boolean().default(false),
+    caFile: z.string().min(1).optional().describe("PEM file of the CA that signs Ironic's certificate (default: the system's CAs)."),
+    certFile: z.string().min(1).optional().describe("PEM client certificate for mutual TLS with Ironic (with keyFile)."),
+    keyFile: z.string().min(1).optional().describe("PEM private key of certFile (a secret file: keep it 0600)."),
+    insecure: z.boolean().default(false).describe("Skip certificate verification. Explicit opt-in only; logs a warning."),
   })
   .strict()
   .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
@@ -36,29 +35,19 @@ export const ironicClientConfigSchema = z
     url: httpUrl,
     auth: ironicAuthSchema.default({ type: "none" }),
     tls: ironicTlsSchema.default({ insecure: false }),
-    timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    timeoutMs: z.number().int().min(100).max(600_000).default(30_000).describe("Milliseconds one Ironic request may take before it is abandoned (and retried when safe)."),
     retry: z
       .object({
-        attempts: z.number().int().min(1).max(100).default(DEFAULT_RETRY.attempts),
-        baseDelayMs: z.number().int().min(0).max(60_000).default(DEFAULT_RETRY.baseDelayMs),
-        maxDelayMs: z.number().int().min(0).max(600_000).default(DEFAULT_RETRY.maxDelayMs),
+        attempts: z.number().int().min(1).max(100).default(DEFAULT_RETRY.attempts).describe("Tries of a retryable Ironic request (connection errors, 503, node locked), the first included."),
+        baseDelayMs: z.number().int().min(0).max(60_000).default(DEFAULT_RETRY.baseDelayMs).describe("Delay before the first retry; doubled at each further one (with jitter)."),
+        maxDelayMs: z.number().int().min(0).max(600_000).default(DEFAULT_RETRY.maxDelayMs).describe("Cap on one retry delay."),
       })
       .strict()
       .default(DEFAULT_RETRY),
-    /** Largest response body accepted; anything larger is an invalid response. */
-    maxResponseBytes: z.number().int().min(1_024).max(1_073_741_824).default(64 * 1024 * 1024),
-    /** Nodes per page when listing (Ironic's own cap is 1000 by default). */
-    pageSize: z.number().int().min(1).max(10_000).default(1_000),
-    /**
-     * The most items (nodes, ports, volume targets …) one listing may hold.
-     * Ironic's list answers carry no total, so this stands in for "all the
-     * nodes there can be" and bounds how many pages a listing may follow (see
-     * pagination.ts). 100 000 is far above the largest Ironic deployments
-     * (tens of thousands of nodes); a listing past it is a misbehaving server.
-     */
-    maxListItems: z.number().int().min(1).max(10_000_000).default(100_000),
-    /** Concurrent connections to Ironic. */
-    connections: z.number().int().min(1).max(1_024).default(32),
+    maxResponseBytes: z.number().int().min(1_024).max(1_073_741_824).default(64 * 1024 * 1024).describe("Largest response body accepted; anything larger is an invalid response."),
+    pageSize: z.number().int().min(1).max(10_000).default(1_000).describe("Nodes per page when listing (Ironic's own cap is 1000 by default)."),
+    maxListItems: z.number().int().min(1).max(10_000_000).default(100_000).describe("The most items (nodes, ports, volume targets \u2026) one listing may hold. Ironic's list answers carry no total, so this stands in for \"all the nodes there can be\" and bounds how many pages a listing may follow (see pagination.ts). 100 000 is far above the largest Ironic deployments (tens of thousands of nodes); a listing past it is a misbehaving server."),
+    connections: z.number().int().min(1).max(1_024).default(32).describe("Concurrent connections to Ironic."),
   })
   .strict();
 
