@@ -8,6 +8,11 @@ export const driverConfigSchema = z
   .object({
     /** How often a waiting operation looks at the node again. */
     pollIntervalMs: ms(50, 60_000, 2_000),
+    /**
+     * Waiting operations share one listing per interval (node-watch.ts) instead
+     * of reading their nodes each; off: every waiter polls its own node.
+     */
+    sharedPolling: z.boolean().default(true),
     /** Bound on a deployment (real hardware: minutes to tens of minutes). */
     spawnTimeoutMs: ms(1_000, 24 * HOUR, HOUR),
     /** Bound on a tear-down including cleaning (can take hours on real disks). */
