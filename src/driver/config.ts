@@ -7,6 +7,10 @@ const HOUR = 3_600_000;
 export const driverConfigSchema = z
   .object({
     pollIntervalMs: ms(50, 60_000, 2_000).describe("How often a waiting operation looks at the node again."),
+    sharedPolling: z
+      .boolean()
+      .default(true)
+      .describe("Waiting operations share one listing of the partition's associated nodes per interval instead of each reading its node (off: every waiter polls its own node)."),
     spawnTimeoutMs: ms(1_000, 24 * HOUR, HOUR).describe("Bound on a deployment (real hardware: minutes to tens of minutes)."),
     destroyTimeoutMs: ms(1_000, 48 * HOUR, 4 * HOUR).describe("Bound on a tear-down including cleaning (can take hours on real disks)."),
     waitForCleaning: z.boolean().default(true).describe("Whether destroy waits for cleaning to end (else: done once unbound)."),

@@ -22,6 +22,7 @@ import { InvalidInputError } from "./errors.js";
 import { detachVif } from "./network.js";
 import { nodeOfInstance } from "./node-of.js";
 import { nodeOrNull } from "./observe.js";
+import type { ChangeWatch } from "./node-watch.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { deleteOurVolumeTargets, ourVolumeTargets } from "./volumes.js";
 
@@ -57,6 +58,8 @@ export interface DestroyObserved {
 export interface DestroyOptions {
   timeoutMs: number;
   pollIntervalMs: number;
+  /** The driver's shared poller (node-watch.ts). */
+  watch?: ChangeWatch;
   /** Wait for Ironic's cleaning to end (default); false: done once unbound. */
   waitForCleaning: boolean;
   onProgress?: (progress: Progress<DestroyStep>) => void;
@@ -179,6 +182,7 @@ export async function destroyInstance(
       name: "destroy",
       ids: { node: nodeUuid, instance: instanceUuid },
       observe: () => observeDestroy(client, nodeUuid, instanceUuid),
+      watched: (observed) => observed.node,
       decide: (observed) => decideDestroy(instanceUuid, observed, options),
       act: async (step, observed) => {
         switch (step) {
@@ -202,6 +206,6 @@ export async function destroyInstance(
         }
       },
     },
-    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log, watch: options.watch },
   );
 }

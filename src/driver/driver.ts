@@ -16,6 +16,7 @@ import type { InstanceSpec } from "./instance-spec.js";
 import { nodeInventory } from "./inventory.js";
 import { attachInterface, detachInterface, nodeNics, type NodeNic } from "./network.js";
 import { NodeCache } from "./node-cache.js";
+import { NodeWatch } from "./node-watch.js";
 import { nodeOfInstance } from "./node-of.js";
 import { nodeOwnership, type NodeOwnership } from "./ownership.js";
 import type { Progress } from "./operation.js";
@@ -37,14 +38,18 @@ export interface InstanceOnNode {
 
 export class IronicDriver {
   readonly cache: NodeCache;
+  /** The one poller of every operation waiting on Ironic (node-watch.ts). */
+  readonly watch: NodeWatch;
 
   constructor(
     readonly client: IronicClient,
     readonly config: DriverConfig,
     private readonly log: Logger,
-    cache?: NodeCache,
+    shared?: { cache: NodeCache; watch: NodeWatch },
   ) {
-    this.cache = cache ?? new NodeCache(client, { maxAgeMs: config.cache.maxAgeMs, filters: partitionFilters(this.partition) }, log);
+    const filters = partitionFilters(this.partition);
+    this.cache = shared?.cache ?? new NodeCache(client, { maxAgeMs: config.cache.maxAgeMs, filters }, log);
+    this.watch = shared?.watch ?? new NodeWatch(client, { intervalMs: config.pollIntervalMs, filters, log });
   }
 
   /** The slice of Ironic this service manages (see tenancy.ts). */
@@ -59,11 +64,13 @@ export class IronicDriver {
    * cannot touch a node that another worker now drives.
    */
   fenced(signal: RequestFence): IronicDriver {
-    return new IronicDriver(this.client.fenced(signal), this.config, this.log, this.cache);
+    // The watch keeps the unfenced client: it only reads, and a fenced task's
+    // next own read (after it wakes) is refused as every other call is.
+    return new IronicDriver(this.client.fenced(signal), this.config, this.log, { cache: this.cache, watch: this.watch });
   }
 
   private get wait() {
-    return { pollIntervalMs: this.config.pollIntervalMs };
+    return { pollIntervalMs: this.config.pollIntervalMs, ...(this.config.sharedPolling ? { watch: this.watch } : {}) };
   }
 
   /** Nodes a new instance could be placed on now, with their inventory. */

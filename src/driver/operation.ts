@@ -18,6 +18,7 @@
 import { OutcomeUnknownError } from "../ironic/errors.js";
 import type { Logger } from "../log/logger.js";
 import { DriverError, OperationFailedError, OperationTimeoutError } from "./errors.js";
+import { watchStateOf, type ChangeWatch } from "./node-watch.js";
 import { realSleep, type WaitClock } from "./wait.js";
 
 export type Decision<Step extends string> =
@@ -44,7 +45,15 @@ export interface OperationSpec<Observed, Step extends string> {
   /** Pure: the next move from what Ironic shows and what this run already did. */
   decide(observed: Observed, executed: ReadonlySet<Step>): Decision<Step>;
   act(step: Step, observed: Observed): Promise<void>;
+  /** The node in `observed` (null: none), for the shared watch's comparison. */
+  watched?(observed: Observed): object | null;
 }
+
+/**
+ * How long a wait on the shared watch may last before the operation reads its
+ * node itself anyway, in poll intervals: the safety net under the watch.
+ */
+export const WATCH_SAFETY_INTERVALS = 10;
 
 /** `now` and `sleep` (WaitClock) are injected in tests. */
 export interface RunOptions<Step extends string> extends WaitClock {
@@ -54,6 +63,8 @@ export interface RunOptions<Step extends string> extends WaitClock {
   maxRepeatsPerStep?: number;
   onProgress?: (progress: Progress<Step>) => void;
   log: Logger;
+  /** The driver's shared poller; without it a wait sleeps one poll interval. */
+  watch?: ChangeWatch;
 }
 
 export async function runOperation<Observed, Step extends string>(
@@ -114,7 +125,13 @@ export async function runOperation<Observed, Step extends string>(
           log.debug({ reason: decision.reason }, `${spec.name}: waiting`);
           lastWait = decision.reason;
         }
-        await sleep(Math.min(options.pollIntervalMs, Math.max(0, deadline - now())));
+        const left = Math.max(0, deadline - now());
+        const node = spec.watched?.(observed) ?? null;
+        if (options.watch !== undefined && spec.ids.node !== undefined && node !== null) {
+          await options.watch.changed(spec.ids.node, watchStateOf(node), Math.min(options.pollIntervalMs * WATCH_SAFETY_INTERVALS, left));
+        } else {
+          await sleep(Math.min(options.pollIntervalMs, left));
+        }
         break;
       }
     }

@@ -18,6 +18,7 @@ import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
 import type { InstanceSpec } from "./instance-spec.js";
 import { parseProperties } from "./inventory.js";
 import { nodeOrNull } from "./observe.js";
+import type { ChangeWatch } from "./node-watch.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { configDriveFor, deployStepText } from "./spawn.js";
 
@@ -46,6 +47,8 @@ export interface RebuildObserved {
 export interface RebuildOptions {
   timeoutMs: number;
   pollIntervalMs: number;
+  /** The driver's shared poller (node-watch.ts). */
+  watch?: ChangeWatch;
   preserveEphemeral: boolean;
   /**
    * The rebuild request this run carries out (the task's id): a run resumed for
@@ -117,6 +120,7 @@ export async function rebuildInstance(
       name: "rebuild",
       ids: { node: nodeUuid, instance: spec.uuid },
       observe,
+      watched: (observed) => observed.node,
       decide: (observed, executed) => decideRebuild(spec.uuid, observed, executed),
       act: async (step, observed) => {
         switch (step) {
@@ -135,6 +139,6 @@ export async function rebuildInstance(
         }
       },
     },
-    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log, watch: options.watch },
   );
 }

@@ -14,6 +14,7 @@ import {
   UnrescueFailedError,
 } from "./errors.js";
 import { nodeOrNull } from "./observe.js";
+import type { ChangeWatch } from "./node-watch.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 
 const RESCUE_FIELDS = ["instance_uuid", "provision_state", "target_provision_state", "maintenance", "last_error"] as const;
@@ -23,6 +24,8 @@ export type RescueStep = "rescue" | "unrescue";
 export interface RescueOptions {
   timeoutMs: number;
   pollIntervalMs: number;
+  /** The driver's shared poller (node-watch.ts). */
+  watch?: ChangeWatch;
   onProgress?: (progress: Progress<RescueStep>) => void;
 }
 
@@ -114,10 +117,11 @@ export async function rescueInstance(
       name: "rescue",
       ids: { node: nodeUuid, instance: instanceUuid },
       observe: () => nodeOrNull(client, nodeUuid, RESCUE_FIELDS),
+      watched: (node) => node,
       decide: (node, executed) => decideRescue(instanceUuid, node, executed),
       act: () => client.nodes.setProvisionState(nodeUuid, { target: "rescue", rescue_password: rescuePassword }),
     },
-    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log, watch: options.watch },
   );
 }
 
@@ -133,9 +137,10 @@ export async function unrescueInstance(
       name: "unrescue",
       ids: { node: nodeUuid, instance: instanceUuid },
       observe: () => nodeOrNull(client, nodeUuid, RESCUE_FIELDS),
+      watched: (node) => node,
       decide: (node, executed) => decideUnrescue(instanceUuid, node, executed),
       act: () => client.nodes.setProvisionState(nodeUuid, { target: "unrescue" }),
     },
-    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log, watch: options.watch },
   );
 }

@@ -33,6 +33,7 @@ import { parseProperties } from "./inventory.js";
 import { servesProject } from "./tenancy.js";
 import { attachVifs } from "./network.js";
 import { nodeOrNull } from "./observe.js";
+import type { ChangeWatch } from "./node-watch.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { createVolumeTargets, missingVolumes } from "./volumes.js";
 
@@ -58,6 +59,8 @@ export const REQUIRED_INTERFACES = ["deploy", "power", "storage"] as const;
 export interface SpawnOptions {
   timeoutMs: number;
   pollIntervalMs: number;
+  /** The driver's shared poller (node-watch.ts). */
+  watch?: ChangeWatch;
   onProgress?: (progress: Progress<SpawnStep>) => void;
   /** Options of the destroy that unwinds a failed spawn. */
   unwind: DestroyOptions;
@@ -208,6 +211,7 @@ export async function runSpawn(
       name: "spawn",
       ids: { node: nodeUuid, instance: spec.uuid },
       observe: () => observeSpawn(client, nodeUuid, spec, log),
+      watched: (observed) => observed.node,
       decide: (observed, executed) => decideSpawn(spec, observed, executed),
       act: async (step, observed) => {
         switch (step) {
@@ -227,7 +231,7 @@ export async function runSpawn(
         }
       },
     },
-    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log },
+    { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log, watch: options.watch },
   );
 }
 

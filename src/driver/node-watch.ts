@@ -1,0 +1,136 @@
+// The driver's one poller. Every operation that waits on Ironic (a deploy, a
+// teardown, a rebuild, a rescue) used to read its own node every poll interval,
+// so 200 deploys in flight meant 100 requests a second to a single-threaded
+// Ironic. Now the waiters register here and one field-filtered listing of the
+// partition's associated nodes per interval answers all of them: a waiter wakes
+// when its node's state fields differ from the ones its operation last saw (or
+// its node left the listing), and the operation then reads its node itself, as
+// before — decisions still come from a fresh read, so resumability and the
+// binding checks are unchanged. The requests per interval are the listing's
+// pages, whatever the number of waiters.
+//
+// A waiter also wakes after `maxMs` on its own: a listing that keeps failing,
+// or a node outside the listing's filters, degrades to the old polling, never
+// to a stall.
+import { isDeepStrictEqual } from "node:util";
+import type { IronicClient } from "../ironic/client.js";
+import { IronicError } from "../ironic/errors.js";
+import type { NodeFilters } from "../ironic/nodes.js";
+import type { Logger } from "../log/logger.js";
+
+/** What an operation's wait decision depends on (deploy_step: its progress). */
+export const WATCH_FIELDS = [
+  "uuid",
+  "instance_uuid",
+  "provision_state",
+  "target_provision_state",
+  "power_state",
+  "target_power_state",
+  "last_error",
+  "maintenance",
+  "deploy_step",
+] as const;
+
+type WatchField = Exclude<(typeof WATCH_FIELDS)[number], "uuid">;
+
+/** The watched fields of a node as an operation saw it (only those it read). */
+export type WatchState = Partial<Record<WatchField, unknown>>;
+
+/** What runOperation needs of the poller (a fake in unit tests). */
+export interface ChangeWatch {
+  /** Resolves when `node` no longer shows `seen`, or after `maxMs`. */
+  changed(node: string, seen: WatchState, maxMs: number): Promise<void>;
+}
+
+const WATCHED = WATCH_FIELDS.filter((field): field is WatchField => field !== "uuid");
+
+/** The watched fields present on `node` (an operation's observation). */
+export function watchStateOf(node: object): WatchState {
+  const state: WatchState = {};
+  for (const field of WATCHED) if (field in node) state[field] = (node as Record<string, unknown>)[field];
+  return state;
+}
+
+/** Whether the listed node (undefined: not listed) differs from what was seen. Pure. */
+export function stateDiffers(seen: WatchState, listed: Record<string, unknown> | undefined): boolean {
+  if (listed === undefined) return true;
+  return Object.entries(seen).some(([field, value]) => !isDeepStrictEqual(value, listed[field] ?? null));
+}
+
+interface Waiter {
+  node: string;
+  seen: WatchState;
+  timer: NodeJS.Timeout;
+  wake: () => void;
+}
+
+export interface NodeWatchOptions {
+  intervalMs: number;
+  /** The partition's filters: the listing covers what this service manages. */
+  filters: NodeFilters;
+  log: Logger;
+}
+
+export class NodeWatch implements ChangeWatch {
+  private readonly waiters = new Set<Waiter>();
+  private looping = false;
+  /** Listings made (for tests and metrics). */
+  listings = 0;
+
+  constructor(
+    private readonly client: IronicClient,
+    private readonly options: NodeWatchOptions,
+  ) {}
+
+  changed(node: string, seen: WatchState, maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        node,
+        seen,
+        timer: setTimeout(() => { this.wake(waiter); }, Math.max(0, maxMs)),
+        wake: resolve,
+      };
+      this.waiters.add(waiter);
+      if (!this.looping) void this.loop();
+    });
+  }
+
+  private wake(waiter: Waiter): void {
+    if (!this.waiters.delete(waiter)) return;
+    clearTimeout(waiter.timer);
+    waiter.wake();
+  }
+
+  private async loop(): Promise<void> {
+    this.looping = true;
+    try {
+      while (this.waiters.size > 0) {
+        await new Promise((resolve) => setTimeout(resolve, this.options.intervalMs));
+        if (this.waiters.size === 0) break;
+        await this.tick();
+      }
+    } catch (error) {
+      // Not an Ironic answer: a defect. Wake everyone so no operation hangs on it.
+      this.options.log.error({ err: error }, "node watch failed; waiting operations read their nodes themselves");
+      for (const waiter of [...this.waiters]) this.wake(waiter);
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    let listed: Array<Record<string, unknown>>;
+    try {
+      this.listings += 1;
+      listed = await this.client.nodes.list(WATCH_FIELDS, { ...this.options.filters, associated: true });
+    } catch (error) {
+      if (!(error instanceof IronicError)) throw error;
+      this.options.log.warn({ err: error }, "node watch listing failed; waiters fall back to their own reads");
+      return;
+    }
+    const byUuid = new Map(listed.map((node) => [String(node["uuid"]), node]));
+    for (const waiter of [...this.waiters]) {
+      if (stateDiffers(waiter.seen, byUuid.get(waiter.node))) this.wake(waiter);
+    }
+  }
+}
