@@ -44,6 +44,11 @@ const settingsSchema = z
     reconcileIntervalMs: intSetting(100, 3_600_000, 30_000).describe("Reconciler period: orphans, power sync, vanished nodes."),
     concurrency: intSetting(1, 1_000, 64).describe("Tasks run concurrently by one worker."),
     maxConcurrentDeploys: intSetting(0, 100_000, 20).describe("Deploys (create and rebuild tasks) running at once across all workers, 0 = no cap (metal3's default is 20). Waiting ones stay scheduling/rebuilding."),
+    enableInstancePassword: z
+      .boolean()
+      .default(true)
+      .describe("Nova's [api]enable_instance_password: the create, rebuild and rescue answers carry the server's admin password (the client's or a generated one)."),
+    maxServersPerRequest: intSetting(1, 10_000, 100).describe("Servers one create request may make (max_count): a larger max_count is lowered to it, a larger min_count refused."),
     schedulerAttempts: intSetting(1, 100, 10).describe("Claims tried per create before \"No valid host\"."),
     taskMaxAttempts: intSetting(1, 100, 5).describe("Times a task may be leased (crash-resume) before it fails for good."),
     maxServersPerProject: z.number().int().min(0).max(1_000_000).optional().describe("Deprecated alias of quotas.instances (0 = unlimited); refused together with it."),
