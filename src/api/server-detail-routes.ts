@@ -83,7 +83,7 @@ export function registerServerDetailRoutes(app: ApiInstance, compute: ComputeApi
       ...(body.accessIPv6 === undefined ? {} : { accessIPv6: body.accessIPv6 }),
       ...(body["OS-DCF:diskConfig"] === undefined ? {} : { diskConfig: body["OS-DCF:diskConfig"] }),
     });
-    return { server: serverDetail(server, { base: baseUrl(request), microversion, admin: isAdmin(request), single: true }) };
+    return { server: serverDetail(server, { base: baseUrl(request), microversion, admin: isAdmin(request), single: true, answerOf: "update" }) };
   });
 
   // ---- metadata ----

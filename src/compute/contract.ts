@@ -142,6 +142,8 @@ export type ServerAction =
       diskConfig?: "AUTO" | "MANUAL";
       accessIPv4?: string;
       accessIPv6?: string;
+      /** Nova ≥ 2.54: a keypair of the caller becomes the server's key; null removes it; absent keeps it. */
+      keyName?: string | null;
     }
   | { type: "rescue"; adminPass?: string }
   | { type: "unrescue" };

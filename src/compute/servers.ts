@@ -477,6 +477,11 @@ export class Servers {
           if (error instanceof NotFoundError) throw new BadRequestError(`Image ${action.imageRef} could not be found.`);
           throw error;
         });
+        // Nova looks the key up among the caller's keypairs (who may not own the server).
+        const keyName = action.keyName;
+        if (typeof keyName === "string" && (await this.store.keypairs.get(caller.userId, keyName)) === undefined) {
+          throw new BadRequestError("Invalid key_name provided.");
+        }
         const patch = {
           imageId: image.id,
           ...rebuildInput,
@@ -484,10 +489,16 @@ export class Servers {
           ...(action.diskConfig === undefined ? {} : { diskConfig: action.diskConfig }),
           ...(action.accessIPv4 === undefined ? {} : { accessIPv4: action.accessIPv4 }),
           ...(action.accessIPv6 === undefined ? {} : { accessIPv6: action.accessIPv6 }),
+          ...(keyName === undefined ? {} : { keyName }),
         };
         // As Nova: a new password each rebuild (the client's or generated), in the new config drive.
         const adminPass = action.adminPass ?? generatePassword();
-        const updated = await this.startTask(caller, server, name, step, { preserve_ephemeral: action.preserveEphemeral ?? false, admin_password: adminPass }, patch);
+        const params = {
+          preserve_ephemeral: action.preserveEphemeral ?? false,
+          admin_password: adminPass,
+          ...(typeof keyName === "string" ? { key_user_id: caller.userId } : {}),
+        };
+        const updated = await this.startTask(caller, server, name, step, params, patch);
         const view = await this.view(caller, updated);
         return this.config.enableInstancePassword ? { server: view, adminPass } : { server: view };
       }

@@ -143,6 +143,7 @@ export type ServerPatch = Partial<
     | "fault"
     | "launchedAt"
     | "imageId"
+    | "keyName"
     | "deletedAt"
     | "metadata"
     | "userData"

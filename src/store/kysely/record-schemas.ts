@@ -172,6 +172,7 @@ export const serverPatchSchema = serverSchema
     fault: true,
     launchedAt: true,
     imageId: true,
+    keyName: true,
     deletedAt: true,
     metadata: true,
     userData: true,
