@@ -8,6 +8,7 @@ import { registerKeypairRoutes } from "./keypair-routes.js";
 import { registerProjectLookups } from "./project-lookup-routes.js";
 import { registerQuotaRoutes } from "./quota-routes.js";
 import { registerServerActionRoutes } from "./server-action-routes.js";
+import { serverBeforeBody } from "./server-first.js";
 import { registerServerDetailRoutes } from "./server-detail-routes.js";
 import { registerServerGroupRoutes } from "./server-group-routes.js";
 import { registerServerInterfaceRoutes } from "./server-interface-routes.js";
@@ -16,6 +17,8 @@ import { registerZoneRoutes } from "./zone-routes.js";
 
 export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
   return (app, _options, done) => {
+    // Before the routes: it hooks each /servers/{id} route with a body as it is added.
+    serverBeforeBody(app, compute);
     registerServerRoutes(app, compute);
     registerServerActionRoutes(app, compute);
     registerServerDetailRoutes(app, compute);

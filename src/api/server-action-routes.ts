@@ -9,7 +9,7 @@ import { sendFault } from "./errors.js";
 import { outsideVersion } from "./microversion.js";
 import { baseUrl, callerOf, isAdmin, novaTime, type ApiInstance } from "./request-context.js";
 import { base64Text, emptyArgument, metadataSchema, requestIdRef, uuidParams, uuidRef } from "./schemas.js";
-import { serverDetail } from "./server-view.js";
+import { REBUILD_KEY_NAME_FROM, serverDetail } from "./server-view.js";
 
 const rebootArgument = z
   .object({ type: z.enum(["HARD", "Hard", "hard", "SOFT", "Soft", "soft"]) })
@@ -24,6 +24,8 @@ const rebuildArgument = z
     user_data: base64Text.nullable().optional(),
     "OS-DCF:diskConfig": z.enum(["AUTO", "MANUAL"]).optional(),
     description: z.string().max(255).nullable().optional(),
+    // From 2.54 (checked in the handler): the caller's keypair, or null to remove the key.
+    key_name: z.string().min(1).max(255).nullable().optional(),
   })
   .strict();
 
@@ -77,6 +79,7 @@ function actionOf(body: ActionBody): ServerAction | "serial-console" | "other-co
       ...(rebuild.metadata === undefined ? {} : { metadata: rebuild.metadata }),
       ...(rebuild.preserve_ephemeral === undefined ? {} : { preserveEphemeral: rebuild.preserve_ephemeral }),
       ...(rebuild.user_data === undefined ? {} : { userData: rebuild.user_data }),
+      ...(rebuild.key_name === undefined ? {} : { keyName: rebuild.key_name }),
     };
   }
   if ("rescue" in body) {
@@ -132,12 +135,18 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
     { config: { access: "member" }, schema: { params: uuidParams, body: actionBody } },
     async (request, reply): Promise<FastifyReply> => {
       const caller = callerOf(request);
-      if (request.body.rebuild !== undefined && "user_data" in request.body.rebuild && request.microversion < REBUILD_USER_DATA_FROM) {
-        return sendFault(
-          reply,
-          400,
-          `Invalid input for field/attribute rebuild: Additional properties are not allowed ('user_data' was unexpected); user_data needs microversion 2.${REBUILD_USER_DATA_FROM} or later.`,
-        );
+      const rebuild = request.body.rebuild;
+      for (const [field, from] of [
+        ["user_data", REBUILD_USER_DATA_FROM],
+        ["key_name", REBUILD_KEY_NAME_FROM],
+      ] as const) {
+        if (rebuild !== undefined && field in rebuild && request.microversion < from) {
+          return sendFault(
+            reply,
+            400,
+            `Invalid input for field/attribute rebuild: Additional properties are not allowed ('${field}' was unexpected); ${field} needs microversion 2.${from} or later.`,
+          );
+        }
       }
       if ("lock" in request.body || "unlock" in request.body) {
         if ("unlock" in request.body) {
@@ -170,7 +179,7 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
           return reply.code(200).send(result.adminPass === undefined ? {} : { adminPass: result.adminPass });
         case "rebuild": {
           const server = result.server ?? (await compute.servers.get(caller, request.params.id));
-          const context = { base: baseUrl(request), microversion: request.microversion, admin: isAdmin(request), single: true };
+          const context = { base: baseUrl(request), microversion: request.microversion, admin: isAdmin(request), single: true, answerOf: "rebuild" as const };
           return reply.code(202).send({ server: serverDetail(server, context) });
         }
         case "reboot":

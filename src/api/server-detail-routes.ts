@@ -79,7 +79,7 @@ export function registerServerDetailRoutes(app: ApiInstance, compute: ComputeApi
       ...(body.description === undefined ? {} : { description: body.description }),
       ...(body.hostname === undefined ? {} : { hostname: body.hostname }),
     });
-    return { server: serverDetail(server, { base: baseUrl(request), microversion, admin: isAdmin(request), single: true }) };
+    return { server: serverDetail(server, { base: baseUrl(request), microversion, admin: isAdmin(request), single: true, answerOf: "update" }) };
   });
 
   // ---- metadata ----

@@ -123,6 +123,40 @@ export interface ViewContext {
   admin: boolean;
   /** A single server (show, rebuild): Nova adds `server_groups` there only (2.71). */
   single?: boolean;
+  /**
+   * The answer of a rebuild or a PUT: below 2.75 Nova leaves out the show-only
+   * fields there (the AZ, config_drive, key_name — a rebuild's from 2.54 —,
+   * the OS-SRV-USG, OS-EXT-STS and OS-EXT-SRV-ATTR fields, host_status,
+   * security_groups, volumes_attached, the addresses' OS-EXT-IPS fields); from
+   * 2.75 it is the same as GET /servers/{id}.
+   */
+  answerOf?: "rebuild" | "update";
+}
+
+/** Nova 2.75: PUT and rebuild answer with every attribute GET shows. */
+const FULL_ANSWERS_FROM = 75;
+/** Nova 2.54: rebuild takes key_name, and its answer shows it. */
+export const REBUILD_KEY_NAME_FROM = 54;
+
+function fullAnswer(context: ViewContext): boolean {
+  return context.answerOf === undefined || context.microversion >= FULL_ANSWERS_FROM;
+}
+
+/** The show-only fields of `doc` removed, for an answer below 2.75 (see ViewContext.answerOf). */
+function reducedAnswer(doc: Record<string, unknown>, context: ViewContext): Record<string, unknown> {
+  if (fullAnswer(context)) return doc;
+  const keepKey = context.answerOf === "rebuild" && context.microversion >= REBUILD_KEY_NAME_FROM;
+  // From 2.90 Nova shows the hostname to everyone, outside the extended attributes it leaves out.
+  const keepHostname = context.microversion >= 90;
+  const dropped = new Set(["OS-EXT-AZ:availability_zone", "config_drive", "security_groups", "os-extended-volumes:volumes_attached", "host_status"]);
+  const reduced = Object.fromEntries(
+    Object.entries(doc).filter(([key]) => {
+      if (key === "key_name") return keepKey;
+      if (key === "OS-EXT-SRV-ATTR:hostname") return keepHostname;
+      return !dropped.has(key) && !key.startsWith("OS-SRV-USG:") && !key.startsWith("OS-EXT-STS:") && !key.startsWith("OS-EXT-SRV-ATTR:");
+    }),
+  );
+  return reduced;
 }
 
 export function serverSummary(server: ServerView, base: string): Record<string, unknown> {
@@ -150,7 +184,11 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
     addresses: Object.fromEntries(
       Object.entries(server.addresses).map(([network, list]) => [
         network,
-        list.map((address) => ({ version: address.version, addr: address.addr, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": address.macAddress })),
+        list.map((address) =>
+          fullAnswer(context)
+            ? { version: address.version, addr: address.addr, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": address.macAddress }
+            : { version: address.version, addr: address.addr },
+        ),
       ]),
     ),
     accessIPv4: "",
@@ -200,5 +238,5 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
   if (microversion >= 63) doc["trusted_image_certificates"] = null;
   if (microversion >= 71 && context.single === true) doc["server_groups"] = server.serverGroups;
   if (microversion >= 73) doc["locked_reason"] = server.lockedReason;
-  return doc;
+  return reducedAnswer(doc, context);
 }

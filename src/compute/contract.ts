@@ -120,6 +120,8 @@ export type ServerAction =
       preserveEphemeral?: boolean;
       /** Base64 as on create (Nova ≥ 2.57): replaces the user data; null removes it; absent keeps it. */
       userData?: string | null;
+      /** Nova ≥ 2.54: a keypair of the caller becomes the server's key; null removes it; absent keeps it. */
+      keyName?: string | null;
     }
   | { type: "rescue"; adminPass?: string }
   | { type: "unrescue" };

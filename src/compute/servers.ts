@@ -396,12 +396,22 @@ export class Servers {
           if (error instanceof NotFoundError) throw new BadRequestError(`Image ${action.imageRef} could not be found.`);
           throw error;
         });
+        // Nova looks the key up among the caller's keypairs (who may not own the server).
+        const keyName = action.keyName;
+        if (typeof keyName === "string" && (await this.store.keypairs.get(caller.userId, keyName)) === undefined) {
+          throw new BadRequestError("Invalid key_name provided.");
+        }
         const patch = {
           imageId: image.id,
           ...rebuildInput,
           ...(action.metadata === undefined ? {} : { metadata: checkMetadata(action.metadata) }),
+          ...(keyName === undefined ? {} : { keyName }),
         };
-        const updated = await this.startTask(caller, server, name, step, { preserve_ephemeral: action.preserveEphemeral ?? false }, patch);
+        const params = {
+          preserve_ephemeral: action.preserveEphemeral ?? false,
+          ...(typeof keyName === "string" ? { key_user_id: caller.userId } : {}),
+        };
+        const updated = await this.startTask(caller, server, name, step, params, patch);
         return { server: await this.view(caller, updated) };
       }
       case "reboot":

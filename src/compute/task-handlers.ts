@@ -78,11 +78,12 @@ function fault(error: unknown, operation: TaskRecord["kind"], code = 500) {
   return { code, message: publicFaultMessage(error, operation), details: faultMessage(error), created: nowIso() };
 }
 
-async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: string) {
+/** `keyUserId`: whose keypair the server's key_name names (its owner's unless a rebuild set another user's). */
+async function specOf(ctx: HandlerContext, server: ServerRecord, adminPass?: string, keyUserId = server.userId) {
   const flavor = await ctx.store.flavors.get(server.flavorId);
   if (flavor === undefined) throw new Error(`flavor ${server.flavorId} of server ${server.id} no longer exists`);
   const image = server.imageId === null ? null : ((await ctx.store.images.get(server.imageId)) ?? null);
-  const keypair = server.keyName === null ? undefined : await ctx.store.keypairs.get(server.userId, server.keyName);
+  const keypair = server.keyName === null ? undefined : await ctx.store.keypairs.get(keyUserId, server.keyName);
   const volumes = await Promise.all(server.blockDevices.map((device) => ctx.volumes.blockDevice(device.volumeId, server.id, device.bootIndex)));
   return instanceSpecFor(server, flavor, image, keypair, adminPass, await ctx.networks.vifSpecs(server), volumes);
 }
@@ -264,8 +265,8 @@ const NODE_TASKS: { [K in NodeTaskKind]: NodeTask<K> } = {
   },
   rebuild: {
     event: "driver_rebuild",
-    prepare: async (ctx, server, { preserve_ephemeral }, taskId) => {
-      const spec = await specOf(ctx, server);
+    prepare: async (ctx, server, { preserve_ephemeral, key_user_id }, taskId) => {
+      const spec = await specOf(ctx, server, undefined, key_user_id);
       // The task is the request: a resumed task continues its rebuild, a new one redeploys.
       return (driver, target, onProgress) => driver.rebuild(target, spec, { preserveEphemeral: preserve_ephemeral === true, requestId: taskId }, onProgress);
     },

@@ -139,6 +139,7 @@ export type ServerPatch = Partial<
     | "fault"
     | "launchedAt"
     | "imageId"
+    | "keyName"
     | "deletedAt"
     | "metadata"
     | "userData"

@@ -19,7 +19,8 @@ export const taskKindParamsSchema = z.discriminatedUnion("kind", [
   kindParams("reboot", { hard: z.boolean().optional() }),
   kindParams("stop", {}),
   kindParams("start", {}),
-  kindParams("rebuild", { preserve_ephemeral: z.boolean().optional() }),
+  /** `key_user_id`: whose keypair `key_name` names, when the rebuild set it (the caller's, as Nova). */
+  kindParams("rebuild", { preserve_ephemeral: z.boolean().optional(), key_user_id: z.string().optional() }),
   kindParams("rescue", { rescue_password: z.string().optional() }),
   kindParams("unrescue", {}),
 ]);

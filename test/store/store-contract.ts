@@ -608,6 +608,10 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect(await store.servers.get(server.id)).toEqual(updated);
         const cleared = await store.servers.update(server.id, { fault: null, nodeUuid: null });
         expect([cleared.fault, cleared.nodeUuid, cleared.name]).toEqual([null, null, "renamed"]);
+        // A rebuild's key_name (Nova 2.54): set, then removed.
+        expect((await store.servers.update(server.id, { keyName: "key-1" })).keyName).toBe("key-1");
+        expect((await store.servers.get(server.id))?.keyName).toBe("key-1");
+        expect((await store.servers.update(server.id, { keyName: null })).keyName).toBeNull();
       });
 
       it("update with expect is a compare-and-set: StaleStateError when the state moved on", async () => {

@@ -167,6 +167,7 @@ export const serverPatchSchema = serverSchema
     fault: true,
     launchedAt: true,
     imageId: true,
+    keyName: true,
     deletedAt: true,
     metadata: true,
     userData: true,
