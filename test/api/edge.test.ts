@@ -165,7 +165,8 @@ describe("errors and validation", () => {
   });
 
   it("unknown body keys and several actions at once are 400", async () => {
-    const post = (payload: unknown) => app.inject({ method: "POST", url: `/v2.1/servers/${TWO}/action`, headers: alice, payload: payload as object });
+    // Alice's own server (ONE): another project's would be 404 before any body check (Nova's order).
+    const post = (payload: unknown) => app.inject({ method: "POST", url: `/v2.1/servers/${ONE}/action`, headers: alice, payload: payload as object });
     expect((await post({ "os-explode": null })).statusCode).toBe(400);
     expect((await post({ "os-stop": null, "os-start": null })).statusCode).toBe(400);
     expect((await post({ reboot: { type: "sideways" } })).statusCode).toBe(400);
@@ -214,7 +215,7 @@ describe("errors and validation", () => {
     expect(create.json<{ badRequest: { message: string } }>().badRequest.message).toContain("server.user_data");
     const rebuild = await app.inject({
       method: "POST",
-      url: `/v2.1/servers/${TWO}/action`,
+      url: `/v2.1/servers/${ONE}/action`,
       headers: alice,
       payload: { rebuild: { imageRef: ONE, user_data: userData } },
     });
