@@ -11,6 +11,7 @@ import { registerServerActionRoutes } from "./server-action-routes.js";
 import { registerServerDetailRoutes } from "./server-detail-routes.js";
 import { registerServerGroupRoutes } from "./server-group-routes.js";
 import { registerServerInterfaceRoutes } from "./server-interface-routes.js";
+import { registerServerPasswordRoutes } from "./server-password-routes.js";
 import { registerServerRoutes } from "./server-routes.js";
 import { registerZoneRoutes } from "./zone-routes.js";
 
@@ -27,6 +28,7 @@ export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     registerQuotaRoutes(app, compute);
     registerServerGroupRoutes(app, compute);
     registerServerInterfaceRoutes(app, compute);
+    registerServerPasswordRoutes(app, compute);
     registerProjectLookups(app, compute, "/projects");
     done();
   };

@@ -180,8 +180,9 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "POST /v2.1/servers": {
     summary: "Create a server (deploy a node)",
     tag: "servers",
-    description: "Schedules a node of the flavor's resource class and deploys the image on it, asynchronously. One server per request.",
-    responses: { 202: "The new server's id and links; its Location header points at it." },
+    description:
+      "Schedules a node of the flavor's resource class and deploys the image on it, asynchronously. `min_count`/`max_count` make several servers (`name-1`…`name-N`), each on its own node, placed all or none; they share a `reservation_id`.",
+    responses: { 202: "The (first) new server's id, links and `adminPass`, its Location header pointing at it; `{reservation_id}` with `return_reservation_id`." },
   },
   "GET /v2.1/servers/:id": { summary: "Show a server", tag: "servers", responses: { 200: "The server document." } },
   "DELETE /v2.1/servers/:id": {
@@ -327,6 +328,19 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     responses: { 202: NO_BODY("Detached.") },
   },
   "GET /v2.1/servers/:id/os-interface/:port_id": { summary: "Show one interface of a server", tag: "servers", responses: { 200: "`interfaceAttachment`." } },
+
+  "GET /v2.1/servers/:id/os-server-password": {
+    summary: "Show a server's encrypted password",
+    tag: "servers",
+    description: "Always `\"\"`: no guest agent posts an encrypted password here (the admin password reaches the machine in its config drive and is kept nowhere).",
+    responses: { 200: "`password`." },
+  },
+  "DELETE /v2.1/servers/:id/os-server-password": {
+    summary: "Clear a server's encrypted password",
+    tag: "servers",
+    description: "Nothing to clear (see GET); answered as Nova does.",
+    responses: { 204: NO_BODY("Cleared.") },
+  },
 
   "POST /v2.1/os-server-groups": {
     summary: "Create a server group",

@@ -1,4 +1,5 @@
 // Zod pieces shared by the route files. Query values arrive as strings.
+import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
 import { isBase64UserData } from "../compute/user-data.js";
 
@@ -78,6 +79,30 @@ export const looseCount = z.union([
     .regex(/^\d{1,9}$/, "must be an integer")
     .transform((value) => Number.parseInt(value, 10)),
 ]);
+
+/** Nova's positive_integer (min_count, max_count): an integer ≥ 1, or a string of digits. */
+export const serverCount = looseCount.refine((count) => count >= 1, "must be an integer of at least 1");
+
+/** Nova's parameter_types.boolean: true/false and their spellings (config_drive, return_reservation_id). */
+const NOVA_TRUE = ["True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes"];
+const NOVA_FALSE = ["False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no"];
+export const novaBoolean = z.union([
+  z.boolean(),
+  z
+    .string()
+    .max(8)
+    .refine((value) => NOVA_TRUE.includes(value) || NOVA_FALSE.includes(value), { error: (issue) => `'${String(issue.input)}' is not one of the boolean values Nova accepts` })
+    .transform((value) => NOVA_TRUE.includes(value)),
+]);
+
+/** Nova's accessIPv4 / accessIPv6: a string in the address format (its 400 text: '<value>' is not a 'ipv4'). */
+export function accessIp(version: "ipv4" | "ipv6") {
+  const test = version === "ipv4" ? isIPv4 : isIPv6;
+  return z
+    .string()
+    .max(64)
+    .refine((value) => test(value), { error: (issue) => `'${String(issue.input)}' is not a '${version}'` });
+}
 
 /** Base64 text (Nova's user_data); the decoded size is checked by the compute layer. */
 export const base64Text = z

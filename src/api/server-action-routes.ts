@@ -8,7 +8,7 @@ import type { ActionEventRecord, ActionRecord } from "../store/records.js";
 import { sendFault } from "./errors.js";
 import { outsideVersion } from "./microversion.js";
 import { baseUrl, callerOf, isAdmin, novaTime, type ApiInstance } from "./request-context.js";
-import { base64Text, emptyArgument, metadataSchema, requestIdRef, uuidParams, uuidRef } from "./schemas.js";
+import { accessIp, base64Text, emptyArgument, metadataSchema, requestIdRef, uuidParams, uuidRef } from "./schemas.js";
 import { serverDetail } from "./server-view.js";
 
 const rebootArgument = z
@@ -24,6 +24,9 @@ const rebuildArgument = z
     user_data: base64Text.nullable().optional(),
     "OS-DCF:diskConfig": z.enum(["AUTO", "MANUAL"]).optional(),
     description: z.string().max(255).nullable().optional(),
+    adminPass: z.string().min(1).max(255).optional(),
+    accessIPv4: accessIp("ipv4").optional(),
+    accessIPv6: accessIp("ipv6").optional(),
   })
   .strict();
 
@@ -77,6 +80,10 @@ function actionOf(body: ActionBody): ServerAction | "serial-console" | "other-co
       ...(rebuild.metadata === undefined ? {} : { metadata: rebuild.metadata }),
       ...(rebuild.preserve_ephemeral === undefined ? {} : { preserveEphemeral: rebuild.preserve_ephemeral }),
       ...(rebuild.user_data === undefined ? {} : { userData: rebuild.user_data }),
+      ...(rebuild.adminPass === undefined ? {} : { adminPass: rebuild.adminPass }),
+      ...(rebuild["OS-DCF:diskConfig"] === undefined ? {} : { diskConfig: rebuild["OS-DCF:diskConfig"] }),
+      ...(rebuild.accessIPv4 === undefined ? {} : { accessIPv4: rebuild.accessIPv4 }),
+      ...(rebuild.accessIPv6 === undefined ? {} : { accessIPv6: rebuild.accessIPv6 }),
     };
   }
   if ("rescue" in body) {
@@ -171,7 +178,8 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
         case "rebuild": {
           const server = result.server ?? (await compute.servers.get(caller, request.params.id));
           const context = { base: baseUrl(request), microversion: request.microversion, admin: isAdmin(request), single: true };
-          return reply.code(202).send({ server: serverDetail(server, context) });
+          // Nova adds the new password to the rebuild's answer (enableInstancePassword).
+          return reply.code(202).send({ server: { ...serverDetail(server, context), ...(result.adminPass === undefined ? {} : { adminPass: result.adminPass }) } });
         }
         case "reboot":
         case "stop":

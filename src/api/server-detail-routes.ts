@@ -7,7 +7,7 @@ import type { ComputeApi } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { outsideVersion } from "./microversion.js";
 import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.js";
-import { metadataItems, uuidParams, uuidRef } from "./schemas.js";
+import { accessIp, metadataItems, uuidParams, uuidRef } from "./schemas.js";
 import { serverDetail } from "./server-view.js";
 
 /** Nova: description from 2.19, hostname from 2.90, an FQDN hostname from 2.94; tags from 2.26. */
@@ -31,7 +31,8 @@ const updateBody = z
         // Nova's valid_description_regex: printable characters only.
         description: z.string().max(255).regex(/^\P{Cc}*$/u, "must be printable").nullable().optional(),
         hostname: z.string().min(1).max(255).optional(),
-        // Accepted and ignored, as on create.
+        accessIPv4: accessIp("ipv4").optional(),
+        accessIPv6: accessIp("ipv6").optional(),
         "OS-DCF:diskConfig": z.enum(["AUTO", "MANUAL"]).optional(),
       })
       .strict(),
@@ -78,6 +79,9 @@ export function registerServerDetailRoutes(app: ApiInstance, compute: ComputeApi
       ...(body.name === undefined ? {} : { name: body.name }),
       ...(body.description === undefined ? {} : { description: body.description }),
       ...(body.hostname === undefined ? {} : { hostname: body.hostname }),
+      ...(body.accessIPv4 === undefined ? {} : { accessIPv4: body.accessIPv4 }),
+      ...(body.accessIPv6 === undefined ? {} : { accessIPv6: body.accessIPv6 }),
+      ...(body["OS-DCF:diskConfig"] === undefined ? {} : { diskConfig: body["OS-DCF:diskConfig"] }),
     });
     return { server: serverDetail(server, { base: baseUrl(request), microversion, admin: isAdmin(request), single: true }) };
   });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ComputeApi, CreateServerRequest, NetworkRequest, ServerListFilter, ServerView } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.js";
-import { base64Text, flavorRef, looseCount, metadataSchema, queryCount, queryFlag, uuidParams, uuidRef } from "./schemas.js";
+import { accessIp, base64Text, flavorRef, metadataSchema, novaBoolean, queryCount, queryFlag, serverCount, uuidParams, uuidRef } from "./schemas.js";
 import { serverDetail, serverLinks, serverStatus, serverSummary } from "./server-view.js";
 import { pageOf } from "./paging.js";
 import { TAGS_FROM } from "./server-detail-routes.js";
@@ -29,6 +29,7 @@ const listQuery = z.looseObject({
   "not-tags": tagList.optional(),
   "not-tags-any": tagList.optional(),
   locked: z.string().max(8).optional(),
+  reservation_id: z.string().min(1).max(255).optional(),
 });
 
 type ListQuery = z.output<typeof listQuery>;
@@ -102,13 +103,17 @@ const createBody = z
         metadata: metadataSchema.optional(),
         availability_zone: z.string().min(1).max(255).nullable().optional(),
         adminPass: z.string().min(1).max(255).optional(),
-        min_count: looseCount.optional(),
-        max_count: looseCount.optional(),
+        min_count: serverCount.optional(),
+        max_count: serverCount.optional(),
+        return_reservation_id: novaBoolean.optional(),
         hostname: z.string().min(1).max(255).optional(),
-        // Accepted and ignored: what clients send that has no meaning here.
-        security_groups: z.array(z.object({ name: z.string().max(255) }).strict()).optional(),
+        accessIPv4: accessIp("ipv4").optional(),
+        accessIPv6: accessIp("ipv6").optional(),
+        // Only "default" exists without a network service (checked in compute).
+        security_groups: z.array(z.object({ name: z.string().max(255) }).strict()).max(32).optional(),
         "OS-DCF:diskConfig": z.enum(["AUTO", "MANUAL"]).optional(),
-        config_drive: z.union([z.boolean(), z.string().max(8)]).optional(),
+        // Bare metal always gets a config drive here: any of Nova's boolean values is accepted.
+        config_drive: z.union([novaBoolean, z.literal("")]).optional(),
         description: z.string().max(255).nullable().optional(),
         block_device_mapping_v2: z.array(bdmEntry).max(16).optional(),
       })
@@ -158,6 +163,12 @@ function createRequest(server: CreateBody, hints: z.output<typeof schedulerHints
     ...(server.availability_zone == null ? {} : { availabilityZone: server.availability_zone }),
     ...(server.adminPass === undefined ? {} : { adminPass: server.adminPass }),
     ...(server.hostname === undefined ? {} : { hostname: server.hostname }),
+    ...(server.min_count === undefined ? {} : { minCount: server.min_count }),
+    ...(server.max_count === undefined ? {} : { maxCount: server.max_count }),
+    ...(server.accessIPv4 === undefined ? {} : { accessIPv4: server.accessIPv4 }),
+    ...(server.accessIPv6 === undefined ? {} : { accessIPv6: server.accessIPv6 }),
+    ...(server["OS-DCF:diskConfig"] === undefined ? {} : { diskConfig: server["OS-DCF:diskConfig"] }),
+    ...(server.security_groups === undefined ? {} : { securityGroups: server.security_groups.map((group) => group.name) }),
   };
 }
 
@@ -199,6 +210,7 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
         ...(query.all_tenants === undefined ? {} : { allTenants: query.all_tenants }),
         ...(query.limit === undefined ? {} : { limit: query.limit }),
         ...(query.marker === undefined ? {} : { marker: query.marker }),
+        ...(query.reservation_id === undefined ? {} : { reservationId: query.reservation_id }),
       };
       const servers =
         local === undefined
@@ -222,12 +234,11 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
 
   app.post("/servers", { config: { access: "member" }, schema: { body: createBody } }, async (request, reply) => {
     const body = request.body.server;
-    if ((body.min_count ?? 1) > 1 || (body.max_count ?? 1) > 1) {
-      return sendFault(reply, 400, "Creating several servers in one request is not supported; set min_count and max_count to 1.");
-    }
     const volumes = volumesOf(body.block_device_mapping_v2);
     if (typeof volumes === "string") return sendFault(reply, 400, volumes);
     const server = await compute.servers.create(callerOf(request), createRequest(body, request.body["os:scheduler_hints"] ?? request.body["OS-SCH-HNT:scheduler_hints"], volumes));
+    // Nova: with return_reservation_id the answer is the reservation alone (no Location).
+    if (body.return_reservation_id === true) return reply.code(202).send({ reservation_id: server.reservationId });
     const base = baseUrl(request);
     return reply
       .code(202)
@@ -236,9 +247,9 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
         server: {
           id: server.id,
           links: serverLinks(base, server.id),
-          "OS-DCF:diskConfig": "MANUAL",
+          "OS-DCF:diskConfig": server.diskConfig,
           security_groups: [{ name: "default" }],
-          ...(body.adminPass === undefined ? {} : { adminPass: body.adminPass }),
+          ...(server.adminPass === undefined ? {} : { adminPass: server.adminPass }),
         },
       });
   });

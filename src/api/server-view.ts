@@ -153,10 +153,11 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
         list.map((address) => ({ version: address.version, addr: address.addr, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": address.macAddress })),
       ]),
     ),
-    accessIPv4: "",
-    accessIPv6: "",
+    // Nova shows "" when unset.
+    accessIPv4: server.accessIPv4 ?? "",
+    accessIPv6: server.accessIPv6 ?? "",
     links: serverLinks(base, server.id),
-    "OS-DCF:diskConfig": "MANUAL",
+    "OS-DCF:diskConfig": server.diskConfig,
     "OS-EXT-AZ:availability_zone": server.availabilityZone,
     config_drive: "True",
     key_name: server.keyName,
@@ -185,8 +186,9 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
     doc["OS-EXT-SRV-ATTR:instance_name"] = `instance-${server.id}`;
     if (microversion >= 3) {
       // 2.3's other extended attributes; user_data is deliberately never shown.
-      doc["OS-EXT-SRV-ATTR:reservation_id"] = `r-${server.id.slice(0, 8)}`;
-      doc["OS-EXT-SRV-ATTR:launch_index"] = 0;
+      // A server made before reservations were kept shows one of its own, as before.
+      doc["OS-EXT-SRV-ATTR:reservation_id"] = server.reservationId ?? `r-${server.id.slice(0, 8)}`;
+      doc["OS-EXT-SRV-ATTR:launch_index"] = server.launchIndex;
       doc["OS-EXT-SRV-ATTR:kernel_id"] = "";
       doc["OS-EXT-SRV-ATTR:ramdisk_id"] = "";
       doc["OS-EXT-SRV-ATTR:root_device_name"] = null;

@@ -65,6 +65,17 @@ const settingsSchema = z
      * 0 = no cap (metal3's default is 20). Waiting ones stay scheduling/rebuilding.
      */
     maxConcurrentDeploys: intSetting(0, 100_000, 20),
+    /**
+     * Nova's [api]enable_instance_password: the create, rebuild and rescue
+     * answers carry the server's admin password (the client's or a generated one).
+     */
+    enableInstancePassword: z.boolean().default(true),
+    /**
+     * Servers one create request may make (max_count; Nova bounds it by quota
+     * only, and the quotas here default to unlimited): a larger max_count is
+     * lowered to it, a larger min_count refused.
+     */
+    maxServersPerRequest: intSetting(1, 10_000, 100),
     /** Claims tried per create before "No valid host". */
     schedulerAttempts: intSetting(1, 100, 10),
     /** Times a task may be leased (crash-resume) before it fails for good. */

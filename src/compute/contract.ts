@@ -106,7 +106,24 @@ export interface CreateServerRequest {
   groupId?: string;
   /** Registered volumes (block_device_mapping_v2, source and destination `volume`): boot index 0 boots the server. */
   volumes?: Array<{ volumeId: string; bootIndex: number | null }>;
+  /** Nova's multi-create: at least min, at most max servers (both default 1; max defaults to min). */
+  minCount?: number;
+  maxCount?: number;
+  /** Checked addresses (the API checks the format). */
+  accessIPv4?: string;
+  accessIPv6?: string;
+  /** OS-DCF:diskConfig. */
+  diskConfig?: "AUTO" | "MANUAL";
+  /** Security group names asked for (without a network service only "default" exists). */
+  securityGroups?: string[];
 }
+
+/**
+ * What a create answers: the request's first server (Nova answers with it; its
+ * reservationId is shared by all the request's servers), with the admin
+ * password when the answer is to show it (enableInstancePassword).
+ */
+export type CreatedServer = ServerView & { adminPass?: string };
 
 export type ServerAction =
   | { type: "reboot"; hard: boolean }
@@ -120,6 +137,11 @@ export type ServerAction =
       preserveEphemeral?: boolean;
       /** Base64 as on create (Nova ≥ 2.57): replaces the user data; null removes it; absent keeps it. */
       userData?: string | null;
+      /** The new admin password (else one is generated); reaches the machine in the config drive. */
+      adminPass?: string;
+      diskConfig?: "AUTO" | "MANUAL";
+      accessIPv4?: string;
+      accessIPv6?: string;
     }
   | { type: "rescue"; adminPass?: string }
   | { type: "unrescue" };
@@ -129,6 +151,10 @@ export interface ServerUpdate {
   name?: string;
   description?: string | null;
   hostname?: string;
+  /** Checked addresses (the API checks the format). */
+  accessIPv4?: string;
+  accessIPv6?: string;
+  diskConfig?: "AUTO" | "MANUAL";
 }
 
 export interface ServerListFilter {
@@ -141,6 +167,8 @@ export interface ServerListFilter {
   allTenants?: boolean;
   limit?: number;
   marker?: string;
+  /** The servers of one create request. */
+  reservationId?: string;
 }
 
 /** A node as `os-hypervisors` / `ironic-compute node list` shows it. */
@@ -334,7 +362,7 @@ export interface ComputeApi {
   onUserRemoved(listener: (userId: string) => void): void;
 
   servers: {
-    create(caller: Caller, request: CreateServerRequest): Promise<ServerView>;
+    create(caller: Caller, request: CreateServerRequest): Promise<CreatedServer>;
     list(caller: Caller, filter: ServerListFilter): Promise<ServerView[]>;
     /** NotFoundError for unknown ids, deleted servers and other projects' servers. */
     get(caller: Caller, id: string): Promise<ServerView>;

@@ -58,7 +58,7 @@ export function instanceSpecFor(
     ...(userData === undefined ? {} : { userData }),
     publicKeys: keypair === undefined ? [] : [{ name: keypair.name, type: keypair.type, data: keypair.publicKey }],
     ...(adminPass === undefined ? {} : { adminPass }),
-    launchIndex: 0,
+    launchIndex: server.launchIndex,
     availabilityZone: server.availabilityZone,
     vifs,
     volumes,

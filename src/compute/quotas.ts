@@ -4,7 +4,7 @@
 // count that enforces them is the store's, in the create's own transaction
 // (store.servers.createWithTask with a QuotaClaim): this file only resolves
 // defaults, shows, changes and words the refusal as Nova does.
-import { classResource, INSTANCES_RESOURCE, type OverQuotaError, type QuotaClaim, type Store } from "../store/store.js";
+import { classResource, INSTANCES_RESOURCE, OverQuotaError, type QuotaClaim, type Store } from "../store/store.js";
 import { nowIso } from "./clock.js";
 import type { QuotaDefaults } from "./config.js";
 import {
@@ -27,9 +27,36 @@ export function quotaClaim(defaults: QuotaDefaults, resourceClass: string): Quot
 }
 
 /** Nova's TooManyInstances text; a resource class is named as Nova's unified limits name it (class:CUSTOM_GPU). */
-export function quotaExceeded(error: OverQuotaError): QuotaExceededError {
+export function quotaExceeded(error: OverQuotaError, requested = String(error.requested)): QuotaExceededError {
   const { resource, used, limit } = error;
-  return new QuotaExceededError(`Quota exceeded for ${resource}: Requested 1, but already used ${used} of ${limit} ${resource}`);
+  return new QuotaExceededError(`Quota exceeded for ${resource}: Requested ${requested}, but already used ${used} of ${limit} ${resource}`);
+}
+
+/**
+ * How many servers of `claim` a create asking for min..max may make, as Nova's
+ * check_num_instances_quota decides: max when the quota allows it, else what
+ * the quota still allows if that is at least min; otherwise the refusal
+ * (Nova's TooManyInstances, "Requested min-max"). A read, not the enforcement:
+ * the create's transaction counts again for the number chosen here.
+ */
+export async function allowedCount(store: Store, claim: QuotaClaim, projectId: string, min: number, max: number): Promise<number> {
+  const [set, usage] = await Promise.all([store.quotas.limits(projectId), store.quotas.usage(projectId)]);
+  const klass = classResource(claim.resourceClass);
+  let allowed = max;
+  let over: OverQuotaError | undefined;
+  for (const [resource, used, limit] of [
+    [INSTANCES_RESOURCE, usage.instances, set[INSTANCES_RESOURCE] ?? claim.defaultInstances],
+    [klass, usage.resourceClasses[claim.resourceClass] ?? 0, set[klass] ?? claim.defaultClassLimit],
+  ] as const) {
+    if (limit < 0 || used + max <= limit) continue;
+    const room = Math.max(0, limit - used);
+    if (room < allowed) {
+      allowed = room;
+      over = new OverQuotaError(resource, used, limit, min);
+    }
+  }
+  if (over !== undefined && allowed < min) throw quotaExceeded(over, min === max ? String(min) : `${min}-${max}`);
+  return allowed;
 }
 
 /** Nova's policy refusal, for another project's quotas. */

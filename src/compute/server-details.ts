@@ -51,6 +51,9 @@ export class ServerDetails {
       ...(update.name === undefined ? {} : { name: update.name }),
       ...(update.description === undefined ? {} : { description: update.description }),
       ...(update.hostname === undefined ? {} : { hostname: update.hostname }),
+      ...(update.accessIPv4 === undefined ? {} : { accessIPv4: update.accessIPv4 }),
+      ...(update.accessIPv6 === undefined ? {} : { accessIPv6: update.accessIPv6 }),
+      ...(update.diskConfig === undefined ? {} : { diskConfig: update.diskConfig }),
     });
     return this.view(caller, updated);
   }

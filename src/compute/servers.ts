@@ -1,7 +1,7 @@
 // Server requests: validate, check state and ownership, record the action, and
 // hand the long work to a durable task. Nothing here waits on Ironic except the
 // serial console, which is a read.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { validateMetadata } from "../driver/config-drive/index.js";
 import type { IronicDriver } from "../driver/driver.js";
 import { DriverError, InvalidInputError } from "../driver/errors.js";
@@ -20,7 +20,7 @@ import { taskRecord } from "./tasks.js";
 import type { Catalog } from "./catalog.js";
 import { nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
-import { quotaClaim, quotaExceeded } from "./quotas.js";
+import { allowedCount, quotaClaim, quotaExceeded } from "./quotas.js";
 import { groupNotFound, type ServerGroups } from "./server-groups.js";
 import type { InterfaceAttachment, InterfaceRequest, PlugIn, ServerNetworks } from "./server-networks.js";
 import type { Volumes } from "./volumes.js";
@@ -31,6 +31,7 @@ import {
   NotFoundError,
   QuotaExceededError,
   type Caller,
+  type CreatedServer,
   type CreateServerRequest,
   type ServerAction,
   type ServerListFilter,
@@ -112,8 +113,68 @@ export function checkMetadata(metadata: Record<string, string> | undefined): Rec
   }
 }
 
-export function generatePassword(): string {
-  return randomBytes(12).toString("base64url");
+/** Nova's password symbol groups: digits, upper and lower case, without the look-alikes (0, 1, I, O, l). */
+const PASSWORD_GROUPS = ["23456789", "ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz"] as const;
+/** Nova's password_length default. */
+const PASSWORD_LENGTH = 12;
+
+function pick(symbols: string): string {
+  return symbols.charAt(randomInt(symbols.length));
+}
+
+/** An admin password as Nova's generate_password makes one: one symbol of each group at least, from a CSPRNG. */
+export function generatePassword(length = PASSWORD_LENGTH): string {
+  const chars = PASSWORD_GROUPS.map(pick);
+  const all = PASSWORD_GROUPS.join("");
+  while (chars.length < length) chars.push(pick(all));
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    const swap = chars[i] ?? "";
+    chars[i] = chars[j] ?? "";
+    chars[j] = swap;
+  }
+  return chars.join("");
+}
+
+/** Nova's reservation ids: "r-" and 8 random characters of [0-9a-z]. */
+function reservationId(): string {
+  const symbols = "0123456789abcdefghijklmnopqrstuvwxyz";
+  return `r-${Array.from({ length: 8 }, () => pick(symbols)).join("")}`;
+}
+
+/**
+ * How long the tasks of a multi-create's other servers wait for the first
+ * one's task to place them all (it releases them as soon as it has): past it
+ * they place themselves, so a request whose first task died for good still builds.
+ */
+const SIBLING_HOLD_MS = 3_600_000;
+
+/** The counts of a create, checked as Nova checks them (the API has checked they are integers ≥ 1). */
+function checkCounts(request: CreateServerRequest, bound: number): { min: number; max: number } {
+  const min = request.minCount ?? 1;
+  const max = request.maxCount ?? min;
+  if (min < 1 || max < 1) throw new BadRequestError("min_count and max_count must be integers of at least 1");
+  if (min > max) throw new BadRequestError("min_count must be <= max_count");
+  if (min > bound) throw new BadRequestError(`min_count may be at most ${bound} here (compute.maxServersPerRequest)`);
+  const many = min > 1 || max > 1;
+  if (many && (request.volumes ?? []).length > 0) throw new BadRequestError("Cannot attach one or more volumes to multiple instances");
+  if (max > 1 && Array.isArray(request.networks)) {
+    if (request.networks.some((entry) => entry.port !== undefined)) {
+      throw new BadRequestError("Failed to launch instances: Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.");
+    }
+    if (request.networks.some((entry) => entry.fixedIp !== undefined)) {
+      throw new BadRequestError("Failed to launch instances: max_count cannot be greater than 1 if an fixed_ip is specified.");
+    }
+  }
+  if (max > 1 && request.hostname !== undefined) throw new BadRequestError("Unable to allocate a single hostname to multiple instances");
+  return { min, max: Math.min(max, bound) };
+}
+
+/** Without a network service the one security group is "default" (Nova's text for a group Neutron does not know). */
+function checkSecurityGroups(names: readonly string[] | undefined): void {
+  for (const name of names ?? []) {
+    if (name !== "default") throw new BadRequestError(`Unable to find security_group with name or id '${name.slice(0, 255)}'`);
+  }
 }
 
 export class Servers {
@@ -215,6 +276,7 @@ export class Servers {
       ...(filter.marker === undefined ? {} : { marker: filter.marker }),
       ...(filter.tags === undefined ? {} : { tags: filter.tags }),
       ...(filter.locked === undefined ? {} : { locked: filter.locked }),
+      ...(filter.reservationId === undefined ? {} : { reservationId: filter.reservationId }),
     });
     // One query each for the tags and the groups of the whole page.
     const ids = records.map((record) => record.id);
@@ -222,9 +284,10 @@ export class Servers {
     return Promise.all(records.map((record) => this.view(caller, record, page)));
   }
 
-  async create(caller: Caller, request: CreateServerRequest): Promise<ServerView> {
+  async create(caller: Caller, request: CreateServerRequest): Promise<CreatedServer> {
     requireMember(caller);
     if (!isPrintableName(request.name)) throw new BadRequestError("Invalid server name: 1-255 printable characters");
+    const counts = checkCounts(request, this.config.maxServersPerRequest);
     const flavor = await this.catalog.getFlavor(caller, request.flavorRef).catch((error: unknown) => {
       if (error instanceof NotFoundError) throw new BadRequestError(`Flavor ${request.flavorRef} could not be found.`);
       throw error;
@@ -246,57 +309,74 @@ export class Servers {
       throw new BadRequestError(`Invalid key_name provided.`);
     }
     const networks = await this.networks.resolve(caller, request.networks);
+    checkSecurityGroups(request.securityGroups);
+    const claim = quotaClaim(this.config.quotas, flavor.resourceClass);
+    // Nova's check_num_instances_quota: as many as the quota allows, at least min_count.
+    const count = await allowedCount(this.store, claim, caller.projectId, counts.min, counts.max);
     const membership = request.groupId === undefined ? undefined : await this.groups.membershipFor(caller, request.groupId);
     const now = nowIso();
-    const id = randomUUID();
-    const server: ServerRecord = {
-      id,
-      name: request.name,
-      hostname: sanitizeHostname(request.hostname ?? request.name, `server-${id.slice(0, 8)}`),
-      projectId: caller.projectId,
-      userId: caller.userId,
-      flavorId: flavor.id,
-      imageId: image?.id ?? null,
-      keyName: request.keyName ?? null,
-      nodeUuid: null,
-      vmState: "building",
-      taskState: "scheduling",
-      powerState: "nostate",
-      progress: 0,
-      networks,
-      blockDevices,
-      metadata: checkMetadata(request.metadata),
-      userData: checkUserData(request.userData),
-      availabilityZone: request.availabilityZone ?? "nova",
-      fault: null,
-      launchedAt: null,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-      description: request.description ?? null,
-      locked: false,
-      lockedBy: null,
-      lockedReason: null,
-    };
-    // One transaction: a server never exists without the task that builds it,
-    // and the quota is counted in it (no over-commit by concurrent creates).
-    const action = actionRecord(caller, id, "create");
+    const reservation = reservationId();
+    // One password for the request, as Nova: it reaches each machine in its config drive.
+    const adminPass = request.adminPass ?? generatePassword();
+    const metadata = checkMetadata(request.metadata);
+    const userData = checkUserData(request.userData);
+    const heldUntil = new Date(Date.now() + SIBLING_HOLD_MS).toISOString();
+    const entries = Array.from({ length: count }, (_, index) => {
+      const id = randomUUID();
+      // Nova's multi_instance_display_name_template: "%(name)s-%(count)d".
+      const name = count > 1 ? `${request.name}-${index + 1}` : request.name;
+      const server: ServerRecord = {
+        id,
+        name,
+        hostname: sanitizeHostname(request.hostname ?? name, `server-${id.slice(0, 8)}`),
+        projectId: caller.projectId,
+        userId: caller.userId,
+        flavorId: flavor.id,
+        imageId: image?.id ?? null,
+        keyName: request.keyName ?? null,
+        nodeUuid: null,
+        vmState: "building",
+        taskState: "scheduling",
+        powerState: "nostate",
+        progress: 0,
+        networks,
+        blockDevices,
+        metadata,
+        userData,
+        availabilityZone: request.availabilityZone ?? "nova",
+        fault: null,
+        launchedAt: null,
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+        description: request.description ?? null,
+        locked: false,
+        lockedBy: null,
+        lockedReason: null,
+        accessIPv4: request.accessIPv4 ?? null,
+        accessIPv6: request.accessIPv6 ?? null,
+        diskConfig: request.diskConfig ?? "MANUAL",
+        reservationId: reservation,
+        launchIndex: index,
+      };
+      const action = actionRecord(caller, id, "create");
+      // The first server's task places the whole request (task-handlers.ts); the others wait for it.
+      return { server, action, task: taskRecord(id, "create", action.id, { admin_password: adminPass }), ...(index === 0 ? {} : { heldUntil }) };
+    });
+    const first = entries[0]?.server;
+    if (first === undefined) throw new Error("a create of no server");
     // The volumes first, one server each (atomic in the store); given back if the create goes no further.
     try {
-      for (const device of blockDevices) await this.volumes.attach(device.volumeId, id);
+      for (const device of blockDevices) await this.volumes.attach(device.volumeId, first.id);
     } catch (error) {
-      await this.volumes.detachAll(id);
+      await this.volumes.detachAll(first.id);
       throw error;
     }
+    // One transaction: a server never exists without the task that builds it,
+    // and the quota is counted in it for all of them (no over-commit by concurrent creates).
     let created = false;
     try {
-      await this.store.servers.createWithTask(
-        server,
-        action,
-        taskRecord(server.id, "create", action.id, request.adminPass === undefined ? {} : { admin_password: request.adminPass }),
-        quotaClaim(this.config.quotas, flavor.resourceClass),
-        membership,
-      );
+      await this.store.servers.createBatchWithTasks(entries, claim, membership);
       created = true;
     } catch (error) {
       if (error instanceof OverQuotaError && error.resource === SERVER_GROUP_MEMBERS_RESOURCE) {
@@ -307,9 +387,10 @@ export class Servers {
       throw error;
     } finally {
       // A server that was not written holds no volume.
-      if (!created) await this.volumes.detachAll(id);
+      if (!created) await this.volumes.detachAll(first.id);
     }
-    return this.view(caller, server);
+    const view = await this.view(caller, first);
+    return this.config.enableInstancePassword ? { ...view, adminPass } : view;
   }
 
   /**
@@ -389,7 +470,7 @@ export class Servers {
       case "rescue": {
         const adminPass = action.adminPass ?? generatePassword();
         await this.startTask(caller, server, name, step, { rescue_password: adminPass });
-        return { adminPass };
+        return this.config.enableInstancePassword ? { adminPass } : {};
       }
       case "rebuild": {
         const image = await this.catalog.getImage(caller, action.imageRef).catch((error: unknown) => {
@@ -400,9 +481,15 @@ export class Servers {
           imageId: image.id,
           ...rebuildInput,
           ...(action.metadata === undefined ? {} : { metadata: checkMetadata(action.metadata) }),
+          ...(action.diskConfig === undefined ? {} : { diskConfig: action.diskConfig }),
+          ...(action.accessIPv4 === undefined ? {} : { accessIPv4: action.accessIPv4 }),
+          ...(action.accessIPv6 === undefined ? {} : { accessIPv6: action.accessIPv6 }),
         };
-        const updated = await this.startTask(caller, server, name, step, { preserve_ephemeral: action.preserveEphemeral ?? false }, patch);
-        return { server: await this.view(caller, updated) };
+        // As Nova: a new password each rebuild (the client's or generated), in the new config drive.
+        const adminPass = action.adminPass ?? generatePassword();
+        const updated = await this.startTask(caller, server, name, step, { preserve_ephemeral: action.preserveEphemeral ?? false, admin_password: adminPass }, patch);
+        const view = await this.view(caller, updated);
+        return this.config.enableInstancePassword ? { server: view, adminPass } : { server: view };
       }
       case "reboot":
         await this.startTask(caller, server, name, step, { hard: action.hard });

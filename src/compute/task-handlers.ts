@@ -6,7 +6,7 @@ import type { InstanceOnNode, IronicDriver, OnProgress } from "../driver/driver.
 import { DriverError } from "../driver/errors.js";
 import type { Logger } from "../log/logger.js";
 import type { PortRecord, ServerRecord, TaskKind, TaskRecord } from "../store/records.js";
-import type { ServerExpectation, ServerPatch, Store } from "../store/store.js";
+import { StaleStateError, type ServerExpectation, type ServerPatch, type Store } from "../store/store.js";
 import type { TaskParams } from "../store/task-params.js";
 import { Audit, faultMessage, publicFaultMessage } from "./audit.js";
 import { nowIso } from "./clock.js";
@@ -127,19 +127,93 @@ async function groupPlacement(store: Store, serverId: string): Promise<GroupPlac
   };
 }
 
+/** The other live servers of the server's create request (a multi-create), oldest first. */
+async function siblingsOf(store: Store, server: ServerRecord): Promise<ServerRecord[]> {
+  if (server.reservationId === null) return [];
+  return (await store.servers.list({ projectId: server.projectId, reservationId: server.reservationId })).filter((other) => other.id !== server.id);
+}
+
+/**
+ * A multi-create placed as Nova's scheduler places one: the first server's
+ * task claims a node for every server of the request, or for none — when one
+ * cannot be placed every claim made is given back and all the request's
+ * servers end ERROR ("No valid host was found. There are not enough hosts
+ * available."). The others' tasks, held until then, find their node claimed.
+ * Resumable: a claim an earlier attempt made is adopted (the node names its instance).
+ * Returns this server's node, or null when the request failed.
+ */
+async function placeRequest(run: TaskRun, server: ServerRecord, own: string | null, siblings: readonly ServerRecord[]): Promise<string | null> {
+  const { ctx, task, audit, save } = run;
+  const flavor = await ctx.store.flavors.get(server.flavorId);
+  if (flavor === undefined) throw new Error(`flavor ${server.flavorId} no longer exists`);
+  const waiting = siblings.filter((other) => other.vmState === "building" && other.taskState === "scheduling");
+  const placed: Array<{ id: string; node: string }> = [];
+  try {
+    await audit.event(task.actionId, "schedule_and_claim", async () => {
+      for (const member of [server, ...waiting]) {
+        const held = member.id === server.id ? own : (member.nodeUuid ?? (await ctx.driver.nodeOf(member.id)));
+        const node = held ?? (await ctx.scheduler.place(flavor, member.projectId, member.id, ctx.driver, await groupPlacement(ctx.store, member.id)));
+        placed.push({ id: member.id, node });
+      }
+    });
+  } catch (error) {
+    if (!(error instanceof NoValidHostError)) throw error;
+    const failure = fault(new NoValidHostError("There are not enough hosts available."), "create");
+    for (const { id, node } of placed) await ctx.driver.destroy({ instanceUuid: id, nodeUuid: node });
+    for (const member of waiting) {
+      await giveBack(ctx, member);
+      // Only a server still waiting: one being deleted is its delete's.
+      await ctx.store.servers
+        .update(member.id, { vmState: "error", taskState: null, nodeUuid: null, fault: failure }, { vmState: "building", taskState: "scheduling" })
+        .catch((inner: unknown) => {
+          if (!(inner instanceof StaleStateError)) throw inner;
+        });
+    }
+    await giveBack(ctx, server);
+    await save({ vmState: "error", taskState: null, nodeUuid: null, fault: failure });
+    return null;
+  }
+  for (const { id, node } of placed) {
+    if (id === server.id) continue;
+    try {
+      await ctx.store.servers.update(id, { nodeUuid: node }, { vmState: "building", taskState: "scheduling" });
+    } catch (error) {
+      // Deleted meanwhile: its node goes back (its delete saw no node to give back).
+      if (!(error instanceof StaleStateError)) throw error;
+      await ctx.driver.destroy({ instanceUuid: id, nodeUuid: node });
+    }
+  }
+  return placed[0]?.node ?? null;
+}
+
 async function create(run: TaskRun, server: ServerRecord, { admin_password: adminPass }: TaskParams<"create">): Promise<void> {
   const { ctx, task, audit, save } = run;
+  // A server its request's first task failed (multi-create) has nothing left to build.
+  if (server.vmState !== "building") return;
   // The ports first: a pool with no address left claims no node.
   let ports: PortRecord[];
   try {
     ports = server.networks.kind === "list" ? await audit.event(task.actionId, "allocate_network", () => ctx.networks.ensurePorts(server, task.id)) : [];
   } catch (error) {
     if (!(error instanceof ComputeError)) throw error;
+    // A node placed for it by its request's first task goes back too.
+    const placedFor = server.nodeUuid ?? (await ctx.driver.nodeOf(server.id));
+    if (placedFor !== null) await ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: placedFor });
     await giveBack(ctx, server);
-    await save({ vmState: "error", taskState: null, fault: fault(error, "create") });
+    await save({ vmState: "error", taskState: null, nodeUuid: null, fault: fault(error, "create") });
     return;
   }
   let nodeUuid = server.nodeUuid ?? (await ctx.driver.nodeOf(server.id));
+  const siblings = server.launchIndex === 0 ? await siblingsOf(ctx.store, server) : [];
+  if (siblings.length > 0) {
+    try {
+      nodeUuid = await placeRequest(run, server, nodeUuid, siblings);
+    } finally {
+      // Placed, failed or not: the other servers' tasks may run now.
+      await ctx.store.tasks.releaseHeld(siblings.map((other) => other.id));
+    }
+    if (nodeUuid === null) return;
+  }
   if (nodeUuid === null) {
     const flavor = await ctx.store.flavors.get(server.flavorId);
     if (flavor === undefined) throw new Error(`flavor ${server.flavorId} no longer exists`);
@@ -264,8 +338,9 @@ const NODE_TASKS: { [K in NodeTaskKind]: NodeTask<K> } = {
   },
   rebuild: {
     event: "driver_rebuild",
-    prepare: async (ctx, server, { preserve_ephemeral }, taskId) => {
-      const spec = await specOf(ctx, server);
+    prepare: async (ctx, server, { preserve_ephemeral, admin_password: adminPass }, taskId) => {
+      // The new config drive carries the rebuild's password (absent only in a rebuild queued before it was kept).
+      const spec = await specOf(ctx, server, adminPass);
       // The task is the request: a resumed task continues its rebuild, a new one redeploys.
       return (driver, target, onProgress) => driver.rebuild(target, spec, { preserveEphemeral: preserve_ephemeral === true, requestId: taskId }, onProgress);
     },

@@ -207,6 +207,15 @@ export interface ServerRecord {
   lockedBy: "owner" | "admin" | null;
   /** Why it was locked (2.73); null when unlocked or none was given. */
   lockedReason: string | null;
+  /** Nova's accessIPv4 / accessIPv6 (the owner's to set; never checked against the node). */
+  accessIPv4: string | null;
+  accessIPv6: string | null;
+  /** OS-DCF:diskConfig as given at create or rebuild ("MANUAL" when not). */
+  diskConfig: "AUTO" | "MANUAL";
+  /** The create request's reservation, shared by the servers of one multi-create; null for servers made before it was kept. */
+  reservationId: string | null;
+  /** The server's place in its create request, 0-based (Nova's launch_index). */
+  launchIndex: number;
 }
 
 export interface ActionRecord {

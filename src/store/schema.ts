@@ -153,6 +153,15 @@ export interface ServersTable {
   /** Added by 0004: "owner" or "admin" while locked, else NULL. */
   lockedBy: string | null;
   lockedReason: string | null;
+  /** Added by 0013: Nova's accessIPv4 / accessIPv6, NULL when unset. */
+  accessIpv4: string | null;
+  accessIpv6: string | null;
+  /** Added by 0013: "AUTO" or "MANUAL" (OS-DCF:diskConfig). */
+  diskConfig: string;
+  /** Added by 0013: the create request's reservation (r-xxxxxxxx); NULL for servers made before. */
+  reservationId: string | null;
+  /** Added by 0013: the server's place in its request (0-based). */
+  launchIndex: number;
 }
 
 /** Added by 0004: one row per tag of a server (Nova's `tags` table). */
@@ -685,6 +694,20 @@ const serverBlockDevices: Migration = {
   },
 };
 
+// Nova's create options (issue 18 #2): access IPs, disk config, and the
+// reservation a multi-create's servers share (list filter: reservation_id).
+const serverCreateOptions: Migration = {
+  async up(db): Promise<void> {
+    const schema = db.schema;
+    await schema.alterTable("servers").addColumn("access_ipv4", "text").execute();
+    await schema.alterTable("servers").addColumn("access_ipv6", "text").execute();
+    await schema.alterTable("servers").addColumn("disk_config", "text", (c) => c.notNull().defaultTo("MANUAL")).execute();
+    await schema.alterTable("servers").addColumn("reservation_id", "text").execute();
+    await schema.alterTable("servers").addColumn("launch_index", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    await schema.createIndex("servers_reservation").on("servers").column("reservation_id").execute();
+  },
+};
+
 /** Every migration, in order. Names sort lexicographically = application order. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": initial,
@@ -698,6 +721,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0009_networks": networksMigration,
   "0010_volumes": volumes,
   "0011_server_block_devices": serverBlockDevices,
+  "0013_server_create_options": serverCreateOptions,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -46,8 +46,10 @@ export class OverQuotaError extends Error {
     readonly resource: string,
     readonly used: number,
     readonly limit: number,
+    /** How many the refused request asked for. */
+    readonly requested = 1,
   ) {
-    super(`project over quota for ${resource}: ${used} of ${limit} in use`);
+    super(`project over quota for ${resource}: ${used} of ${limit} in use, ${requested} more requested`);
   }
 }
 
@@ -113,6 +115,8 @@ export interface ServerFilter extends Page {
   /** Nova's tag filters (each list non-empty when given). */
   tags?: TagFilter;
   locked?: boolean;
+  /** The servers of one create request (Nova's reservation_id filter). */
+  reservationId?: string;
 }
 
 /**
@@ -148,6 +152,9 @@ export type ServerPatch = Partial<
     | "lockedBy"
     | "lockedReason"
     | "networks"
+    | "accessIPv4"
+    | "accessIPv6"
+    | "diskConfig"
   >
 >;
 
@@ -287,6 +294,17 @@ export interface Store extends NetworkStore {
        */
       membership?: GroupMembership,
     ): Promise<void>;
+    /**
+     * createWithTask for the servers of one create request (Nova's multi-create),
+     * all or none: the quota is counted once for all of them, each joins
+     * `membership`'s group. A task with `heldUntil` is not leasable before then
+     * (tasks.releaseHeld makes it leasable at once).
+     */
+    createBatchWithTasks(
+      entries: ReadonlyArray<{ server: records.ServerRecord; action: records.ActionRecord; task: records.TaskRecord; heldUntil?: string }>,
+      claim?: QuotaClaim,
+      membership?: GroupMembership,
+    ): Promise<void>;
     /** Every server row, deleted ones included. */
     total(): Promise<number>;
     /** Deleted servers only with `includeDeleted`. */
@@ -408,6 +426,8 @@ export interface Store extends NetworkStore {
      */
     enqueue(record: records.TaskRecord, action?: records.ActionRecord): Promise<void>;
     get(id: string): Promise<records.TaskRecord | undefined>;
+    /** Makes the pending tasks of these servers that are held (createBatchWithTasks' heldUntil) leasable now. */
+    releaseHeld(serverIds: readonly string[]): Promise<void>;
     /** The server's pending or running task, if any. */
     activeForServer(serverId: string): Promise<records.TaskRecord | undefined>;
     /**

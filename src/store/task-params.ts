@@ -19,7 +19,7 @@ export const taskKindParamsSchema = z.discriminatedUnion("kind", [
   kindParams("reboot", { hard: z.boolean().optional() }),
   kindParams("stop", {}),
   kindParams("start", {}),
-  kindParams("rebuild", { preserve_ephemeral: z.boolean().optional() }),
+  kindParams("rebuild", { preserve_ephemeral: z.boolean().optional(), admin_password: z.string().optional() }),
   kindParams("rescue", { rescue_password: z.string().optional() }),
   kindParams("unrescue", {}),
 ]);

@@ -98,7 +98,7 @@ describe("a server's life", () => {
     ]);
     expect(new Set(rebuildEvents).size).toBe(rebuildEvents.length);
     const { adminPass } = await t.service.servers.act(t.member, id, { type: "rescue" });
-    expect(adminPass).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(adminPass).toMatch(/^[2-9A-HJ-NP-Za-km-z]{12}$/);
     await waitForServer(t, t.member, id, idle("rescued"));
     await t.service.servers.act(t.member, id, { type: "unrescue" });
     await waitForServer(t, t.member, id, idle("active"));

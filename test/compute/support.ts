@@ -168,6 +168,11 @@ export function plantedServer(
     locked: false,
     lockedBy: null,
     lockedReason: null,
+    accessIPv4: null,
+    accessIPv6: null,
+    diskConfig: "MANUAL",
+    reservationId: null,
+    launchIndex: 0,
     ...overrides,
   };
 }

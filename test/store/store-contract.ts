@@ -172,6 +172,11 @@ export function serverRecord(overrides: Partial<records.ServerRecord> = {}): rec
     locked: false,
     lockedBy: null,
     lockedReason: null,
+    accessIPv4: null,
+    accessIPv6: null,
+    diskConfig: "MANUAL",
+    reservationId: null,
+    launchIndex: 0,
     ...overrides,
   };
 }

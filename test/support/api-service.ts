@@ -40,6 +40,8 @@ export interface CallResult {
 export interface TestApi {
   url: string;
   running: RunningService;
+  /** The service's SQLite file (to read what is at rest). */
+  storePath: string;
   resourceClass: string;
   nodes: string[];
   passwords: Record<Exclude<Who, "anonymous">, string>;
@@ -70,6 +72,8 @@ export interface TestApiOptions {
   portsPerNode?: number;
   /** Each node gets an iSCSI volume connector (boot from volume). */
   iscsiConnector?: boolean;
+  /** Other compute settings of the service (e.g. enableInstancePassword). */
+  compute?: Record<string, unknown>;
   /** compute.serverGroups of the service (default: the config's). */
   serverGroups?: { failureDomain?: string; maxPerProject?: number; maxMembers?: number };
   /**
@@ -113,6 +117,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
       reconcileIntervalMs: options.reconcileIntervalMs ?? 600_000,
       ...(options.quotas === undefined ? {} : { quotas: options.quotas }),
       ...(options.serverGroups === undefined ? {} : { serverGroups: options.serverGroups }),
+      ...options.compute,
     }),
     api: { host: "127.0.0.1", port: 0, auth: "basic" },
     bootstrapAdmin: { project: ADMIN_PROJECT, user: "admin", password: adminPassword },
@@ -194,6 +199,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
   return {
     url: running.api.url,
     running,
+    storePath: join(dir, "compute.sqlite"),
     resourceClass,
     nodes,
     passwords,

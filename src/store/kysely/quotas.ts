@@ -60,10 +60,11 @@ function limitOf(db: Kysely<Database>, projectId: string, resource: string, fall
 export const countRow = (row: unknown, field: string): number => Number(fromBigint((row as Record<string, unknown> | undefined)?.[field]));
 
 /**
- * The steps that go before a quota-checked server insert: lock, then count and
- * compare (the check throws OverQuotaError, rolling the transaction back).
+ * The steps that go before `count` quota-checked server inserts (one create
+ * request): lock, then count and compare (the check throws OverQuotaError,
+ * rolling the transaction back).
  */
-export function quotaCheckSteps(db: Kysely<Database>, projectId: string, claim: QuotaClaim): TransactionStep[] {
+export function quotaCheckSteps(db: Kysely<Database>, projectId: string, claim: QuotaClaim, count = 1): TransactionStep[] {
   const klass = classResource(claim.resourceClass);
   const counts = db
     .selectNoFrom([
@@ -79,7 +80,7 @@ export function quotaCheckSteps(db: Kysely<Database>, projectId: string, claim: 
       [INSTANCES_RESOURCE, countRow(row, "instancesUsed"), countRow(row, "instancesLimit")],
       [klass, countRow(row, "classUsed"), countRow(row, "classLimit")],
     ] as const) {
-      if (limit >= 0 && used + 1 > limit) throw new OverQuotaError(resource, used, limit);
+      if (limit >= 0 && used + count > limit) throw new OverQuotaError(resource, used, limit, count);
     }
   };
   return [lockProject(db, projectId), { query: counts, check }];

@@ -154,6 +154,11 @@ export const serverSchema = z.object({
   locked: z.boolean(),
   lockedBy: z.enum(["owner", "admin"]).nullable(),
   lockedReason: z.string().nullable(),
+  accessIPv4: z.string().nullable(),
+  accessIPv6: z.string().nullable(),
+  diskConfig: z.enum(["AUTO", "MANUAL"]),
+  reservationId: z.string().nullable(),
+  launchIndex: z.number().int().nonnegative(),
 }) satisfies z.ZodType<records.ServerRecord>;
 
 export const serverPatchSchema = serverSchema
@@ -176,6 +181,9 @@ export const serverPatchSchema = serverSchema
     lockedBy: true,
     lockedReason: true,
     networks: true,
+    accessIPv4: true,
+    accessIPv6: true,
+    diskConfig: true,
   })
   .partial() satisfies z.ZodType<ServerPatch>;
 

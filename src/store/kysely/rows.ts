@@ -206,15 +206,22 @@ export function imageToRow(record: records.ImageRecord): Insertable<tables.Image
 }
 
 export function serverFromRow(row: Selectable<tables.ServersTable>): records.ServerRecord {
+  const { accessIpv4, accessIpv6, ...rest } = row;
   return checkRow("servers", row.id, serverSchema, {
-    ...parseJsonColumns("servers", row, ["networks", "blockDevices", "metadata", "fault"]),
+    ...parseJsonColumns("servers", rest, ["networks", "blockDevices", "metadata", "fault"]),
     locked: fromIntBool(row.locked),
+    accessIPv4: accessIpv4,
+    accessIPv6: accessIpv6,
+    launchIndex: Number(fromBigint(row.launchIndex)),
   });
 }
 
 export function serverToRow(record: records.ServerRecord): Insertable<tables.ServersTable> {
+  const { accessIPv4, accessIPv6, ...rest } = record;
   return {
-    ...record,
+    ...rest,
+    accessIpv4: accessIPv4,
+    accessIpv6: accessIPv6,
     networks: toJson(record.networks),
     blockDevices: toJson(record.blockDevices),
     metadata: toJson(record.metadata),
@@ -225,9 +232,11 @@ export function serverToRow(record: records.ServerRecord): Insertable<tables.Ser
 
 /** The columns a (checked) patch writes; absent fields stay absent (Kysely skips undefined). */
 export function serverPatchToRow(patch: ServerPatch): Updateable<tables.ServersTable> {
-  const { fault, metadata, locked, networks, ...plain } = patch;
+  const { fault, metadata, locked, networks, accessIPv4, accessIPv6, ...plain } = patch;
   return {
     ...plain,
+    ...(accessIPv4 === undefined ? {} : { accessIpv4: accessIPv4 }),
+    ...(accessIPv6 === undefined ? {} : { accessIpv6: accessIPv6 }),
     ...(networks === undefined ? {} : { networks: toJson(networks) }),
     ...(locked === undefined ? {} : { locked: locked ? 1 : 0 }),
     ...(fault === undefined ? {} : { fault: fault === null ? null : toJson(fault) }),

@@ -40,38 +40,48 @@ function tagCondition(eb: ExpressionBuilder<Database, "servers">, filter: TagFil
 }
 
 export function serversRepository({ db, kind, atomically }: StoreContext): Store["servers"] {
-  return {
-    create: async (record) => {
-      const r = checkInput("ServerRecord", serverSchema, record);
-      await mapDuplicate(`server ${r.id}`, () => db.insertInto("servers").values(serverToRow(r)).execute());
-    },
-    createWithTask: async (server, action, task, claim, membership) => {
-      const s = checkInput("ServerRecord", serverSchema, server);
-      const a = checkInput("ActionRecord", actionSchema, action);
-      const t = checkInput("TaskRecord", taskSchema, task);
-      const inserts = [
+  /**
+   * The servers of one create request, each with its action and task, in one
+   * transaction: the quota is counted once for all of them (kysely/quotas.ts),
+   * and each membership goes after the server row it names (kysely/server-groups.ts),
+   * counted with the members inserted before it.
+   */
+  const createBatch: Store["servers"]["createBatchWithTasks"] = async (entries, claim, membership) => {
+    const checked = entries.map(({ server, action, task, heldUntil }) => ({
+      s: checkInput("ServerRecord", serverSchema, server),
+      a: checkInput("ActionRecord", actionSchema, action),
+      t: checkInput("TaskRecord", taskSchema, task),
+      heldUntil: heldUntil ?? null,
+    }));
+    const first = checked[0];
+    if (first === undefined) return;
+    const statements = [
+      ...(claim === undefined ? [] : quotaCheckSteps(db, first.s.projectId, claim, checked.length)),
+      ...checked.flatMap(({ s, a, t, heldUntil }) => [
         db.insertInto("servers").values(serverToRow(s)).compile(),
         ...(claim === undefined
           ? []
           : [db.insertInto("serverAllocations").values({ serverId: s.id, projectId: s.projectId, resourceClass: claim.resourceClass }).compile()]),
         db.insertInto("actions").values(actionToRow(a)).compile(),
-        db.insertInto("tasks").values(taskToRow(t)).compile(),
-      ];
-      // With a claim the quota is counted in this same transaction (kysely/quotas.ts).
-      // The membership goes after the server row it names (kysely/server-groups.ts).
-      const statements = [
-        ...(claim === undefined ? [] : quotaCheckSteps(db, s.projectId, claim)),
-        ...inserts,
+        db.insertInto("tasks").values({ ...taskToRow(t), notBefore: heldUntil }).compile(),
         ...(membership === undefined ? [] : membershipSteps(db, kind, s.id, membership)),
-      ];
-      try {
-        await atomically(statements);
-      } catch (error: unknown) {
-        if (isActiveTaskViolation(error)) throw taskInsertError(t, error);
-        if (isUniqueViolation(error)) throw new DuplicateError(`server ${s.id} or its action or task already exists`, { cause: error });
-        throw error;
-      }
+      ]),
+    ];
+    try {
+      await atomically(statements);
+    } catch (error: unknown) {
+      if (isActiveTaskViolation(error)) throw taskInsertError(first.t, error);
+      if (isUniqueViolation(error)) throw new DuplicateError(`server ${first.s.id} or its action or task already exists`, { cause: error });
+      throw error;
+    }
+  };
+  return {
+    create: async (record) => {
+      const r = checkInput("ServerRecord", serverSchema, record);
+      await mapDuplicate(`server ${r.id}`, () => db.insertInto("servers").values(serverToRow(r)).execute());
     },
+    createWithTask: (server, action, task, claim, membership) => createBatch([{ server, action, task }], claim, membership),
+    createBatchWithTasks: (entries, claim, membership) => createBatch(entries, claim, membership),
     total: async () => {
       const row = await db
         .selectFrom("servers")
@@ -90,7 +100,7 @@ export function serversRepository({ db, kind, atomically }: StoreContext): Store
     },
     list: async (filter?: ServerFilter) => {
       checkPage(filter);
-      const { projectId, name, includeDeleted, marker, limit, tags, locked } = filter ?? {};
+      const { projectId, name, includeDeleted, marker, limit, tags, locked, reservationId } = filter ?? {};
       const rows = await db
         .selectFrom("servers")
         .selectAll()
@@ -98,6 +108,7 @@ export function serversRepository({ db, kind, atomically }: StoreContext): Store
         .$if(name !== undefined, (q) => q.where("name", "=", name ?? ""))
         .$if(includeDeleted !== true, (q) => q.where("deletedAt", "is", null))
         .$if(locked !== undefined, (q) => q.where("locked", "=", locked === true ? 1 : 0))
+        .$if(reservationId !== undefined, (q) => q.where("reservationId", "=", reservationId ?? ""))
         .$if(tags !== undefined, (q) => q.where((eb) => tagCondition(eb, tags ?? {})))
         .$if(marker !== undefined, (q) => q.where(afterMarker("servers", marker ?? "")))
         .$call(oldestFirst)

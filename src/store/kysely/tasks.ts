@@ -93,6 +93,16 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
       const row = await db.selectFrom("tasks").selectAll().where("id", "=", id).executeTakeFirst();
       return row === undefined ? undefined : taskFromRow(row);
     },
+    releaseHeld: async (serverIds) => {
+      if (serverIds.length === 0) return;
+      await db
+        .updateTable("tasks")
+        .set({ notBefore: null })
+        .where("serverId", "in", [...serverIds])
+        .where("status", "=", "pending")
+        .where("notBefore", "is not", null)
+        .execute();
+    },
     activeForServer: async (serverId) => {
       const row = await db
         .selectFrom("tasks")
