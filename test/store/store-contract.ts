@@ -1088,6 +1088,35 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         return error;
       };
 
+      it("a multi-create (createBatchWithTasks) is counted whole, all or none; its held tasks lease only once released; reservation filter and create options round-trip", async () => {
+        const quota = claim({ defaultInstances: 3 });
+        await create(store, "pm", quota);
+        const batch = (n: number, reservationId: string) =>
+          Array.from({ length: n }, (_, index) => {
+            const server = serverRecord({ projectId: "pm", reservationId, launchIndex: index, accessIPv4: "192.0.2.1", accessIPv6: "2001:db8::1", diskConfig: "AUTO" });
+            const action = actionRecord(server);
+            return { server, action, task: taskRecord(server, action), ...(index === 0 ? {} : { heldUntil: at(10_000) }) };
+          });
+        const refused = batch(3, "r-refused");
+        const error = await overQuota(store.servers.createBatchWithTasks(refused, quota));
+        expect([error.resource, error.used, error.limit, error.requested]).toEqual(["instances", 1, 3, 3]);
+        for (const { server } of refused) expect(await store.servers.get(server.id, { includeDeleted: true })).toBeUndefined();
+
+        const made = batch(2, "r-made");
+        await store.servers.createBatchWithTasks(made, quota);
+        const listed = await store.servers.list({ projectId: "pm", reservationId: "r-made" });
+        expect(listed.map((server) => server.id).sort()).toEqual(made.map(({ server }) => server.id).sort());
+        expect(await store.servers.get(made[1]?.server.id ?? "")).toEqual(made[1]?.server);
+        const leased: string[] = [];
+        for (let task = await store.tasks.lease("w", at(20), 60_000); task !== undefined; task = await store.tasks.lease("w", at(20), 60_000)) leased.push(task.serverId);
+        expect(leased).toContain(made[0]?.server.id);
+        expect(leased).not.toContain(made[1]?.server.id);
+        await store.tasks.releaseHeld([made[1]?.server.id ?? ""]);
+        expect((await store.tasks.lease("w", at(21), 60_000))?.serverId).toBe(made[1]?.server.id);
+        const patched = await store.servers.update(made[0]?.server.id ?? "", { accessIPv4: null, accessIPv6: "2001:db8::2", diskConfig: "MANUAL" });
+        expect(patched).toMatchObject({ accessIPv4: null, accessIPv6: "2001:db8::2", diskConfig: "MANUAL", reservationId: "r-made", launchIndex: 0 });
+      });
+
       it("a create that would exceed the instances limit writes nothing; a deleted server frees its place", async () => {
         const quota = claim({ defaultInstances: 2 });
         const first = await create(store, "p1", quota);
