@@ -2,8 +2,10 @@
 // X-OpenStack-Request-ID becomes the request's id (echoed, recorded in the
 // server's instance actions); an invalid one is ignored for a fresh req-<uuid>.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { testApiForFile } from "../support/api-service.js";
+import { sharedIronicLogFile } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
 
 const log = captureLog("info");
@@ -41,6 +43,12 @@ it("a client's X-OpenStack-Request-ID names the create and lock actions; an inva
   expect(one.json["instanceAction"]).toMatchObject({ action: "create", request_id: given });
   // The unchecked header never reaches a log line.
   expect(log.text()).not.toContain(invalid);
+  // The create's task logs under the client's id and sends it to Ironic as its
+  // global request id: Ironic's own log lines carry it.
+  expect(log.records().some((line) => line["request_id"] === given && line["msg"] === "task finished")).toBe(true);
+  const ironicLog = sharedIronicLogFile();
+  expect(ironicLog, "set IRONIC_COMPUTE_TEST_IRONIC_LOG with IRONIC_COMPUTE_TEST_IRONIC_URL").not.toBe("");
+  expect(readFileSync(ironicLog, "utf8").split("\n").filter((line) => line.includes(`[${given} req-`)).length).toBeGreaterThan(0);
 
   expect((await api.call("POST", `/v2.1/servers/${id}/action`, { as: "member", body: { unlock: null } })).status).toBe(202);
   expect((await api.call("DELETE", `/v2.1/servers/${id}`, { as: "member" })).status).toBe(204);
