@@ -1,11 +1,11 @@
 // The HTTP API: one Fastify instance serving the Compute v2.1 surface, the
 // Image v2 subset (twice: /image/v2 and /v2.1), the admin API and discovery.
 //
-// Per request, in order: a `req-<uuid>` id (echoed as x-openstack-request-id and
+// Per request, in order: a `req-<uuid>` id (the client's valid X-OpenStack-Request-ID
+// or a new one, request-id.ts; echoed as x-openstack-request-id and
 // x-compute-request-id), authentication and the route's role (auth.ts), then the
 // compute microversion (microversion.ts). Bodies are limited to 1 MiB and
 // validated by each route's zod schemas; errors take Nova's shape (errors.ts).
-import { randomUUID } from "node:crypto";
 import { createServer as createHttpsServer } from "node:https";
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
@@ -18,6 +18,7 @@ import { registerDiscoveryRoutes } from "./discovery.js";
 import { handleApiError, handleNotFound, IDENTITY_PREFIX, NETWORK_PREFIX } from "./errors.js";
 import { DEFAULT_REGION } from "./identity-documents.js";
 import { identityRoutes } from "./identity-routes.js";
+import { requestIdOf } from "./request-id.js";
 import { hostCheckHook } from "./host-check.js";
 import { imageRoutes } from "./image-routes.js";
 import { DEFAULT_LOGIN_LIMITS, LoginGuard, type LoginLimits } from "./login-limits.js";
@@ -78,7 +79,7 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   const app: ApiInstance = fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => `req-${randomUUID()}`,
+    genReqId: (raw) => requestIdOf(raw.headers),
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 512 },

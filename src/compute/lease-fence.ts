@@ -17,6 +17,8 @@ export class LeaseFence {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private deadline = 0;
+  /** The request id of the task's work (RequestFence.requestId). */
+  requestId: string | undefined;
 
   constructor(
     private readonly leaseMs: number,

@@ -2,6 +2,7 @@
 // take any task), keeps the lease alive while the handler runs, and finishes
 // it. A worker that dies stops renewing; its lease expires and another worker (or
 // this one after a restart) leases the task again and the handler resumes.
+import { randomUUID } from "node:crypto";
 import type { Logger } from "../log/logger.js";
 import type { TaskRecord } from "../store/records.js";
 import { nowIso } from "./clock.js";
@@ -88,9 +89,11 @@ export class TaskRunner {
   }
 
   private async execute(task: TaskRecord, leasedAt: number): Promise<void> {
-    const log = this.log.child({ task: task.id, kind: task.kind, instance: task.serverId, attempt: task.attempts });
+    const requestId = await this.requestIdOf(task);
+    const log = this.log.child({ task: task.id, kind: task.kind, instance: task.serverId, attempt: task.attempts, request_id: requestId });
     // The fence fires when this worker can no longer be sure it holds the lease.
     const fence = new LeaseFence(this.config.taskLeaseMs, leasedAt);
+    fence.requestId = requestId;
     this.fences.set(task.id, fence);
     const renew = setInterval(() => {
       const sentAt = Date.now();
@@ -169,5 +172,15 @@ export class TaskRunner {
     if (!finished) log.warn("task finished after its lease passed to another worker");
     // A deploy waiting for the cap (maxConcurrentDeploys) may start now.
     this.poke();
+  }
+
+  /**
+   * The request id of the API request that started the task (its instance
+   * action's); a task without one (its action gone) gets a fresh id, so its
+   * log lines and Ironic calls still share one.
+   */
+  private async requestIdOf(task: TaskRecord): Promise<string> {
+    const actions = await this.ctx.store.actions.listForServer(task.serverId).catch(() => []);
+    return actions.find((action) => action.id === task.actionId)?.requestId ?? `req-${randomUUID()}`;
   }
 }

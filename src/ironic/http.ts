@@ -67,6 +67,12 @@ export interface RequestFence {
   readonly aborted: boolean;
   /** Throws the fence's reason once it fired. */
   throwIfAborted(): void;
+  /**
+   * The `req-<uuid>` of the work behind this view (the API request that started
+   * the task): sent as X-OpenStack-Request-ID, Ironic's global request id, so
+   * Ironic's own log lines for these calls carry it.
+   */
+  readonly requestId?: string | undefined;
 }
 
 export interface IronicResponse {
@@ -271,6 +277,8 @@ export class IronicHttp {
       ...this.authHeaders,
     };
     if (version !== undefined) headers["x-openstack-ironic-api-version"] = formatMicroversion(version);
+    const requestId = this.fence?.requestId;
+    if (requestId !== undefined) headers["x-openstack-request-id"] = requestId;
     let body: string | undefined;
     if (request.body !== undefined) {
       body = JSON.stringify(request.body);

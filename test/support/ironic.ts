@@ -10,6 +10,11 @@ export function sharedIronicUrl(): string {
   return inject("ironicUrl");
 }
 
+/** The shared Ironic's log file; "" when the run uses an existing Ironic without naming its log. */
+export function sharedIronicLogFile(): string {
+  return inject("ironicLogFile");
+}
+
 /** A resource class no other test file uses, so listings by class are private. */
 export function uniqueResourceClass(label: string): string {
   return `TEST_${label.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_${randomBytes(3).toString("hex").toUpperCase()}`;
