@@ -72,7 +72,9 @@ describe("PUT /servers/{id}", () => {
     expect((await put({ server: { hostname: "h".repeat(64) } }, V(93))).status).toBe(400);
     expect((await put({ server: { hostname: "h".repeat(63) } }, V(93))).status).toBe(200);
     expect((await put({ server: { hostname: "bad host" } })).status).toBe(400);
-    expect((await put({ server: { accessIPv4: "10.0.0.1" } })).status).toBe(400);
+    // accessIPv4/6 are settable (issue 18 #2), but only as addresses.
+    expect((await put({ server: { accessIPv4: "10.0.0.300" } })).status).toBe(400);
+    expect((await put({ server: { accessIPv6: "not-an-address" } })).status).toBe(400);
   });
 
   it("reader 403, other project 404", async () => {
