@@ -74,8 +74,6 @@ export interface NodeWatchOptions {
 export class NodeWatch implements ChangeWatch {
   private readonly waiters = new Set<Waiter>();
   private looping = false;
-  /** Listings made (for tests and metrics). */
-  listings = 0;
 
   constructor(
     private readonly client: IronicClient,
@@ -121,7 +119,6 @@ export class NodeWatch implements ChangeWatch {
   private async tick(): Promise<void> {
     let listed: Array<Record<string, unknown>>;
     try {
-      this.listings += 1;
       listed = await this.client.nodes.list(WATCH_FIELDS, { ...this.options.filters, associated: true });
     } catch (error) {
       if (!(error instanceof IronicError)) throw error;
