@@ -35,6 +35,7 @@ import { driverConfig } from "../src/driver/config.js";
 import { ironicClientOptions } from "../src/ironic/config.js";
 import { silentLogger } from "../src/log/logger.js";
 import { benchOptions } from "./lib/args.js";
+import { SecretBox } from "../src/store/secret-box.js";
 import { withIronic } from "./lib/ironic.js";
 import { fmt, note, printTable, startRecording } from "./lib/report.js";
 import { latency } from "./lib/stats.js";
@@ -94,6 +95,7 @@ function shotFor(attack: Attack): Shot | undefined {
 async function startBenchService(ironicUrl: string, dir: string, attack: Attack): Promise<RunningService> {
   return startService({
     database: { kind: "sqlite", path: join(dir, `${attack}.sqlite`) },
+    secrets: SecretBox.ephemeral(),
     ironic: ironicClientOptions({ url: ironicUrl }),
     driver: driverConfig({ cache: { shard: `bench-event-loop-${randomUUID().slice(0, 8)}` } }),
     compute: computeConfigSchema.parse({ workerId: `bench-${attack}`, reconcileIntervalMs: 3_600_000 }),

@@ -102,9 +102,26 @@ export const serviceConfigSchema = z
       .strict()
       .prefault({}),
     bootstrapAdmin: bootstrapSchema.optional(),
+    secrets: z
+      .object({
+        keyFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("File with the base64 32-byte key that seals the secrets the database keeps (CHAP secrets, a running task's passwords); owner-only (0600). Default for SQLite: secrets.key beside the database, created at first start; PostgreSQL: required, the same file on every worker."),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((config, context) => {
+    if (config.database.kind === "postgres" && config.secrets.keyFile === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["secrets", "keyFile"],
+        message: "a PostgreSQL database needs secrets.keyFile, the same key file on every worker (create one with: openssl rand -base64 32 > FILE; chmod 600 FILE)",
+      });
+    }
     if (config.api.auth === "none" && !isLoopback(config.api.host)) {
       context.addIssue({
         code: "custom",
@@ -189,6 +206,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   "compute.workerId": "IRONIC_COMPUTE_WORKER_ID",
   "log.level": "IRONIC_COMPUTE_LOG_LEVEL",
   "bootstrapAdmin.password": "IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD",
+  "secrets.keyFile": "IRONIC_COMPUTE_SECRETS_KEY_FILE",
 };
 
 /** Applies the IRONIC_COMPUTE_* environment variables over the file's tree. */
@@ -228,6 +246,9 @@ export function applyEnv(tree: Tree, env: Env): Tree {
   });
   set(env["IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD"], (value) => {
     branch(tree, "bootstrapAdmin")["password"] = value;
+  });
+  set(env["IRONIC_COMPUTE_SECRETS_KEY_FILE"], (value) => {
+    branch(tree, "secrets")["keyFile"] = value;
   });
   return tree;
 }

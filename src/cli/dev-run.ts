@@ -26,6 +26,7 @@ import { IronicClient } from "../ironic/client.js";
 import { ironicClientOptions } from "../ironic/config.js";
 import { createLogger } from "../log/logger.js";
 import { CliError } from "./client/errors.js";
+import { loadSecrets } from "./secrets-key.js";
 import { startService, untilSignal } from "./service-runtime.js";
 
 const DEMO_IMAGE_URL = "http://127.0.0.1:1/demo.qcow2";
@@ -68,6 +69,7 @@ export async function runDev(options: DevOptions): Promise<void> {
   const adminProject = "admin";
   const running = await startService({
     database: { kind: "sqlite", path: databasePath },
+    secrets: await loadSecrets({ kind: "sqlite", path: databasePath }, undefined),
     ironic: ironicClientOptions({ url: ironicUrl }),
     driver: driverConfig({ pollIntervalMs: 500, cache: { maxAgeMs: 5_000 } }),
     compute: computeConfigSchema.parse({ reconcileIntervalMs: 10_000 }),

@@ -12,10 +12,11 @@ export function registerServeCommand(program: Command): void {
     .action(async (options: { config?: string }) => {
       const config = loadServiceConfig(options.config === undefined ? {} : { file: options.config });
       // The service's modules load only when it runs, not for every client command.
-      const [{ ironicClientOptions }, { createLogger }, { startService, untilSignal }] = await Promise.all([
+      const [{ ironicClientOptions }, { createLogger }, { startService, untilSignal }, { loadSecrets }] = await Promise.all([
         import("../ironic/config.js"),
         import("../log/logger.js"),
         import("./service-runtime.js"),
+        import("./secrets-key.js"),
       ]);
       const log = createLogger({ level: config.log.level });
       for (const warning of startupWarnings(config)) log.warn(warning);
@@ -23,6 +24,7 @@ export function registerServeCommand(program: Command): void {
       const noAuth = config.api.noAuth;
       const running = await startService({
         database: config.database,
+        secrets: await loadSecrets(config.database, config.secrets.keyFile),
         ironic: ironicClientOptions(config.ironic),
         driver: config.driver,
         compute: config.compute,

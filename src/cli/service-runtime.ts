@@ -12,6 +12,7 @@ import { processSecrets } from "../log/redact.js";
 import type { LoginLimits } from "../api/login-limits.js";
 import { startApi, type RunningApi } from "../api/server.js";
 import { openStore, type StoreConfig } from "../store/open.js";
+import type { SecretBox } from "../store/secret-box.js";
 import type { Store } from "../store/store.js";
 
 export interface RuntimeOptions {
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
     region?: string;
     allowedHosts?: readonly string[];
   };
+  /** Seals the secrets the database keeps (cli/secrets-key.ts loads the service's). */
+  secrets: SecretBox;
   /** Created on start when missing (first start). */
   bootstrapAdmin?: { project: string; user: string; password: string };
   log: Logger;
@@ -63,7 +66,7 @@ export async function startService(options: RuntimeOptions): Promise<RunningServ
   const { log } = options;
   registerDatabaseSecret(options.database);
   processSecrets.register(options.bootstrapAdmin?.password);
-  const store = await openStore(options.database);
+  const store = await openStore(options.database, options.secrets);
   const ironic = new IronicClient(options.ironic, log);
   let compute: ComputeService | undefined;
   try {

@@ -11,7 +11,7 @@ import { describeError } from "./audit.js";
 import { isTransientIronicError } from "../driver/ironic-exports.js";
 import { failServer, runTask, type HandlerContext } from "./task-handlers.js";
 import { LeaseFence } from "./lease-fence.js";
-import { withoutSecrets } from "./task-secrets.js";
+import { checkTaskSecretsReadable, withoutSecrets } from "./task-secrets.js";
 import { LeaseLostError, TaskCancelledError } from "../store/store.js";
 
 export class TaskRunner {
@@ -132,6 +132,7 @@ export class TaskRunner {
       if (task.attempts > this.config.taskMaxAttempts) {
         throw new Error(`gave up after ${task.attempts - 1} attempts (the service restarted during this operation each time)`);
       }
+      checkTaskSecretsReadable(task.params);
       if (task.attempts > 1) log.warn("resuming a task whose previous worker stopped");
       log.info("task started");
       await runTask(ctx, task, server);

@@ -17,6 +17,7 @@ import { randomUUID } from "node:crypto";
 import type { BlockDeviceSpec } from "../driver/instance-spec.js";
 import { processSecrets } from "../log/redact.js";
 import type { VolumeAttachmentRecord, VolumeRecord, VolumeTarget } from "../store/records.js";
+import { SecretBoxError } from "../store/secret-box.js";
 import type { Store } from "../store/store.js";
 import { auditOf } from "./admin-audit.js";
 import { nowIso } from "./clock.js";
@@ -35,6 +36,7 @@ import {
 } from "./contract.js";
 import { isPrintableName } from "./names.js";
 import { requireReader } from "./policy.js";
+import { SecretsKeyMismatchError } from "./task-secrets.js";
 
 /** Cinder's largest page (osapi_max_limit). */
 export const MAX_VOLUME_PAGE = 1000;
@@ -223,7 +225,13 @@ export class Volumes implements VolumesApi {
   async blockDevice(volumeId: string, serverId: string, bootIndex: number | null): Promise<BlockDeviceSpec> {
     const volume = await this.store.volumes.get(volumeId);
     if (volume?.attachment?.serverId !== serverId) throw volumeNotFound(volumeId);
-    const secret = (await this.store.volumes.chapSecret(volumeId)) ?? null;
+    let secret: string | null;
+    try {
+      secret = (await this.store.volumes.chapSecret(volumeId)) ?? null;
+    } catch (error: unknown) {
+      if (error instanceof SecretBoxError) throw new SecretsKeyMismatchError(`CHAP secret of volume ${volumeId}`);
+      throw error;
+    }
     return { volumeId, bootIndex, volumeType: volume.target.protocol, properties: targetProperties(volume.target, secret) };
   }
 

@@ -37,6 +37,8 @@ import { tokensRepository } from "./kysely/tokens.js";
 import { usersRepository } from "./kysely/users.js";
 import { workersRepository } from "./kysely/workers.js";
 import { migrationProvider, type Database } from "./schema.js";
+import type { SecretBox } from "./secret-box.js";
+import { sealLegacySecrets } from "./kysely/legacy-secrets.js";
 import type { Store } from "./store.js";
 
 export type KyselyStoreOptions =
@@ -60,6 +62,7 @@ export class KyselyStore implements Store {
   /** With CamelCasePlugin: every repository query. */
   readonly #db: Kysely<Database>;
   readonly #options: KyselyStoreOptions;
+  readonly #context: StoreContext;
   #closed = false;
 
   readonly projects: Store["projects"];
@@ -83,7 +86,7 @@ export class KyselyStore implements Store {
   readonly ports: Store["ports"];
 
   /** `db` must not carry CamelCasePlugin: the store adds it for its queries. */
-  constructor(db: Kysely<unknown>, options: KyselyStoreOptions) {
+  constructor(db: Kysely<unknown>, options: KyselyStoreOptions, secrets: SecretBox) {
     this.#unmapped = db;
     // The one place the camelCase Database type becomes true: with the plugin on.
     this.#db = db.withPlugin(camelCase) as unknown as Kysely<Database>;
@@ -93,8 +96,10 @@ export class KyselyStore implements Store {
     const context: StoreContext = {
       db: this.#db,
       kind: this.kind,
+      secrets,
       atomically: (statements) => this.#atomically(statements),
     };
+    this.#context = context;
     this.projects = projectsRepository(context);
     this.users = usersRepository(context);
     this.tokens = tokensRepository(context);
@@ -146,6 +151,7 @@ export class KyselyStore implements Store {
       const failed = results?.find((result) => result.status === "Error")?.migrationName;
       throw new Error(`database migration${failed === undefined ? "" : ` ${failed}`} failed`, { cause: error });
     }
+    await sealLegacySecrets(this.#context);
   }
 
   async close(): Promise<void> {

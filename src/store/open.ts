@@ -2,18 +2,24 @@
 
 import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
+import type { SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
 
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
 
-export async function openStore(config: StoreConfig): Promise<Store> {
+/**
+ * `secrets` seals the secrets rows keep (secret-box.ts): the service passes its
+ * key file's; left out, a key of this process only (tests, benches).
+ */
+export async function openStore(config: StoreConfig, secrets?: SecretBox): Promise<Store> {
   let store: Store;
+  const options = secrets === undefined ? {} : { secrets };
   switch (config.kind) {
     case "sqlite":
-      store = await openSqliteStore(config.path);
+      store = await openSqliteStore(config.path, options);
       break;
     case "postgres":
-      store = await openPostgresStore(config.url);
+      store = await openPostgresStore(config.url, options);
       break;
   }
   try {

@@ -10,12 +10,15 @@ import pg from "pg";
 import { Kysely, PostgresDialect } from "kysely";
 import { silentLogger, type Logger } from "../log/logger.js";
 import { KyselyStore } from "./kysely-store.js";
+import { SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
 
 const POOL_MAX = 10;
 
 export interface PostgresStoreOptions {
   logger?: Logger;
+  /** Seals the secrets rows keep; default: a key of this process only (see SecretBox.ephemeral). */
+  secrets?: SecretBox;
 }
 
 /** Connects lazily (the first query opens a connection). Does not migrate: see openStore(). */
@@ -26,5 +29,5 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     logger.warn({ err: error }, "idle PostgreSQL connection failed; the pool will replace it");
   });
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-  return Promise.resolve(new KyselyStore(db, { kind: "postgres" }));
+  return Promise.resolve(new KyselyStore(db, { kind: "postgres" }, options.secrets ?? SecretBox.ephemeral()));
 }

@@ -29,6 +29,7 @@ import {
 } from "kysely";
 import type { CheckedStatement } from "./kysely/context.js";
 import { KyselyStore } from "./kysely-store.js";
+import { SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -77,7 +78,7 @@ async function createPrivately(path: string): Promise<void> {
  * Opens (creating if needed) the SQLite database at `path`; ":memory:" gives a
  * private in-memory database (tests). Does not migrate: see openStore().
  */
-export async function openSqliteStore(path: string): Promise<Store> {
+export async function openSqliteStore(path: string, options: { secrets?: SecretBox } = {}): Promise<Store> {
   const memory = path === ":memory:" || path === "";
   if (!memory) await createPrivately(path);
   const raw = new BetterSqlite3(path, { timeout: BUSY_TIMEOUT_MS });
@@ -116,5 +117,5 @@ export async function openSqliteStore(path: string): Promise<Store> {
   };
 
   const db = new Kysely<unknown>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
-  return new KyselyStore(db, { kind: "sqlite", runImmediate });
+  return new KyselyStore(db, { kind: "sqlite", runImmediate }, options.secrets ?? SecretBox.ephemeral());
 }

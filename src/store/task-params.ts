@@ -31,6 +31,18 @@ export type TaskKindParams = z.output<typeof taskKindParamsSchema>;
 export type TaskParams<Kind extends TaskKindParams["kind"]> = Extract<TaskKindParams, { kind: Kind }>["params"];
 
 /**
+ * The parameters that are secrets: the store seals them at rest (secret-box.ts)
+ * and every finished task drops them (compute/task-secrets.ts).
+ */
+export const SECRET_TASK_PARAMS = ["admin_password", "rescue_password"] as const;
+
+/**
+ * Set by the store on a task read back whose sealed secrets do not open with
+ * this process's key (their names): the runner fails the task with that reason.
+ */
+export const UNREADABLE_SECRETS_PARAM = "unreadable_secrets";
+
+/**
  * The parameters a finishing task keeps (its secrets removed): any object. The
  * kind's own schema checks them again when the row is read back.
  */

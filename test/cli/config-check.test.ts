@@ -34,13 +34,15 @@ describe("ironic-compute config check", () => {
         "compute: {concurrency: 8}",
         "",
       ].join("\n"),
-      { IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      { IRONIC_COMPUTE_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD, IRONIC_COMPUTE_SECRETS_KEY_FILE: "/etc/ironic-compute/secrets.key" },
     );
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const effective = parse(result.stdout) as Record<string, Record<string, unknown>>;
     expect(effective["ironic"]?.["auth"]).toEqual({ type: "http_basic", username: "svc", password: "[REDACTED]" });
     expect(effective["database"]).toEqual({ kind: "postgres", url: "postgres://ic:***@db.example/ic" });
+    // Masked as every *key* setting is (redact.ts decides by name), though a path is no secret.
+    expect(effective["secrets"]).toEqual({ keyFile: "[REDACTED]" });
     expect(effective["bootstrapAdmin"]).toEqual({ project: "admin", user: "admin", password: "[REDACTED]" });
     // Defaults are filled; numbers under "token"-ish keys are settings, shown as they are.
     expect(effective["compute"]).toMatchObject({ concurrency: 8, taskLeaseMs: 30_000, tokenTtlSeconds: 3_600 });

@@ -33,6 +33,7 @@ describe("service configuration", () => {
         "  url: http://ironic.local:6385",
         "  auth: {type: http_basic, username: svc, password: from-file-secret}",
         "database: {kind: postgres, url: 'postgres://ic:pw@db/ic'}",
+        "secrets: {keyFile: /etc/ic/secrets.key}",
         "api: {host: 0.0.0.0, port: 9000, tls: {certFile: /etc/ic/cert.pem, keyFile: /etc/ic/key.pem}}",
         "compute: {concurrency: 8}",
         "log: {level: debug}",
@@ -44,11 +45,21 @@ describe("service configuration", () => {
     });
     expect(config.api).toMatchObject({ host: "::1", port: 8080, tls: { certFile: "/etc/ic/cert.pem" } });
     expect(config.database).toEqual({ kind: "postgres", url: "postgres://ic:pw@db/ic" });
+    expect(config.secrets).toEqual({ keyFile: "/etc/ic/secrets.key" });
     expect(config.ironic.auth).toEqual({ type: "http_basic", username: "svc", password: "from-file-secret" });
     expect(config.compute).toMatchObject({ concurrency: 8, workerId: "w-1" });
     expect(config.log.level).toBe("debug");
     const withToken = loadServiceConfig({ file, env: { IRONIC_COMPUTE_IRONIC_TOKEN: "tok-123456" } });
     expect(withToken.ironic.auth).toEqual({ type: "token", token: "tok-123456" });
+  });
+
+  it("a PostgreSQL database needs secrets.keyFile (the same key on every worker); the environment can give it", () => {
+    const file = yamlFile("ironic: {url: http://i:6385}\ndatabase: {kind: postgres, url: 'postgres://ic@db/ic'}\n");
+    expect(() => loadServiceConfig({ file, env: {} })).toThrow(/secrets\.keyFile: a PostgreSQL database needs secrets\.keyFile/);
+    expect(loadServiceConfig({ file, env: { IRONIC_COMPUTE_SECRETS_KEY_FILE: "/run/ic.key" } }).secrets).toEqual({ keyFile: "/run/ic.key" });
+    // SQLite: the key beside the database unless set.
+    const sqlite = yamlFile("ironic: {url: http://i:6385}\ndatabase: {kind: sqlite, path: /var/lib/ic/db.sqlite}\n");
+    expect(loadServiceConfig({ file: sqlite, env: {} }).secrets).toEqual({});
   });
 
   it("refuses unknown keys", () => {

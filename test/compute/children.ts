@@ -12,6 +12,7 @@ import { enrolNodes } from "../../src/dev/enrol.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore } from "../../src/store/open.js";
+import { testSecrets } from "../support/secrets.js";
 import type { Store } from "../../src/store/store.js";
 import { newClient, sharedIronicUrl } from "../support/ironic.js";
 import { FAST_COMPUTE, FAST_DRIVER } from "./support.js";
@@ -101,7 +102,7 @@ export async function startWorkerFront(opts: {
   const ironic = newClient();
   const nodes = await enrolNodes(ironic, { count: opts.nodeCount, resourceClass, shard });
   const proxy = await startFaultProxy(sharedIronicUrl());
-  const store = await openStore(opts.store);
+  const store = await openStore(opts.store, testSecrets());
   const front = await createComputeService({ store, ironic, driver: { ...FAST_DRIVER, cache: { maxAgeMs: 0, shard } }, compute: { ...FAST_COMPUTE, workerId: "front" }, log: silentLogger });
   const admin = await bootstrapAdminCaller(front, store);
   const ids = <T extends string>(id: T | undefined): { id?: T } => (id === undefined ? {} : { id });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childPids, isRunning, startPostgres, type RunningPostgres } from "../../harness/postgres-process.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
+import { testSecrets } from "../support/secrets.js";
 import { describeStoreContract } from "./store-contract.js";
 
 let postgres: RunningPostgres | undefined;
@@ -40,7 +41,7 @@ function adminClient(): pg.Client {
 
 /** A migrated store on the file's database, emptied. */
 async function openEmpty(): Promise<Store> {
-  const store = await openStore({ kind: "postgres", url: running().url });
+  const store = await openStore({ kind: "postgres", url: running().url }, testSecrets());
   const { rows } = await adminClient().query<{ tablename: string }>(
     "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE 'kysely%'",
   );
@@ -50,10 +51,12 @@ async function openEmpty(): Promise<Store> {
 
 describeStoreContract("postgres", {
   open: openEmpty,
-  openTwins: async () => [await openEmpty(), await openStore({ kind: "postgres", url: running().url })],
+  openTwins: async () => [await openEmpty(), await openStore({ kind: "postgres", url: running().url }, testSecrets())],
   execRaw: async (_store, statement) => {
     await adminClient().query(statement);
   },
+  queryRaw: async (_store, query) => (await adminClient().query<Record<string, unknown>>(query)).rows,
+  openAnother: (_store, secrets) => openStore({ kind: "postgres", url: running().url }, secrets),
 });
 
 /** Waits until none of `pids` runs any more (zombies count as gone). */

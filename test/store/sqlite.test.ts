@@ -8,7 +8,9 @@ import { dirname, join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.js";
+import type { SecretBox } from "../../src/store/secret-box.js";
 import type { Store } from "../../src/store/store.js";
+import { testSecrets } from "../support/secrets.js";
 import { at, describeStoreContract, serverRecord, storedServer } from "./store-contract.js";
 
 let dir: string;
@@ -22,10 +24,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function openAt(path: string): Promise<Store> {
-  const store = await openStore({ kind: "sqlite", path });
+async function openAt(path: string, secrets: SecretBox = testSecrets()): Promise<Store> {
+  const store = await openStore({ kind: "sqlite", path }, secrets);
   pathOf.set(store, path);
   return store;
+}
+
+function fileOf(store: Store): string {
+  const path = pathOf.get(store);
+  if (path === undefined) throw new Error("store not opened by this file");
+  return path;
 }
 
 function freshPath(): string {
@@ -39,9 +47,7 @@ describeStoreContract("sqlite", {
     return [await openAt(path), await openAt(path)];
   },
   execRaw: (store, statement) => {
-    const path = pathOf.get(store);
-    if (path === undefined) throw new Error("store not opened by this file");
-    const raw = new BetterSqlite3(path);
+    const raw = new BetterSqlite3(fileOf(store));
     try {
       raw.exec(statement);
     } finally {
@@ -49,6 +55,15 @@ describeStoreContract("sqlite", {
     }
     return Promise.resolve();
   },
+  queryRaw: (store, query) => {
+    const raw = new BetterSqlite3(fileOf(store), { readonly: true });
+    try {
+      return Promise.resolve(raw.prepare(query).all() as Record<string, unknown>[]);
+    } finally {
+      raw.close();
+    }
+  },
+  openAnother: (store, secrets) => openAt(fileOf(store), secrets),
 });
 
 describe("SQLite specifics", () => {

@@ -19,6 +19,8 @@ import { taskKindParamsSchema } from "../../src/store/task-params.js";
 import { describeNetworkContract } from "./network-contract.js";
 import { describeServerGroupContract } from "./server-groups-contract.js";
 import { describeVolumeContract } from "./volumes-contract.js";
+import { describeSecretsContract } from "./secrets-contract.js";
+import type { SecretBox } from "../../src/store/secret-box.js";
 
 export interface ContractHooks {
   /** A fresh, migrated, empty store. */
@@ -27,6 +29,10 @@ export interface ContractHooks {
   openTwins(): Promise<[Store, Store]>;
   /** Runs a raw SQL statement on the database behind `store` (to plant bad rows). */
   execRaw(store: Store, statement: string): Promise<void>;
+  /** Runs a raw SQL query on the database behind `store`: what is at rest. */
+  queryRaw(store: Store, query: string): Promise<Record<string, unknown>[]>;
+  /** Another Store on the database behind `store`, sealing with `secrets`. */
+  openAnother(store: Store, secrets: SecretBox): Promise<Store>;
 }
 
 const BASE = Date.parse("2026-03-01T10:00:00.000Z");
@@ -1175,6 +1181,8 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
     describeServerGroupContract(() => store, twins);
 
     describeVolumeContract(() => store, twins);
+
+    describeSecretsContract(() => store, hooks, (on, secrets) => hooks.openAnother(on, secrets));
 
     describe("admin audit (issue 11 #8)", () => {
       const audit = (overrides: Partial<records.AdminAuditRecord> = {}): records.AdminAuditRecord => ({

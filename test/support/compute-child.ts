@@ -7,6 +7,7 @@ import { IronicClient } from "../../src/ironic/client.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
 import { createLogger } from "../../src/log/logger.js";
 import { openStore } from "../../src/store/open.js";
+import { testSecrets } from "./secrets.js";
 
 const config = z
   .object({
@@ -19,7 +20,7 @@ const config = z
   .parse(JSON.parse(process.env["IRONIC_COMPUTE_TEST_CHILD"] ?? "{}"));
 
 const log = createLogger({ level: "info", name: config.workerId });
-const store = await openStore(config.store);
+const store = await openStore(config.store, testSecrets());
 const ironic = new IronicClient(ironicClientOptions({ url: config.ironicUrl, retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 } }), log);
 const service = await createComputeService({
   store,

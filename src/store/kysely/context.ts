@@ -3,6 +3,7 @@
 
 import type { CompiledQuery, Kysely } from "kysely";
 import type { Database } from "../schema.js";
+import type { SecretBox } from "../secret-box.js";
 
 /**
  * A statement of a transaction whose rows decide whether it goes on: `check`
@@ -24,6 +25,8 @@ export function isChecked(step: TransactionStep): step is CheckedStatement {
 export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly kind: "sqlite" | "postgres";
+  /** Seals the secrets a row keeps (a CHAP secret, a running task's passwords). */
+  readonly secrets: SecretBox;
   /**
    * Runs `statements` as one transaction, all of them or none, and returns the
    * last one's rows (camelCase). On SQLite: BEGIN IMMEDIATE … COMMIT, synchronously.

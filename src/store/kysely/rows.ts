@@ -12,6 +12,8 @@ import { z } from "zod";
 import type * as records from "../records.js";
 import type * as tables from "../schema.js";
 import { CorruptRecordError, type ServerPatch } from "../store.js";
+import { SecretBoxError, type SecretBox } from "../secret-box.js";
+import { SECRET_TASK_PARAMS, UNREADABLE_SECRETS_PARAM } from "../task-params.js";
 import { camelCase } from "./case.js";
 import {
   actionEventSchema,
@@ -244,10 +246,47 @@ export function serverPatchToRow(patch: ServerPatch): Updateable<tables.ServersT
   };
 }
 
-export function taskFromRow(row: Selectable<tables.TasksTable>): records.TaskRecord {
-  return checkRow("tasks", row.id, taskSchema, parseJsonColumns("tasks", row, ["params"]));
+/** The task's secret parameters sealed (`seal`) or opened (`open`), each bound to its task and key. */
+/** What a sealed secret is bound to (SecretBox's context): its own row and key. */
+export const taskSecretContext = (taskId: string, key: string): string => `task ${taskId} ${key}`;
+export const chapSecretContext = (volumeId: string): string => `volume ${volumeId} CHAP secret`;
+
+/**
+ * The task's secret parameters sealed (`seal`) or opened (`open`), each bound to
+ * its task and key. One that does not open (another key) is left out and named
+ * in UNREADABLE_SECRETS_PARAM, so the row still reads — a lease must never fail
+ * on it — and the runner fails that one task with the reason.
+ */
+function withTaskSecrets(taskId: string, params: Readonly<Record<string, unknown>>, secrets: SecretBox, way: "seal" | "open"): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...params };
+  const unreadable: string[] = [];
+  for (const key of SECRET_TASK_PARAMS) {
+    const value = out[key];
+    if (typeof value !== "string") continue;
+    if (way === "seal") {
+      out[key] = secrets.seal(value, taskSecretContext(taskId, key));
+      continue;
+    }
+    try {
+      out[key] = secrets.open(value, taskSecretContext(taskId, key));
+    } catch (error: unknown) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      Reflect.deleteProperty(out, key);
+      unreadable.push(key);
+    }
+  }
+  if (unreadable.length > 0) out[UNREADABLE_SECRETS_PARAM] = unreadable;
+  return out;
 }
 
-export function taskToRow(record: records.TaskRecord): Insertable<tables.TasksTable> {
-  return { ...record, params: toJson(record.params) };
+export function taskFromRow(row: Selectable<tables.TasksTable>, secrets: SecretBox): records.TaskRecord {
+  const parsed = parseJsonColumns("tasks", row, ["params"]);
+  const params = parsed["params"];
+  // Opened before the schema check, which then sees the row as its record.
+  const opened = typeof params === "object" && params !== null && !Array.isArray(params) ? withTaskSecrets(row.id, params as Record<string, unknown>, secrets, "open") : params;
+  return checkRow("tasks", row.id, taskSchema, { ...parsed, params: opened });
+}
+
+export function taskToRow(record: records.TaskRecord, secrets: SecretBox): Insertable<tables.TasksTable> {
+  return { ...record, params: toJson(withTaskSecrets(record.id, record.params, secrets, "seal")) };
 }

@@ -39,7 +39,7 @@ function tagCondition(eb: ExpressionBuilder<Database, "servers">, filter: TagFil
   return eb.and(conditions);
 }
 
-export function serversRepository({ db, kind, atomically }: StoreContext): Store["servers"] {
+export function serversRepository({ db, kind, atomically, secrets }: StoreContext): Store["servers"] {
   /**
    * The servers of one create request, each with its action and task, in one
    * transaction: the quota is counted once for all of them (kysely/quotas.ts),
@@ -63,7 +63,7 @@ export function serversRepository({ db, kind, atomically }: StoreContext): Store
           ? []
           : [db.insertInto("serverAllocations").values({ serverId: s.id, projectId: s.projectId, resourceClass: claim.resourceClass }).compile()]),
         db.insertInto("actions").values(actionToRow(a)).compile(),
-        db.insertInto("tasks").values({ ...taskToRow(t), notBefore: heldUntil }).compile(),
+        db.insertInto("tasks").values({ ...taskToRow(t, secrets), notBefore: heldUntil }).compile(),
         ...(membership === undefined ? [] : membershipSteps(db, kind, s.id, membership)),
       ]),
     ];

@@ -52,7 +52,7 @@ function checkMaxDeploys(maxDeploys: number): void {
   }
 }
 
-export function tasksRepository({ db, kind, atomically }: StoreContext): Store["tasks"] {
+export function tasksRepository({ db, kind, atomically, secrets }: StoreContext): Store["tasks"] {
   /**
    * Sets `not_before` of the task waiting for cancelled task `id` (its server's
    * pending, held-back task), only while `worker` is the one that held `id`.
@@ -78,11 +78,11 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
       const r = checkInput("TaskRecord", taskSchema, record);
       const a = action === undefined ? undefined : checkInput("ActionRecord", actionSchema, action);
       try {
-        if (a === undefined) await db.insertInto("tasks").values(taskToRow(r)).execute();
+        if (a === undefined) await db.insertInto("tasks").values(taskToRow(r, secrets)).execute();
         else {
           await atomically([
             db.insertInto("actions").values(actionToRow(a)).compile(),
-            db.insertInto("tasks").values(taskToRow(r)).compile(),
+            db.insertInto("tasks").values(taskToRow(r, secrets)).compile(),
           ]);
         }
       } catch (error: unknown) {
@@ -91,7 +91,7 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
     },
     get: async (id) => {
       const row = await db.selectFrom("tasks").selectAll().where("id", "=", id).executeTakeFirst();
-      return row === undefined ? undefined : taskFromRow(row);
+      return row === undefined ? undefined : taskFromRow(row, secrets);
     },
     releaseHeld: async (serverIds) => {
       if (serverIds.length === 0) return;
@@ -110,7 +110,7 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
         .where("serverId", "=", serverId)
         .where("status", "in", ["pending", "running"])
         .executeTakeFirst();
-      return row === undefined ? undefined : taskFromRow(row);
+      return row === undefined ? undefined : taskFromRow(row, secrets);
     },
     lease: async (worker, now, leaseMs, { maxDeploys = 0 } = {}) => {
       checkTime("now", now);
@@ -162,7 +162,7 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
       if (kind === "sqlite") row = (await atomically([query.compile()]))[0];
       else if (maxDeploys > 0) row = (await atomically([sql`SELECT pg_advisory_xact_lock(${DEPLOY_CAP_LOCK})`.compile(db), query.compile()]))[0];
       else row = await query.executeTakeFirst();
-      return row === undefined ? undefined : taskFromRow(row as Parameters<typeof taskFromRow>[0]);
+      return row === undefined ? undefined : taskFromRow(row as Parameters<typeof taskFromRow>[0], secrets);
     },
     queuePosition: async (serverId) => {
       // The server's pending deploy, and the pending deploys up to it in lease order.
@@ -227,7 +227,7 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
           db.insertInto("actions").values(actionToRow(a)).compile(),
           db
             .insertInto("tasks")
-            .values({ ...taskToRow(r), notBefore: heldUntil })
+            .values({ ...taskToRow(r, secrets), notBefore: heldUntil })
             .compile(),
           db.updateTable("servers").set({ taskState: "deleting", updatedAt: now }).where("id", "=", r.serverId).compile(),
           db.selectFrom("tasks").select("id").where("id", "=", activeId).where("status", "=", "cancelled").compile(),
@@ -252,7 +252,7 @@ export function tasksRepository({ db, kind, atomically }: StoreContext): Store["
         .where("status", "in", ["pending", "running"])
         .$call(oldestFirst)
         .execute();
-      return rows.map(taskFromRow);
+      return rows.map((row) => taskFromRow(row, secrets));
     },
   };
 }

@@ -14,11 +14,12 @@ import type { VolumeRecord } from "../records.js";
 import type { VolumesTable } from "../schema.js";
 import type { Store } from "../store.js";
 import { auditedSteps, writeWithAudit } from "./admin-audit.js";
+import type { SecretBox } from "../secret-box.js";
 import type { StoreContext } from "./context.js";
 import { mapDuplicate } from "./errors.js";
 import { afterMarker, checkPage, oldestFirst } from "./queries.js";
 import { volumeSchema } from "./record-schemas.js";
-import { checkInput, checkRow, fromIntBool, parseJsonColumns, toJson } from "./rows.js";
+import { chapSecretContext, checkInput, checkRow, fromIntBool, parseJsonColumns, toJson } from "./rows.js";
 
 /** Every column but chap_secret. */
 const PUBLIC_COLUMNS = [
@@ -49,14 +50,14 @@ function volumeFromRow(row: PublicRow): VolumeRecord {
   });
 }
 
-function volumeToRow(record: VolumeRecord, chapSecret: string | null): Insertable<VolumesTable> {
+function volumeToRow(record: VolumeRecord, chapSecret: string | null, secrets: SecretBox): Insertable<VolumesTable> {
   const { attachment, ...rest } = record;
   return {
     ...rest,
     bootable: record.bootable ? 1 : 0,
     target: toJson(record.target),
     metadata: toJson(record.metadata),
-    chapSecret,
+    chapSecret: chapSecret === null ? null : secrets.seal(chapSecret, chapSecretContext(record.id)),
     attachmentId: attachment?.id ?? null,
     attachedServerId: attachment?.serverId ?? null,
     attachedAt: attachment?.attachedAt ?? null,
@@ -75,7 +76,7 @@ export function volumesRepository(context: StoreContext): Store["volumes"] {
       if (chapSecret !== null && (r.target.protocol !== "iscsi" || r.target.chapUsername === null)) {
         throw new TypeError("a CHAP secret needs an iSCSI target with a CHAP user");
       }
-      const insert = db.insertInto("volumes").values(volumeToRow(r, chapSecret)).compile();
+      const insert = db.insertInto("volumes").values(volumeToRow(r, chapSecret, context.secrets)).compile();
       await mapDuplicate(`volume ${r.id}`, () => writeWithAudit(context, insert, audit));
     },
     get,
@@ -147,7 +148,8 @@ export function volumesRepository(context: StoreContext): Store["volumes"] {
     },
     chapSecret: async (id) => {
       const row = await db.selectFrom("volumes").select("chapSecret").where("id", "=", id).executeTakeFirst();
-      return row?.chapSecret;
+      if (row === undefined) return undefined;
+      return row.chapSecret === null ? null : context.secrets.open(row.chapSecret, chapSecretContext(id));
     },
   };
 }
