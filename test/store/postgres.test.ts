@@ -5,12 +5,15 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childPids, isRunning, startPostgres, type RunningPostgres } from "../../harness/postgres-process.js";
 import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
 import { describeStoreContract } from "./store-contract.js";
+import { migrateUpTo, runSeed } from "./flavor-contract.js";
 
 let postgres: RunningPostgres | undefined;
 let admin: pg.Client | undefined;
@@ -53,6 +56,21 @@ describeStoreContract("postgres", {
   openTwins: async () => [await openEmpty(), await openStore({ kind: "postgres", url: running().url })],
   execRaw: async (_store, statement) => {
     await adminClient().query(statement);
+  },
+  openMigratedFrom: async (last, seed) => {
+    // A database of its own: the file's shared one is already at the latest schema.
+    const name = `migrated_${randomBytes(6).toString("hex")}`;
+    await adminClient().query(`CREATE DATABASE ${name}`);
+    const url = new URL(running().url);
+    url.pathname = `/${name}`;
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url.toString(), max: 1 }) }) });
+    try {
+      await migrateUpTo(db, last);
+      await runSeed(db, seed);
+    } finally {
+      await db.destroy();
+    }
+    return openStore({ kind: "postgres", url: url.toString() });
   },
 });
 
