@@ -1,7 +1,7 @@
 // The 10,000-node fleet of the scheduler and memory benches: several resource
 // classes, traits, capabilities, owners and lessees, 500 nodes not schedulable.
 
-import type { SchedulingFlavor } from "../../src/compute/scheduler.js";
+import { bareMetalExtraSpecs, schedulingRequest, type SchedulingRequest } from "../../src/compute/flavor-scheduling.js";
 import type { EnrolSpec } from "../../src/dev/enrol.js";
 
 export const FLEET_SIZE = 10_000;
@@ -27,15 +27,11 @@ export const FLEET: readonly EnrolSpec[] = [
   { count: 500, namePrefix: "mgd", resourceClass: "baremetal", target: "manageable" },
 ];
 
-const flavor = (resourceClass: string, extra: Partial<SchedulingFlavor> = {}): SchedulingFlavor => ({
-  resourceClass,
-  requiredTraits: [],
-  forbiddenTraits: [],
-  capabilities: {},
-  ...extra,
-});
+/** What a flavor's extra specs ask the scheduler for, read as a server create reads them. */
+const flavor = (resourceClass: string, narrowing: Parameters<typeof bareMetalExtraSpecs>[1] = {}): SchedulingRequest =>
+  schedulingRequest({ id: resourceClass, extraSpecs: bareMetalExtraSpecs(resourceClass, narrowing) });
 
-export const FLAVORS: Readonly<Record<string, SchedulingFlavor>> = {
+export const FLAVORS: Readonly<Record<string, SchedulingRequest>> = {
   general: flavor("baremetal"),
   "fast-nic": flavor("baremetal", { requiredTraits: ["CUSTOM_FAST_NIC"] }),
   "no-fast-nic": flavor("baremetal", { forbiddenTraits: ["CUSTOM_FAST_NIC"] }),

@@ -1,9 +1,11 @@
 // /v2.1/flavors: list (summary and detail, with is_public/minRam/minDisk and
-// limit/marker), show, os-extra_specs, and admin create/delete.
+// limit/marker), show, admin create/delete, and Nova's os-extra_specs (read
+// for everyone who sees the flavor, writes for admins) — where a flavor's
+// scheduling data lives (compute/flavor-scheduling.ts).
 import { z } from "zod";
 import type { ComputeApi } from "../compute/contract.js";
 import type { FlavorRecord } from "../store/records.js";
-import { BadRequestError } from "../compute/contract.js";
+import { BadRequestError, NotFoundError } from "../compute/contract.js";
 import { flavorDetail, flavorExtraSpecs, flavorSummary } from "./flavor-view.js";
 import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.js";
 import { flavorParams, flavorRef, queryCount } from "./schemas.js";
@@ -16,7 +18,18 @@ const listQuery = z.looseObject({
   marker: flavorRef.optional(),
 });
 
-const traitName = z.string().regex(/^[A-Z0-9_]{1,255}$/, "traits are upper-case letters, digits and _");
+/** Nova's extra spec key and value (schemas/flavors_extraspecs.py): numbers are taken and stored as text. */
+const specKey = z.string().regex(/^[a-zA-Z0-9-_:. ]{1,255}$/, "an extra spec key: letters, digits, spaces and -_:. (1-255)");
+const specValue = z.union([z.string().max(255), z.number().refine((n) => String(n).length <= 255, "at most 255 characters")]);
+const specs = z.record(specKey, specValue);
+const specsBody = z.object({ extra_specs: specs }).strict();
+/** PUT …/os-extra_specs/{key}: exactly the one key. */
+const specBody = specs.refine((body) => Object.keys(body).length === 1, "the body is one key and its value");
+const specParams = z.object({ id: flavorRef, key: z.string().min(1).max(255) }).strict();
+
+function asText(body: Readonly<Record<string, string | number>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, String(value)]));
+}
 
 const createBody = z
   .object({
@@ -32,11 +45,6 @@ const createBody = z
         rxtx_factor: z.number().positive().optional(),
         "os-flavor-access:is_public": z.boolean().optional(),
         description: z.string().max(65_535).nullable().optional(),
-        // ironic-compute's own fields: how the flavor schedules on Ironic nodes.
-        resource_class: z.string().min(1).max(255),
-        required_traits: z.array(traitName).max(64).optional(),
-        forbidden_traits: z.array(traitName).max(64).optional(),
-        capabilities: z.record(z.string().min(1).max(255), z.string().max(255)).optional(),
       })
       .strict(),
   })
@@ -98,9 +106,35 @@ export function registerFlavorRoutes(app: ApiInstance, compute: ComputeApi): voi
     return { flavor: flavorDetail(flavor, baseUrl(request), request.microversion) };
   });
 
+  // Nova's os-extra_specs: answers 200 with the request's body on writes (not
+  // 201/204), and a delete's 200 has no body.
   app.get("/flavors/:id/os-extra_specs", { config: { access: "reader" }, schema: { params: flavorParams } }, async (request) => {
     const flavor = await compute.flavors.get(callerOf(request), request.params.id);
     return { extra_specs: flavorExtraSpecs(flavor) };
+  });
+
+  app.post("/flavors/:id/os-extra_specs", { config: { access: "admin" }, schema: { params: flavorParams, body: specsBody } }, async (request) => {
+    await compute.flavors.setExtraSpecs(callerOf(request), request.params.id, asText(request.body.extra_specs));
+    return request.body;
+  });
+
+  app.get("/flavors/:id/os-extra_specs/:key", { config: { access: "reader" }, schema: { params: specParams } }, async (request) => {
+    const { id, key } = request.params;
+    const value = flavorExtraSpecs(await compute.flavors.get(callerOf(request), id))[key];
+    if (value === undefined) throw new NotFoundError(`Flavor ${id} has no extra specs with key ${key}.`);
+    return { [key]: value };
+  });
+
+  app.put("/flavors/:id/os-extra_specs/:key", { config: { access: "admin" }, schema: { params: specParams, body: specBody } }, async (request) => {
+    const { id, key } = request.params;
+    if (!Object.hasOwn(request.body, key)) throw new BadRequestError("Request body and URI mismatch");
+    await compute.flavors.setExtraSpecs(callerOf(request), id, asText(request.body));
+    return request.body;
+  });
+
+  app.delete("/flavors/:id/os-extra_specs/:key", { config: { access: "admin" }, schema: { params: specParams } }, async (request, reply) => {
+    await compute.flavors.deleteExtraSpec(callerOf(request), request.params.id, request.params.key);
+    return reply.code(200).send();
   });
 
   app.post("/flavors", { config: { access: "admin" }, schema: { body: createBody } }, async (request) => {
@@ -109,10 +143,8 @@ export function registerFlavorRoutes(app: ApiInstance, compute: ComputeApi): voi
       ...(body.id === undefined || body.id === null ? {} : { id: String(body.id) }),
       name: body.name,
       description: body.description ?? "",
-      resourceClass: body.resource_class,
-      requiredTraits: body.required_traits ?? [],
-      forbiddenTraits: body.forbidden_traits ?? [],
-      capabilities: body.capabilities ?? {},
+      // Nova's create takes no extra specs: they come after, through os-extra_specs.
+      extraSpecs: {},
       vcpus: body.vcpus,
       ramMb: body.ram,
       diskGb: body.disk,

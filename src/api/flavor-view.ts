@@ -1,24 +1,12 @@
-// Flavors as Nova shows them. Ironic scheduling data appears the way Nova's
-// Ironic flavors carry it in extra specs: `resources:CUSTOM_<CLASS>=1` with the
-// standard classes zeroed, `trait:<T>=required|forbidden`, `capabilities:<k>=<v>`.
+// Flavors as Nova shows them. The Ironic scheduling data is in the extra specs
+// the way Nova's Ironic flavors carry it (`resources:CUSTOM_<CLASS>=1`,
+// `trait:<T>=required|forbidden`, `capabilities:<k>=<v>`), shown from 2.61 as
+// Nova does; the document has no field of its own (strict clients refuse those).
 import type { FlavorRecord } from "../store/records.js";
 
-/** Nova's name for an Ironic resource class ("baremetal-gold" → "CUSTOM_BAREMETAL_GOLD"). */
-export function placementResourceClass(resourceClass: string): string {
-  return `CUSTOM_${resourceClass.toUpperCase().replace(/[^A-Z0-9_]+/g, "_")}`;
-}
-
+/** The flavor's extra specs, as stored (a copy). */
 export function flavorExtraSpecs(flavor: FlavorRecord): Record<string, string> {
-  const specs: Record<string, string> = {
-    [`resources:${placementResourceClass(flavor.resourceClass)}`]: "1",
-    "resources:VCPU": "0",
-    "resources:MEMORY_MB": "0",
-    "resources:DISK_GB": "0",
-  };
-  for (const trait of flavor.requiredTraits) specs[`trait:${trait}`] = "required";
-  for (const trait of flavor.forbiddenTraits) specs[`trait:${trait}`] = "forbidden";
-  for (const [key, value] of Object.entries(flavor.capabilities)) specs[`capabilities:${key}`] = value;
-  return specs;
+  return { ...flavor.extraSpecs };
 }
 
 export function flavorLinks(base: string, id: string): Array<{ rel: string; href: string }> {
@@ -50,10 +38,5 @@ export function flavorDetail(flavor: FlavorRecord, base: string, microversion: n
     swap: flavor.swapMb === 0 && microversion < 75 ? "" : flavor.swapMb,
     rxtx_factor: 1.0,
     ...(microversion >= 61 ? { extra_specs: flavorExtraSpecs(flavor) } : {}),
-    // ironic-compute's own fields (clients ignore unknown keys).
-    resource_class: flavor.resourceClass,
-    required_traits: flavor.requiredTraits,
-    forbidden_traits: flavor.forbiddenTraits,
-    capabilities: flavor.capabilities,
   };
 }

@@ -278,7 +278,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "POST /v2.1/flavors": {
     summary: "Create a flavor",
     tag: "flavors",
-    description: "`resource_class` selects the Ironic nodes; required/forbidden traits and capabilities narrow them.",
+    description: "Nova's body. The flavor schedules once its extra specs name a node class: `POST …/os-extra_specs` with `resources:CUSTOM_<CLASS>=1` (and `trait:…`, `capabilities:…`).",
     responses: { 200: "The flavor document." },
   },
   "GET /v2.1/flavors/:id": { summary: "Show a flavor", tag: "flavors", responses: { 200: "The flavor document." } },
@@ -288,6 +288,28 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: "flavors",
     description: "The scheduling constraints as Nova writes them: resources:CUSTOM_…, trait:…, capabilities:….",
     responses: { 200: "`extra_specs`." },
+  },
+  "POST /v2.1/flavors/:id/os-extra_specs": {
+    summary: "Create or update extra specs of a flavor",
+    tag: "flavors",
+    description: "Merges `extra_specs` into the flavor's (admin). `resources:*` amounts are whole numbers and `trait:*` is required or forbidden.",
+    responses: { 200: "The request's `extra_specs`, as Nova answers." },
+  },
+  "GET /v2.1/flavors/:id/os-extra_specs/:key": {
+    summary: "Show one extra spec of a flavor",
+    tag: "flavors",
+    responses: { 200: "`{<key>: <value>}`." },
+  },
+  "PUT /v2.1/flavors/:id/os-extra_specs/:key": {
+    summary: "Update one extra spec of a flavor",
+    tag: "flavors",
+    description: "The body is exactly `{<key>: <value>}` for the key of the URL (admin).",
+    responses: { 200: "The request's body, as Nova answers." },
+  },
+  "DELETE /v2.1/flavors/:id/os-extra_specs/:key": {
+    summary: "Delete one extra spec of a flavor",
+    tag: "flavors",
+    responses: { 200: NO_BODY("Deleted (Nova answers 200, not 204).") },
   },
 
   "POST /v2.1/os-keypairs": {

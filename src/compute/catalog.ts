@@ -10,9 +10,14 @@ import { BadRequestError, ConflictError, NotFoundError, QuotaExceededError, type
 import { fingerprint, generateKeyPair, parsePublicKey } from "./keys.js";
 import { requireAdmin, requireMember, requireReader } from "./policy.js";
 import { auditOf } from "./admin-audit.js";
+import { extraSpecProblem } from "./flavor-scheduling.js";
 
 const KEYPAIR_NAME = /^[A-Za-z0-9 _.@-]{1,255}$/;
-const TRAIT = /^[A-Z][A-Z0-9_]{0,254}$/;
+/** Nova's flavor extra spec key (schemas/flavors_extraspecs.py); values up to 255 characters. */
+const EXTRA_SPEC_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/;
+const MAX_EXTRA_SPEC_VALUE = 255;
+/** Nova's metadata limit on one flavor's extra specs is none; this keeps a flavor's row set bounded. */
+const MAX_EXTRA_SPECS = 256;
 /** Nova's message for its key_pairs quota (KeypairLimitExceeded). */
 const KEYPAIR_QUOTA_MESSAGE = "Quota exceeded, too many key pairs.";
 
@@ -23,10 +28,19 @@ function conflictOnDuplicate(what: string) {
   };
 }
 
-/** What the audit keeps of a new flavor: how it is matched to nodes and who sees it. */
+/** What the audit keeps of a new flavor: how it is matched to nodes (its extra specs) and who sees it. */
 function flavorSummary(flavor: FlavorRecord): Record<string, unknown> {
-  const { resourceClass, requiredTraits, forbiddenTraits, isPublic } = flavor;
-  return { resource_class: resourceClass, required_traits: requiredTraits, forbidden_traits: forbiddenTraits, is_public: isPublic };
+  return { extra_specs: flavor.extraSpecs, is_public: flavor.isPublic };
+}
+
+/** Each spec as Nova's os-extra_specs takes it, and the scheduling namespaces' values (flavor-scheduling.ts). */
+function checkExtraSpecs(specs: Readonly<Record<string, string>>): void {
+  for (const [key, value] of Object.entries(specs)) {
+    if (!EXTRA_SPEC_KEY.test(key)) throw new BadRequestError(`Invalid input for field/attribute extra_specs. Key '${key.slice(0, 80)}': letters, digits, spaces and -_:. (1-255)`);
+    if (value.length > MAX_EXTRA_SPEC_VALUE) throw new BadRequestError(`Invalid input for field/attribute extra_specs. Value of '${key}' is longer than ${MAX_EXTRA_SPEC_VALUE} characters`);
+    const problem = extraSpecProblem(key, value);
+    if (problem !== undefined) throw new BadRequestError(`Validation failed; ${problem}.`);
+  }
 }
 
 /**
@@ -66,13 +80,31 @@ export class Catalog {
   async createFlavor(caller: Caller, input: Omit<FlavorRecord, "createdAt" | "id"> & { id?: string }): Promise<FlavorRecord> {
     requireAdmin(caller);
     if (!isPrintableName(input.name)) throw new BadRequestError("invalid flavor name");
-    for (const trait of [...input.requiredTraits, ...input.forbiddenTraits]) {
-      if (!TRAIT.test(trait)) throw new BadRequestError(`'${trait.slice(0, 80)}' is not a valid trait name`);
-    }
+    checkExtraSpecs(input.extraSpecs);
+    if (Object.keys(input.extraSpecs).length > MAX_EXTRA_SPECS) throw new BadRequestError(`a flavor has at most ${MAX_EXTRA_SPECS} extra specs`);
     const flavor: FlavorRecord = { ...input, id: input.id ?? randomUUID(), createdAt: nowIso() };
     const audit = auditOf(caller, { type: "flavor", id: flavor.id, name: flavor.name }, "create", flavorSummary(flavor));
     await this.store.flavors.create(flavor, audit).catch(conflictOnDuplicate(`Flavor with name ${input.name} or id ${flavor.id}`));
     return flavor;
+  }
+
+  /** Nova's os-extra_specs create/update: merges `specs` into the flavor's. */
+  async setFlavorExtraSpecs(caller: Caller, id: string, specs: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+    requireAdmin(caller);
+    checkExtraSpecs(specs);
+    const flavor = await this.getFlavor(caller, id);
+    if (Object.keys({ ...flavor.extraSpecs, ...specs }).length > MAX_EXTRA_SPECS) throw new BadRequestError(`a flavor has at most ${MAX_EXTRA_SPECS} extra specs`);
+    const audit = auditOf(caller, { type: "flavor", id, name: flavor.name }, "update", { extra_specs: { set: specs } });
+    if (!(await this.store.flavors.setExtraSpecs(id, specs, audit))) throw new NotFoundError(`Flavor ${id} could not be found.`);
+    return { ...specs };
+  }
+
+  /** Nova's os-extra_specs delete of one key. */
+  async deleteFlavorExtraSpec(caller: Caller, id: string, key: string): Promise<void> {
+    requireAdmin(caller);
+    const flavor = await this.getFlavor(caller, id);
+    const audit = auditOf(caller, { type: "flavor", id, name: flavor.name }, "update", { extra_specs: { unset: [key] } });
+    if (!(await this.store.flavors.deleteExtraSpec(id, key, audit))) throw new NotFoundError(`Flavor ${id} has no extra specs with key ${key}.`);
   }
 
   async deleteFlavor(caller: Caller, id: string): Promise<void> {

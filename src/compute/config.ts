@@ -8,7 +8,7 @@ export const intSetting = (min: number, max: number, fallback: number) => z.numb
 /** A quota limit as Nova takes one: -1 is unlimited; at most Nova's MAX_INT. */
 export const quotaLimit = z.number().int().min(-1).max(0x7fffffff);
 
-/** Resource classes as Ironic and Placement spell them (flavor.resourceClass). */
+/** Resource classes as Ironic and Placement spell them (quotas normalise them to Placement's CUSTOM_ name). */
 export const resourceClassName = z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "a resource class: letters, digits and _.-");
 
 /**
@@ -21,7 +21,7 @@ export const resourceClassName = z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "a 
 const quotasSchema = z
   .object({
     instances: quotaLimit.optional().describe("Servers per project (-1 = unlimited). Left out: the deprecated maxServersPerProject, else -1."),
-    resourceClasses: z.record(resourceClassName, quotaLimit).default({}).describe("Servers per project of each resource class (by flavor.resourceClass); a class not named is unlimited."),
+    resourceClasses: z.record(resourceClassName, quotaLimit).default({}).describe("Servers per project of each resource class, by the Placement name its flavors ask for (`resources:CUSTOM_GPU=1` → `CUSTOM_GPU`; a node's spelling such as `gpu` means the same); a class not named is unlimited."),
   })
   .strict();
 

@@ -414,6 +414,10 @@ export interface ComputeApi {
     get(caller: Caller, id: string): Promise<FlavorRecord>;
     create(caller: Caller, flavor: Omit<FlavorRecord, "createdAt" | "id"> & { id?: string }): Promise<FlavorRecord>;
     delete(caller: Caller, id: string): Promise<void>;
+    /** Nova's os-extra_specs create/update (admin): merges `specs` into the flavor's; returns them. */
+    setExtraSpecs(caller: Caller, id: string, specs: Readonly<Record<string, string>>): Promise<Record<string, string>>;
+    /** Nova's os-extra_specs delete (admin); NotFoundError when the flavor has no such key. */
+    deleteExtraSpec(caller: Caller, id: string, key: string): Promise<void>;
   };
 
   images: {

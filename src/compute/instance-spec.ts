@@ -4,14 +4,6 @@ import { sanitizeHostname } from "../driver/config-drive/hostname.js";
 import type { BlockDeviceSpec, InstanceSpec, VifSpec } from "../driver/instance-spec.js";
 import type { FlavorRecord, ImageRecord, KeypairRecord, ServerRecord } from "../store/records.js";
 
-export function flavorExtraSpecs(flavor: FlavorRecord): Record<string, string> {
-  const specs: Record<string, string> = {};
-  for (const trait of flavor.requiredTraits) specs[`trait:${trait}`] = "required";
-  for (const trait of flavor.forbiddenTraits) specs[`trait:${trait}`] = "forbidden";
-  for (const [key, value] of Object.entries(flavor.capabilities)) specs[`capabilities:${key}`] = value;
-  return specs;
-}
-
 /** user_data as stored (base64) → the text the config drive carries. */
 export function decodeUserData(userData: string | null): string | undefined {
   if (userData === null) return undefined;
@@ -44,7 +36,7 @@ export function instanceSpecFor(
       rootGb: flavor.diskGb,
       swapMb: flavor.swapMb,
       ephemeralGb: flavor.ephemeralGb,
-      extraSpecs: flavorExtraSpecs(flavor),
+      extraSpecs: { ...flavor.extraSpecs },
     },
     image: image === null ? null : {
       id: image.id,

@@ -5,6 +5,7 @@
 // (store.servers.createWithTask with a QuotaClaim): this file only resolves
 // defaults, shows, changes and words the refusal as Nova does.
 import { classResource, INSTANCES_RESOURCE, OverQuotaError, type QuotaClaim, type Store } from "../store/store.js";
+import { normalizeResourceClass } from "../driver/inventory.js";
 import { nowIso } from "./clock.js";
 import type { QuotaDefaults } from "./config.js";
 import {
@@ -21,9 +22,31 @@ import { requireAdmin, requireReader } from "./policy.js";
 
 const CLASS_PREFIX = classResource("");
 
-/** What a create of a server of `resourceClass` counts against. */
+/**
+ * A class as quotas name it: Placement's name, the one a flavor's
+ * `resources:CUSTOM_<CLASS>=1` carries (class:CUSTOM_BAREMETAL_GOLD); a node's
+ * own spelling ("baremetal-gold") is taken as that, so config and API may use either.
+ */
+function placementClass(name: string): string {
+  const normalized = normalizeResourceClass(name);
+  if (normalized === null) throw new BadRequestError(`Invalid resource class ${name.slice(0, 64)}`);
+  return normalized;
+}
+
+/** Limits by Placement name; two spellings of one class keep the tighter (-1: unlimited). */
+function placementLimits(limits: Readonly<Record<string, number>>): Record<string, number> {
+  const named: Record<string, number> = {};
+  for (const [name, limit] of Object.entries(limits)) {
+    const key = placementClass(name);
+    const seen = named[key];
+    named[key] = seen === undefined || seen < 0 ? limit : limit < 0 ? seen : Math.min(seen, limit);
+  }
+  return named;
+}
+
+/** What a create of a server of `resourceClass` (a Placement name) counts against. */
 export function quotaClaim(defaults: QuotaDefaults, resourceClass: string): QuotaClaim {
-  return { resourceClass, defaultInstances: defaults.instances, defaultClassLimit: defaults.resourceClasses[resourceClass] ?? -1 };
+  return { resourceClass, defaultInstances: defaults.instances, defaultClassLimit: placementLimits(defaults.resourceClasses)[resourceClass] ?? -1 };
 }
 
 /** Nova's TooManyInstances text; a resource class is named as Nova's unified limits name it (class:CUSTOM_GPU). */
@@ -73,11 +96,15 @@ export interface FixedLimits {
 }
 
 export class Quotas {
+  private readonly defaultLimits: QuotaDefaults;
+
   constructor(
     private readonly store: Store,
-    private readonly defaultLimits: QuotaDefaults,
+    defaultLimits: QuotaDefaults,
     private readonly fixed: FixedLimits,
-  ) {}
+  ) {
+    this.defaultLimits = { ...defaultLimits, resourceClasses: placementLimits(defaultLimits.resourceClasses) };
+  }
 
   defaults(caller: Caller, _projectId: string): Promise<QuotaLimits> {
     requireReader(caller);
@@ -106,7 +133,7 @@ export class Quotas {
     if (project === undefined) throw new BadRequestError(`Project ID ${projectId} is not a valid project.`);
     const wanted: Record<string, number> = {
       ...(change.instances === undefined ? {} : { [INSTANCES_RESOURCE]: change.instances }),
-      ...Object.fromEntries(Object.entries(change.resourceClasses ?? {}).map(([name, limit]) => [classResource(name), limit])),
+      ...Object.fromEntries(Object.entries(placementLimits(change.resourceClasses ?? {})).map(([name, limit]) => [classResource(name), limit])),
     };
     if (change.force !== true) {
       // As Nova: a limit below what the project already uses needs `force`.

@@ -1,5 +1,6 @@
 // Picks a node for a new server and claims it (S1): filters the cached nodes by
-// the flavor's resource class, required and forbidden traits and capabilities,
+// the flavor's resource class, required and forbidden traits and capabilities
+// (its extra specs, read by flavor-scheduling.ts),
 // and by node owner/lessee against the server's project (S3); spreads the choice
 // at random; claims through the driver and, when another claimer wins, tries the
 // next candidate, a bounded number of times. The claim checks owner/lessee and
@@ -7,10 +8,11 @@
 import type { CachedNode } from "../driver/availability.js";
 import type { IronicDriver } from "../driver/driver.js";
 import { InstanceAlreadyPlacedError, NodeAlreadyClaimedError, NodeNotAvailableError } from "../driver/errors.js";
-import { nodeInventory, normalizeResourceClass, type NodeInventory } from "../driver/inventory.js";
+import { nodeInventory, type NodeInventory } from "../driver/inventory.js";
 import { servesProject } from "../driver/tenancy.js";
 import type { Logger } from "../log/logger.js";
-import type { FlavorRecord, ServerGroupRecord } from "../store/records.js";
+import type { ServerGroupRecord } from "../store/records.js";
+import type { SchedulingRequest } from "./flavor-scheduling.js";
 import { admits, arrange, describeKey, failureDomainOf, type FailureDomainKey } from "./server-group-policy.js";
 
 export class NoValidHostError extends Error {
@@ -19,8 +21,6 @@ export class NoValidHostError extends Error {
     super(`No valid host was found. ${detail}`);
   }
 }
-
-export type SchedulingFlavor = Pick<FlavorRecord, "resourceClass" | "requiredTraits" | "forbiddenTraits" | "capabilities">;
 
 // Inventory per node object; the cache replaces node objects on refresh, so a
 // WeakMap keeps exactly the current ones and parsing happens once per refresh.
@@ -35,10 +35,11 @@ export function inventoryOf(node: CachedNode, log: Logger): NodeInventory {
   return inventory;
 }
 
-/** Whether `node` can take a server of `flavor` for `projectId`. Pure. */
-export function fits(node: CachedNode, inventory: NodeInventory, flavor: SchedulingFlavor, projectId: string): boolean {
+/** Whether `node` can take a server asking for `flavor` for `projectId`. Pure. */
+export function fits(node: CachedNode, inventory: NodeInventory, flavor: SchedulingRequest, projectId: string): boolean {
   if (!inventory.schedulable) return false;
-  if (inventory.resourceClass !== normalizeResourceClass(flavor.resourceClass)) return false;
+  // Both are Placement names: the node's resource_class normalised as Nova does.
+  if (inventory.resourceClass !== flavor.resourceClass) return false;
   if (!servesProject(node, projectId)) return false;
   const traits = new Set(inventory.traits);
   if (!flavor.requiredTraits.every((trait) => traits.has(trait))) return false;
@@ -47,7 +48,7 @@ export function fits(node: CachedNode, inventory: NodeInventory, flavor: Schedul
   return Object.entries(flavor.capabilities).every(([key, value]) => capabilities[key] === value);
 }
 
-export function candidates(nodes: readonly CachedNode[], flavor: SchedulingFlavor, projectId: string, log: Logger): CachedNode[] {
+export function candidates(nodes: readonly CachedNode[], flavor: SchedulingRequest, projectId: string, log: Logger): CachedNode[] {
   return nodes.filter((node) => fits(node, inventoryOf(node, log), flavor, projectId));
 }
 
@@ -106,7 +107,7 @@ export class Scheduler {
    * `driver`: the one to claim through (a task's fenced driver).
    */
   async place(
-    flavor: SchedulingFlavor,
+    flavor: SchedulingRequest,
     projectId: string,
     instanceUuid: string,
     driver: IronicDriver = this.driver,

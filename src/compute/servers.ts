@@ -21,6 +21,7 @@ import type { Catalog } from "./catalog.js";
 import { nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
 import { allowedCount, quotaClaim, quotaExceeded } from "./quotas.js";
+import { schedulingRequest } from "./flavor-scheduling.js";
 import { groupNotFound, type ServerGroups } from "./server-groups.js";
 import type { InterfaceAttachment, InterfaceRequest, PlugIn, ServerNetworks } from "./server-networks.js";
 import type { Volumes } from "./volumes.js";
@@ -292,6 +293,8 @@ export class Servers {
       if (error instanceof NotFoundError) throw new BadRequestError(`Flavor ${request.flavorRef} could not be found.`);
       throw error;
     });
+    // A flavor no node can match (no resource class, two …) is refused here, before anything exists.
+    const scheduling = schedulingRequest(flavor);
     const blockDevices = await this.blockDevicesFor(caller, request.volumes ?? []);
     const bootsFromVolume = blockDevices.some((device) => device.bootIndex === 0);
     const imageRef = request.imageRef;
@@ -310,7 +313,7 @@ export class Servers {
     }
     const networks = await this.networks.resolve(caller, request.networks);
     checkSecurityGroups(request.securityGroups);
-    const claim = quotaClaim(this.config.quotas, flavor.resourceClass);
+    const claim = quotaClaim(this.config.quotas, scheduling.resourceClass);
     // Nova's check_num_instances_quota: as many as the quota allows, at least min_count.
     const count = await allowedCount(this.store, claim, caller.projectId, counts.min, counts.max);
     const membership = request.groupId === undefined ? undefined : await this.groups.membershipFor(caller, request.groupId);

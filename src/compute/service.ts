@@ -220,6 +220,8 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       get: (caller, id) => catalog.getFlavor(caller, id),
       create: (caller, flavor) => catalog.createFlavor(caller, flavor),
       delete: (caller, id) => catalog.deleteFlavor(caller, id),
+      setExtraSpecs: (caller, id, specs) => catalog.setFlavorExtraSpecs(caller, id, specs),
+      deleteExtraSpec: (caller, id, key) => catalog.deleteFlavorExtraSpec(caller, id, key),
     },
     images: {
       list: (caller, page) => catalog.listImages(caller, page),

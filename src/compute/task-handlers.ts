@@ -5,13 +5,14 @@
 import type { InstanceOnNode, IronicDriver, OnProgress } from "../driver/driver.js";
 import { DriverError } from "../driver/errors.js";
 import type { Logger } from "../log/logger.js";
-import type { PortRecord, ServerRecord, TaskKind, TaskRecord } from "../store/records.js";
+import type { FlavorRecord, PortRecord, ServerRecord, TaskKind, TaskRecord } from "../store/records.js";
 import { StaleStateError, type ServerExpectation, type ServerPatch, type Store } from "../store/store.js";
 import type { TaskParams } from "../store/task-params.js";
 import { Audit, faultMessage, publicFaultMessage } from "./audit.js";
 import { nowIso } from "./clock.js";
 import { deployPhase, POWERING_ON_PERCENT, type DeployOperation } from "./deploy-progress.js";
 import { instanceSpecFor } from "./instance-spec.js";
+import { FlavorSpecError, schedulingRequest, type SchedulingRequest } from "./flavor-scheduling.js";
 import { NoValidHostError, type GroupPlacement, type Scheduler } from "./scheduler.js";
 import { NotEnoughNicsError, type ServerNetworks } from "./server-networks.js";
 import type { Volumes } from "./volumes.js";
@@ -143,6 +144,19 @@ async function siblingsOf(store: Store, server: ServerRecord): Promise<ServerRec
  * Resumable: a claim an earlier attempt made is adopted (the node names its instance).
  * Returns this server's node, or null when the request failed.
  */
+/**
+ * What the server's flavor asks the scheduler for. The create checked it; an
+ * admin may have changed the flavor's extra specs since, and then no node fits.
+ */
+function requestOf(flavor: FlavorRecord): SchedulingRequest {
+  try {
+    return schedulingRequest(flavor);
+  } catch (error) {
+    if (error instanceof FlavorSpecError) throw new NoValidHostError(error.message);
+    throw error;
+  }
+}
+
 async function placeRequest(run: TaskRun, server: ServerRecord, own: string | null, siblings: readonly ServerRecord[]): Promise<string | null> {
   const { ctx, task, audit, save } = run;
   const flavor = await ctx.store.flavors.get(server.flavorId);
@@ -153,7 +167,7 @@ async function placeRequest(run: TaskRun, server: ServerRecord, own: string | nu
     await audit.event(task.actionId, "schedule_and_claim", async () => {
       for (const member of [server, ...waiting]) {
         const held = member.id === server.id ? own : (member.nodeUuid ?? (await ctx.driver.nodeOf(member.id)));
-        const node = held ?? (await ctx.scheduler.place(flavor, member.projectId, member.id, ctx.driver, await groupPlacement(ctx.store, member.id)));
+        const node = held ?? (await ctx.scheduler.place(requestOf(flavor), member.projectId, member.id, ctx.driver, await groupPlacement(ctx.store, member.id)));
         placed.push({ id: member.id, node });
       }
     });
@@ -221,7 +235,7 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
     const group = await groupPlacement(ctx.store, server.id);
     try {
       nodeUuid = await audit.event(task.actionId, "schedule_and_claim", () =>
-        ctx.scheduler.place(flavor, server.projectId, server.id, ctx.driver, group),
+        ctx.scheduler.place(requestOf(flavor), server.projectId, server.id, ctx.driver, group),
       );
     } catch (error) {
       if (!(error instanceof NoValidHostError)) throw error;

@@ -4,25 +4,37 @@
 // requirements; a public qcow2 image with no checksum or size. Callers name
 // them and give only what differs.
 import type { ComputeApi } from "../compute/contract.js";
+import { bareMetalExtraSpecs } from "../compute/flavor-scheduling.js";
 
 export type FlavorInput = Omit<Parameters<ComputeApi["flavors"]["create"]>[1], "id">;
 export type ImageInput = Omit<Parameters<ComputeApi["images"]["create"]>[1], "id">;
 
+/**
+ * A flavor for nodes of `resourceClass` (a node's resource_class), its
+ * scheduling written as Nova's Ironic flavors write it, in extra specs
+ * (`resources:CUSTOM_<CLASS>=1` …; `extraSpecs` adds to them).
+ */
 export function fakeHardwareFlavor(
-  fields: Pick<FlavorInput, "name" | "resourceClass"> & Partial<FlavorInput>,
+  fields: Pick<FlavorInput, "name"> & Partial<FlavorInput> & { resourceClass: string } & Parameters<typeof bareMetalExtraSpecs>[1],
 ): FlavorInput {
+  const { resourceClass, requiredTraits, forbiddenTraits, capabilities, extraSpecs, ...rest } = fields;
   return {
     description: "",
-    requiredTraits: [],
-    forbiddenTraits: [],
-    capabilities: {},
     vcpus: 8,
     ramMb: 16_384,
     diskGb: 100,
     ephemeralGb: 0,
     swapMb: 0,
     isPublic: true,
-    ...fields,
+    ...rest,
+    extraSpecs: {
+      ...bareMetalExtraSpecs(resourceClass, {
+        ...(requiredTraits === undefined ? {} : { requiredTraits }),
+        ...(forbiddenTraits === undefined ? {} : { forbiddenTraits }),
+        ...(capabilities === undefined ? {} : { capabilities }),
+      }),
+      ...extraSpecs,
+    },
   };
 }
 

@@ -21,7 +21,7 @@ const CAPABILITY_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_CAPABILITY_VALUE = 255;
 
 /** Traits the flavor (`trait:X=required`, also granular `traitN:X`) and image require. */
-export function requiredTraits(flavor: FlavorSpec, image: ImageSpec | null): string[] {
+export function requiredTraits(flavor: Pick<FlavorSpec, "extraSpecs">, image: ImageSpec | null): string[] {
   const traits = new Set<string>();
   for (const [key, value] of Object.entries(flavor.extraSpecs)) {
     const match = /^trait\d*:(.+)$/.exec(key);
@@ -39,7 +39,7 @@ export function requiredTraits(flavor: FlavorSpec, image: ImageSpec | null): str
 }
 
 /** Traits the flavor forbids (`trait:X=forbidden`): a scheduling filter only. */
-export function forbiddenTraits(flavor: FlavorSpec): string[] {
+export function forbiddenTraits(flavor: Pick<FlavorSpec, "extraSpecs">): string[] {
   const traits: string[] = [];
   for (const [key, value] of Object.entries(flavor.extraSpecs)) {
     const match = /^trait\d*:(.+)$/.exec(key);
@@ -49,7 +49,7 @@ export function forbiddenTraits(flavor: FlavorSpec): string[] {
 }
 
 /** `capabilities:boot_mode=uefi` → `{ boot_mode: "uefi" }`. */
-export function flavorCapabilities(flavor: FlavorSpec): Record<string, string> {
+export function flavorCapabilities(flavor: Pick<FlavorSpec, "extraSpecs">): Record<string, string> {
   const capabilities: Record<string, string> = {};
   for (const [key, value] of Object.entries(flavor.extraSpecs)) {
     if (!key.startsWith("capabilities:")) continue;

@@ -72,12 +72,12 @@ export interface FlavorRecord {
   id: string;
   name: string;
   description: string;
-  /** Ironic resource class the flavor schedules on, as written on the nodes. */
-  resourceClass: string;
-  requiredTraits: string[];
-  forbiddenTraits: string[];
-  /** Required node capabilities (`capabilities:boot_mode=uefi`). */
-  capabilities: Record<string, string>;
+  /**
+   * Nova's flavor extra specs, as its Ironic deployments write them: how the
+   * flavor schedules (`resources:CUSTOM_<CLASS>=1`, `trait:<T>=required|forbidden`,
+   * `capabilities:<k>=<v>`; compute/flavor-scheduling.ts reads them) and any other key.
+   */
+  extraSpecs: Record<string, string>;
   /** For display and instance_info only. */
   vcpus: number;
   ramMb: number;

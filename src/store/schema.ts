@@ -24,6 +24,7 @@
 import { sql, type ColumnType, type Migration, type MigrationProvider } from "kysely";
 import type { AdminAuditRecord, ServerGroupRecord } from "./records.js";
 import { networksMigration, type NetworkTables } from "./schema-networks.js";
+import { flavorExtraSpecsMigration } from "./schema-flavor-specs.js";
 
 export interface ProjectsTable {
   id: string;
@@ -73,13 +74,6 @@ export interface FlavorsTable {
   id: string;
   name: string;
   description: string;
-  resourceClass: string;
-  /** JSON string[] */
-  requiredTraits: string;
-  /** JSON string[] */
-  forbiddenTraits: string;
-  /** JSON Record<string, string> */
-  capabilities: string;
   vcpus: number;
   ramMb: number;
   diskGb: number;
@@ -298,6 +292,7 @@ export interface Database extends NetworkTables {
   tokens: TokensTable;
   applicationCredentials: ApplicationCredentialsTable;
   flavors: FlavorsTable;
+  flavorExtraSpecs: FlavorExtraSpecsTable;
   images: ImagesTable;
   keypairs: KeypairsTable;
   servers: ServersTable;
@@ -313,6 +308,13 @@ export interface Database extends NetworkTables {
   serverGroups: ServerGroupsTable;
   serverGroupMembers: ServerGroupMembersTable;
   volumes: VolumesTable;
+}
+
+/** Added by 0014: one row per extra spec of a flavor (Nova's flavor_extra_specs). */
+export interface FlavorExtraSpecsTable {
+  flavorId: string;
+  key: string;
+  value: string;
 }
 
 /** Name of the unique partial index behind ServerBusyError. */
@@ -722,6 +724,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0010_volumes": volumes,
   "0011_server_block_devices": serverBlockDevices,
   "0013_server_create_options": serverCreateOptions,
+  "0014_flavor_extra_specs": flavorExtraSpecsMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -254,7 +254,16 @@ export interface Store extends NetworkStore {
     delete(id: string): Promise<boolean>;
   };
 
-  flavors: NamedRepository<records.FlavorRecord>;
+  flavors: NamedRepository<records.FlavorRecord> & {
+    /**
+     * Merges `specs` into the flavor's extra specs (a key given replaces its
+     * value, the others stay), in one transaction with `audit`. False when
+     * there is no such flavor: nothing is written.
+     */
+    setExtraSpecs(id: string, specs: Readonly<Record<string, string>>, audit?: records.AdminAuditRecord): Promise<boolean>;
+    /** False when the flavor has no such key (or there is no such flavor): nothing is written. */
+    deleteExtraSpec(id: string, key: string, audit?: records.AdminAuditRecord): Promise<boolean>;
+  };
 
   images: {
     /** `audit`: as NamedRepository's. */

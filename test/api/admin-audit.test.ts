@@ -29,10 +29,11 @@ describe("GET /admin/v1/audit", () => {
     expect((await api.call("PUT", `/v2.1/os-quota-sets/${projectId}`, { body: { quota_set: { instances: 20 } } })).status).toBe(200);
     expect((await api.call("DELETE", `/v2.1/os-quota-sets/${projectId}`)).status).toBe(202);
     const flavor = await api.call("POST", "/v2.1/flavors", {
-      body: { flavor: { name: `audited-${randomUUID().slice(0, 8)}`, ram: 1024, vcpus: 1, disk: 10, resource_class: "CUSTOM_AUDIT" } },
+      body: { flavor: { name: `audited-${randomUUID().slice(0, 8)}`, ram: 1024, vcpus: 1, disk: 10 } },
     });
     expect(flavor.status, flavor.text).toBe(200);
     const flavorId = (flavor.json["flavor"] as { id: string }).id;
+    expect((await api.call("POST", `/v2.1/flavors/${flavorId}/os-extra_specs`, { body: { extra_specs: { "resources:CUSTOM_AUDIT": "1" } } })).status).toBe(200);
     expect((await api.call("DELETE", `/v2.1/flavors/${flavorId}`)).status).toBe(202);
     const image = await api.call("POST", "/image/v2/images", {
       body: { name: "audited-image", url: "https://images.example/signed.qcow2?sig=SECRET-SIGNATURE", disk_format: "qcow2" },
@@ -57,7 +58,9 @@ describe("GET /admin/v1/audit", () => {
       ["update", { instances: { from: 10, to: 20 } }],
       ["update", { instances: { from: null, to: 10 } }],
     ]);
-    expect((await audit(`?resource_id=${flavorId}`)).map((entry) => entry.action)).toEqual(["delete", "create"]);
+    const forFlavor = await audit(`?resource_id=${flavorId}`);
+    expect(forFlavor.map((entry) => entry.action)).toEqual(["delete", "update", "create"]);
+    expect(forFlavor[1]).toMatchObject({ changes: { extra_specs: { set: { "resources:CUSTOM_AUDIT": "1" } } } });
     const imageRows = await audit(`?resource_type=image&resource_id=${imageId}`);
     expect(imageRows.map((entry) => entry.action)).toEqual(["delete", "create"]);
     expect(imageRows[1]?.changes).toMatchObject({ url_host: "images.example" });

@@ -47,14 +47,17 @@ describe("quotas (os-quota-sets, limits)", () => {
     expect((await api.call("PUT", "/v2.1/os-quota-sets/no-such-project", { body: { quota_set: { instances: 1 } } })).status).toBe(400);
     expect(quotaSet((await api.call("GET", `/v2.1/os-quota-sets/${projectA()}`, { as: "member" })).json)["instances"]).toBe(3);
 
-    const updated = await setQuota({ instances: "4", [`class:${api.resourceClass}`]: 2 });
+    // The node's spelling of its class is taken as the Placement name the flavor asks for.
+    const updated = await setQuota({ instances: "4", [`class:${api.resourceClass.toLowerCase()}`]: 2 });
     expect(updated.status).toBe(200);
     expect(quotaSet(updated.json)).not.toHaveProperty("id");
-    expect(quotaSet(updated.json)).toMatchObject({ instances: 4, [`class:${api.resourceClass}`]: 2, "class:CUSTOM_CONFIGURED": 7 });
+    expect(quotaSet(updated.json)).toMatchObject({ instances: 4, [`class:CUSTOM_${api.resourceClass}`]: 2, "class:CUSTOM_CONFIGURED": 7 });
+    expect(quotaSet(updated.json)).not.toHaveProperty(`class:${api.resourceClass.toLowerCase()}`);
   });
 
   it("a create over a resource-class or the instances quota is 403 with Nova's text; a deleted server frees its place", async () => {
-    const klass = `class:${api.resourceClass}`;
+    // As the flavor's extra spec resources:CUSTOM_<CLASS>=1 and Nova's unified limits name it.
+    const klass = `class:CUSTOM_${api.resourceClass}`;
     expect((await setQuota({ instances: 5, [klass]: 1 })).status).toBe(200);
     const first = await createServer("quota-1");
     expect(first.status).toBe(202);

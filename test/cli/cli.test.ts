@@ -39,7 +39,39 @@ describe("ironic-compute CLI", { timeout: 180_000 }, () => {
     const run = await cli(["flavor", "list", "-f", "json"]);
     expect(run.code, run.stderr).toBe(0);
     const flavors = JSON.parse(run.stdout) as Array<Record<string, unknown>>;
-    expect(flavors).toEqual(expect.arrayContaining([expect.objectContaining({ ID: api.flavorId, Name: "bm-cli", "Resource Class": api.resourceClass })]));
+    expect(flavors).toEqual(expect.arrayContaining([expect.objectContaining({ ID: api.flavorId, Name: "bm-cli", "Resource Class": `CUSTOM_${api.resourceClass}` })]));
+  });
+
+  it("flavor create --resource-class/--property, set, unset write Nova's extra specs; a class-less flavor is refused at server create", async () => {
+    const created = await cli(["-f", "json", "flavor", "create", "--resource-class", "gold-cli", "--required-trait", "CUSTOM_RAID", "--property", "hw:note=cli", "gold-cli"]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = (JSON.parse(created.stdout) as { id: string }).id;
+    const specs = async () => (await api.call("GET", `/v2.1/flavors/${id}/os-extra_specs`)).json["extra_specs"];
+    expect(await specs()).toEqual({
+      "resources:CUSTOM_GOLD_CLI": "1",
+      "resources:VCPU": "0",
+      "resources:MEMORY_MB": "0",
+      "resources:DISK_GB": "0",
+      "trait:CUSTOM_RAID": "required",
+      "hw:note": "cli",
+    });
+    expect((await cli(["flavor", "set", "--property", "capabilities:boot_mode=uefi", "gold-cli"])).code).toBe(0);
+    expect((await cli(["flavor", "unset", "--property", "hw:note", "--property", "trait:CUSTOM_RAID", "gold-cli"])).code).toBe(0);
+    expect(await specs()).toEqual({
+      "resources:CUSTOM_GOLD_CLI": "1",
+      "resources:VCPU": "0",
+      "resources:MEMORY_MB": "0",
+      "resources:DISK_GB": "0",
+      "capabilities:boot_mode": "uefi",
+    });
+
+    expect((await cli(["flavor", "create", "--property", "trait:CUSTOM_RAID=required", "classless-cli"])).code).toBe(0);
+    const refused = await cli(["server", "create", "--flavor", "classless-cli", "--image", "demo-cli", "classless-1"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: Flavor \S+ has no bare-metal resource class: set its extra spec resources:CUSTOM_<CLASS>=1.*\(HTTP 400\)\n$/);
+    const bad = await cli(["flavor", "create", "--property", "trait:CUSTOM_RAID=maybe", "bad-cli"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("a trait is 'required' or 'forbidden'");
   });
 
   it("server create --wait, list, show, reboot --wait, delete --wait", async () => {

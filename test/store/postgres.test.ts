@@ -5,6 +5,8 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childPids, isRunning, startPostgres, type RunningPostgres } from "../../harness/postgres-process.js";
@@ -12,6 +14,7 @@ import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/store.js";
 import { testSecrets } from "../support/secrets.js";
 import { describeStoreContract } from "./store-contract.js";
+import { migrateUpTo, runSeed } from "./flavor-contract.js";
 
 let postgres: RunningPostgres | undefined;
 let admin: pg.Client | undefined;
@@ -57,6 +60,21 @@ describeStoreContract("postgres", {
   },
   queryRaw: async (_store, query) => (await adminClient().query<Record<string, unknown>>(query)).rows,
   openAnother: (_store, secrets) => openStore({ kind: "postgres", url: running().url }, secrets),
+  openMigratedFrom: async (last, seed) => {
+    // A database of its own: the file's shared one is already at the latest schema.
+    const name = `migrated_${randomBytes(6).toString("hex")}`;
+    await adminClient().query(`CREATE DATABASE ${name}`);
+    const url = new URL(running().url);
+    url.pathname = `/${name}`;
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url.toString(), max: 1 }) }) });
+    try {
+      await migrateUpTo(db, last);
+      await runSeed(db, seed);
+    } finally {
+      await db.destroy();
+    }
+    return openStore({ kind: "postgres", url: url.toString() }, testSecrets());
+  },
 });
 
 /** Waits until none of `pids` runs any more (zombies count as gone). */

@@ -2,16 +2,18 @@
 // shared file shows: two Stores on one file, and two separate OS processes.
 
 import { spawn } from "node:child_process";
-import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.js";
 import type { SecretBox } from "../../src/store/secret-box.js";
 import type { Store } from "../../src/store/store.js";
 import { testSecrets } from "../support/secrets.js";
 import { at, describeStoreContract, serverRecord, storedServer } from "./store-contract.js";
+import { migrateUpTo, runSeed } from "./flavor-contract.js";
 
 let dir: string;
 let files = 0;
@@ -64,6 +66,18 @@ describeStoreContract("sqlite", {
     }
   },
   openAnother: (store, secrets) => openAt(fileOf(store), secrets),
+  openMigratedFrom: async (last, seed) => {
+    const path = freshPath();
+    await mkdir(dirname(path), { recursive: true });
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) });
+    try {
+      await migrateUpTo(db, last);
+      await runSeed(db, seed);
+    } finally {
+      await db.destroy();
+    }
+    return openAt(path);
+  },
 });
 
 describe("SQLite specifics", () => {

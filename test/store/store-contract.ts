@@ -18,6 +18,7 @@ import {
 import { taskKindParamsSchema } from "../../src/store/task-params.js";
 import { describeNetworkContract } from "./network-contract.js";
 import { describeServerGroupContract } from "./server-groups-contract.js";
+import { describeFlavorContract } from "./flavor-contract.js";
 import { describeVolumeContract } from "./volumes-contract.js";
 import { describeSecretsContract } from "./secrets-contract.js";
 import type { SecretBox } from "../../src/store/secret-box.js";
@@ -33,6 +34,12 @@ export interface ContractHooks {
   queryRaw(store: Store, query: string): Promise<Record<string, unknown>[]>;
   /** Another Store on the database behind `store`, sealing with `secrets`. */
   openAnother(store: Store, secrets: SecretBox): Promise<Store>;
+  /**
+   * A fresh database migrated only up to migration `last` (inclusive), with
+   * `seed` (raw SQL, the schema of then) run on it, then opened as a Store:
+   * the later migrations run on those rows.
+   */
+  openMigratedFrom(last: string, seed: readonly string[]): Promise<Store>;
 }
 
 const BASE = Date.parse("2026-03-01T10:00:00.000Z");
@@ -100,10 +107,14 @@ export function flavorRecord(overrides: Partial<records.FlavorRecord> = {}): rec
     id,
     name: `flavor-${id}`,
     description: "bare metal",
-    resourceClass: "CUSTOM_BAREMETAL",
-    requiredTraits: ["CUSTOM_GPU", "HW_CPU_X86_AVX2"],
-    forbiddenTraits: ["CUSTOM_SLOW"],
-    capabilities: { boot_mode: "uefi" },
+    extraSpecs: {
+      "resources:CUSTOM_BAREMETAL": "1",
+      "resources:VCPU": "0",
+      "trait:CUSTOM_GPU": "required",
+      "trait:CUSTOM_SLOW": "forbidden",
+      "capabilities:boot_mode": "uefi",
+      "hw:any key. with spaces": "",
+    },
     vcpus: 64,
     ramMb: 262_144,
     diskGb: 960,
@@ -424,15 +435,13 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
     });
 
     describe("flavors", () => {
-      it("round-trips every field (JSON and boolean columns included)", async () => {
+      it("round-trips every field (extra specs and boolean columns included)", async () => {
         const pub = flavorRecord({ createdAt: at(1) });
         const priv = flavorRecord({
           id: "2",
           createdAt: at(2),
           isPublic: false,
-          requiredTraits: [],
-          forbiddenTraits: [],
-          capabilities: {},
+          extraSpecs: {},
         });
         await store.flavors.create(priv);
         await store.flavors.create(pub);
@@ -1179,6 +1188,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
     });
 
     describeServerGroupContract(() => store, twins);
+    describeFlavorContract(() => store, hooks);
 
     describeVolumeContract(() => store, twins);
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll } from "vitest";
 import { computeConfigSchema } from "../../src/compute/config.js";
+import { bareMetalExtraSpecs } from "../../src/compute/flavor-scheduling.js";
 import { enrolNodes, type EnrolSpec } from "../../src/dev/enrol.js";
 import { driverConfig } from "../../src/driver/config.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
@@ -55,6 +56,12 @@ export interface TestApi {
   basic(who: Exclude<Who, "anonymous">): string;
   /** Polls until the server's status is `status` with no task running. */
   waitForStatus(id: string, status: string, as?: Who): Promise<Record<string, unknown>>;
+  /**
+   * A flavor made as an admin does with Nova's API: POST /flavors (1 vCPU,
+   * 1 MiB, 1 GiB unless `fields` says), then POST …/os-extra_specs with
+   * `specs` (none: the flavor has no resource class). Its id.
+   */
+  flavor(name: string, specs: Record<string, string>, fields?: Record<string, unknown>): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -193,9 +200,13 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
     reader: await user("reader", projectA, "reader"),
     other: await user("other", projectB, "member"),
   };
-  const flavor = await created("/v2.1/flavors", {
-    flavor: { name: `bm-${label}`, ram: 16_384, vcpus: 8, disk: 10, resource_class: resourceClass },
-  });
+  const makeFlavor = async (name: string, specs: Record<string, string>, fields: Record<string, unknown> = {}): Promise<string> => {
+    const body = await created("/v2.1/flavors", { flavor: { name, ram: 1, vcpus: 1, disk: 1, ...fields } });
+    const id = (body["flavor"] as { id: string }).id;
+    if (Object.keys(specs).length > 0) await created(`/v2.1/flavors/${encodeURIComponent(id)}/os-extra_specs`, { extra_specs: specs });
+    return id;
+  };
+  const flavorId = await makeFlavor(`bm-${label}`, bareMetalExtraSpecs(resourceClass), { ram: 16_384, vcpus: 8, disk: 10 });
   const image = await created("/image/v2/images", { name: `demo-${label}`, url: "http://127.0.0.1:1/demo.qcow2", disk_format: "qcow2" });
 
   return {
@@ -206,7 +217,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
     nodes,
     passwords,
     users,
-    flavorId: (flavor["flavor"] as { id: string }).id,
+    flavorId,
     imageId: image["id"] as string,
     responses,
     call,
@@ -218,6 +229,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
         if (server?.["status"] === "ERROR" && status !== "ERROR") throw new Error(`server ${id} went to ERROR: ${JSON.stringify(server["fault"])}`);
         return server?.["status"] === status && server["OS-EXT-STS:task_state"] === null ? server : undefined;
       }, { timeoutMs: 60_000, intervalMs: 100 }),
+    flavor: makeFlavor,
     stop: async () => {
       await running.stop();
       rmSync(dir, { recursive: true, force: true });

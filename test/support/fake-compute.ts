@@ -121,7 +121,7 @@ export function fakeCompute(
       unlock: missing,
       ...overrides.servers,
     },
-    flavors: { list: () => Promise.resolve([FAKE_FLAVOR]), get: missing, create: missing, delete: missing, ...overrides.flavors },
+    flavors: { list: () => Promise.resolve([FAKE_FLAVOR]), get: missing, create: missing, delete: missing, setExtraSpecs: missing, deleteExtraSpec: missing, ...overrides.flavors },
     images: { list: () => Promise.resolve([]), get: missing, create: missing, delete: missing, ...overrides.images },
     keypairs: { create: missing, list: () => Promise.resolve([]), get: missing, delete: missing, ...overrides.keypairs },
     projects: { create: missing, list: () => Promise.resolve([]), visible: () => Promise.resolve([]), delete: missing, ...overrides.projects },

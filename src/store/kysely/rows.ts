@@ -160,21 +160,19 @@ export const workerToRow = (record: records.WorkerRecord): Insertable<tables.Wor
 // ---------------------------------------------------------------------------
 // Tables with encoded columns.
 
-export function flavorFromRow(row: Selectable<tables.FlavorsTable>): records.FlavorRecord {
+/** A flavor row and its extra-spec rows (flavor_extra_specs) → the record. */
+export function flavorFromRow(row: Selectable<tables.FlavorsTable>, specs: ReadonlyArray<Pick<tables.FlavorExtraSpecsTable, "key" | "value">>): records.FlavorRecord {
   return checkRow("flavors", row.id, flavorSchema, {
-    ...parseJsonColumns("flavors", row, ["requiredTraits", "forbiddenTraits", "capabilities"]),
+    ...row,
+    extraSpecs: Object.fromEntries(specs.map((spec) => [spec.key, spec.value])),
     isPublic: fromIntBool(row.isPublic),
   });
 }
 
+/** The flavor's own row; its extra specs are rows of flavor_extra_specs (kysely/flavors.ts). */
 export function flavorToRow(record: records.FlavorRecord): Insertable<tables.FlavorsTable> {
-  return {
-    ...record,
-    requiredTraits: toJson(record.requiredTraits),
-    forbiddenTraits: toJson(record.forbiddenTraits),
-    capabilities: toJson(record.capabilities),
-    isPublic: record.isPublic ? 1 : 0,
-  };
+  const { extraSpecs: _specs, ...row } = record;
+  return { ...row, isPublic: record.isPublic ? 1 : 0 };
 }
 
 export function tokenFromRow(row: Selectable<tables.TokensTable>): records.TokenRecord {
