@@ -14,6 +14,7 @@ import { registerKeypairCommands } from "./keypair-commands.js";
 import { registerNodeCommands } from "./node-commands.js";
 import { registerServeCommand } from "./serve-command.js";
 import { registerServerCommands } from "./server-commands.js";
+import { SchemaNewerError } from "../store/migrations.js";
 
 const program = addGlobalOptions(
   new Command()
@@ -40,6 +41,10 @@ try {
   // Expected failures are one line and exit code 1; anything else is a bug and keeps its stack.
   if (error instanceof CliError || error instanceof ConfigError) {
     process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = 1;
+  } else if (error instanceof SchemaNewerError) {
+    // An older binary started on a newer database (README "Upgrades").
+    process.stderr.write(`error: ironic-compute ${buildVersion()}: ${error.message}\n`);
     process.exitCode = 1;
   } else {
     throw error;
