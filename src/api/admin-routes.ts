@@ -76,6 +76,8 @@ function nodeDoc(node: NodeSummary): Record<string, unknown> {
     available: node.available,
     reason: node.reason,
     server_id: node.serverId,
+    instance_uuid: node.instanceUuid,
+    claim: node.claim,
     cpus: node.cpus,
     memory_mb: node.memoryMb,
     local_gb: node.localGb,

@@ -5,6 +5,7 @@ import { registerAuditCommands } from "./audit-commands.js";
 import { CliError } from "./client/errors.js";
 import { addGlobalOptions } from "./client/context.js";
 import { registerConfigCommands } from "./config-check-command.js";
+import { registerDbCommands } from "./db-commands.js";
 import { ConfigError } from "./config.js";
 import { registerDevCommand } from "./dev-command.js";
 import { registerFlavorCommands } from "./flavor-commands.js";
@@ -25,6 +26,7 @@ const program = addGlobalOptions(
 
 registerServeCommand(program);
 registerConfigCommands(program);
+registerDbCommands(program);
 registerDevCommand(program);
 registerServerCommands(program);
 registerFlavorCommands(program);

@@ -186,6 +186,15 @@ export interface NodeSummary {
   reason: string | null;
   /** The server on it, if it is ours. */
   serverId: string | null;
+  /** The instance Ironic says holds the node (ours or not). */
+  instanceUuid: string | null;
+  /**
+   * Whose claim it is: "ours" (a server this service has a record of, live or
+   * deleted), "unknown" (an instance it has no record of: another service's, or
+   * a server created after the backup this database was restored from; the
+   * reconciler never touches it), null when unclaimed.
+   */
+  claim: "ours" | "unknown" | null;
   cpus: number;
   memoryMb: number;
   localGb: number;

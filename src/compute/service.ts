@@ -107,7 +107,8 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const summary = async (node: CachedNode): Promise<NodeSummary> => {
     const inventory = inventoryOf(node, log);
     const state = availability(node);
-    const server = node.instance_uuid === null ? undefined : await store.servers.get(node.instance_uuid);
+    const server = node.instance_uuid === null ? undefined : await store.servers.get(node.instance_uuid, { includeDeleted: true });
+    const claim = node.instance_uuid === null ? null : server === undefined ? "unknown" : "ours";
     return {
       uuid: node.uuid,
       name: node.name,
@@ -116,8 +117,10 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       powerState: node.power_state,
       maintenance: node.maintenance,
       available: state.available && node.instance_uuid === null,
-      reason: state.available ? (node.instance_uuid === null ? null : "in use") : state.reason,
-      serverId: server?.id ?? null,
+      reason: state.available ? (claim === null ? null : claim === "ours" ? "in use" : "claimed by an instance this service has no record of") : state.reason,
+      serverId: server !== undefined && server.deletedAt === null ? server.id : null,
+      instanceUuid: node.instance_uuid,
+      claim,
       cpus: inventory.properties.cpus,
       memoryMb: inventory.properties.memoryMb,
       localGb: inventory.properties.localGb,

@@ -80,7 +80,7 @@ const DIRECTORY_MODE = 0o700;
  * file that others can read is made private. SQLite gives its -wal and -shm files
  * the database file's mode.
  */
-async function createPrivately(path: string): Promise<void> {
+export async function createPrivately(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: DIRECTORY_MODE });
   try {
     const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, FILE_MODE);
