@@ -141,6 +141,20 @@ export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
       return { audit: (await compute.audit.list(callerOf(request), filter)).map(auditDoc) };
     });
 
+    app.get("/status", { config: ADMIN }, async (request) => {
+      const status = await compute.health.status(callerOf(request));
+      return {
+        status: {
+          ready: status.ready,
+          checks: status.checks,
+          worker_id: status.workerId,
+          live_workers: status.liveWorkers,
+          nodes: { total: status.nodes.total, available: status.nodes.available, claimed_unknown: status.nodes.claimedUnknown },
+          servers: status.servers,
+        },
+      };
+    });
+
     app.get("/nodes", { config: ADMIN }, async (request) => ({
       nodes: (await compute.nodes.list(callerOf(request))).map(nodeDoc),
     }));

@@ -15,6 +15,7 @@ import { registerKeypairCommands } from "./keypair-commands.js";
 import { registerNodeCommands } from "./node-commands.js";
 import { registerServeCommand } from "./serve-command.js";
 import { registerServerCommands } from "./server-commands.js";
+import { registerStatusCommand } from "./status-command.js";
 import { SchemaNewerError } from "../store/migrations.js";
 
 const program = addGlobalOptions(
@@ -36,6 +37,7 @@ registerProjectCommands(program);
 registerUserCommands(program);
 registerNodeCommands(program);
 registerAuditCommands(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -31,6 +31,7 @@ import { ApplicationCredentials } from "./application-credentials.js";
 import { Tokens } from "./tokens.js";
 import { requireAdmin, requireService } from "./policy.js";
 import { OnePassAtATime } from "./one-pass.js";
+import { Readiness } from "./readiness.js";
 import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
 import { failureDomainKey } from "./server-group-policy.js";
@@ -101,6 +102,14 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const audit = new AdminAudit(store);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log, failureDomainKey(compute.serverGroups.failureDomain));
   const runner = new TaskRunner({ store, driver, scheduler, networks: serverNetworks, volumes, log }, workerId, compute, log);
+  const readiness = new Readiness({
+    store,
+    ironic: options.ironic,
+    workerTimeoutMs: compute.workerTimeoutMs,
+    lastLeaseLoopAt: () => runner.lastIterationAt,
+    lastHeartbeatAt: () => membership.lastBeatAt,
+    log,
+  });
   const reconciler = new Reconciler(store, driver, membership, log);
   const timers: NodeJS.Timeout[] = [];
 
@@ -283,6 +292,24 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
         const node = await driver.cache.get(uuid);
         if (node === undefined) throw new NotFoundError(`Hypervisor ${uuid} could not be found.`);
         return summary(node);
+      },
+    },
+    health: {
+      readiness: () => readiness.check(),
+      status: async (caller) => {
+        requireAdmin(caller);
+        const [report, nodes, servers] = await Promise.all([readiness.check(), Promise.all((await driver.cache.all()).map(summary)), store.servers.countLive()]);
+        return {
+          ...report,
+          workerId,
+          liveWorkers: membership.liveWorkers,
+          nodes: {
+            total: nodes.length,
+            available: nodes.filter((node) => node.available).length,
+            claimedUnknown: nodes.filter((node) => node.claim === "unknown").length,
+          },
+          servers,
+        };
       },
     },
     externalEvents: async (caller, events) => {

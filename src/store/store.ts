@@ -315,6 +315,8 @@ export interface Store extends NetworkStore {
     ): Promise<void>;
     /** Every server row, deleted ones included. */
     total(): Promise<number>;
+    /** Servers not deleted, in every project. */
+    countLive(): Promise<number>;
     /** Deleted servers only with `includeDeleted`. */
     get(id: string, options?: { includeDeleted?: boolean }): Promise<records.ServerRecord | undefined>;
     /** Sorted by created time then id (stable for markers). */
