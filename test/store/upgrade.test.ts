@@ -2,6 +2,8 @@
 // (harness/postgres-process.ts):
 // - a database made by the first released schema (migration 0001 only), with
 //   rows in it, upgrades to the current schema; the rows survive and the store works;
+// - the pending migrations run in one transaction (a failing one leaves the
+//   database at its old version);
 // - two openers at once (two processes on one SQLite file; two pools on one
 //   PostgreSQL database) run the migrations exactly once between them;
 // - a database written by a newer version refuses to open, naming both versions.
@@ -15,7 +17,7 @@ import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type RunningPostgres } from "../../harness/postgres-process.js";
-import { KNOWN_MIGRATIONS, LATEST_MIGRATION, SchemaNewerError } from "../../src/store/migrations.js";
+import { KNOWN_MIGRATIONS, LATEST_MIGRATION, MigrationFailedError, SchemaNewerError } from "../../src/store/migrations.js";
 import { openStore, type StoreConfig } from "../../src/store/open.js";
 import { openPostgresStore } from "../../src/store/postgres.js";
 import { migrations } from "../../src/store/schema.js";
@@ -131,6 +133,26 @@ describe.each([sqliteBackend, postgresBackend])("upgrades on $name", (backend) =
     } finally {
       await store.close();
     }
+  }, 60_000);
+
+  it("runs the pending migrations in one transaction: one that fails leaves the database at its old version", async () => {
+    const { config, raw, close } = await backend.fresh();
+    await firstRelease(raw);
+    await firstReleaseRows(raw);
+    // In the way of 0003_identity_tokens, which creates this table: 0002 succeeds, then 0003 fails.
+    await sql`CREATE TABLE application_credentials (id TEXT PRIMARY KEY)`.execute(raw);
+
+    const opened = openStore(config);
+    await expect(opened).rejects.toBeInstanceOf(MigrationFailedError);
+    await expect(opened).rejects.toThrow("database migration 0003_identity_tokens failed");
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(raw);
+    expect(rows.map((row) => row.name)).toEqual(["0001_initial"]);
+    // 0002's change went with it: the detail is still where the first release put it, and no traceback column exists.
+    const events = await sql<Record<string, unknown>>`SELECT * FROM action_events`.execute(raw);
+    expect(events.rows).toHaveLength(1);
+    expect(events.rows[0]).toMatchObject({ details: "a first-release detail" });
+    expect(events.rows[0]).not.toHaveProperty("traceback");
+    await close();
   }, 60_000);
 
   it("refuses a database written by a newer version, naming both versions", async () => {
