@@ -5,7 +5,9 @@
 // --unknown-claims`, the reconcile report) and left deployed with its
 // instance_uuid untouched.
 import { spawn } from "node:child_process";
-import { stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import BetterSqlite3 from "better-sqlite3";
 import { join, dirname } from "node:path";
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
@@ -14,6 +16,7 @@ import { startService, type RunningService } from "../../src/cli/service-runtime
 import { driverConfig } from "../../src/driver/config.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
 import { LATEST_MIGRATION } from "../../src/store/migrations.js";
+import { openStore } from "../../src/store/open.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
 import { newClient, sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
@@ -145,4 +148,30 @@ describe("db backup and restore", () => {
       await api.stop();
     }
   }, 240_000);
+
+  it("refuses PostgreSQL naming pg_dump / pg_restore, and a backup of a newer schema version", async () => {
+    const postgresUrl = "postgres://ironic-compute@127.0.0.1:1/ironic_compute";
+    const backup = await cli(postgresUrl, ["db", "backup", "/tmp/never-written.dump"]);
+    expect(backup.code).toBe(1);
+    expect(backup.stderr).toContain("the database is PostgreSQL: back it up with `pg_dump --format=custom");
+    const restore = await cli(postgresUrl, ["db", "restore", "/tmp/never-read.dump"]);
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain("`pg_restore --clean --if-exists");
+
+    const dir = await mkdtemp(join(tmpdir(), "ironic-compute-restore-"));
+    try {
+      const newer = join(dir, "newer.sqlite");
+      await (await openStore({ kind: "sqlite", path: newer })).close();
+      const raw = new BetterSqlite3(newer);
+      raw.prepare("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)").run("9999_from_a_newer_release", new Date().toISOString());
+      raw.close();
+      const target = join(dir, "target.sqlite");
+      const refused = await cli(target, ["db", "restore", newer]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`is not a usable ironic-compute backup: its schema version 9999_from_a_newer_release is newer than this ironic-compute's ${LATEST_MIGRATION}`);
+      await expect(stat(target)).rejects.toThrow(); // nothing was written
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
