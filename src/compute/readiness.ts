@@ -1,7 +1,7 @@
 // Readiness (GET /readyz, `ironic-compute status`): whether this process can do
 // its work now. Each check is bounded (READINESS_TIMEOUT_MS), so a slow
 // database or Ironic makes the answer "not ready", never a hung probe; the
-// checks run side by side.
+// checks run side by side, at most one run at a time (answers are reused for 1 s).
 //
 //  database    a query answers
 //  migrations  the schema is this binary's (nothing pending, nothing unknown)
@@ -45,6 +45,9 @@ export interface ReadinessSources {
   timeoutMs?: number;
 }
 
+/** How long one answer is given again (see Readiness.check). */
+const REUSE_MS = 1_000;
+
 class CheckTimeout extends Error {}
 
 /** `work`'s failure reason, or null when it succeeded within `ms`. */
@@ -74,9 +77,27 @@ export class Readiness {
   /** The last failing set logged, so a probe every few seconds does not flood the log. */
   private lastLogged = "";
 
+  private inflight: Promise<ReadinessReport> | undefined;
+  private last: { at: number; report: ReadinessReport } | undefined;
+
   constructor(private readonly sources: ReadinessSources) {}
 
+  /**
+   * The checks' answer. /readyz needs no credentials, so probes arriving together
+   * share one run, and an answer younger than REUSE_MS is given again: anonymous
+   * callers cannot turn it into a flood of requests to Ironic or the database.
+   */
   async check(): Promise<ReadinessReport> {
+    if (this.last !== undefined && Date.now() - this.last.at < REUSE_MS) return this.last.report;
+    this.inflight ??= this.run().finally(() => {
+      this.inflight = undefined;
+    });
+    const report = await this.inflight;
+    this.last = { at: Date.now(), report };
+    return report;
+  }
+
+  private async run(): Promise<ReadinessReport> {
     const { store, ironic, workerTimeoutMs } = this.sources;
     const ms = this.sources.timeoutMs ?? READINESS_TIMEOUT_MS;
     const schema = store.schemaStatus();

@@ -4,6 +4,7 @@
 // slowly, announce a microversion range outside ours).
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
@@ -31,6 +32,11 @@ afterAll(async () => {
   await api.stop();
   await proxy.stop();
 });
+
+/** Lets the service's last readiness answer age out (it is reused for 1 s). */
+async function afterReuse(): Promise<void> {
+  await sleep(1_100);
+}
 
 async function readyz(): Promise<{ status: number; body: unknown; ms: number }> {
   const started = Date.now();
@@ -66,6 +72,7 @@ describe("GET /readyz", () => {
 
   it("is 503 naming ironic when Ironic does not answer, within its bound, and says nothing of why", async () => {
     proxy.add({ path: "/", action: { kind: "reset" } });
+    await afterReuse();
     try {
       const answer = await readyz();
       expect(answer).toMatchObject({ status: 503, body: { status: "not ready", checks: { ...ALL_OK, ironic: "failing" } } });
@@ -73,11 +80,13 @@ describe("GET /readyz", () => {
     } finally {
       proxy.clear();
     }
+    await afterReuse();
     expect((await readyz()).status).toBe(200);
   });
 
   it("does not hang on a slow Ironic: 503 naming ironic after its 3 s bound", async () => {
     proxy.add({ path: "/", action: { kind: "delay", ms: 20_000 } });
+    await afterReuse();
     try {
       const answer = await readyz();
       expect(answer).toMatchObject({ status: 503, body: { checks: { ironic: "failing" } } });
@@ -85,6 +94,7 @@ describe("GET /readyz", () => {
       expect(answer.ms).toBeLessThan(6_000);
     } finally {
       proxy.clear();
+      await afterReuse();
     }
   }, 30_000);
 
@@ -100,11 +110,21 @@ describe("GET /readyz", () => {
         },
       },
     });
+    await afterReuse();
     try {
       expect(await readyz()).toMatchObject({ status: 503, body: { checks: { ...ALL_OK, ironic: "failing" } } });
     } finally {
       proxy.clear();
+      await afterReuse();
     }
+  });
+
+  it("is one run for probes that arrive together: 20 anonymous calls, at most one request to Ironic", async () => {
+    await afterReuse();
+    proxy.requests.length = 0;
+    const answers = await Promise.all(Array.from({ length: 20 }, () => readyz()));
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    expect(proxy.requests.filter((seen) => seen.path === "/")).toHaveLength(1);
   });
 
   it("names lease_loop when this worker's lease loop has not gone round within the worker timeout", async () => {
@@ -141,6 +161,7 @@ describe("ironic-compute status", () => {
 
   it("names the failing check with its reason and exits 1 when Ironic does not answer", async () => {
     proxy.add({ path: "/", action: { kind: "reset" } });
+    await afterReuse();
     try {
       const run = await status();
       expect(run.code).toBe(1);
