@@ -76,6 +76,8 @@ function nodeDoc(node: NodeSummary): Record<string, unknown> {
     available: node.available,
     reason: node.reason,
     server_id: node.serverId,
+    instance_uuid: node.instanceUuid,
+    claim: node.claim,
     cpus: node.cpus,
     memory_mb: node.memoryMb,
     local_gb: node.localGb,
@@ -137,6 +139,20 @@ export function adminRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
         ...(q.marker === undefined ? {} : { marker: q.marker }),
       };
       return { audit: (await compute.audit.list(callerOf(request), filter)).map(auditDoc) };
+    });
+
+    app.get("/status", { config: ADMIN }, async (request) => {
+      const status = await compute.health.status(callerOf(request));
+      return {
+        status: {
+          ready: status.ready,
+          checks: status.checks,
+          worker_id: status.workerId,
+          live_workers: status.liveWorkers,
+          nodes: { total: status.nodes.total, available: status.nodes.available, claimed_unknown: status.nodes.claimedUnknown },
+          servers: status.servers,
+        },
+      };
     });
 
     app.get("/nodes", { config: ADMIN }, async (request) => ({

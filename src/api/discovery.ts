@@ -1,5 +1,8 @@
-// Version discovery documents and the health check: no authentication needed
-// (openstacksdk asks for them without credentials first).
+// Version discovery documents, the health check (/healthz: the process serves)
+// and the readiness check (/readyz: compute/readiness.ts): no authentication
+// needed (openstacksdk asks for the documents without credentials first; load
+// balancers and systemd probes have none).
+import type { ComputeApi } from "../compute/contract.js";
 import { MAX_VERSION_TEXT, MIN_VERSION_TEXT } from "./microversion.js";
 import { baseUrl, type ApiInstance } from "./request-context.js";
 
@@ -26,7 +29,7 @@ function imageVersions(selfHref: string): Record<string, unknown> {
   };
 }
 
-export function registerDiscoveryRoutes(app: ApiInstance): void {
+export function registerDiscoveryRoutes(app: ApiInstance, compute: ComputeApi): void {
   app.get("/", { config: PUBLIC }, (request) => {
     const base = baseUrl(request);
     return {
@@ -57,4 +60,13 @@ export function registerDiscoveryRoutes(app: ApiInstance): void {
   }
 
   app.get("/healthz", { config: PUBLIC }, () => ({ status: "ok" }));
+
+  // Names and ok/failing only: no reason, host or version reaches an anonymous caller.
+  app.get("/readyz", { config: PUBLIC }, async (_request, reply) => {
+    const report = await compute.health.readiness();
+    return reply.code(report.ready ? 200 : 503).send({
+      status: report.ready ? "ready" : "not ready",
+      checks: Object.fromEntries(report.checks.map((check) => [check.name, check.ok ? "ok" : "failing"])),
+    });
+  });
 }

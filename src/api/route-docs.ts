@@ -165,6 +165,14 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "GET /network/": discovery("List the network API versions (v2.0)"),
   ...networkDocs(),
   "GET /healthz": { summary: "Health check", tag: "discovery", responses: { 200: '`{"status": "ok"}` while the API process serves requests.' } },
+  "GET /readyz": {
+    summary: "Readiness check",
+    tag: "discovery",
+    description:
+      "Checks `database`, `migrations`, `ironic` (reachable, microversion in range) and `lease_loop` (this worker's task lease loop and heartbeat), each bounded in time. " +
+      "Shows only each check's name and `ok` or `failing`; admins see why in `GET /admin/v1/status`.",
+    responses: { 200: '`{"status": "ready", "checks": {"database": "ok", …}}`.', 503: '`{"status": "not ready", "checks": {…, "ironic": "failing"}}`.' },
+  },
 
   "GET /v2.1/servers": {
     summary: "List servers (id, name, links)",
@@ -562,6 +570,11 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     description:
       "Every create, update and delete of flavors, images, projects, users, quotas and volumes (registration, unregistration): who (user, project, request id), when, what and a secret-free summary (`{password: \"changed\"}`, `{role: {from, to}}`). Filters `resource_type`, `resource_id`, `user_id`, `since`, `until` (ISO-8601, inclusive); `limit` (default 100, at most 1000) and `marker` (the last id of the previous page).",
     responses: { 200: "`audit`." },
+  },
+  "GET /admin/v1/status": {
+    summary: "Readiness with reasons, and counts (`ironic-compute status`)",
+    tag: "admin",
+    responses: { 200: "`status`: `ready`, `checks` (name, ok, detail), `worker_id`, `live_workers`, `nodes` (total, available, claimed_unknown), `servers`." },
   },
   "GET /admin/v1/nodes": { summary: "List the Ironic nodes this service manages", tag: "admin", responses: { 200: "`nodes`." } },
   "GET /admin/v1/nodes/:id": { summary: "Show one Ironic node", tag: "admin", responses: { 200: "`node`." } },

@@ -138,7 +138,7 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   app.setErrorHandler(handleApiError);
   app.setNotFoundHandler(handleNotFound);
 
-  registerDiscoveryRoutes(app);
+  registerDiscoveryRoutes(app, compute);
   void app.register(computeRoutes(compute), { prefix: "/v2.1" });
   void app.register(imageRoutes(compute), { prefix: "/image/v2" });
   void app.register(imageRoutes(compute), { prefix: "/v2.1" });

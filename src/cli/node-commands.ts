@@ -10,12 +10,18 @@ import { nodeList, nodeSchema } from "./client/shapes.js";
 export function registerNodeCommands(program: Command): void {
   const node = program.command("node").description("Ironic nodes (admin)");
 
-  node.command("list").description("list nodes").action(async (_options: unknown, command: Command) => {
-    const context = contextOf(command);
-    const { nodes } = await context.client.get("/admin/v1/nodes", nodeList);
-    printList(nodes, [["uuid", "UUID"], ["name", "Name"], ["resource_class", "Resource Class"], ["provision_state", "Provision State"],
-      ["power_state", "Power State"], ["maintenance", "Maintenance"], ["available", "Available"], ["server_id", "Server"]], context.format);
-  });
+  node
+    .command("list")
+    .description("list nodes")
+    .option("--unknown-claims", "only nodes claimed by an instance this service has no record of (left alone; e.g. servers created after a restored backup)")
+    .action(async (options: { unknownClaims?: boolean }, command: Command) => {
+      const context = contextOf(command);
+      const { nodes } = await context.client.get("/admin/v1/nodes", nodeList);
+      const shown = options.unknownClaims === true ? nodes.filter((candidate) => candidate["claim"] === "unknown") : nodes;
+      printList(shown, [["uuid", "UUID"], ["name", "Name"], ["resource_class", "Resource Class"], ["provision_state", "Provision State"],
+        ["power_state", "Power State"], ["maintenance", "Maintenance"], ["available", "Available"], ["server_id", "Server"],
+        ...(options.unknownClaims === true ? [["instance_uuid", "Instance"] as [string, string]] : [])], context.format);
+    });
 
   node.command("show <node>").description("show a node (UUID or name)").action(async (nameOrId: string, _options: unknown, command: Command) => {
     const context = contextOf(command);

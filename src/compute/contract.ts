@@ -20,6 +20,7 @@ import type {
 import type { AuditFilter, TagFilter } from "../store/store.js";
 import type { InterfaceAttachment, InterfaceRequest, ServerAddress } from "./server-networks.js";
 import type { NetworkApi } from "./network-contract.js";
+import type { ReadinessReport } from "./readiness.js";
 import type { LeftAloneReason } from "./reconciler.js";
 
 /** The authenticated caller of one request. */
@@ -173,6 +174,21 @@ export interface ServerListFilter {
   reservationId?: string;
 }
 
+/** What `ironic-compute status` shows (GET /admin/v1/status). */
+export interface ServiceStatus extends ReadinessReport {
+  workerId: string;
+  liveWorkers: readonly string[];
+  nodes: {
+    /** The nodes this service manages (its shard / resource classes). */
+    total: number;
+    available: number;
+    /** Claimed by an instance this service has no record of (left alone). */
+    claimedUnknown: number;
+  };
+  /** Servers not deleted. */
+  servers: number;
+}
+
 /** A node as `os-hypervisors` / `ironic-compute node list` shows it. */
 export interface NodeSummary {
   uuid: string;
@@ -186,6 +202,15 @@ export interface NodeSummary {
   reason: string | null;
   /** The server on it, if it is ours. */
   serverId: string | null;
+  /** The instance Ironic says holds the node (ours or not). */
+  instanceUuid: string | null;
+  /**
+   * Whose claim it is: "ours" (a server this service has a record of, live or
+   * deleted), "unknown" (an instance it has no record of: another service's, or
+   * a server created after the backup this database was restored from; the
+   * reconciler never touches it), null when unclaimed.
+   */
+  claim: "ours" | "unknown" | null;
   cpus: number;
   memoryMb: number;
   localGb: number;
@@ -514,6 +539,13 @@ export interface ComputeApi {
   metrics: {
     nodeStates?(): Promise<NodeStateCount[]>;
     reconciler?(): ReconcilerStats;
+  };
+
+  health: {
+    /** Every readiness check (readiness.ts); no caller: GET /readyz is public and shows names and ok only. */
+    readiness(): Promise<ReadinessReport>;
+    /** Admin only: readiness with each failure's reason, and what the service holds. */
+    status(caller: Caller): Promise<ServiceStatus>;
   };
 
   /** Ironic's power notifications (os-server-external-events). The service role or admin. */

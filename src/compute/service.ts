@@ -31,6 +31,7 @@ import { ApplicationCredentials } from "./application-credentials.js";
 import { Tokens } from "./tokens.js";
 import { requireAdmin, requireService } from "./policy.js";
 import { OnePassAtATime } from "./one-pass.js";
+import { Readiness } from "./readiness.js";
 import { Reconciler, type ReconcileReport } from "./reconciler.js";
 import { inventoryOf, Scheduler } from "./scheduler.js";
 import { failureDomainKey } from "./server-group-policy.js";
@@ -101,13 +102,22 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const audit = new AdminAudit(store);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log, failureDomainKey(compute.serverGroups.failureDomain));
   const runner = new TaskRunner({ store, driver, scheduler, networks: serverNetworks, volumes, log }, workerId, compute, log);
+  const readiness = new Readiness({
+    store,
+    ironic: options.ironic,
+    workerTimeoutMs: compute.workerTimeoutMs,
+    lastLeaseLoopAt: () => runner.lastIterationAt,
+    lastHeartbeatAt: () => membership.lastBeatAt,
+    log,
+  });
   const reconciler = new Reconciler(store, driver, membership, log);
   const timers: NodeJS.Timeout[] = [];
 
   const summary = async (node: CachedNode): Promise<NodeSummary> => {
     const inventory = inventoryOf(node, log);
     const state = availability(node);
-    const server = node.instance_uuid === null ? undefined : await store.servers.get(node.instance_uuid);
+    const server = node.instance_uuid === null ? undefined : await store.servers.get(node.instance_uuid, { includeDeleted: true });
+    const claim = node.instance_uuid === null ? null : server === undefined ? "unknown" : "ours";
     return {
       uuid: node.uuid,
       name: node.name,
@@ -116,8 +126,10 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       powerState: node.power_state,
       maintenance: node.maintenance,
       available: state.available && node.instance_uuid === null,
-      reason: state.available ? (node.instance_uuid === null ? null : "in use") : state.reason,
-      serverId: server?.id ?? null,
+      reason: state.available ? (claim === null ? null : claim === "ours" ? "in use" : "claimed by an instance this service has no record of") : state.reason,
+      serverId: server !== undefined && server.deletedAt === null ? server.id : null,
+      instanceUuid: node.instance_uuid,
+      claim,
       cpus: inventory.properties.cpus,
       memoryMb: inventory.properties.memoryMb,
       localGb: inventory.properties.localGb,
@@ -282,6 +294,24 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
         const node = await driver.cache.get(uuid);
         if (node === undefined) throw new NotFoundError(`Hypervisor ${uuid} could not be found.`);
         return summary(node);
+      },
+    },
+    health: {
+      readiness: () => readiness.check(),
+      status: async (caller) => {
+        requireAdmin(caller);
+        const [report, nodes, servers] = await Promise.all([readiness.check(), Promise.all((await driver.cache.all()).map(summary)), store.servers.countLive()]);
+        return {
+          ...report,
+          workerId,
+          liveWorkers: membership.liveWorkers,
+          nodes: {
+            total: nodes.length,
+            available: nodes.filter((node) => node.available).length,
+            claimedUnknown: nodes.filter((node) => node.claim === "unknown").length,
+          },
+          servers,
+        };
       },
     },
     externalEvents: async (caller, events) => {

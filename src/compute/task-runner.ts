@@ -20,6 +20,8 @@ export class TaskRunner {
   /** The fences of the tasks this process runs, so a delete arriving here stops its task at once. */
   private readonly fences = new Map<string, LeaseFence>();
   private loop: Promise<void> | undefined;
+  /** When the lease loop last went round (Date.now()); undefined before start. Readiness reads it. */
+  lastIterationAt: number | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -58,6 +60,7 @@ export class TaskRunner {
 
   private async pollLoop(): Promise<void> {
     while (this.running) {
+      this.lastIterationAt = Date.now();
       let leased: TaskRecord | undefined;
       // The lease runs from this moment (by this clock): the fence counts from it.
       const leasedAt = Date.now();

@@ -13,6 +13,8 @@ export function defaultWorkerId(): string {
 export class Membership {
   private ring: HashRing | undefined;
   private members: readonly string[] = [];
+  /** When this worker's heartbeat last reached the store (Date.now()); readiness reads it. */
+  lastBeatAt: number | undefined;
 
   constructor(
     private readonly store: Store,
@@ -24,6 +26,7 @@ export class Membership {
   /** Heart-beats and recomputes the ring from the workers alive now. */
   async beat(): Promise<void> {
     await this.store.workers.heartbeat(this.workerId, nowIso());
+    this.lastBeatAt = Date.now();
     const live = await this.store.workers.live(isoAfter(-this.workerTimeoutMs));
     const names = [...new Set([...live.map((worker) => worker.id.toLowerCase()), this.workerId.toLowerCase()])].sort();
     if (names.join(",") !== this.members.join(",")) {

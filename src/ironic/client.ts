@@ -7,7 +7,7 @@ import { silentLogger } from "../log/logger.js";
 import { AllocationsApi } from "./allocations.js";
 import type { IronicClientOptions } from "./config.js";
 import { IronicHttp, type RequestFence } from "./http.js";
-import type { Microversion } from "./microversion.js";
+import type { Microversion, NegotiationResult } from "./microversion.js";
 import { NodesApi } from "./nodes.js";
 import { PortgroupsApi, PortsApi } from "./ports.js";
 import { VolumesApi } from "./volumes.js";
@@ -37,6 +37,11 @@ export class IronicClient {
   /** Negotiates now (instead of on first use) and returns the version in use. */
   async connect(): Promise<Microversion> {
     return this.http.microversion();
+  }
+
+  /** One bounded look at Ironic's version range now (IronicHttp.probe). */
+  async probe(timeoutMs: number): Promise<NegotiationResult> {
+    return this.http.probe(timeoutMs);
   }
 
   /** Closes the connections (a fenced view shares its parent's: close the parent). */

@@ -34,6 +34,7 @@ import {
   supports,
   type Feature,
   type Microversion,
+  type NegotiationResult,
 } from "./microversion.js";
 import { NO_RETRY, withRetry, type RetryPolicy } from "./retry.js";
 
@@ -56,6 +57,8 @@ export interface IronicRequest {
    * the request provably never left; otherwise it fails with OutcomeUnknownError.
    */
   idempotent?: boolean;
+  /** This attempt's bound instead of the client's timeoutMs (the readiness probe's is short). */
+  timeoutMs?: number;
 }
 
 /**
@@ -226,6 +229,16 @@ export class IronicHttp {
     }
   }
 
+  /**
+   * Asks Ironic's root document once, now (no retry, at most `timeoutMs`), and
+   * whether its microversion range meets ours: the readiness check. Throws when
+   * Ironic does not answer.
+   */
+  async probe(timeoutMs: number): Promise<NegotiationResult> {
+    const response = await this.attempt({ method: "GET", path: "/", expect: [200], timeoutMs }, undefined);
+    return negotiate(parseBody(rootDocumentSchema, response, "GET /"));
+  }
+
   private async negotiate(): Promise<Microversion> {
     const response = await withRetry(this.options.retry, () =>
       this.attempt({ method: "GET", path: "/", expect: [200] }, undefined),
@@ -285,7 +298,7 @@ export class IronicHttp {
       headers["content-type"] = "application/json";
     }
     const started = performance.now();
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = AbortSignal.timeout(request.timeoutMs ?? this.options.timeoutMs);
     let status: number;
     let text: string;
     try {

@@ -1,6 +1,6 @@
 // The one implementation of `Store`, over Kysely, shared by SQLite and PostgreSQL:
 // composes the repositories in kysely/ (one per table family) and owns what
-// spans them — the one-transaction helper, migrations, closing.
+// spans them — the one-transaction helper, migrations (migrations.ts), closing.
 //
 // - Every row read back is checked against its record schema (zod); a row that
 //   does not fit (garbage JSON, an unknown state, a missing value) throws
@@ -15,7 +15,7 @@
 // - Queries are camelCase through CamelCasePlugin (kysely/case.ts); migrations
 //   run on the handle without it, so they create exactly the columns they name.
 
-import { Migrator, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { actionsRepository } from "./kysely/actions.js";
 import { adminAuditRepository } from "./kysely/admin-audit.js";
 import { applicationCredentialsRepository } from "./kysely/application-credentials.js";
@@ -36,7 +36,8 @@ import { tasksRepository } from "./kysely/tasks.js";
 import { tokensRepository } from "./kysely/tokens.js";
 import { usersRepository } from "./kysely/users.js";
 import { workersRepository } from "./kysely/workers.js";
-import { migrationProvider, type Database } from "./schema.js";
+import { migrateToLatest, schemaStatus, type SchemaStatus } from "./migrations.js";
+import type { Database } from "./schema.js";
 import type { SecretBox } from "./secret-box.js";
 import { sealLegacySecrets } from "./kysely/legacy-secrets.js";
 import type { Store } from "./store.js";
@@ -53,7 +54,12 @@ export type KyselyStoreOptions =
        * loop in SQLite's busy handler while the holder cannot proceed.
        */
       runImmediate: (queries: readonly CheckedStatement[]) => unknown[];
+      /** Sets the handle's busy timeout; undefined: back to the ordinary one. */
+      setBusyTimeout: (ms: number | undefined) => void;
     };
+
+/** How long a process starting on SQLite waits for another one's migrations. */
+const MIGRATION_LOCK_WAIT_MS = 120_000;
 
 export class KyselyStore implements Store {
   readonly kind: "sqlite" | "postgres";
@@ -144,14 +150,28 @@ export class KyselyStore implements Store {
     });
   }
 
-  async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.#unmapped, provider: migrationProvider });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error !== undefined) {
-      const failed = results?.find((result) => result.status === "Error")?.migrationName;
-      throw new Error(`database migration${failed === undefined ? "" : ` ${failed}`} failed`, { cause: error });
-    }
+  async migrate(): Promise<string[]> {
+    const ran = await this.#migrateSchema();
+    // Secrets an older version wrote in the clear: sealed now (idempotent).
     await sealLegacySecrets(this.#context);
+    return ran;
+  }
+
+  async #migrateSchema(): Promise<string[]> {
+    const options = this.#options;
+    if (options.kind === "postgres") return await migrateToLatest(this.#unmapped);
+    // Another process migrating holds the file's write lock for as long as its
+    // migrations take: wait for it longer than for an ordinary write.
+    options.setBusyTimeout(MIGRATION_LOCK_WAIT_MS);
+    try {
+      return await migrateToLatest(this.#unmapped);
+    } finally {
+      options.setBusyTimeout(undefined);
+    }
+  }
+
+  async schemaStatus(): Promise<SchemaStatus> {
+    return await schemaStatus(this.#unmapped);
   }
 
   async close(): Promise<void> {

@@ -9,10 +9,10 @@
 //   never a transaction held across awaits, which keeps those waits short.)
 // - foreign_keys ON (SQLite's default is off), synchronous NORMAL (safe with WAL:
 //   a power loss may drop the last commits, never corrupt the file).
-// - Kysely transactions (the migrator's) start with BEGIN IMMEDIATE: taking the
-//   write lock up front means two processes migrating at once queue on
-//   busy_timeout instead of failing with SQLITE_BUSY when a read lock cannot be
-//   upgraded.
+// - Kysely transactions (the migrator's: see TransactionalDdlSqliteAdapter) start
+//   with BEGIN IMMEDIATE: taking the write lock up front means two processes
+//   migrating at once queue on busy_timeout instead of failing with SQLITE_BUSY
+//   when a read lock cannot be upgraded, and the second finds nothing pending.
 
 import { constants } from "node:fs";
 import { chmod, mkdir, open, stat } from "node:fs/promises";
@@ -21,9 +21,11 @@ import BetterSqlite3 from "better-sqlite3";
 import {
   CompiledQuery,
   Kysely,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type SqliteDialectConfig,
 } from "kysely";
@@ -40,6 +42,18 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite's DDL is transactional; Kysely's adapter says otherwise, which would
+ * make its Migrator run migrations outside any transaction and without a lock
+ * between processes. Saying yes makes it run them all in one transaction, which
+ * our driver begins IMMEDIATE: the file's write lock is the migration lock.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
 
@@ -50,6 +64,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
 
@@ -63,7 +81,7 @@ const DIRECTORY_MODE = 0o700;
  * file that others can read is made private. SQLite gives its -wal and -shm files
  * the database file's mode.
  */
-async function createPrivately(path: string): Promise<void> {
+export async function createPrivately(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: DIRECTORY_MODE });
   try {
     const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, FILE_MODE);
@@ -117,5 +135,8 @@ export async function openSqliteStore(path: string, options: { secrets?: SecretB
   };
 
   const db = new Kysely<unknown>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
-  return new KyselyStore(db, { kind: "sqlite", runImmediate }, options.secrets ?? SecretBox.ephemeral());
+  const setBusyTimeout = (ms: number | undefined): void => {
+    raw.pragma(`busy_timeout = ${ms ?? BUSY_TIMEOUT_MS}`);
+  };
+  return new KyselyStore(db, { kind: "sqlite", runImmediate, setBusyTimeout }, options.secrets ?? SecretBox.ephemeral());
 }

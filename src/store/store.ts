@@ -7,6 +7,7 @@
 //  - `tasks.lease` hands a task to exactly one worker until its lease expires;
 //  - `servers.update` with `expect` is a compare-and-set on task/vm state.
 
+import type { SchemaStatus } from "./migrations.js";
 import type { NetworkStore } from "./network-store.js";
 import type * as records from "./records.js";
 
@@ -203,8 +204,14 @@ export interface VolumePatch {
 }
 
 export interface Store extends NetworkStore {
-  /** Creates or upgrades the schema; safe to call on every start. */
-  migrate(): Promise<void>;
+  /**
+   * Creates or upgrades the schema (migrations.ts); safe to call on every start.
+   * Returns the migrations this call ran. Throws SchemaNewerError for a database
+   * written by a newer version.
+   */
+  migrate(): Promise<string[]>;
+  /** Where the database's schema stands against this binary's (readiness, restore). */
+  schemaStatus(): Promise<SchemaStatus>;
   close(): Promise<void>;
   /** "sqlite" or "postgres". */
   readonly kind: "sqlite" | "postgres";
@@ -317,6 +324,8 @@ export interface Store extends NetworkStore {
     ): Promise<void>;
     /** Every server row, deleted ones included. */
     total(): Promise<number>;
+    /** Servers not deleted, in every project. */
+    countLive(): Promise<number>;
     /** Deleted servers only with `includeDeleted`. */
     get(id: string, options?: { includeDeleted?: boolean }): Promise<records.ServerRecord | undefined>;
     /** Sorted by created time then id (stable for markers). */

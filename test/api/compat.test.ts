@@ -25,6 +25,8 @@ const node: NodeSummary = {
   available: false,
   reason: "in use",
   serverId: ONE,
+  instanceUuid: ONE,
+  claim: "ours",
   cpus: 8,
   memoryMb: 16_384,
   localGb: 100,

@@ -8,7 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request } from "undici";
 import { describe, expect, it } from "vitest";
+import BetterSqlite3 from "better-sqlite3";
+import { buildVersion } from "../../src/api/build-info.js";
 import { freeLoopbackPort } from "../../src/dev/free-port.js";
+import { LATEST_MIGRATION } from "../../src/store/migrations.js";
+import { openStore } from "../../src/store/open.js";
 import { generateTlsMaterial } from "../../harness/tls-front.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { waitUntil } from "../support/wait.js";
@@ -142,5 +146,31 @@ describe("ironic-compute serve", () => {
     });
     expect(code).toBe(1);
     expect(stderr).toMatch(/refusing to start[\s\S]*auth "none" is only allowed on a loopback address/);
+  });
+
+  it("refuses a database written by a newer version, naming both versions, and exits 1 (issue 19 #3)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ironic-compute-serve-"));
+    const path = join(dir, "db.sqlite");
+    await (await openStore({ kind: "sqlite", path })).close();
+    const raw = new BetterSqlite3(path);
+    raw.prepare("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)").run("9999_from_a_newer_release", new Date().toISOString());
+    raw.close();
+    const child = spawn(process.execPath, [BIN, "serve"], {
+      env: cleanEnv({ IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: path, IRONIC_COMPUTE_LISTEN: `127.0.0.1:${await freeLoopbackPort()}` }),
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 30_000,
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const code = await new Promise<number | null>((resolve) => {
+      child.once("exit", (exitCode) => {
+        resolve(exitCode);
+      });
+    });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      `error: ironic-compute ${buildVersion()}: the database's schema version 9999_from_a_newer_release is newer than this ironic-compute's ${LATEST_MIGRATION} ` +
+        "(unknown migrations: 9999_from_a_newer_release); run the ironic-compute that wrote it, or restore a backup taken by this version",
+    );
   });
 });

@@ -1010,6 +1010,14 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect(await store.servers.total()).toBe(1);
       });
 
+      it("countLive counts the servers not deleted, in every project; total counts them all", async () => {
+        await store.servers.create(serverRecord({ projectId: "project-a" }));
+        await store.servers.create(serverRecord({ projectId: "project-b" }));
+        await store.servers.create(serverRecord({ deletedAt: at(5) }));
+        expect(await store.servers.countLive()).toBe(2);
+        expect(await store.servers.total()).toBe(3);
+      });
+
       it("enqueue with an action writes both or neither", async () => {
         const { server, action } = await storedServer(store);
         await store.tasks.enqueue(taskRecord(server, action));

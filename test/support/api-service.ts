@@ -45,6 +45,8 @@ export interface TestApi {
   /** The service's SQLite file (to read what is at rest). */
   storePath: string;
   resourceClass: string;
+  /** The driver's node shard (a second service on the same nodes uses it too). */
+  shard: string;
   nodes: string[];
   passwords: Record<Exclude<Who, "anonymous">, string>;
   users: Record<Exclude<Who, "anonymous">, { id: string; name: string; projectId: string; projectName: string }>;
@@ -214,6 +216,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
     running,
     storePath: join(dir, "compute.sqlite"),
     resourceClass,
+    shard,
     nodes,
     passwords,
     users,

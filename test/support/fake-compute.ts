@@ -143,6 +143,7 @@ export function fakeCompute(
     nodes: { list: () => Promise.resolve([]), get: missing, ...overrides.nodes },
     // No driver and no reconciler here: /metrics has no node or reconciler source.
     metrics: { ...overrides.metrics },
+    health: { readiness: () => Promise.resolve({ ready: true, checks: [] }), status: missing, ...overrides.health },
     externalEvents: overrides.externalEvents ?? (() => Promise.resolve([])),
     onUserRemoved: (listener: (userId: string) => void) => {
       removalListeners.push(listener);

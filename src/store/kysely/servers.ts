@@ -89,6 +89,14 @@ export function serversRepository({ db, kind, atomically, secrets }: StoreContex
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
+    countLive: async () => {
+      const row = await db
+        .selectFrom("servers")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("deletedAt", "is", null)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
     get: async (id, options) => {
       const row = await db
         .selectFrom("servers")
