@@ -20,6 +20,7 @@ import { openStore } from "../../src/store/open.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
 import { newClient, sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
+import { testSecrets } from "../support/secrets.js";
 import { waitUntil } from "../support/wait.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "ironic-compute.js");
@@ -105,6 +106,7 @@ describe("db backup and restore", () => {
 
       restarted = await startService({
         database: { kind: "sqlite", path: api.storePath },
+        secrets: testSecrets(),
         ironic: ironicClientOptions({ url: sharedIronicUrl() }),
         driver: driverConfig({ pollIntervalMs: 100, cache: { maxAgeMs: 0, shard: api.shard } }),
         compute: computeConfigSchema.parse({ workerId: "api-restore", taskPollIntervalMs: 50, heartbeatIntervalMs: 500, reconcileIntervalMs: 600_000 }),

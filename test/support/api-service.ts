@@ -14,7 +14,7 @@ import { bareMetalExtraSpecs } from "../../src/compute/flavor-scheduling.js";
 import { enrolNodes, type EnrolSpec } from "../../src/dev/enrol.js";
 import { driverConfig } from "../../src/driver/config.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
-import { SecretBox } from "../../src/store/secret-box.js";
+import { testSecrets } from "./secrets.js";
 import type { Logger } from "../../src/log/logger.js";
 import { startService, type RunningService } from "../../src/cli/service-runtime.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "./ironic.js";
@@ -118,7 +118,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
   const adminPassword = `admin-${randomUUID()}`;
   const running = await startService({
     database: { kind: "sqlite", path: join(dir, "compute.sqlite") },
-    secrets: SecretBox.ephemeral(),
+    secrets: testSecrets(),
     ironic: ironicClientOptions({ url: ironicUrl }),
     driver: driverConfig({ pollIntervalMs: 100, softPowerOffTimeoutSeconds: 2, cache: { maxAgeMs: 0, shard } }),
     compute: computeConfigSchema.parse({
