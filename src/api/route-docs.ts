@@ -155,6 +155,8 @@ function discovery(summary: string, status: 200 | 300 = 200): RouteDoc {
 
 export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "GET /": discovery("List the API versions (Compute v2.0 and v2.1)"),
+  "GET /v2": discovery("Show the legacy Compute v2.0 version (its document only; the root advertises it)"),
+  "GET /v2/": discovery("Show the legacy Compute v2.0 version (its document only; the root advertises it)"),
   "GET /v2.1": discovery("Show the Compute v2.1 version and its microversion range"),
   "GET /v2.1/": discovery("Show the Compute v2.1 version and its microversion range"),
   "GET /image": discovery("List the Image API versions", 300),
