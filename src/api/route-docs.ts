@@ -344,6 +344,19 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     responses: { 204: NO_BODY("Cleared.") },
   },
 
+  "GET /v2.1/servers/:id/ips": {
+    summary: "List a server's addresses by network",
+    tag: "servers",
+    description: "Nova's ips view: `{version, addr}` per address, without the OS-EXT-IPS fields of the server document.",
+    responses: { 200: "`addresses`: network name → addresses." },
+  },
+  "GET /v2.1/servers/:id/ips/:network": {
+    summary: "List a server's addresses on one network",
+    tag: "servers",
+    description: "By network name; 404 \"Instance is not a member of specified network\" for a network the server is not on.",
+    responses: { 200: "`{<network>: [addresses]}`." },
+  },
+
   "POST /v2.1/os-server-groups": {
     summary: "Create a server group",
     tag: "server groups",
