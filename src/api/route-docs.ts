@@ -197,11 +197,13 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: "server actions",
     description:
       "Exactly one of reboot, os-stop, os-start, rebuild, rescue, unrescue, lock (`locked_reason` from 2.73), unlock, " +
+      "os-resetState (admin: `{\"state\": \"active\"|\"error\"}`; vm_state set, task_state cleared, the node untouched), " +
+      "trigger_crash_dump (2.17 and later: an NMI through Ironic, sent before the answer; a refusal is the instance action's failed event), " +
       "or (below microversion 2.6) os-getSerialConsole; " +
       "the other consoles of 2.1–2.5 answer 400 (bare metal has a serial console only).",
     responses: {
       200: "rescue: the rescue password; os-getSerialConsole: the console URL.",
-      202: "reboot, os-stop, os-start, unrescue, lock, unlock: accepted (no body); rebuild: the server document.",
+      202: "reboot, os-stop, os-start, unrescue, lock, unlock, os-resetState, trigger_crash_dump: accepted (no body); rebuild: the server document.",
     },
   },
   "PUT /v2.1/servers/:id": {

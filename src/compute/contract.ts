@@ -397,6 +397,13 @@ export interface ComputeApi {
     lock(caller: Caller, id: string, reason?: string): Promise<void>;
     /** ForbiddenError for a member when an admin of another project holds the lock. */
     unlock(caller: Caller, id: string): Promise<void>;
+    /** os-resetState (admin, else ForbiddenError): vm_state set, task_state cleared, the node untouched. */
+    resetState(caller: Caller, id: string, state: "active" | "error"): Promise<void>;
+    /**
+     * trigger_crash_dump: an NMI to the node. ConflictError when locked or not
+     * ACTIVE/RESCUED without a task; Ironic's refusal is the instance action's outcome.
+     */
+    triggerCrashDump(caller: Caller, id: string): Promise<void>;
   };
 
   serverGroups: {
