@@ -297,7 +297,10 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "POST /v2.1/os-keypairs": {
     summary: "Create or import a key pair",
     tag: "keypairs",
-    description: "Without `public_key` the service generates one and returns `private_key`, once.",
+    description:
+      "Without `public_key` the service generates an ssh key and returns `private_key`, once. From 2.2 `type` ssh or x509 " +
+      "(x509: `public_key` is one PEM certificate, fingerprinted as Nova: SHA-1 of its DER; never generated); from 2.10 " +
+      "`user_id` lets admins create another user's key pair (403 for others).",
     responses: { 200: "The key pair (below microversion 2.2).", 201: "The key pair (2.2 and later)." },
   },
   "GET /v2.1/os-keypairs": {
@@ -305,7 +308,12 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: "keypairs",
     responses: { 200: "`keypairs` and, when a `limit` (2.35 and later) filled the page, `keypairs_links`." },
   },
-  "GET /v2.1/os-keypairs/:name": { summary: "Show a key pair", tag: "keypairs", responses: { 200: "The key pair." } },
+  "GET /v2.1/os-keypairs/:name": {
+    summary: "Show a key pair",
+    tag: "keypairs",
+    description: "Nova's show fields: an integer `id` (stable, from the record's UUID), `user_id`, `created_at`, `deleted`, `deleted_at`, `updated_at`; `type` from 2.2; `?user_id=` (admins) from 2.10.",
+    responses: { 200: "The key pair." },
+  },
   "DELETE /v2.1/os-keypairs/:name": {
     summary: "Delete a key pair",
     tag: "keypairs",

@@ -232,10 +232,10 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       delete: (caller, id) => catalog.deleteImage(caller, id),
     },
     keypairs: {
-      create: (caller, name, publicKey) => catalog.createKeypair(caller, name, publicKey),
-      list: (caller) => catalog.listKeypairs(caller),
-      get: (caller, name) => catalog.getKeypair(caller, name),
-      delete: (caller, name) => catalog.deleteKeypair(caller, name),
+      create: (caller, name, publicKey, options) => catalog.createKeypair(caller, name, publicKey, options),
+      list: (caller, userId) => catalog.listKeypairs(caller, userId),
+      get: (caller, name, userId) => catalog.getKeypair(caller, name, userId),
+      delete: (caller, name, userId) => catalog.deleteKeypair(caller, name, userId),
     },
     projects: {
       create: (caller, name, description) => identity.createProject(caller, name, description),

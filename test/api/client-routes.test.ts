@@ -10,6 +10,7 @@ import type { IronicClient } from "../../src/ironic/client.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
 import { newClient, sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
+import { TEST_CERTIFICATE, TEST_CERTIFICATE_FINGERPRINT } from "../support/test-certificate.js";
 
 type Json = Record<string, unknown>;
 const log = captureLog("warn");
@@ -194,5 +195,88 @@ describe("trigger_crash_dump (2.17)", () => {
     expect(stopped.status).toBe(409);
     expect(messageOf(stopped.json)).toBe(`Cannot 'trigger_crash_dump' instance ${offNetwork} while it is in vm_state stopped`);
     expect(nmiRequests(await nodeOf(offNetwork))).toEqual([]);
+  });
+});
+
+describe("keypairs: show as Nova, x509 (2.2), other users' for admins (2.10)", () => {
+  const keypairs = (method: "GET" | "POST" | "DELETE", path: string, minor: number, as: "admin" | "member" | "other" | "reader" = "member", body?: Json) =>
+    api.call(method, `/v2.1/os-keypairs${path}`, { as, headers: V(minor), ...(body === undefined ? {} : { body }) });
+
+  it("an x509 certificate is accepted from 2.2, stored, fingerprinted as Nova (SHA-1) and shown with Nova's fields", async () => {
+    expect((await keypairs("POST", "", 1, "member", { keypair: { name: "cert-old", type: "x509", public_key: TEST_CERTIFICATE } })).status).toBe(400);
+    const created = await keypairs("POST", "", 2, "member", { keypair: { name: "cert", type: "x509", public_key: TEST_CERTIFICATE } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json["keypair"]).toEqual({ name: "cert", type: "x509", public_key: TEST_CERTIFICATE, fingerprint: TEST_CERTIFICATE_FINGERPRINT, user_id: api.users.member.id });
+
+    const shown = await keypairs("GET", "/cert", 2);
+    expect(shown.status, shown.text).toBe(200);
+    const doc = shown.json["keypair"] as Json;
+    expect(Object.keys(doc).sort()).toEqual(["created_at", "deleted", "deleted_at", "fingerprint", "id", "name", "public_key", "type", "updated_at", "user_id"]);
+    expect(doc).toMatchObject({ name: "cert", type: "x509", fingerprint: TEST_CERTIFICATE_FINGERPRINT, user_id: api.users.member.id, deleted: false, deleted_at: null, updated_at: null });
+    expect(Number.isSafeInteger(doc["id"])).toBe(true);
+    expect(doc["created_at"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // The same id every time; no type below 2.2.
+    const old = (await keypairs("GET", "/cert", 1)).json["keypair"] as Json;
+    expect(old["id"]).toBe(doc["id"]);
+    expect(old).not.toHaveProperty("type");
+    expect(((await keypairs("GET", "", 2)).json["keypairs"] as Json[]).map((entry) => entry["keypair"])).toContainEqual({ name: "cert", type: "x509", public_key: TEST_CERTIFICATE, fingerprint: TEST_CERTIFICATE_FINGERPRINT });
+  });
+
+  it("refuses what is not one PEM certificate, and an x509 key pair without its certificate", async () => {
+    const bad = async (public_key: string | undefined): Promise<string> => {
+      const result = await keypairs("POST", "", 2, "member", { keypair: { name: "cert-bad", type: "x509", ...(public_key === undefined ? {} : { public_key }) } });
+      expect(result.status, result.text).toBe(400);
+      return messageOf(result.json);
+    };
+    expect(await bad(TEST_CERTIFICATE.replace("MIIBkjCC", "MIIBkjCD"))).toMatch(/^Keypair data is invalid: /);
+    expect(await bad("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA== x")).toMatch(/^Keypair data is invalid: /);
+    expect(await bad(`${TEST_CERTIFICATE}\n${TEST_CERTIFICATE}`)).toMatch(/^Keypair data is invalid: /);
+    expect(await bad(undefined)).toMatch(/needs its public_key/);
+    expect((await keypairs("GET", "/cert-bad", 2)).status).toBe(404);
+  });
+
+  it("a server boots with an x509 key pair (its certificate goes to the config drive)", async () => {
+    const created = await api.call("POST", "/v2.1/servers", {
+      as: "member",
+      body: { server: { name: "x509-key", imageRef: api.imageId, flavorRef: api.flavorId, networks: "none", key_name: "cert" } },
+    });
+    expect(created.status, created.text).toBe(202);
+    const id = (created.json["server"] as { id: string }).id;
+    expect((await api.waitForStatus(id, "ACTIVE", "member"))["key_name"]).toBe("cert");
+    expect((await api.call("DELETE", `/v2.1/servers/${id}`, { as: "member" })).status).toBe(204);
+  });
+
+  it("from 2.10 admins name another user's key pairs; members get 403; below 2.10 user_id is not taken", async () => {
+    const member = api.users.member.id;
+    expect((await keypairs("POST", "", 9, "admin", { keypair: { name: "for-member", type: "x509", public_key: TEST_CERTIFICATE, user_id: member } })).status).toBe(400);
+    const made = await keypairs("POST", "", 10, "admin", { keypair: { name: "for-member", type: "x509", public_key: TEST_CERTIFICATE, user_id: member } });
+    expect(made.status, made.text).toBe(201);
+    expect((made.json["keypair"] as Json)["user_id"]).toBe(member);
+    // It is the member's own now.
+    expect(((await keypairs("GET", "/for-member", 10, "member")).json["keypair"] as Json)["user_id"]).toBe(member);
+    const listed = (await keypairs("GET", `?user_id=${member}`, 10, "admin")).json["keypairs"] as Json[];
+    expect(listed.map((entry) => (entry["keypair"] as Json)["name"]).sort()).toEqual(["cert", "for-member"]);
+    expect(((await keypairs("GET", `/for-member?user_id=${member}`, 10, "admin")).json["keypair"] as Json)["user_id"]).toBe(member);
+    // Below 2.10 the query is not read: the admin's own key pairs.
+    expect((await keypairs("GET", `/for-member?user_id=${member}`, 9, "admin")).status).toBe(404);
+    expect((await keypairs("GET", `?user_id=${member}`, 9, "admin")).json["keypairs"]).toEqual([]);
+
+    const other = api.users.other.id;
+    for (const [method, path, body] of [
+      ["GET", `?user_id=${member}`, undefined],
+      ["GET", `/cert?user_id=${member}`, undefined],
+      ["DELETE", `/cert?user_id=${member}`, undefined],
+      ["POST", "", { keypair: { name: "sneaky", type: "x509", public_key: TEST_CERTIFICATE, user_id: member } }],
+    ] as const) {
+      const refused = await keypairs(method, path, 10, "other", body);
+      expect(refused.status, `${method} ${path}`).toBe(403);
+      expect(messageOf(refused.json)).toMatch(/^Policy doesn't allow os_compute_api:os-keypairs:(index|show|delete|create) to be performed\.$/);
+    }
+    expect((await keypairs("GET", `?user_id=${other}`, 10, "other")).status).toBe(200);
+    expect((await keypairs("POST", "", 10, "admin", { keypair: { name: "nobody", type: "x509", public_key: TEST_CERTIFICATE, user_id: "no-such-user" } })).status).toBe(400);
+
+    expect((await keypairs("DELETE", `/for-member?user_id=${member}`, 10, "admin")).status).toBe(204);
+    expect((await keypairs("GET", "/for-member", 10, "member")).status).toBe(404);
+    expect((await keypairs("GET", "/cert", 10, "member")).status).toBe(200);
   });
 });
