@@ -39,13 +39,31 @@ export type Tag = keyof typeof TAGS;
 
 const NO_BODY = (description: string): { description: string; body: false } => ({ description, body: false });
 
+const NOVA_PROXY =
+  " With a compute microversion header (`OpenStack-API-Version: compute 2.N` or `X-OpenStack-Nova-API-Version`) this is Nova's image proxy instead: " +
+  "Nova's image format below 2.36, 404 from 2.36.";
+
 function imageDocs(prefix: string): Record<string, RouteDoc> {
-  const where = prefix === "/image/v2" ? "" : " (the same Image API, for clients configured with one URL)";
+  const compute = prefix !== "/image/v2";
+  const where = compute ? " (the same Image API, for clients configured with one URL)" : "";
+  const proxy = compute ? NOVA_PROXY : "";
   return {
+    ...(compute
+      ? {
+          [`GET ${prefix}/images/detail`]: {
+            summary: "List images with details (Nova's image proxy)",
+            tag: "images",
+            description:
+              "Nova's image documents (id, name, minRam, minDisk, metadata, status, progress, created, updated, links, OS-EXT-IMG-SIZE:size, server for a snapshot). " +
+              "Filters name, status, server, type, minRam, minDisk, changes-since; limit and marker (`images_links`). Below microversion 2.36 (2.1 without a header); 404 from 2.36.",
+            responses: { 200: "`images`." },
+          },
+        }
+      : {}),
     [`GET ${prefix}/images`]: {
       summary: `List images${where}`,
       tag: "images",
-      description: "Glance's list: `images`, `first`, `schema` and, when a `limit` filled the page, a relative `next` link.",
+      description: `Glance's list: \`images\`, \`first\`, \`schema\` and, when a \`limit\` filled the page, a relative \`next\` link.${proxy}`,
       responses: { 200: "The images visible to the caller's project." },
     },
     [`POST ${prefix}/images`]: {
@@ -57,7 +75,8 @@ function imageDocs(prefix: string): Record<string, RouteDoc> {
     [`GET ${prefix}/images/:id`]: {
       summary: `Show an image${where}`,
       tag: "images",
-      responses: { 200: "The image document (Glance's shape, not wrapped)." },
+      ...(compute ? { description: proxy.trim() } : {}),
+      responses: { 200: compute ? "The image document (Glance's shape, not wrapped; Nova's proxy: `image`)." : "The image document (Glance's shape, not wrapped)." },
     },
     [`PUT ${prefix}/images/:id/file`]: {
       summary: `Upload image data${where}`,

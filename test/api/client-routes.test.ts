@@ -280,3 +280,113 @@ describe("keypairs: show as Nova, x509 (2.2), other users' for admins (2.10)", (
     expect((await keypairs("GET", "/cert", 10, "member")).status).toBe(200);
   });
 });
+
+describe("Nova's image proxy under /v2.1 beside the Glance-format Image API", () => {
+  const get = (path: string, headers: Record<string, string> = {}, as: "admin" | "member" | "other" = "member") => api.call("GET", `/v2.1${path}`, { as, headers });
+  let snapshot = "";
+  const serverId = "5b0e7b32-7a39-4c55-9b55-0d2a1c1e2f3a";
+
+  beforeAll(async () => {
+    const created = await api.call("POST", "/image/v2/images", {
+      body: { name: "snap-client-routes", url: "http://127.0.0.1:1/snap.qcow2", size: 1234, instance_uuid: serverId, image_type: "snapshot", owner: api.users.member.projectId, visibility: "private" },
+    });
+    expect(created.status, created.text).toBe(201);
+    snapshot = created.json["id"] as string;
+  });
+
+  it("without a compute microversion: Glance's documents (single-URL clients)", async () => {
+    const list = await get("/images");
+    expect(list.json).toMatchObject({ first: "/v2/images", schema: "/v2/schemas/images" });
+    expect(list.headers["openstack-api-version"]).toBeUndefined();
+    const one = await get(`/images/${api.imageId}`);
+    expect(one.json).toMatchObject({ id: api.imageId, status: "active", visibility: "public", self: `/v2/images/${api.imageId}` });
+    expect(one.json).not.toHaveProperty("image");
+  });
+
+  it("below 2.36: Nova's index, detail and show, with its links, size and server", async () => {
+    for (const minor of [1, 35]) {
+      const index = await get("/images", V(minor));
+      expect(index.status, index.text).toBe(200);
+      expect(index.headers["openstack-api-version"]).toBe(`compute 2.${minor}`);
+      expect(Object.keys(index.json)).toEqual(["images"]);
+      const entry = (index.json["images"] as Json[]).find((image) => image["id"] === api.imageId);
+      expect(entry).toEqual({
+        id: api.imageId,
+        name: "demo-client-routes",
+        links: [
+          { rel: "self", href: `${api.url}/v2.1/images/${api.imageId}` },
+          { rel: "bookmark", href: `${api.url}/images/${api.imageId}` },
+          { rel: "alternate", type: "application/vnd.openstack.image", href: `${api.url}/image/images/${api.imageId}` },
+        ],
+      });
+    }
+    const shown = await get(`/images/${snapshot}`, V(35));
+    expect(shown.status, shown.text).toBe(200);
+    const image = shown.json["image"] as Json;
+    expect(Object.keys(image).sort()).toEqual(["OS-EXT-IMG-SIZE:size", "created", "id", "links", "metadata", "minDisk", "minRam", "name", "progress", "server", "status", "updated"]);
+    expect(image).toMatchObject({
+      id: snapshot,
+      name: "snap-client-routes",
+      minRam: 0,
+      minDisk: 0,
+      status: "ACTIVE",
+      progress: 100,
+      "OS-EXT-IMG-SIZE:size": 1234,
+      metadata: { instance_uuid: serverId, image_type: "snapshot" },
+      server: { id: serverId, links: [{ rel: "self", href: `${api.url}/v2.1/servers/${serverId}` }, { rel: "bookmark", href: `${api.url}/servers/${serverId}` }] },
+    });
+    expect(image["created"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // The download URL (possibly signed) is never in Nova's document.
+    expect(shown.text).not.toContain("snap.qcow2");
+
+    // /images/detail is Nova's only: 2.1 without a header.
+    const detail = await get("/images/detail");
+    expect(detail.status, detail.text).toBe(200);
+    expect(detail.headers["openstack-api-version"]).toBe("compute 2.1");
+    const detailed = (detail.json["images"] as Json[]).find((entry) => entry["id"] === snapshot);
+    expect(detailed).toEqual(image);
+    expect((await get(`/images/${snapshot}`, V(35), "other")).status).toBe(404);
+    const missing = await get("/images/0f0f0f0f-0000-4000-8000-000000000000", V(2));
+    expect(missing.status).toBe(404);
+    expect(messageOf(missing.json)).toBe("Image not found.");
+  });
+
+  it("Nova's filters and paging", async () => {
+    const names = async (query: string): Promise<string[]> => {
+      const result = await get(`/images/detail?${query}`, V(35));
+      expect(result.status, result.text).toBe(200);
+      return (result.json["images"] as Json[]).map((image) => image["name"] as string).sort();
+    };
+    expect(await names("")).toEqual(["demo-client-routes", "snap-client-routes"]);
+    expect(await names("name=snap-client-routes")).toEqual(["snap-client-routes"]);
+    expect(await names(`server=${serverId}`)).toEqual(["snap-client-routes"]);
+    expect(await names(`server=${encodeURIComponent(`${api.url}/v2.1/servers/${serverId}`)}`)).toEqual(["snap-client-routes"]);
+    expect(await names("type=snapshot")).toEqual(["snap-client-routes"]);
+    expect(await names("status=ACTIVE")).toHaveLength(2);
+    expect(await names("status=SAVING")).toEqual([]);
+    expect(await names("minRam=0&minDisk=0")).toHaveLength(2);
+    expect(await names("minRam=512")).toEqual([]);
+    expect(await names("changes-since=2000-01-01T00:00:00Z")).toHaveLength(2);
+    expect(await names("changes-since=2999-01-01T00:00:00Z")).toEqual([]);
+    expect((await get("/images/detail?minRam=lots", V(35))).status).toBe(400);
+
+    const first = await get("/images?limit=1", V(35));
+    const page = first.json["images"] as Json[];
+    expect(page).toHaveLength(1);
+    const next = (first.json["images_links"] as Array<{ rel: string; href: string }>)[0];
+    expect(next).toEqual({ rel: "next", href: `${api.url}/v2.1/images?limit=1&marker=${String(page[0]?.["id"])}` });
+    const second = await get(`/images?limit=1&marker=${String(page[0]?.["id"])}`, V(35));
+    expect((second.json["images"] as Json[])[0]?.["id"]).not.toBe(page[0]?.["id"]);
+  });
+
+  it("from 2.36 all three are 404, as Nova; a bad version is 400/406", async () => {
+    for (const headers of [V(36), V(95), { "openstack-api-version": "compute latest" }, { "x-openstack-nova-api-version": "2.36" }]) {
+      for (const path of ["/images", "/images/detail", `/images/${api.imageId}`]) {
+        const result = await get(path, headers);
+        expect(result.status, `${path} ${JSON.stringify(headers)}`).toBe(404);
+      }
+    }
+    expect((await get("/images", { "openstack-api-version": "compute 2.x" })).status).toBe(400);
+    expect((await get("/images/detail", V(96))).status).toBe(406);
+  });
+});
