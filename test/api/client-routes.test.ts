@@ -179,7 +179,7 @@ describe("trigger_crash_dump (2.17)", () => {
     expect(seen["events"]).toEqual([expect.objectContaining({ event: "compute_trigger_crash_dump", result: "Success" })]);
   });
 
-  it("409 when locked (for its owner), stopped or busy; 403 for readers; 404 for other projects", async () => {
+  it("409 when locked (for its owner) or stopped, with no NMI sent; 403 for readers; 404 for other projects", async () => {
     expect((await action(offNetwork, { trigger_crash_dump: null }, "reader")).status).toBe(403);
     expect((await action(offNetwork, { trigger_crash_dump: null }, "other")).status).toBe(404);
     expect((await action(offNetwork, { lock: null })).status).toBe(202);
