@@ -11,6 +11,7 @@ import { registerServerActionRoutes } from "./server-action-routes.js";
 import { serverBeforeBody } from "./server-first.js";
 import { registerServerDetailRoutes } from "./server-detail-routes.js";
 import { registerServerGroupRoutes } from "./server-group-routes.js";
+import { registerServerIpsRoutes } from "./server-ips-routes.js";
 import { registerServerInterfaceRoutes } from "./server-interface-routes.js";
 import { registerServerPasswordRoutes } from "./server-password-routes.js";
 import { registerServerRoutes } from "./server-routes.js";
@@ -32,6 +33,7 @@ export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
     registerServerGroupRoutes(app, compute);
     registerServerInterfaceRoutes(app, compute);
     registerServerPasswordRoutes(app, compute);
+    registerServerIpsRoutes(app, compute);
     registerProjectLookups(app, compute, "/projects");
     done();
   };

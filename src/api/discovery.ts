@@ -20,6 +20,22 @@ function computeVersion(selfHref: string): Record<string, unknown> {
   };
 }
 
+/**
+ * Nova's v2.0: the legacy API without microversions. Only its version document
+ * is served (the root advertises it); every other /v2/ path is a 404.
+ */
+function legacyComputeVersion(selfHref: string): Record<string, unknown> {
+  return {
+    id: "v2.0",
+    status: "SUPPORTED",
+    version: "",
+    min_version: "",
+    updated: "2011-01-21T11:33:21Z",
+    links: [{ rel: "self", href: selfHref }],
+    "media-types": [{ base: "application/json", type: "application/vnd.openstack.compute+json;version=2" }],
+  };
+}
+
 function imageVersions(selfHref: string): Record<string, unknown> {
   return {
     versions: [
@@ -34,8 +50,8 @@ export function registerDiscoveryRoutes(app: ApiInstance, compute: ComputeApi): 
     const base = baseUrl(request);
     return {
       versions: [
-        { id: "v2.0", status: "SUPPORTED", version: "", min_version: "", updated: "2011-01-21T11:33:21Z", links: [{ rel: "self", href: `${base}/v2/` }] },
-        { ...computeVersion(`${base}/v2.1/`) },
+        legacyComputeVersion(`${base}/v2/`),
+        computeVersion(`${base}/v2.1/`),
       ],
     };
   });
@@ -45,6 +61,10 @@ export function registerDiscoveryRoutes(app: ApiInstance, compute: ComputeApi): 
       const path = (request.url.split("?")[0] ?? url).replace(/\/?$/, "/");
       return { version: computeVersion(`${baseUrl(request)}${path}`) };
     });
+  }
+
+  for (const url of ["/v2", "/v2/"]) {
+    app.get(url, { config: PUBLIC }, (request) => ({ version: legacyComputeVersion(`${baseUrl(request)}/v2/`) }));
   }
 
   for (const url of ["/image", "/image/", "/image/v2", "/image/v2/"]) {

@@ -11,11 +11,11 @@ import { BadRequestError, NotFoundError } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { outsideVersion } from "./microversion.js";
 import { callerOf, type ApiInstance } from "./request-context.js";
-import { idParams, isUuid, queryFlag } from "./schemas.js";
+import { idParams, isUuid, queryFlag, uuidInteger } from "./schemas.js";
 
-/** A stable integer id for microversions below 2.53: the first 52 bits of the UUID. */
+/** A stable integer id for microversions below 2.53 (schemas.ts's uuidInteger). */
 export function legacyHypervisorId(uuid: string): number {
-  return Number.parseInt(uuid.replace(/-/g, "").slice(0, 13), 16);
+  return uuidInteger(uuid);
 }
 
 const listQuery = z.looseObject({

@@ -1,20 +1,17 @@
 // The Image API v2 subset the OpenStack clients use (openstack-compat.md §5.3),
-// mounted at /image/v2 and, for single-URL clients, under /v2.1 as well.
+// mounted at /image/v2 and, for single-URL clients, under /v2.1 as well —
+// where Nova's image proxy shares its GET paths (nova-image-proxy.ts: a request
+// with a compute microversion header gets Nova's format).
 // Image documents are Glance's: unwrapped on show, relative `self`/`next` links.
 import type { FastifyPluginCallbackZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ComputeApi } from "../compute/contract.js";
-import type { ImageRecord } from "../store/records.js";
 import { sendFault } from "./errors.js";
+import { CORE_FIELDS, imageDoc } from "./image-view.js";
+import { imageProxyRequest, novaImageList, novaImageShow } from "./nova-image-proxy.js";
 import { pageOf } from "./paging.js";
 import { callerOf, isAdmin, unversioned } from "./request-context.js";
 import { queryCount, uuidParams, uuidRef } from "./schemas.js";
-
-const CORE_FIELDS = new Set([
-  "id", "name", "status", "visibility", "protected", "os_hidden", "tags", "container_format", "disk_format",
-  "min_disk", "min_ram", "size", "virtual_size", "checksum", "os_hash_algo", "os_hash_value", "owner",
-  "created_at", "updated_at", "self", "file", "schema", "direct_url", "locations", "url", "properties",
-]);
 
 const listQuery = z.looseObject({
   name: z.string().max(255).optional(),
@@ -48,37 +45,6 @@ const createBody = z
 
 type CreateBody = z.output<typeof createBody>;
 
-export function imageDoc(image: ImageRecord, admin: boolean): Record<string, unknown> {
-  const properties = Object.fromEntries(Object.entries(image.properties).filter(([key]) => !CORE_FIELDS.has(key)));
-  return {
-    ...properties,
-    id: image.id,
-    name: image.name,
-    status: "active",
-    visibility: image.visibility,
-    protected: false,
-    os_hidden: false,
-    tags: [],
-    container_format: "bare",
-    disk_format: image.diskFormat,
-    min_disk: 0,
-    min_ram: 0,
-    size: image.sizeBytes,
-    virtual_size: null,
-    checksum: image.checksum,
-    os_hash_algo: image.osHashAlgo,
-    os_hash_value: image.osHashValue,
-    owner: image.ownerProjectId,
-    created_at: image.createdAt.replace(/\.\d+Z$/, "Z"),
-    updated_at: image.updatedAt.replace(/\.\d+Z$/, "Z"),
-    self: `/v2/images/${image.id}`,
-    file: `/v2/images/${image.id}/file`,
-    schema: "/v2/schemas/image",
-    // Where Ironic downloads it; it may carry a signed token, so admins only.
-    ...(admin ? { direct_url: image.url } : {}),
-  };
-}
-
 function propertiesOf(body: CreateBody): Record<string, string> {
   const properties: Record<string, string> = {};
   for (const [key, value] of Object.entries(body)) {
@@ -87,11 +53,30 @@ function propertiesOf(body: CreateBody): Record<string, string> {
   return properties;
 }
 
-export function imageRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
+export interface ImageRoutesOptions {
+  /** Under /v2.1: Nova's image proxy answers the requests that name a compute microversion, and /images/detail. */
+  novaProxy?: boolean;
+}
+
+export function imageRoutes(compute: ComputeApi, options: ImageRoutesOptions = {}): FastifyPluginCallbackZod {
+  const proxy = options.novaProxy === true;
   return (app, _options, done) => {
-    // The Image API has no compute microversions, also when mounted under /v2.1.
+    // The Image API has no compute microversions, also when mounted under /v2.1
+    // (the Nova proxy parses its own, nova-image-proxy.ts).
     unversioned(app);
-    app.get("/images", { config: { access: "reader" }, schema: { querystring: listQuery } }, async (request) => {
+    if (proxy) {
+      app.get("/images/detail", { config: { access: "reader" } }, async (request, reply) => {
+        const decision = imageProxyRequest(request, reply, "nova-only");
+        return decision === "nova" ? novaImageList(compute, request, reply, true) : decision;
+      });
+    }
+
+    app.get("/images", { config: { access: "reader" }, schema: { querystring: listQuery } }, async (request, reply) => {
+      if (proxy) {
+        const decision = imageProxyRequest(request, reply, "shared");
+        if (decision === "nova") return novaImageList(compute, request, reply, false);
+        if (decision !== "glance") return decision;
+      }
       const { name, limit, marker, owner } = request.query;
       const visibility = request.query.visibility === "all" || request.query.visibility === "shared" ? undefined : request.query.visibility;
       const filtered = visibility !== undefined || owner !== undefined;
@@ -127,7 +112,12 @@ export function imageRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
       };
     });
 
-    app.get("/images/:id", { config: { access: "reader" }, schema: { params: uuidParams } }, async (request) => {
+    app.get("/images/:id", { config: { access: "reader" }, schema: { params: uuidParams } }, async (request, reply) => {
+      if (proxy) {
+        const decision = imageProxyRequest(request, reply, "shared");
+        if (decision === "nova") return novaImageShow(compute, request, reply, request.params.id);
+        if (decision !== "glance") return decision;
+      }
       return imageDoc(await compute.images.get(callerOf(request), request.params.id), isAdmin(request));
     });
 

@@ -65,16 +65,31 @@ export function outsideVersion(reply: FastifyReply): FastifyReply {
   return sendFault(reply, 404, "The resource could not be found.");
 }
 
+/**
+ * The compute microversion a request names in its headers, or undefined when it
+ * names none. For routes outside the compute API that still answer as Nova
+ * when asked with a version (Nova's image proxy under /v2.1, image-routes.ts).
+ */
+export function explicitMicroversion(request: FastifyRequest): MicroversionResult | undefined {
+  const text = requestedVersion(request);
+  return text === undefined ? undefined : parseMicroversion(text);
+}
+
+/** Sets request.microversion and the headers that echo it. */
+export function applyMicroversion(request: FastifyRequest, reply: FastifyReply, minor: number): void {
+  request.microversion = minor;
+  reply
+    .header("OpenStack-API-Version", `compute 2.${minor}`)
+    .header("X-OpenStack-Nova-API-Version", `2.${minor}`)
+    .header("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version");
+}
+
 /** onRequest hook: sets request.microversion and the echo headers, or answers 400/406. */
 export async function microversionHook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
   const config = request.routeOptions.config;
   if (config.access === "public" || config.versioned === false) return undefined;
   const result = parseMicroversion(requestedVersion(request));
   if (!result.ok) return sendFault(reply, result.status, result.message);
-  request.microversion = result.minor;
-  reply
-    .header("OpenStack-API-Version", `compute 2.${result.minor}`)
-    .header("X-OpenStack-Nova-API-Version", `2.${result.minor}`)
-    .header("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version");
+  applyMicroversion(request, reply, result.minor);
   return undefined;
 }

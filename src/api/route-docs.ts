@@ -39,13 +39,31 @@ export type Tag = keyof typeof TAGS;
 
 const NO_BODY = (description: string): { description: string; body: false } => ({ description, body: false });
 
+const NOVA_PROXY =
+  " With a compute microversion header (`OpenStack-API-Version: compute 2.N` or `X-OpenStack-Nova-API-Version`) this is Nova's image proxy instead: " +
+  "Nova's image format below 2.36, 404 from 2.36.";
+
 function imageDocs(prefix: string): Record<string, RouteDoc> {
-  const where = prefix === "/image/v2" ? "" : " (the same Image API, for clients configured with one URL)";
+  const compute = prefix !== "/image/v2";
+  const where = compute ? " (the same Image API, for clients configured with one URL)" : "";
+  const proxy = compute ? NOVA_PROXY : "";
   return {
+    ...(compute
+      ? {
+          [`GET ${prefix}/images/detail`]: {
+            summary: "List images with details (Nova's image proxy)",
+            tag: "images",
+            description:
+              "Nova's image documents (id, name, minRam, minDisk, metadata, status, progress, created, updated, links, OS-EXT-IMG-SIZE:size, server for a snapshot). " +
+              "Filters name, status, server, type, minRam, minDisk, changes-since; limit and marker (`images_links`). Below microversion 2.36 (2.1 without a header); 404 from 2.36.",
+            responses: { 200: "`images`." },
+          },
+        }
+      : {}),
     [`GET ${prefix}/images`]: {
       summary: `List images${where}`,
       tag: "images",
-      description: "Glance's list: `images`, `first`, `schema` and, when a `limit` filled the page, a relative `next` link.",
+      description: `Glance's list: \`images\`, \`first\`, \`schema\` and, when a \`limit\` filled the page, a relative \`next\` link.${proxy}`,
       responses: { 200: "The images visible to the caller's project." },
     },
     [`POST ${prefix}/images`]: {
@@ -57,7 +75,8 @@ function imageDocs(prefix: string): Record<string, RouteDoc> {
     [`GET ${prefix}/images/:id`]: {
       summary: `Show an image${where}`,
       tag: "images",
-      responses: { 200: "The image document (Glance's shape, not wrapped)." },
+      ...(compute ? { description: proxy.trim() } : {}),
+      responses: { 200: compute ? "The image document (Glance's shape, not wrapped; Nova's proxy: `image`)." : "The image document (Glance's shape, not wrapped)." },
     },
     [`PUT ${prefix}/images/:id/file`]: {
       summary: `Upload image data${where}`,
@@ -155,6 +174,8 @@ function discovery(summary: string, status: 200 | 300 = 200): RouteDoc {
 
 export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "GET /": discovery("List the API versions (Compute v2.0 and v2.1)"),
+  "GET /v2": discovery("Show the legacy Compute v2.0 version (its document only; the root advertises it)"),
+  "GET /v2/": discovery("Show the legacy Compute v2.0 version (its document only; the root advertises it)"),
   "GET /v2.1": discovery("Show the Compute v2.1 version and its microversion range"),
   "GET /v2.1/": discovery("Show the Compute v2.1 version and its microversion range"),
   "GET /image": discovery("List the Image API versions", 300),
@@ -203,11 +224,13 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: "server actions",
     description:
       "Exactly one of reboot, os-stop, os-start, rebuild, rescue, unrescue, lock (`locked_reason` from 2.73), unlock, " +
+      "os-resetState (admin: `{\"state\": \"active\"|\"error\"}`; vm_state set, task_state cleared, the node untouched), " +
+      "trigger_crash_dump (2.17 and later: an NMI through Ironic, sent before the answer; a refusal is the instance action's failed event), " +
       "or (below microversion 2.6) os-getSerialConsole; " +
       "the other consoles of 2.1–2.5 answer 400 (bare metal has a serial console only).",
     responses: {
       200: "rescue: the rescue password; os-getSerialConsole: the console URL.",
-      202: "reboot, os-stop, os-start, unrescue, lock, unlock: accepted (no body); rebuild: the server document.",
+      202: "reboot, os-stop, os-start, unrescue, lock, unlock, os-resetState, trigger_crash_dump: accepted (no body); rebuild: the server document.",
     },
   },
   "PUT /v2.1/servers/:id": {
@@ -323,7 +346,10 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "POST /v2.1/os-keypairs": {
     summary: "Create or import a key pair",
     tag: "keypairs",
-    description: "Without `public_key` the service generates one and returns `private_key`, once.",
+    description:
+      "Without `public_key` the service generates an ssh key and returns `private_key`, once. From 2.2 `type` ssh or x509 " +
+      "(x509: `public_key` is one PEM certificate, fingerprinted as Nova: SHA-1 of its DER; never generated); from 2.10 " +
+      "`user_id` lets admins create another user's key pair (403 for others).",
     responses: { 200: "The key pair (below microversion 2.2).", 201: "The key pair (2.2 and later)." },
   },
   "GET /v2.1/os-keypairs": {
@@ -331,7 +357,12 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: "keypairs",
     responses: { 200: "`keypairs` and, when a `limit` (2.35 and later) filled the page, `keypairs_links`." },
   },
-  "GET /v2.1/os-keypairs/:name": { summary: "Show a key pair", tag: "keypairs", responses: { 200: "The key pair." } },
+  "GET /v2.1/os-keypairs/:name": {
+    summary: "Show a key pair",
+    tag: "keypairs",
+    description: "Nova's show fields: an integer `id` (stable, from the record's UUID), `user_id`, `created_at`, `deleted`, `deleted_at`, `updated_at`; `type` from 2.2; `?user_id=` (admins) from 2.10.",
+    responses: { 200: "The key pair." },
+  },
   "DELETE /v2.1/os-keypairs/:name": {
     summary: "Delete a key pair",
     tag: "keypairs",
@@ -370,6 +401,19 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: "servers",
     description: "Nothing to clear (see GET); answered as Nova does.",
     responses: { 204: NO_BODY("Cleared.") },
+  },
+
+  "GET /v2.1/servers/:id/ips": {
+    summary: "List a server's addresses by network",
+    tag: "servers",
+    description: "Nova's ips view: `{version, addr}` per address, without the OS-EXT-IPS fields of the server document.",
+    responses: { 200: "`addresses`: network name → addresses." },
+  },
+  "GET /v2.1/servers/:id/ips/:network": {
+    summary: "List a server's addresses on one network",
+    tag: "servers",
+    description: "By network name; 404 \"Instance is not a member of specified network\" for a network the server is not on.",
+    responses: { 200: "`{<network>: [addresses]}`." },
   },
 
   "POST /v2.1/os-server-groups": {

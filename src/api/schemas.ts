@@ -109,3 +109,12 @@ export const base64Text = z
   .string()
   .max(90_000)
   .refine(isBase64UserData, "must be base64");
+
+/**
+ * A stable integer for a UUID-keyed record where Nova shows an integer id
+ * (legacy hypervisor ids, key pair ids): the first 52 bits of the UUID, exact
+ * in a JSON number.
+ */
+export function uuidInteger(uuid: string): number {
+  return Number.parseInt(uuid.replace(/-/g, "").slice(0, 13), 16);
+}

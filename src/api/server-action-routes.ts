@@ -1,4 +1,6 @@
 // /v2.1/servers/{id}/action, /remote-consoles and /os-instance-actions.
+// os-resetState and trigger_crash_dump are done within the request
+// (compute/server-instant-actions.ts); the others start a task.
 // Action bodies hold exactly one key; its argument may be null (novaclient) or
 // {} (openstacksdk), and the SDK sends no microversion header on these POSTs.
 import type { FastifyReply } from "fastify";
@@ -40,6 +42,9 @@ const consoleArgument = z.object({ type: z.string().min(1).max(64) }).strict();
 const lockArgument = z.union([z.null(), z.object({ locked_reason: z.string().min(1).max(255).optional() }).strict()]);
 const LOCKED_REASON_FROM = 73;
 
+/** Nova's trigger_crash_dump action exists from 2.17 (404 below, as a method outside its version). */
+const CRASH_DUMP_FROM = 17;
+
 /** Nova serves the console actions only below 2.6, remote-consoles from 2.6. */
 const REMOTE_CONSOLES_FROM = 6;
 
@@ -58,6 +63,10 @@ const actionBody = z
     lock: z.unknown().optional(),
     unlock: z.unknown().optional(),
     "os-getSerialConsole": z.object({ type: z.literal("serial") }).strict().optional(),
+    // Nova's reset_server_state schema: these two states only (anything else 400).
+    "os-resetState": z.object({ state: z.enum(["active", "error"]) }).strict().optional(),
+    // Nova's schema: null only. From 2.17 (checked in the handler).
+    trigger_crash_dump: z.null().optional(),
     // The other consoles of the 2.1–2.5 API: bare metal has none of them (400).
     "os-getVNCConsole": consoleArgument.optional(),
     "os-getSPICEConsole": consoleArgument.optional(),
@@ -154,6 +163,16 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
             `Invalid input for field/attribute rebuild: Additional properties are not allowed ('${field}' was unexpected); ${field} needs microversion 2.${from} or later.`,
           );
         }
+      }
+      const reset = request.body["os-resetState"];
+      if (reset !== undefined) {
+        await compute.servers.resetState(caller, request.params.id, reset.state);
+        return reply.code(202).send();
+      }
+      if ("trigger_crash_dump" in request.body) {
+        if (request.microversion < CRASH_DUMP_FROM) return outsideVersion(reply);
+        await compute.servers.triggerCrashDump(caller, request.params.id);
+        return reply.code(202).send();
       }
       if ("lock" in request.body || "unlock" in request.body) {
         if ("unlock" in request.body) {

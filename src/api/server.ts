@@ -141,7 +141,8 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   registerDiscoveryRoutes(app, compute);
   void app.register(computeRoutes(compute), { prefix: "/v2.1" });
   void app.register(imageRoutes(compute), { prefix: "/image/v2" });
-  void app.register(imageRoutes(compute), { prefix: "/v2.1" });
+  // Also Nova's image proxy (below 2.36), told apart by the compute microversion header.
+  void app.register(imageRoutes(compute, { novaProxy: true }), { prefix: "/v2.1" });
   void app.register(adminRoutes(compute), { prefix: "/admin/v1" });
   void app.register(identityRoutes(compute, { guard, region: options.region ?? DEFAULT_REGION }), { prefix: IDENTITY_PREFIX });
   void app.register(networkRoutes(compute), { prefix: NETWORK_PREFIX });

@@ -109,8 +109,8 @@ export class Audit {
     await this.store.actions.addEvent({ id: randomUUID(), actionId, event, startTime: now, finishTime: now, result: "Success", details, traceback: null });
   }
 
-  /** Runs `work` as one recorded event of `actionId`. */
-  async event<T>(actionId: string, event: string, work: () => Promise<T>): Promise<T> {
+  /** Runs `work` as one recorded event of `actionId`; `publicMessage` words a failure for tenants (default: by the event's operation). */
+  async event<T>(actionId: string, event: string, work: () => Promise<T>, publicMessage?: (error: unknown) => string): Promise<T> {
     const id = randomUUID();
     await this.store.actions.addEvent({ id, actionId, event, startTime: nowIso(), finishTime: null, result: null, details: null, traceback: null });
     try {
@@ -119,7 +119,8 @@ export class Audit {
       return result;
     } catch (error) {
       const operation = EVENT_OPERATIONS[event] ?? "create";
-      await this.store.actions.finishEvent(id, nowIso(), "Error", publicFaultMessage(error, operation), describeError(error));
+      const message = publicMessage === undefined ? publicFaultMessage(error, operation) : bounded(publicMessage(error));
+      await this.store.actions.finishEvent(id, nowIso(), "Error", message, describeError(error));
       throw error;
     }
   }

@@ -6,8 +6,8 @@ import { nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
 import { BoundedWork } from "./bounded-work.js";
 import type { ComputeConfig } from "./config.js";
-import { BadRequestError, ConflictError, NotFoundError, QuotaExceededError, type Caller } from "./contract.js";
-import { fingerprint, generateKeyPair, parsePublicKey } from "./keys.js";
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, type Caller, type KeypairOptions } from "./contract.js";
+import { fingerprint, generateKeyPair, parsePublicKey, parseX509PublicKey } from "./keys.js";
 import { requireAdmin, requireMember, requireReader } from "./policy.js";
 import { auditOf } from "./admin-audit.js";
 import { extraSpecProblem } from "./flavor-scheduling.js";
@@ -162,26 +162,50 @@ export class Catalog {
   }
 
   // ---- keypairs (per user) ----
-  async createKeypair(caller: Caller, name: string, publicKey?: string): Promise<{ keypair: KeypairRecord; privateKey?: string }> {
+
+  /**
+   * Whose key pairs a request names: the caller's own, or (Nova 2.10, admins
+   * only) another user's. Nova's policy refuses a member naming someone else.
+   */
+  private keypairOwner(caller: Caller, action: "create" | "index" | "show" | "delete", userId: string | undefined): string {
+    if (userId === undefined || userId === caller.userId) return caller.userId;
+    if (caller.role !== "admin") throw new ForbiddenError(`Policy doesn't allow os_compute_api:os-keypairs:${action} to be performed.`);
+    return userId;
+  }
+
+  async createKeypair(caller: Caller, name: string, publicKey?: string, options: KeypairOptions = {}): Promise<{ keypair: KeypairRecord; privateKey?: string }> {
     requireMember(caller);
+    const owner = this.keypairOwner(caller, "create", options.userId);
     if (!KEYPAIR_NAME.test(name)) throw new BadRequestError("Keypair name contains unsafe characters");
-    await this.checkKeypairQuota(caller.userId);
-    const generated = publicKey === undefined ? await this.keyGeneration.run(() => generateKeyPair(name)) : undefined;
-    const parsed = parsePublicKey(publicKey ?? generated?.publicKey ?? "");
+    const type = options.type ?? "ssh";
+    // Nova generates x509 certificates too; here only ssh keys are generated.
+    if (type === "x509" && publicKey === undefined) throw new BadRequestError("An x509 key pair needs its public_key (a PEM certificate): only ssh key pairs are generated.");
+    if (owner !== caller.userId && (await this.store.users.get(owner)) === undefined) throw new BadRequestError(`User ${owner} could not be found.`);
+    await this.checkKeypairQuota(owner);
+    let key: { text: string; fingerprint: string };
+    let generated: { publicKey: string; privateKey: string } | undefined;
+    if (type === "x509") {
+      const certificate = parseX509PublicKey(publicKey ?? "");
+      key = { text: certificate.pem, fingerprint: certificate.fingerprint };
+    } else {
+      generated = publicKey === undefined ? await this.keyGeneration.run(() => generateKeyPair(name)) : undefined;
+      const parsed = parsePublicKey(publicKey ?? generated?.publicKey ?? "");
+      key = { text: parsed.text, fingerprint: fingerprint(parsed.blob) };
+    }
     const keypair: KeypairRecord = {
       id: randomUUID(),
-      userId: caller.userId,
+      userId: owner,
       name,
-      type: "ssh",
-      publicKey: parsed.text,
-      fingerprint: fingerprint(parsed.blob),
+      type,
+      publicKey: key.text,
+      fingerprint: key.fingerprint,
       createdAt: nowIso(),
     };
     await this.store.keypairs.create(keypair).catch(conflictOnDuplicate(`Key pair '${name}'`));
     // Concurrent creates may all pass the first check: the one that ends up over
     // the limit takes its key pair back (several may; none is ever kept over it).
-    if ((await this.store.keypairs.list(caller.userId)).length > this.limits.maxKeypairsPerUser) {
-      await this.store.keypairs.delete(caller.userId, name);
+    if ((await this.store.keypairs.list(owner)).length > this.limits.maxKeypairsPerUser) {
+      await this.store.keypairs.delete(owner, name);
       throw new QuotaExceededError(KEYPAIR_QUOTA_MESSAGE);
     }
     return generated === undefined ? { keypair } : { keypair, privateKey: generated.privateKey };
@@ -193,22 +217,24 @@ export class Catalog {
     }
   }
 
-  async listKeypairs(caller: Caller): Promise<KeypairRecord[]> {
+  async listKeypairs(caller: Caller, userId?: string): Promise<KeypairRecord[]> {
     requireReader(caller);
-    return this.store.keypairs.list(caller.userId);
+    return this.store.keypairs.list(this.keypairOwner(caller, "index", userId));
   }
 
-  async getKeypair(caller: Caller, name: string): Promise<KeypairRecord> {
+  async getKeypair(caller: Caller, name: string, userId?: string): Promise<KeypairRecord> {
     requireReader(caller);
-    const keypair = await this.store.keypairs.get(caller.userId, name);
-    if (keypair === undefined) throw new NotFoundError(`Keypair ${name} not found for user ${caller.userId}`);
+    const owner = this.keypairOwner(caller, "show", userId);
+    const keypair = await this.store.keypairs.get(owner, name);
+    if (keypair === undefined) throw new NotFoundError(`Keypair ${name} not found for user ${owner}`);
     return keypair;
   }
 
-  async deleteKeypair(caller: Caller, name: string): Promise<void> {
+  async deleteKeypair(caller: Caller, name: string, userId?: string): Promise<void> {
     requireMember(caller);
-    if (!(await this.store.keypairs.delete(caller.userId, name))) {
-      throw new NotFoundError(`Keypair ${name} not found for user ${caller.userId}`);
+    const owner = this.keypairOwner(caller, "delete", userId);
+    if (!(await this.store.keypairs.delete(owner, name))) {
+      throw new NotFoundError(`Keypair ${name} not found for user ${owner}`);
     }
   }
 }

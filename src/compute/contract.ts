@@ -126,6 +126,12 @@ export interface CreateServerRequest {
  */
 export type CreatedServer = ServerView & { adminPass?: string };
 
+/** Key pair create options: Nova's `type` (2.2; default ssh) and `user_id` (2.10, admins). */
+export interface KeypairOptions {
+  type?: "ssh" | "x509";
+  userId?: string;
+}
+
 export type ServerAction =
   | { type: "reboot"; hard: boolean }
   | { type: "stop" }
@@ -422,6 +428,13 @@ export interface ComputeApi {
     lock(caller: Caller, id: string, reason?: string): Promise<void>;
     /** ForbiddenError for a member when an admin of another project holds the lock. */
     unlock(caller: Caller, id: string): Promise<void>;
+    /** os-resetState (admin, else ForbiddenError): vm_state set, task_state cleared, the node untouched. */
+    resetState(caller: Caller, id: string, state: "active" | "error"): Promise<void>;
+    /**
+     * trigger_crash_dump: an NMI to the node. ConflictError when locked or not
+     * ACTIVE/RESCUED without a task; Ironic's refusal is the instance action's outcome.
+     */
+    triggerCrashDump(caller: Caller, id: string): Promise<void>;
   };
 
   serverGroups: {
@@ -453,12 +466,16 @@ export interface ComputeApi {
     delete(caller: Caller, id: string): Promise<void>;
   };
 
+  /**
+   * A user's key pairs; `userId` (Nova 2.10) names another user's, for admins
+   * only (ForbiddenError otherwise).
+   */
   keypairs: {
-    /** Without a public key, generates an ed25519 key pair and returns the private key once. */
-    create(caller: Caller, name: string, publicKey?: string): Promise<{ keypair: KeypairRecord; privateKey?: string }>;
-    list(caller: Caller): Promise<KeypairRecord[]>;
-    get(caller: Caller, name: string): Promise<KeypairRecord>;
-    delete(caller: Caller, name: string): Promise<void>;
+    /** Without a public key, generates an ssh key pair and returns the private key once; x509 needs its certificate. */
+    create(caller: Caller, name: string, publicKey?: string, options?: KeypairOptions): Promise<{ keypair: KeypairRecord; privateKey?: string }>;
+    list(caller: Caller, userId?: string): Promise<KeypairRecord[]>;
+    get(caller: Caller, name: string, userId?: string): Promise<KeypairRecord>;
+    delete(caller: Caller, name: string, userId?: string): Promise<void>;
   };
 
   projects: {

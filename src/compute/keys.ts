@@ -4,7 +4,9 @@
 // key in OpenSSH format. Fingerprint: Nova's MD5 colon form.
 // Generation is asynchronous (libuv's thread pool): an RSA-3072 key takes about
 // 650 ms of CPU, which must not stall the event loop; callers bound how many run.
-import { createHash, generateKeyPair as generateKeyPairAsync, type KeyObject } from "node:crypto";
+import { createHash, generateKeyPair as generateKeyPairAsync, X509Certificate, type KeyObject } from "node:crypto";
+import { validateX509Certificate } from "../driver/config-drive/index.js";
+import { InvalidInputError } from "../driver/errors.js";
 import { BadRequestError } from "./contract.js";
 
 const KEY_TYPES = new Set([
@@ -50,6 +52,22 @@ export function parsePublicKey(input: string): ParsedPublicKey {
   const declared = blob.length >= 4 ? blob.subarray(4, 4 + blob.readUInt32BE(0)).toString("latin1") : "";
   if (declared !== type) throw new BadRequestError("Keypair data is invalid: the key's type does not match its data");
   return { type, blob, text: [type, body, ...comment].join(" ") };
+}
+
+/**
+ * An x509 key pair's public key (Nova 2.2): one PEM certificate, checked by the
+ * config drive's own rule (it goes there), and Nova's fingerprint of it — the
+ * SHA-1 of the certificate's DER, lower-case hex pairs joined by colons.
+ */
+export function parseX509PublicKey(input: string): { pem: string; fingerprint: string } {
+  let pem: string;
+  try {
+    pem = validateX509Certificate(input, "the public key");
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new BadRequestError(`Keypair data is invalid: ${error.message}`);
+    throw error;
+  }
+  return { pem, fingerprint: new X509Certificate(pem).fingerprint.toLowerCase() };
 }
 
 export function fingerprint(blob: Buffer): string {

@@ -40,6 +40,7 @@ import { Networks } from "./networks.js";
 import { Ports } from "./ports.js";
 import { Volumes } from "./volumes.js";
 import { ServerDetails } from "./server-details.js";
+import { ServerInstantActions } from "./server-instant-actions.js";
 import { ServerNetworks } from "./server-networks.js";
 import { ServerPorts } from "./server-ports.js";
 import { checkMetadata, Servers } from "./servers.js";
@@ -92,6 +93,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const serverPorts = new ServerPorts(store, ports);
   const serverNetworks = new ServerNetworks(store, networks, serverPorts);
   const servers = new Servers(store, catalog, driver, compute, serverGroups, serverNetworks, volumes);
+  const instantActions = new ServerInstantActions(store, driver);
   const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
   const quotas = new Quotas(store, compute.quotas, {
     keyPairs: compute.maxKeypairsPerUser,
@@ -212,6 +214,8 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       removeAllTags: (caller, id) => details.removeAllTags(caller, id),
       lock: (caller, id, reason) => details.lock(caller, id, reason),
       unlock: (caller, id) => details.unlock(caller, id),
+      resetState: (caller, id, state) => instantActions.resetState(caller, id, state),
+      triggerCrashDump: (caller, id) => instantActions.triggerCrashDump(caller, id),
     },
     volumes: {
       register: (caller, registration) => volumes.register(caller, registration),
@@ -242,10 +246,10 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       delete: (caller, id) => catalog.deleteImage(caller, id),
     },
     keypairs: {
-      create: (caller, name, publicKey) => catalog.createKeypair(caller, name, publicKey),
-      list: (caller) => catalog.listKeypairs(caller),
-      get: (caller, name) => catalog.getKeypair(caller, name),
-      delete: (caller, name) => catalog.deleteKeypair(caller, name),
+      create: (caller, name, publicKey, options) => catalog.createKeypair(caller, name, publicKey, options),
+      list: (caller, userId) => catalog.listKeypairs(caller, userId),
+      get: (caller, name, userId) => catalog.getKeypair(caller, name, userId),
+      delete: (caller, name, userId) => catalog.deleteKeypair(caller, name, userId),
     },
     projects: {
       create: (caller, name, description) => identity.createProject(caller, name, description),

@@ -34,7 +34,7 @@ afterAll(() => app.close());
 const alice = { authorization: basicHeader("alice") };
 
 describe("discovery", () => {
-  it.each(["/", "/v2.1", "/v2.1/", "/image", "/image/", "/image/v2", "/image/v2/", "/healthz"])("%s needs no credentials", async (url) => {
+  it.each(["/", "/v2", "/v2/", "/v2.1", "/v2.1/", "/image", "/image/", "/image/v2", "/image/v2/", "/healthz"])("%s needs no credentials", async (url) => {
     const response = await app.inject({ method: "GET", url, headers: { host: "api.example:8774" } });
     expect([200, 300]).toContain(response.statusCode);
     expect(response.headers["x-openstack-request-id"]).toMatch(/^req-[0-9a-f-]{36}$/);
@@ -45,6 +45,23 @@ describe("discovery", () => {
     expect(response.json()).toMatchObject({
       version: { id: "v2.1", version: "2.95", min_version: "2.1", links: [{ rel: "self", href: "http://api.example:8774/v2.1/" }] },
     });
+  });
+
+  it("every version the root advertises answers 200 with its version document (issue 18 #4)", async () => {
+    const root = await app.inject({ method: "GET", url: "/", headers: { host: "api.example:8774" } });
+    const versions = root.json<{ versions: Array<{ id: string; links: Array<{ rel: string; href: string }> }> }>().versions;
+    expect(versions.map((version) => version.id)).toEqual(["v2.0", "v2.1"]);
+    for (const advertised of versions) {
+      const self = advertised.links.find((link) => link.rel === "self")?.href ?? "";
+      expect(self.startsWith("http://api.example:8774/")).toBe(true);
+      for (const url of [new URL(self).pathname, new URL(self).pathname.replace(/\/$/, "")]) {
+        const response = await app.inject({ method: "GET", url, headers: { host: "api.example:8774" } });
+        expect(response.statusCode, url).toBe(200);
+        expect(response.json(), url).toMatchObject({ version: { id: advertised.id, links: [{ rel: "self", href: self }] } });
+      }
+    }
+    const legacy = await app.inject({ method: "GET", url: "/v2/", headers: { host: "api.example:8774" } });
+    expect(legacy.json()).toMatchObject({ version: { status: "SUPPORTED", version: "", min_version: "" } });
   });
 
   it("the image root answers 300 with a /image/v2/ self link", async () => {

@@ -119,6 +119,8 @@ export function fakeCompute(
       removeAllTags: missing,
       lock: missing,
       unlock: missing,
+      resetState: missing,
+      triggerCrashDump: missing,
       ...overrides.servers,
     },
     flavors: { list: () => Promise.resolve([FAKE_FLAVOR]), get: missing, create: missing, delete: missing, setExtraSpecs: missing, deleteExtraSpec: missing, ...overrides.flavors },

@@ -33,7 +33,7 @@ import { buildNetworkData, type ConfigDriveNetwork } from "./network-data.js";
 import { checkText, requireArray } from "./text.js";
 import { validateUserData } from "./user-data.js";
 
-export { validateMetadata } from "./input.js";
+export { validateMetadata, validateX509Certificate } from "./input.js";
 export type { ConfigDriveNetwork } from "./network-data.js";
 
 function nonNegativeInteger(value: unknown, what: string): number {

@@ -62,8 +62,8 @@ function validateSshPublicKey(data: string, what: string): string {
 
 const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----$/;
 
-/** One PEM certificate that node:crypto can parse; refused otherwise. */
-function validateX509Certificate(data: string, what: string): string {
+/** One PEM certificate that node:crypto can parse (the trimmed PEM); refused otherwise. */
+export function validateX509Certificate(data: string, what: string): string {
   const pem = data.trim();
   checkText(pem, what, { maxChars: CONFIG_DRIVE_LIMITS.publicKeyChars, nonEmpty: true });
   if (!PEM_CERTIFICATE.test(pem)) throw new InvalidInputError(`${what} must be one PEM certificate`);
