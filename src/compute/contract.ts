@@ -510,6 +510,8 @@ export interface ComputeApi {
   metrics: {
     nodeStates?(): Promise<NodeStateCount[]>;
     reconciler?(): ReconcilerStats;
+    /** Create tasks of every worker: running (leased) and waiting. */
+    deploys?(): Promise<{ inFlight: number; queued: number }>;
   };
 
   /** Ironic's power notifications (os-server-external-events). The service role or admin. */

@@ -289,6 +289,10 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     metrics: {
       nodeStates: async () => countNodeStates(await driver.cache.all()),
       reconciler: reconcilerStats,
+      deploys: async () => {
+        const active = (await store.tasks.listActive()).filter((task) => task.kind === "create");
+        return { inFlight: active.filter((task) => task.status === "running").length, queued: active.filter((task) => task.status === "pending").length };
+      },
     },
     reconcile: () => passes.run(),
     bootstrapAdmin: async (admin) => {
