@@ -11,6 +11,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Tracer } from "@opentelemetry/api";
 import { noopObserver, type ServiceObserver } from "../log/telemetry.js";
+import { taskKindParamsSchema } from "../store/task-params.js";
 import { buildVersion } from "./build-info.js";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -100,6 +101,8 @@ export function createServiceMetrics(options: ServiceMetricsOptions = {}): Servi
     labelNames: ["kind"],
     registers,
   });
+  // Every kind at 0 from the start: a loss is rare, and rate() needs the series before it.
+  for (const option of taskKindParamsSchema.options) leaseLosses.inc({ kind: option.shape.kind.value }, 0);
   const reconcileDurations = new Histogram({
     name: "ironic_compute_reconcile_pass_duration_seconds",
     help: "Time of one reconcile pass, by outcome (ok, error).",
