@@ -18,6 +18,7 @@ let collector: OtlpCollector;
 let api: TestApi;
 let createRequestId = "";
 let deleteRequestId = "";
+let nodesRequestId = "";
 let families: Map<string, PromFamily>;
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -50,6 +51,10 @@ beforeAll(async () => {
     intervalMs: 200,
   });
   await api.running.compute.reconcile();
+  // Read through the node cache (maxAgeMs 0 here): Ironic calls inside an API request.
+  const nodes = await api.call("GET", "/admin/v1/nodes");
+  expect(nodes.status, nodes.text).toBe(200);
+  nodesRequestId = String(nodes.headers["x-openstack-request-id"]);
   // A 401 (no credentials), then wrong passwords until the login guard answers 429.
   expect((await api.call("GET", "/v2.1/servers", { as: "anonymous" })).status).toBe(401);
   // A new wrong password each time: a repeated pair is answered from the negative cache.
@@ -172,6 +177,23 @@ describe("one create yields one connected trace", () => {
     const apiSpan = trace.find((span) => span.name === "DELETE /v2.1/servers/:id");
     expect(trace.find((span) => span.name === "task delete")?.parentSpanId).toBe(apiSpan?.spanId);
     expect(trace.some((span) => span.name === "step driver_destroy")).toBe(true);
+  });
+});
+
+describe("spans of Ironic calls made inside an API request", () => {
+  it("are children of the request's span", async () => {
+    const traceId = nodesRequestId.replace(/^req-/, "").replace(/-/g, "");
+    const trace = await waitUntil(
+      "the node listing's spans",
+      () => {
+        const spans = collector.spans.filter((span) => span.traceId === traceId);
+        return Promise.resolve(spans.some((span) => span.name.startsWith("ironic ")) ? spans : undefined);
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const apiSpan = trace.find((span) => span.name === "GET /admin/v1/nodes");
+    expect(apiSpan).toBeDefined();
+    for (const span of trace.filter((item) => item.name.startsWith("ironic "))) expect(span.parentSpanId, span.name).toBe(apiSpan?.spanId);
   });
 });
 
