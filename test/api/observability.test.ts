@@ -20,6 +20,8 @@ let createRequestId = "";
 let deleteRequestId = "";
 let nodesRequestId = "";
 let families: Map<string, PromFamily>;
+/** ironic_compute_deploys_in_flight + _queued scraped while the create was being deployed. */
+let deploysDuringCreate = -1;
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 /** An Ironic path pattern: fixed words and {placeholders} only. */
@@ -42,6 +44,9 @@ beforeAll(async () => {
   expect(created.status, created.text).toBe(202);
   createRequestId = String(created.headers["x-openstack-request-id"]);
   const id = (created.json["server"] as { id: string }).id;
+  // A deploy on fake hardware takes seconds: the create is queued or in flight now.
+  const during = parsePrometheusText((await api.call("GET", "/metrics")).text);
+  deploysDuringCreate = (sampleValue(during, "ironic_compute_deploys_in_flight") ?? 0) + (sampleValue(during, "ironic_compute_deploys_queued") ?? 0);
   await api.waitForStatus(id, "ACTIVE", "member");
   const deleted = await api.call("DELETE", `/v2.1/servers/${id}`, { as: "member" });
   expect(deleted.status).toBe(204);
@@ -94,6 +99,7 @@ describe("metrics after a lifecycle against the real Ironic", () => {
     expect(total("ironic_compute_task_duration_seconds_count", { kind: "delete", outcome: "done" })).toBe(1);
     expect(sampleValue(families, "ironic_compute_task_duration_seconds_sum", { kind: "create", outcome: "done" })).toBeGreaterThan(0);
     expect(sampleValue(families, "ironic_compute_task_lease_losses_total", { kind: "create" })).toBe(0);
+    expect(deploysDuringCreate).toBe(1);
     expect(sampleValue(families, "ironic_compute_deploys_in_flight")).toBe(0);
     expect(sampleValue(families, "ironic_compute_deploys_queued")).toBe(0);
   });
