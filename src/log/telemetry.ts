@@ -22,6 +22,7 @@ import {
   type SpanContext,
   type Tracer,
 } from "@opentelemetry/api";
+import { processSecrets } from "./redact.js";
 
 /** How an Ironic request ended: its HTTP status, or "error" when no answer came. */
 export interface IronicRequestObservation {
@@ -114,9 +115,13 @@ export function requestContext(requestId: string): Context {
   return trace.setSpanContext(ROOT_CONTEXT, parent);
 }
 
-/** Marks a span as failed by `error` (its type and message only: messages here are secret-free). */
+/**
+ * Marks a span as failed by `error`: its type and message, scrubbed of the
+ * process's registered secrets as log lines are (spans do not pass the logger).
+ */
 export function recordFailure(span: Span, error: unknown): void {
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : "failed" });
+  const message = error instanceof Error ? processSecrets.scrub(`${error.name}: ${error.message}`).slice(0, 300) : "failed";
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
   if (error instanceof Error) span.setAttribute("error.type", error.name);
 }
 
