@@ -17,9 +17,9 @@ import { isIP } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Caller, ComputeApi } from "../compute/contract.js";
 import type { VmState } from "../store/records.js";
-import { buildVersion } from "./build-info.js";
+import { Counter, Gauge, type Registry } from "prom-client";
 import { sendFault } from "./errors.js";
-import { PROMETHEUS_CONTENT_TYPE, Registry, type Gauge } from "./metrics.js";
+import { createServiceMetrics, PROMETHEUS_CONTENT_TYPE, type ServiceMetrics } from "./metrics.js";
 import type { ApiInstance } from "./request-context.js";
 
 export const METRICS_PATH = "/metrics";
@@ -36,6 +36,8 @@ export interface MetricsOptions {
   collectTimeoutMs?: number;
   /** Told about each failed or timed-out collection (the scrape itself goes on). */
   onSourceError?: (source: string, error: unknown) => void;
+  /** The service's registry and series (startService makes one; default: a fresh one). */
+  metrics?: ServiceMetrics;
 }
 
 function isLoopbackAddress(address: string): boolean {
@@ -50,6 +52,10 @@ function systemCaller(): Caller {
 }
 
 type Sample = { gauge: Gauge; labels: Record<string, string>; value: number };
+
+function gauge(registry: Registry, name: string, help: string, labelNames: readonly string[] = []): Gauge {
+  return new Gauge({ name, help, labelNames: [...labelNames], registers: [registry] });
+}
 
 interface Source {
   name: string;
@@ -81,34 +87,26 @@ export interface ApiMetrics {
 
 export function createApiMetrics(compute: ComputeApi, options: MetricsOptions = {}): ApiMetrics {
   const timeoutMs = options.collectTimeoutMs ?? DEFAULT_COLLECT_TIMEOUT_MS;
-  const registry = new Registry();
-  const buildInfo = registry.gauge("ironic_compute_build_info", "The running ironic-compute version (always 1).", ["version"]);
-  buildInfo.set({ version: buildVersion() }, 1);
-  const requests = registry.counter(
-    "ironic_compute_http_requests_total",
-    "HTTP requests answered, by method, route pattern and status code.",
-    ["method", "route", "status"],
-  );
-  const durations = registry.histogram(
-    "ironic_compute_http_request_duration_seconds",
-    "Time from receiving an HTTP request to finishing its response, by method and route pattern.",
-    ["method", "route"],
-  );
-  const servers = registry.gauge("ironic_compute_servers", "Servers of every project (deleted ones excluded), by vm_state.", ["status"]);
-  const tasks = registry.gauge(
+  const service = options.metrics ?? createServiceMetrics();
+  const { registry } = service;
+  const servers = gauge(registry, "ironic_compute_servers", "Servers of every project (deleted ones excluded), by vm_state.", ["status"]);
+  const tasks = gauge(
+    registry,
     "ironic_compute_tasks_active",
     "Servers with an operation pending or running (a task_state): at most one active task per server.",
   );
-  const nodes = registry.gauge(
+  const nodes = gauge(
+    registry,
     "ironic_compute_nodes",
     "Ironic nodes this service manages (the driver's node cache), by provision state and availability for a new server.",
     ["provision_state", "available"],
   );
-  const scrapeErrors = registry.counter(
-    "ironic_compute_scrape_errors_total",
-    "Scrape-time collections that failed or timed out, by source; that scrape leaves the source's gauges out.",
-    ["source"],
-  );
+  const scrapeErrors = new Counter({
+    name: "ironic_compute_scrape_errors_total",
+    help: "Scrape-time collections that failed or timed out, by source; that scrape leaves the source's gauges out.",
+    labelNames: ["source"],
+    registers: [registry],
+  });
 
   const sources: Source[] = [
     {
@@ -144,12 +142,14 @@ export function createApiMetrics(compute: ComputeApi, options: MetricsOptions = 
   }
   const reconcilerStats = compute.metrics.reconciler?.bind(compute.metrics);
   if (reconcilerStats !== undefined) {
-    const leftAlone = registry.gauge(
+    const leftAlone = gauge(
+      registry,
       "ironic_compute_reconciler_claims_left_alone",
       "Claimed Ironic nodes the last reconcile pass left alone because they are not provably ours, by reason (unknown_instance: our store has no such instance; unmarked: the claim lacks our marker).",
       ["reason"],
     );
-    const skipped = registry.gauge(
+    const skipped = gauge(
+      registry,
       "ironic_compute_reconciler_skipped_ticks",
       "Reconcile ticks skipped since start because the previous pass was still running.",
     );
@@ -165,9 +165,29 @@ export function createApiMetrics(compute: ComputeApi, options: MetricsOptions = 
       },
     });
   }
-  for (const source of sources) scrapeErrors.touch({ source: source.name });
+  const deployCounts = compute.metrics.deploys?.bind(compute.metrics);
+  if (deployCounts !== undefined) {
+    const inFlight = gauge(registry, "ironic_compute_deploys_in_flight", "Create tasks running now (leased by a worker), every worker of the database.");
+    const queued = gauge(
+      registry,
+      "ironic_compute_deploys_queued",
+      "Create tasks waiting for a worker (pending: the workers are busy or compute.maxConcurrentDeploys is reached).",
+    );
+    sources.push({
+      name: "deploys",
+      gauges: [inFlight, queued],
+      collect: async () => {
+        const counts = await deployCounts();
+        return [
+          { gauge: inFlight, labels: {}, value: counts.inFlight },
+          { gauge: queued, labels: {}, value: counts.queued },
+        ];
+      },
+    });
+  }
+  for (const source of sources) scrapeErrors.inc({ source: source.name }, 0);
 
-  let collecting: Promise<void> | undefined;
+  let collecting: Promise<string> | undefined;
   const collectAll = async (): Promise<void> => {
     const results = await Promise.allSettled(
       sources.map((source) => withTimeout(source.collect(), timeoutMs, `collecting ${source.name}`)),
@@ -175,7 +195,12 @@ export function createApiMetrics(compute: ComputeApi, options: MetricsOptions = 
     results.forEach((result, index) => {
       const source = sources[index];
       if (source === undefined) return;
-      for (const gauge of source.gauges) gauge.reset();
+      // Emptied, label-less ones too (prom-client resets those to a 0 sample): a
+      // failed source shows nothing rather than a value that looks measured.
+      for (const gauge of source.gauges) {
+        gauge.reset();
+        gauge.remove({});
+      }
       if (result.status === "rejected") {
         scrapeErrors.inc({ source: source.name });
         options.onSourceError?.(source.name, result.reason);
@@ -189,15 +214,18 @@ export function createApiMetrics(compute: ComputeApi, options: MetricsOptions = 
     registry,
     observe: (method, route, status, seconds) => {
       const labels = { method, route: route ?? UNMATCHED_ROUTE };
-      requests.inc({ ...labels, status: String(status) });
-      durations.observe(labels, seconds);
+      service.httpRequests.inc({ ...labels, status: String(status) });
+      service.httpDurations.observe(labels, seconds);
+      if (status === 401) service.authFailures.inc({ route: labels.route });
+      if (status === 429) service.rateLimited.inc({ route: labels.route });
     },
-    scrape: async () => {
-      collecting ??= collectAll().finally(() => {
-        collecting = undefined;
-      });
-      await collecting;
-      return registry.render();
+    scrape: () => {
+      collecting ??= collectAll()
+        .then(() => registry.metrics())
+        .finally(() => {
+          collecting = undefined;
+        });
+      return collecting;
     },
   };
 }

@@ -22,7 +22,9 @@ import { requestIdOf } from "./request-id.js";
 import { hostCheckHook } from "./host-check.js";
 import { imageRoutes } from "./image-routes.js";
 import { DEFAULT_LOGIN_LIMITS, LoginGuard, type LoginLimits } from "./login-limits.js";
+import { createServiceMetrics, type ServiceMetrics } from "./metrics.js";
 import { registerMetricsRoutes } from "./metrics-routes.js";
+import { registerRequestSpans } from "./request-spans.js";
 import { networkRoutes } from "./network-routes.js";
 import { MIN_MICROVERSION, microversionHook } from "./microversion.js";
 import { registerOpenApi } from "./openapi.js";
@@ -52,6 +54,8 @@ export interface ApiOptions {
   allowedHosts?: readonly string[];
   /** The listen host (startApi sets it): allowed in the Host header. */
   host?: string;
+  /** The service's metrics and tracer (startService makes them; default: fresh metrics, no traces). */
+  metrics?: ServiceMetrics;
 }
 
 function authMode(compute: ComputeApi, options: ApiOptions, guard: LoginGuard): AuthMode {
@@ -99,6 +103,8 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
     }
     void defaultJsonParser(request, text, done);
   });
+  const metrics = options.metrics ?? createServiceMetrics();
+  registerRequestSpans(app, metrics.observer.tracer);
   app.decorateRequest("caller", null);
   app.decorateRequest("microversion", MIN_MICROVERSION);
   const linkBase = options.publicUrl?.replace(/\/+$/, "") ?? "";
@@ -134,7 +140,7 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   });
   // Before any route: the OpenAPI route recorder and the request metrics see them all.
   registerOpenApi(app);
-  registerMetricsRoutes(app, compute, { public: options.metricsPublic === true });
+  registerMetricsRoutes(app, compute, { public: options.metricsPublic === true, metrics });
   app.setErrorHandler(handleApiError);
   app.setNotFoundHandler(handleNotFound);
 

@@ -11,6 +11,7 @@ import { computeConfigSchema } from "../compute/config.js";
 import { HOST_ENTRY } from "../api/host-check.js";
 import { driverConfigSchema } from "../driver/config.js";
 import { ironicClientConfigSchema } from "../ironic/config.js";
+import { tracingConfigSchema } from "./tracing-config.js";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -101,6 +102,7 @@ export const serviceConfigSchema = z
       .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("Least severe log level written (JSON lines on stdout).") })
       .strict()
       .prefault({}),
+    tracing: tracingConfigSchema.prefault({}).describe("OpenTelemetry traces (docs/observability.md): off unless otlpEndpoint is set."),
     bootstrapAdmin: bootstrapSchema.optional(),
     secrets: z
       .object({

@@ -44,6 +44,7 @@ export function registerServeCommand(program: Command): void {
           ...(tls === undefined ? {} : { tls: { cert: readFileSync(tls.certFile, "utf8"), key: readFileSync(tls.keyFile, "utf8") } }),
         },
         ...(config.bootstrapAdmin === undefined ? {} : { bootstrapAdmin: config.bootstrapAdmin }),
+        tracing: config.tracing,
         log,
       });
       const signals = untilSignal();

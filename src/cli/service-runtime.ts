@@ -11,6 +11,9 @@ import type { Logger } from "../log/logger.js";
 import { processSecrets } from "../log/redact.js";
 import type { LoginLimits } from "../api/login-limits.js";
 import { startApi, type RunningApi } from "../api/server.js";
+import { createServiceMetrics } from "../api/metrics.js";
+import { startTracing } from "./tracing.js";
+import type { TracingConfig } from "./tracing-config.js";
 import { openStore, type StoreConfig } from "../store/open.js";
 import type { SecretBox } from "../store/secret-box.js";
 import type { Store } from "../store/store.js";
@@ -35,6 +38,8 @@ export interface RuntimeOptions {
   };
   /** Seals the secrets the database keeps (cli/secrets-key.ts loads the service's). */
   secrets: SecretBox;
+  /** OpenTelemetry traces (off without tracing.otlpEndpoint). */
+  tracing?: TracingConfig;
   /** Created on start when missing (first start). */
   bootstrapAdmin?: { project: string; user: string; password: string };
   log: Logger;
@@ -67,13 +72,17 @@ export async function startService(options: RuntimeOptions): Promise<RunningServ
   registerDatabaseSecret(options.database);
   processSecrets.register(options.bootstrapAdmin?.password);
   const store = await openStore(options.database, options.secrets);
-  const ironic = new IronicClient(options.ironic, log);
+  // One registry and one tracer per service: every layer reports to its observer.
+  const tracing = startTracing(options.tracing);
+  const metrics = createServiceMetrics({ tracer: tracing.tracer });
+  const { observer } = metrics;
+  const ironic = new IronicClient(options.ironic, log, observer);
   let compute: ComputeService | undefined;
   try {
-    compute = await createComputeService({ store, ironic, driver: options.driver, compute: options.compute, log });
+    compute = await createComputeService({ store, ironic, driver: options.driver, compute: options.compute, log, observer });
     if (options.bootstrapAdmin !== undefined) await compute.bootstrapAdmin(options.bootstrapAdmin);
     await compute.start();
-    const api = await startApi(compute, { log, ...options.api });
+    const api = await startApi(compute, { log, ...options.api, metrics });
     let stopping: Promise<void> | undefined;
     const running: RunningService = {
       store,
@@ -86,6 +95,7 @@ export async function startService(options: RuntimeOptions): Promise<RunningServ
           await running.compute.stop();
           await ironic.close();
           await store.close();
+          await tracing.shutdown();
         })();
         return stopping;
       },
@@ -95,6 +105,7 @@ export async function startService(options: RuntimeOptions): Promise<RunningServ
     await compute?.stop();
     await ironic.close();
     await store.close();
+    await tracing.shutdown();
     throw error;
   }
 }

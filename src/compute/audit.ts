@@ -11,6 +11,8 @@ import { DriverError } from "../driver/errors.js";
 import { IronicError } from "../driver/ironic-exports.js";
 import type { ActionRecord, TaskKind } from "../store/records.js";
 import type { Store } from "../store/store.js";
+import { inSpan, noopObserver } from "../log/telemetry.js";
+import type { Tracer } from "@opentelemetry/api";
 import { nowIso } from "./clock.js";
 import { ComputeError, type Caller } from "./contract.js";
 import { NoValidHostError } from "./scheduler.js";
@@ -91,7 +93,11 @@ export function publicFaultMessage(error: unknown, operation: TaskKind | "schedu
 }
 
 export class Audit {
-  constructor(private readonly store: Store) {}
+  /** `tracer`: each event of a task is a span (a task step), the active one while it runs. */
+  constructor(
+    private readonly store: Store,
+    private readonly tracer: Tracer = noopObserver.tracer,
+  ) {}
 
   async start(caller: Caller, serverId: string, action: string): Promise<string> {
     const record = actionRecord(caller, serverId, action);
@@ -114,7 +120,7 @@ export class Audit {
     const id = randomUUID();
     await this.store.actions.addEvent({ id, actionId, event, startTime: nowIso(), finishTime: null, result: null, details: null, traceback: null });
     try {
-      const result = await work();
+      const result = await inSpan(this.tracer, `step ${event}`, { "ironic_compute.step": event }, () => work());
       await this.store.actions.finishEvent(id, nowIso(), "Success", null);
       return result;
     } catch (error) {

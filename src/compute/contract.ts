@@ -556,6 +556,8 @@ export interface ComputeApi {
   metrics: {
     nodeStates?(): Promise<NodeStateCount[]>;
     reconciler?(): ReconcilerStats;
+    /** Create tasks of every worker: running (leased) and waiting. */
+    deploys?(): Promise<{ inFlight: number; queued: number }>;
   };
 
   health: {

@@ -10,6 +10,8 @@ import { powerFromEvent } from "../driver/power.js";
 import { CONFIG_DRIVE_LIMITS } from "../driver/config-drive/limits.js";
 import type { IronicClient } from "../driver/ironic-exports.js";
 import type { Logger } from "../log/logger.js";
+import { inSpan, noopObserver, type ServiceObserver } from "../log/telemetry.js";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { StaleStateError, type Store } from "../store/store.js";
 import { AdminAudit } from "./admin-audit.js";
 import { Catalog } from "./catalog.js";
@@ -70,10 +72,13 @@ export interface ComputeServiceOptions {
   driver: z.input<typeof driverConfigSchema>;
   compute: z.input<typeof computeConfigSchema>;
   log: Logger;
+  /** Metrics and spans of tasks and reconcile passes (default: none). */
+  observer?: ServiceObserver;
 }
 
 export function createComputeService(options: ComputeServiceOptions): Promise<ComputeService> {
   const { store, log } = options;
+  const observer = options.observer ?? noopObserver;
   const compute = computeConfigSchema.parse(options.compute);
   const driver = new IronicDriver(options.ironic, driverConfigSchema.parse(options.driver), log);
   const workerId = compute.workerId ?? defaultWorkerId();
@@ -103,7 +108,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   });
   const audit = new AdminAudit(store);
   const scheduler = new Scheduler(driver, compute.schedulerAttempts, log, failureDomainKey(compute.serverGroups.failureDomain));
-  const runner = new TaskRunner({ store, driver, scheduler, networks: serverNetworks, volumes, log }, workerId, compute, log);
+  const runner = new TaskRunner({ store, driver, scheduler, networks: serverNetworks, volumes, log, observer }, workerId, compute, log);
   const readiness = new Readiness({
     store,
     ironic: options.ironic,
@@ -155,13 +160,23 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
 
   // One reconcile pass at a time: ticks during a pass are skipped and counted.
   const passes = new OnePassAtATime(async () => {
-    const report = await reconciler.reconcile();
-    if (report.releasesQueued > 0) runner.poke();
-    return report;
+    const started = performance.now();
+    let outcome: "ok" | "error" = "error";
+    try {
+      const report = await inSpan(observer.tracer, "reconcile pass", {}, () => reconciler.reconcile(), ROOT_CONTEXT);
+      outcome = "ok";
+      if (report.releasesQueued > 0) runner.poke();
+      return report;
+    } finally {
+      observer.reconcilePass({ seconds: (performance.now() - started) / 1000, outcome });
+    }
   });
   const reconcileTick = async (): Promise<unknown> => {
     const pass = passes.tick();
-    if (pass === undefined) log.warn({ skippedTicks: passes.skipped }, "the previous reconcile pass is still running; skipping this tick");
+    if (pass === undefined) {
+      observer.reconcileSkipped();
+      log.warn({ skippedTicks: passes.skipped }, "the previous reconcile pass is still running; skipping this tick");
+    }
     return pass;
   };
 
@@ -325,6 +340,10 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
     metrics: {
       nodeStates: async () => countNodeStates(await driver.cache.all()),
       reconciler: reconcilerStats,
+      deploys: async () => {
+        const active = (await store.tasks.listActive()).filter((task) => task.kind === "create");
+        return { inFlight: active.filter((task) => task.status === "running").length, queued: active.filter((task) => task.status === "pending").length };
+      },
     },
     reconcile: () => passes.run(),
     bootstrapAdmin: async (admin) => {

@@ -5,6 +5,7 @@
 import type { InstanceOnNode, IronicDriver, OnProgress } from "../driver/driver.js";
 import { DriverError } from "../driver/errors.js";
 import type { Logger } from "../log/logger.js";
+import type { ServiceObserver } from "../log/telemetry.js";
 import type { FlavorRecord, PortRecord, ServerRecord, TaskKind, TaskRecord } from "../store/records.js";
 import { StaleStateError, type ServerExpectation, type ServerPatch, type Store } from "../store/store.js";
 import type { TaskParams } from "../store/task-params.js";
@@ -25,6 +26,8 @@ export interface HandlerContext {
   networks: ServerNetworks;
   volumes: Volumes;
   log: Logger;
+  /** Task metrics and spans (src/log/telemetry.ts). */
+  observer: ServiceObserver;
 }
 
 /** The node cannot carry what the server asks for (NICs, volume connectors): found after the claim. */
@@ -69,7 +72,7 @@ function taskRun(ctx: HandlerContext, task: TaskRecord): TaskRun {
   return {
     ctx,
     task,
-    audit: new Audit(ctx.store),
+    audit: new Audit(ctx.store, ctx.observer.tracer),
     save: (patch, expect = {}) => ctx.store.servers.update(task.serverId, patch, { ...expect, lease: { taskId: task.id, owner } }),
   };
 }

@@ -3,7 +3,9 @@
 // it. A worker that dies stops renewing; its lease expires and another worker (or
 // this one after a restart) leases the task again and the handler resumes.
 import { randomUUID } from "node:crypto";
+import { context, trace } from "@opentelemetry/api";
 import type { Logger } from "../log/logger.js";
+import { recordFailure, requestContext, type TaskOutcome } from "../log/telemetry.js";
 import type { TaskRecord } from "../store/records.js";
 import { nowIso } from "./clock.js";
 import type { ComputeConfig } from "./config.js";
@@ -92,7 +94,29 @@ export class TaskRunner {
   }
 
   private async execute(task: TaskRecord, leasedAt: number): Promise<void> {
+    const started = performance.now();
     const requestId = await this.requestIdOf(task);
+    // A child of the API request's span, found from the request id alone (src/log/telemetry.ts).
+    const span = this.ctx.observer.tracer.startSpan(
+      `task ${task.kind}`,
+      { attributes: { "ironic_compute.task.id": task.id, "ironic_compute.task.kind": task.kind, "ironic_compute.task.attempt": task.attempts, "ironic_compute.instance": task.serverId, "openstack.request_id": requestId } },
+      requestContext(requestId),
+    );
+    let outcome: TaskOutcome = "failed";
+    try {
+      outcome = await context.with(trace.setSpan(context.active(), span), () => this.executeLeased(task, leasedAt, requestId));
+    } catch (error) {
+      recordFailure(span, error);
+      throw error;
+    } finally {
+      span.setAttribute("ironic_compute.task.outcome", outcome);
+      span.end();
+      this.ctx.observer.taskFinished({ kind: task.kind, outcome, seconds: (performance.now() - started) / 1000 });
+    }
+  }
+
+  /** One execution of a leased task; says how it ended (metrics, the span). */
+  private async executeLeased(task: TaskRecord, leasedAt: number, requestId: string): Promise<TaskOutcome> {
     const log = this.log.child({ task: task.id, kind: task.kind, instance: task.serverId, attempt: task.attempts, request_id: requestId });
     // The fence fires when this worker can no longer be sure it holds the lease.
     const fence = new LeaseFence(this.config.taskLeaseMs, leasedAt);
@@ -146,19 +170,23 @@ export class TaskRunner {
         // either decides from what Ironic shows. Nothing is recorded from here,
         // not even the failure. A delete waiting for this task may start now:
         // nothing more goes from here to Ironic (a no-op unless it was cancelled).
-        if (fence.cancelled || error instanceof TaskCancelledError) log.info("stopped a task cancelled by a delete");
-        else log.warn({ err: error }, "stopped a task whose lease was lost");
+        const cancelled = fence.cancelled || error instanceof TaskCancelledError;
+        if (cancelled) log.info("stopped a task cancelled by a delete");
+        else {
+          this.ctx.observer.leaseLost({ kind: task.kind });
+          log.warn({ err: error }, "stopped a task whose lease was lost");
+        }
         await this.ctx.store.tasks.acknowledgeCancel(task.id, this.workerId).catch((inner: unknown) => {
           log.warn({ err: inner }, "could not hand the server over to its delete; it starts when this task's lease expires");
         });
         this.poke();
-        return;
+        return cancelled ? "cancelled" : "lease_lost";
       }
       if (isTransientIronicError(error) && task.attempts < this.config.taskMaxAttempts) {
         // Ironic is unreachable or overloaded: keep the task; once its lease
         // expires it is leased again and resumes from what Ironic shows.
         log.warn({ err: error }, "Ironic did not answer; the task will resume when its lease expires");
-        return;
+        return "deferred";
       }
       // The one place every unexpected task failure ends (S2): sanitized fault, ERROR.
       status = "failed";
@@ -176,6 +204,7 @@ export class TaskRunner {
     if (!finished) log.warn("task finished after its lease passed to another worker");
     // A deploy waiting for the cap (maxConcurrentDeploys) may start now.
     this.poke();
+    return status;
   }
 
   /**

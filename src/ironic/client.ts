@@ -4,6 +4,7 @@
 
 import type { Logger } from "../log/logger.js";
 import { silentLogger } from "../log/logger.js";
+import { noopObserver, type ServiceObserver } from "../log/telemetry.js";
 import { AllocationsApi } from "./allocations.js";
 import type { IronicClientOptions } from "./config.js";
 import { IronicHttp, type RequestFence } from "./http.js";
@@ -20,8 +21,8 @@ export class IronicClient {
   readonly volumes: VolumesApi;
   readonly allocations: AllocationsApi;
 
-  constructor(options: IronicClientOptions, logger: Logger = silentLogger, http?: IronicHttp) {
-    this.http = http ?? new IronicHttp(options, logger);
+  constructor(options: IronicClientOptions, logger: Logger = silentLogger, observer: ServiceObserver = noopObserver, http?: IronicHttp) {
+    this.http = http ?? new IronicHttp(options, logger, observer);
     this.nodes = new NodesApi(this.http);
     this.ports = new PortsApi(this.http);
     this.portgroups = new PortgroupsApi(this.http);
@@ -31,7 +32,7 @@ export class IronicClient {
 
   /** This client, sending nothing once `signal` fired (see IronicHttp.fenced). */
   fenced(signal: RequestFence): IronicClient {
-    return new IronicClient(this.http.options, silentLogger, this.http.fenced(signal));
+    return new IronicClient(this.http.options, silentLogger, noopObserver, this.http.fenced(signal));
   }
 
   /** Negotiates now (instead of on first use) and returns the version in use. */

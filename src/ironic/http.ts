@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { Logger } from "../log/logger.js";
 import { silentLogger } from "../log/logger.js";
 import { processSecrets } from "../log/redact.js";
+import { inSpan, noopObserver, type ServiceObserver } from "../log/telemetry.js";
 import type { IronicClientOptions } from "./config.js";
 import { ironicErrorMessage } from "./error-message.js";
 import {
@@ -37,6 +38,7 @@ import {
   type NegotiationResult,
 } from "./microversion.js";
 import { NO_RETRY, withRetry, type RetryPolicy } from "./retry.js";
+import { ironicRoutePattern } from "./route-pattern.js";
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -139,15 +141,18 @@ export class IronicHttp {
   private readonly pool: Pool;
   private readonly base: URL;
   private readonly log: Logger;
+  /** Metrics of every attempt and retry, a span per request (src/log/telemetry.ts). */
+  private readonly observer: ServiceObserver;
   private readonly authHeaders: Record<string, string>;
   private negotiation: Promise<Microversion> | undefined;
   private negotiatedVersion: Microversion | undefined;
   /** Set on a fenced view: once it fires, no request of that view is sent. */
   private fence: RequestFence | undefined;
 
-  constructor(options: IronicClientOptions, logger: Logger = silentLogger) {
+  constructor(options: IronicClientOptions, logger: Logger = silentLogger, observer: ServiceObserver = noopObserver) {
     this.options = options;
     this.log = logger;
+    this.observer = observer;
     this.base = new URL(options.url);
     this.authHeaders = this.buildAuth();
     if (this.base.protocol === "https:" && options.tls.insecure) {
@@ -255,13 +260,23 @@ export class IronicHttp {
   async send(request: IronicRequest): Promise<IronicResponse> {
     const version = await this.microversion();
     const policy: RetryPolicy = request.retry === "none" ? NO_RETRY : this.options.retry;
-    return withRetry(policy, () => this.attempt(request, version), {
-      onRetry: (error, retry, delayMs) => {
-        this.log.warn(
-          { request: `${request.method} ${request.path}`, retry: retry + 1, delayMs, reason: describe(error) },
-          "Ironic request will be retried",
-        );
-      },
+    const route = ironicRoutePattern(request.path);
+    const attributes = { "http.request.method": request.method, "url.template": route, "server.address": this.base.hostname };
+    // One span per request, retries included (each one an event on it).
+    return inSpan(this.observer.tracer, `ironic ${request.method} ${route}`, attributes, async (span) => {
+      const response = await withRetry(policy, () => this.attempt(request, version), {
+        onRetry: (error, retry, delayMs) => {
+          const reason = error instanceof IronicError ? error.kind : "unexpected";
+          this.observer.ironicRetry({ method: request.method, route, reason });
+          span.addEvent("retry", { retry: retry + 1, "retry.delay_ms": delayMs, "error.type": reason });
+          this.log.warn(
+            { request: `${request.method} ${request.path}`, retry: retry + 1, delayMs, reason: describe(error) },
+            "Ironic request will be retried",
+          );
+        },
+      });
+      span.setAttribute("http.response.status_code", response.status);
+      return response;
     });
   }
 
@@ -299,7 +314,7 @@ export class IronicHttp {
     }
     const started = performance.now();
     const signal = AbortSignal.timeout(request.timeoutMs ?? this.options.timeoutMs);
-    let status: number;
+    let status: number | undefined;
     let text: string;
     try {
       const response = await this.pool.request({
@@ -313,6 +328,13 @@ export class IronicHttp {
       text = await this.readBody(response.body, label);
     } catch (error) {
       throw this.transportError(error, label, signal, isIdempotent(request));
+    } finally {
+      this.observer.ironicRequest({
+        method: request.method,
+        route: ironicRoutePattern(request.path),
+        status: status === undefined ? "error" : String(status),
+        seconds: (performance.now() - started) / 1000,
+      });
     }
     this.log.debug({ request: label, status, ms: Math.round(performance.now() - started) }, "ironic request");
     if (request.expect.includes(status)) return { status, text };

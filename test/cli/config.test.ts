@@ -62,6 +62,13 @@ describe("service configuration", () => {
     expect(loadServiceConfig({ file: sqlite, env: {} }).secrets).toEqual({});
   });
 
+  it("tracing is off by default; an OTLP endpoint must be an http(s) URL (issue 17)", () => {
+    expect(loadServiceConfig({ env: MINIMAL }).tracing).toEqual({ serviceName: "ironic-compute" });
+    const on = loadServiceConfig({ env: MINIMAL, file: yamlFile("tracing: {otlpEndpoint: 'http://otel:4318', serviceName: compute-eu}\n") });
+    expect(on.tracing).toEqual({ otlpEndpoint: "http://otel:4318", serviceName: "compute-eu" });
+    expect(() => loadServiceConfig({ env: MINIMAL, file: yamlFile("tracing: {otlpEndpoint: 'grpc://otel:4317'}\n") })).toThrow(/tracing\.otlpEndpoint/);
+  });
+
   it("refuses unknown keys", () => {
     const file = yamlFile("ironic: {url: http://i:6385}\ndatabase: {kind: sqlite, path: /tmp/x}\napi: {hots: 1.2.3.4}\n");
     expect(() => loadServiceConfig({ file, env: {} })).toThrow(/api: Unrecognized key.*hots/s);

@@ -1,5 +1,6 @@
 // A real compute service on the run's real Ironic and a fresh SQLite store, with
 // short timings, plus callers of each role.
+import type { ServiceObserver } from "../../src/log/telemetry.js";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,6 +67,7 @@ export async function startTestCompute(
   log: Logger = silentLogger,
   ironicOverrides: Parameters<typeof newClient>[0] = {},
   computeOverrides: Partial<ComputeSettings> = {},
+  observer?: ServiceObserver,
 ): Promise<TestCompute> {
   const ironic = newClient(ironicOverrides, log);
   const resourceClass = uniqueResourceClass(label);
@@ -81,6 +83,7 @@ export async function startTestCompute(
     driver: { ...FAST_DRIVER, cache: { maxAgeMs: 60_000, shard } },
     compute: { ...FAST_COMPUTE, workerId: `worker-${label}`, ...computeOverrides },
     log,
+    ...(observer === undefined ? {} : { observer }),
   });
   const admin = await bootstrapAdminCaller(service, store);
   const projectA = await service.projects.create(admin, `project-a-${label}`);

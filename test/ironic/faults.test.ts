@@ -5,7 +5,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
-import type { IronicClient } from "../../src/ironic/client.js";
+import { createServiceMetrics } from "../../src/api/metrics.js";
+import { IronicClient } from "../../src/ironic/client.js";
+import { ironicClientOptions } from "../../src/ironic/config.js";
+import { parsePrometheusText, sampleValue } from "../support/prom-text.js";
 import {
   IronicBadRequestError,
   InvalidResponseError,
@@ -86,6 +89,22 @@ describe("retried faults", () => {
     const updated = await client.nodes.update(node, [{ op: "add", path: "/extra/storm", value: "over" }]);
     expect(updated.extra).toMatchObject({ storm: "over" });
     expect(hits(nodePath())).toBe(5);
+    await client.close();
+  });
+
+  it("counts every attempt and every retry by path pattern and status in the metrics (issue 17)", async () => {
+    const metrics = createServiceMetrics();
+    const client = new IronicClient(ironicClientOptions({ url: proxy.url, retry: fastRetry }), undefined, metrics.observer);
+    await client.connect();
+    proxy.add({ method: "PATCH", path: nodePath(), times: 4, action: { kind: "status", status: 409, body: lockedBody(node) } });
+    await client.nodes.update(node, [{ op: "add", path: "/extra/counted", value: "yes" }]);
+    const families = parsePrometheusText(await metrics.registry.metrics());
+    const route = "/v1/nodes/{node}";
+    expect(sampleValue(families, "ironic_compute_ironic_retries_total", { method: "PATCH", route, reason: "node-locked" })).toBe(4);
+    expect(sampleValue(families, "ironic_compute_ironic_requests_total", { method: "PATCH", route, status: "409" })).toBe(4);
+    expect(sampleValue(families, "ironic_compute_ironic_requests_total", { method: "PATCH", route, status: "200" })).toBe(1);
+    expect(sampleValue(families, "ironic_compute_ironic_request_duration_seconds_count", { method: "PATCH", route })).toBe(5);
+    expect(sampleValue(families, "ironic_compute_ironic_requests_total", { method: "GET", route: "/", status: "200" })).toBe(1);
     await client.close();
   });
 

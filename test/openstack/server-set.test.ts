@@ -17,6 +17,8 @@ const log = captureLog("warn");
 const api = testApiForFile("server-set", { nodes: 1, log: log.logger });
 let home = "";
 let id = "";
+/** The x-openstack-request-id the create answered with (issue 17 #2). */
+let createRequestId = "";
 
 async function openstack(...command: string[]): Promise<string> {
   const run = await runOpenstack(
@@ -48,6 +50,7 @@ beforeAll(async () => {
   });
   expect(created.status, created.text).toBe(202);
   id = (created.json["server"] as { id: string }).id;
+  createRequestId = String(created.headers["x-openstack-request-id"]);
   await api.waitForStatus(id, "ACTIVE", "member");
 }, 300_000);
 
@@ -76,6 +79,9 @@ describe("openstack server set / unset / lock", () => {
     const actions = JSON.parse(await openstack("server", "event", "list", id, "-f", "json")) as Array<Record<string, unknown>>;
     const create = actions.find((action) => action["Action"] === "create");
     expect(create, JSON.stringify(actions)).toBeDefined();
+    // The request id the API answered the create with is the one the CLI shows (issue 17 #2).
+    expect(create?.["Request ID"]).toBe(createRequestId);
+    for (const action of actions) expect(action["Request ID"]).toMatch(/^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const shownAction = JSON.parse(await openstack("server", "event", "show", id, String(create?.["Request ID"]), "-f", "json")) as Record<string, unknown>;
     const events = (shownAction["events"] as Array<Record<string, unknown>>).map((event) => event["event"]);
     expect(events).toEqual(expect.arrayContaining(["schedule_and_claim", "driver_spawn", "spawn_write_instance_info", "spawn_deploy_requested"]));

@@ -17,6 +17,7 @@ import { ironicClientOptions } from "../../src/ironic/config.js";
 import { testSecrets } from "./secrets.js";
 import type { Logger } from "../../src/log/logger.js";
 import { startService, type RunningService } from "../../src/cli/service-runtime.js";
+import type { TracingConfig } from "../../src/cli/tracing-config.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "./ironic.js";
 import { waitUntil } from "./wait.js";
 
@@ -92,6 +93,8 @@ export interface TestApiOptions {
    * does not talk to Ironic until it is asked to.
    */
   beforeEnrol?: (api: { url: string; adminPassword: string; compute: RunningService["compute"] }) => Promise<void>;
+  /** OpenTelemetry traces of the service (tracing.otlpEndpoint; default off). */
+  tracing?: TracingConfig;
 }
 
 /**
@@ -132,6 +135,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
     }),
     api: { host: "127.0.0.1", port: 0, auth: "basic" },
     bootstrapAdmin: { project: ADMIN_PROJECT, user: "admin", password: adminPassword },
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
     log: options.log,
   });
   let nodes: string[];
