@@ -18,6 +18,7 @@ import {
 import { taskKindParamsSchema } from "../../src/store/task-params.js";
 import { describeNetworkContract } from "./network-contract.js";
 import { describeServerGroupContract } from "./server-groups-contract.js";
+import { describeServerListContract } from "./server-list-contract.js";
 import { describeVolumeContract } from "./volumes-contract.js";
 
 export interface ContractHooks {
@@ -1175,6 +1176,8 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
     describeServerGroupContract(() => store, twins);
 
     describeVolumeContract(() => store, twins);
+
+    describeServerListContract(() => store);
 
     describe("admin audit (issue 11 #8)", () => {
       const audit = (overrides: Partial<records.AdminAuditRecord> = {}): records.AdminAuditRecord => ({
