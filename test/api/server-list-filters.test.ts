@@ -2,7 +2,8 @@
 // real service and a real Ironic: `name` as a bounded regular expression
 // (search, RE2: no catastrophic backtracking, 400 when too long or invalid),
 // `host`/`node` for admins only (ignored for others), changes-since /
-// changes-before (ISO 8601, deleted servers included), sort_key/sort_dir as
+// changes-before (ISO 8601, deleted servers included), `ip` (a text in a fixed
+// IP, as Nova through Neutron), sort_key/sort_dir as
 // Nova's schema (ignored keys below 2.75, 400 from 2.75, host/node sort 403 for
 // non-admins) with marker paging in any order.
 import { describe, expect, it } from "vitest";
@@ -10,7 +11,8 @@ import { testApiForFile } from "../support/api-service.js";
 import { captureLog } from "../support/log-capture.js";
 
 const log = captureLog("warn");
-const api = testApiForFile("list-filters", { nodes: 3, log: log.logger });
+// Five nodes: three servers, the pattern test's one, and one on a network (each node has a NIC).
+const api = testApiForFile("list-filters", { nodes: 5, portsPerNode: 1, log: log.logger });
 const at = (version: string) => ({ "openstack-api-version": `compute ${version}` });
 
 /** Names in answer order (GET as `who`), with the status on failure. */
@@ -146,4 +148,26 @@ describe("server list filters and order (issue 18 #5)", () => {
     // Without changes-since a deleted server is not listed.
     expect(await names("name=^flt-web-1")).toEqual([]);
   }, 120_000);
+
+  it("ip: a text in one of the server's fixed IPs (Nova through Neutron's ip_address_substr)", async () => {
+    const post = async (path: string, body: unknown) => {
+      const result = await api.call("POST", path, { as: "member", body });
+      expect(result.status, result.text).toBe(201);
+      return result.json;
+    };
+    const network = (await post("/network/v2.0/networks", { network: { name: "flt-net" } }))["network"] as { id: string };
+    await post("/network/v2.0/subnets", { subnet: { network_id: network.id, ip_version: 4, cidr: "198.51.100.0/24", allocation_pools: [{ start: "198.51.100.10", end: "198.51.100.20" }], gateway_ip: "198.51.100.1" } });
+    const result = await api.call("POST", "/v2.1/servers", { as: "member", body: { server: { name: "flt-net-1", imageRef: api.imageId, flavorRef: api.flavorId, networks: [{ uuid: network.id, fixed_ip: "198.51.100.15" }] } } });
+    expect(result.status, result.text).toBe(202);
+    const id = (result.json["server"] as { id: string }).id;
+    await api.waitForStatus(id, "ACTIVE", "member");
+    expect(await names("ip=198.51.100.15")).toEqual(["flt-net-1"]);
+    expect(await names("ip=100.1")).toEqual(["flt-net-1"]);
+    expect(await names("ip=198.51.100.16")).toEqual([]);
+    // A dot is a dot, not "any character".
+    expect(await names("ip=198x51")).toEqual([]);
+    // Below 2.5 a member's ip6 is ignored: every live server of the project.
+    expect(await names("ip6=198.51.100.15", "member", at("2.4"))).toHaveLength(3);
+    expect(await names("ip6=198.51.100.15", "member", at("2.5"))).toEqual(["flt-net-1"]);
+  }, 180_000);
 });
