@@ -7,8 +7,7 @@ import { accessIp, base64Text, flavorRef, metadataSchema, novaBoolean, queryCoun
 import { serverDetail, serverLinks, serverStatus, serverSummary } from "./server-view.js";
 import { changesWindow, serverSort } from "./server-list-query.js";
 import { TAGS_FROM } from "./server-detail-routes.js";
-import type { TagFilter } from "../store/store.js";
-import type { ServerRecord } from "../store/records.js";
+import type { ServerListFields, TagFilter } from "../store/store.js";
 
 const tagList = z.string().min(1).max(60 * 50 + 49);
 
@@ -62,7 +61,7 @@ function tagFilterOf(query: ListQuery, microversion: number): TagFilter | undefi
 const LOCKED_FILTER_FROM = 73;
 
 /** Nova's status filter, on the status a server shows (serverStatus); undefined without one. */
-function statusTest(status: string | undefined): ((server: ServerRecord) => boolean) | undefined {
+function statusTest(status: string | undefined): ((server: ServerListFields) => boolean) | undefined {
   const wanted = status?.toUpperCase();
   return wanted === undefined ? undefined : (server) => serverStatus(server.vmState, server.taskState) === wanted;
 }

@@ -17,7 +17,7 @@ import type {
   VolumeRecord,
   VolumeTarget,
 } from "../store/records.js";
-import type { AuditFilter, ServerSort, TagFilter } from "../store/store.js";
+import type { AuditFilter, ServerListFields, ServerSort, TagFilter } from "../store/store.js";
 import type { InterfaceAttachment, InterfaceRequest, ServerAddress } from "./server-networks.js";
 import type { NetworkApi } from "./network-contract.js";
 import type { LeftAloneReason } from "./reconciler.js";
@@ -179,7 +179,7 @@ export interface ServerListFilter {
   /** The order (store ServerSort); Nova's (created_at, id) follow. Default: oldest first. */
   sort?: readonly ServerSort[];
   /** A further test on each server, applied before paging (the API's status filter). */
-  keep?: (server: ServerRecord) => boolean;
+  keep?: (server: ServerListFields) => boolean;
   /** Nova's tags, tags-any, not-tags, not-tags-any (2.26). */
   tags?: TagFilter;
   /** 2.73. */

@@ -13,6 +13,7 @@ import {
   ServerBusyError,
   StaleStateError,
   UnknownServerGroupError,
+  type ServerListFields,
   type Store,
 } from "../store/store.js";
 import { Audit, actionRecord } from "./audit.js";
@@ -179,11 +180,11 @@ function checkSecurityGroups(names: readonly string[] | undefined): void {
   }
 }
 
-const byName = (matches: (text: string) => boolean) => (server: ServerRecord) => matches(server.name);
-const byNode = (matches: (text: string) => boolean) => (server: ServerRecord) => server.nodeUuid !== null && matches(server.nodeUuid);
+const byName = (matches: (text: string) => boolean) => (server: ServerListFields) => matches(server.name);
+const byNode = (matches: (text: string) => boolean) => (server: ServerListFields) => server.nodeUuid !== null && matches(server.nodeUuid);
 
 /** All of `tests` at once; undefined when there are none (the store then reads one page, not batches). */
-function recordTest(tests: ReadonlyArray<(server: ServerRecord) => boolean>): ((server: ServerRecord) => boolean) | undefined {
+function recordTest(tests: ReadonlyArray<(server: ServerListFields) => boolean>): ((server: ServerListFields) => boolean) | undefined {
   return tests.length === 0 ? undefined : (server) => tests.every((test) => test(server));
 }
 

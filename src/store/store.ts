@@ -135,11 +135,18 @@ export interface ServerFilter extends Page {
   /**
    * Keeps only the rows it says yes to: what SQL cannot say the same way on
    * both databases (a bounded regular expression, Nova's derived status). Applied
-   * while the rows are read in batches, before the limit, so a page is full and
-   * memory holds one batch beyond the page.
+   * while a few columns of the rows are read in batches, before the limit, so a
+   * page is full and memory holds one batch beyond the page.
    */
-  keep?: (server: records.ServerRecord) => boolean;
+  keep?: (server: ServerListFields) => boolean;
 }
+
+/**
+ * What `keep` sees of a row: enough for Nova's name and node patterns and its
+ * derived status, read without the row's JSON columns; the full records are
+ * read for the rows kept only.
+ */
+export type ServerListFields = Pick<records.ServerRecord, "id" | "name" | "nodeUuid" | "vmState" | "taskState">;
 
 /**
  * What a server list can be ordered by: a column, or `placed` (on a node or

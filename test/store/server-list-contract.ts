@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type * as records from "../../src/store/records.js";
-import type { ServerFilter, ServerSort, Store } from "../../src/store/store.js";
+import type { ServerFilter, ServerListFields, ServerSort, Store } from "../../src/store/store.js";
 import { SERVER_SCAN_BATCH } from "../../src/store/kysely/server-list.js";
 import { newPort, networkRecord, subnetRecord } from "./network-contract.js";
 import { at, serverRecord } from "./store-contract.js";
@@ -93,7 +93,7 @@ export function describeServerListContract(current: () => Store): void {
       const servers = Array.from({ length: count }, (_, index) => serverRecord({ projectId: "p-keep", name: `k-${String(index).padStart(4, "0")}`, createdAt: at(index) }));
       for (const server of servers) await store.servers.create(server);
       // Kept: one in three, so a page of 80 needs more than one batch.
-      const keep = (server: records.ServerRecord) => Number(server.name.slice(2)) % 3 === 0;
+      const keep = (server: ServerListFields) => Number(server.name.slice(2)) % 3 === 0;
       const want = ids(servers.filter(keep)).reverse();
       const filter: ServerFilter = { projectId: "p-keep", keep, sort: [{ key: "createdAt", direction: "desc" }] };
       expect(ids(await store.servers.list(filter))).toEqual(want);

@@ -7,11 +7,12 @@
 // as OR-ed prefixes because directions may differ per key.
 
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder, type SqlBool } from "kysely";
-import type { Database, ServersTable } from "../schema.js";
+import type { Database } from "../schema.js";
 import type { ServerFilter, ServerSort, ServerSortKey, TagFilter } from "../store.js";
 import type { ServerRecord } from "../records.js";
 import type { StoreContext } from "./context.js";
-import { serverFromRow } from "./rows.js";
+import { serverSchema } from "./record-schemas.js";
+import { checkRow, serverFromRow } from "./rows.js";
 
 /** Rows read per query while `keep` filters: one batch is what memory holds beyond the page. */
 export const SERVER_SCAN_BATCH = 200;
@@ -101,9 +102,7 @@ function ipCondition(eb: ExpressionBuilder<Database, "servers">, texts: readonly
   );
 }
 
-type ServerQuery = SelectQueryBuilder<Database, "servers", ServersTable>;
-
-function filtered(query: ServerQuery, filter: ServerFilter): ServerQuery {
+function filtered<O>(query: SelectQueryBuilder<Database, "servers", O>, filter: ServerFilter): SelectQueryBuilder<Database, "servers", O> {
   const { projectId, name, includeDeleted, tags, locked, reservationId, imageId, flavorId, placed, changedSince, changedBefore, ipContains } = filter;
   return query
     .$if(projectId !== undefined, (q) => q.where("projectId", "=", projectId ?? ""))
@@ -123,41 +122,56 @@ function filtered(query: ServerQuery, filter: ServerFilter): ServerQuery {
 
 const cursorAlias = (index: number) => `sortValue${index}`;
 
+/** The columns `keep` is given (ServerListFields), checked as every row is. */
+const SCANNED = ["id", "name", "nodeUuid", "vmState", "taskState"] as const;
+const scannedSchema = serverSchema.pick({ id: true, name: true, nodeUuid: true, vmState: true, taskState: true });
+
+function cursorOf(order: readonly ServerSort[], row: unknown): unknown[] {
+  const values = row as Record<string, unknown>;
+  return order.map((_, index) => values[cursorAlias(index)]);
+}
+
 export async function listServers({ db }: StoreContext, filter: ServerFilter = {}): Promise<ServerRecord[]> {
   const order = totalOrder(filter.sort);
-  const base = filtered(db.selectFrom("servers").selectAll(), filter);
+  const sortValues = order.map((entry, index) => sortValue(entry.key).as(cursorAlias(index)));
+  const ordered = <O>(query: SelectQueryBuilder<Database, "servers", O>, cursor: unknown[] | undefined) =>
+    order.reduce((q, entry) => q.orderBy(sortValue(entry.key), entry.direction), cursor === undefined ? query : query.where(after(order, cursor)));
   let cursor: unknown[] | undefined;
   if (filter.marker !== undefined) {
-    const marker = await db
-      .selectFrom("servers")
-      .select(order.map((entry, index) => sortValue(entry.key).as(cursorAlias(index))))
-      .where("id", "=", filter.marker)
-      .executeTakeFirst();
+    const marker = await db.selectFrom("servers").select(sortValues).where("id", "=", filter.marker).executeTakeFirst();
     // An unknown marker yields an empty page (the compute layer answers 400 first).
     if (marker === undefined) return [];
-    cursor = order.map((_, index) => (marker as Record<string, unknown>)[cursorAlias(index)]);
+    cursor = cursorOf(order, marker);
   }
   const { keep, limit } = filter;
   if (limit === 0) return [];
-  const batch = keep === undefined ? limit : SERVER_SCAN_BATCH;
+  if (keep === undefined) {
+    const rows = await ordered(filtered(db.selectFrom("servers").selectAll(), filter), cursor)
+      .$if(limit !== undefined, (q) => q.limit(limit ?? 0))
+      .execute();
+    return rows.map(serverFromRow);
+  }
   const kept: ServerRecord[] = [];
   for (;;) {
-    const after_ = cursor;
-    const rows = await base
-      .select(order.map((entry, index) => sortValue(entry.key).as(cursorAlias(index))))
-      .$if(after_ !== undefined, (q) => q.where(after(order, after_ ?? [])))
-      .$call((q) => order.reduce((ordered, entry) => ordered.orderBy(sortValue(entry.key), entry.direction), q))
-      .$if(batch !== undefined, (q) => q.limit(batch ?? 0))
-      .execute();
+    const rows = await ordered(filtered(db.selectFrom("servers").select([...SCANNED, ...sortValues]), filter), cursor).limit(SERVER_SCAN_BATCH).execute();
+    const wanted: string[] = [];
+    let scanned: unknown;
     for (const row of rows) {
-      const values = row as unknown as Record<string, unknown>;
-      const plain = Object.fromEntries(Object.entries(values).filter(([key]) => !key.startsWith("sortValue")));
-      const record = serverFromRow(plain as unknown as ServersTable);
-      if (keep === undefined || keep(record)) kept.push(record);
-      if (limit !== undefined && kept.length >= limit) return kept;
+      scanned = row;
+      const fields = checkRow("servers", row.id, scannedSchema, { id: row.id, name: row.name, nodeUuid: row.nodeUuid, vmState: row.vmState, taskState: row.taskState });
+      if (keep(fields)) wanted.push(fields.id);
+      if (limit !== undefined && kept.length + wanted.length >= limit) break;
     }
-    const last = rows.at(-1) as unknown as Record<string, unknown> | undefined;
-    if (batch === undefined || last === undefined || rows.length < batch) return kept;
-    cursor = order.map((_, index) => last[cursorAlias(index)]);
+    if (wanted.length > 0) {
+      // The whole records of this batch's kept rows only, in scan order.
+      const full = new Map((await db.selectFrom("servers").selectAll().where("id", "in", wanted).execute()).map((row) => [row.id, serverFromRow(row)] as const));
+      for (const id of wanted) {
+        const record = full.get(id);
+        if (record !== undefined) kept.push(record);
+      }
+    }
+    if ((limit !== undefined && kept.length >= limit) || rows.length < SERVER_SCAN_BATCH || scanned === undefined) return kept;
+    // After the last row tested (a row deleted since the scan leaves the page short, not skipped).
+    cursor = cursorOf(order, scanned);
   }
 }
