@@ -7,7 +7,7 @@
 //   `uptime` ("") is in detail/show, and /statistics no longer exists.
 import { z } from "zod";
 import type { Caller, ComputeApi, NodeSummary } from "../compute/contract.js";
-import { BadRequestError, NotFoundError } from "../compute/contract.js";
+import { BadRequestError, COMPUTE_HOST, NotFoundError } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { outsideVersion } from "./microversion.js";
 import { callerOf, type ApiInstance } from "./request-context.js";
@@ -44,7 +44,7 @@ function detail(node: NodeSummary, microversion: number): Record<string, unknown
     hypervisor_type: "ironic",
     hypervisor_version: 1,
     host_ip: "",
-    service: { host: "ironic-compute", id: microversion >= 53 ? node.uuid : legacyHypervisorId(node.uuid), disabled_reason: node.reason },
+    service: { host: COMPUTE_HOST, id: microversion >= 53 ? node.uuid : legacyHypervisorId(node.uuid), disabled_reason: node.reason },
   };
   // Nova's Ironic driver has no uptime and sends null, on which OSC 6.0's
   // `hypervisor show` crashes (it runs a regex on it); "" reads as "unknown" to both.

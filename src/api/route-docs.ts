@@ -198,7 +198,9 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "GET /v2.1/servers": {
     summary: "List servers (id, name, links)",
     tag: "servers",
-    description: "The caller's project; admins add `all_tenants` for every project. Paged with `limit`/`marker`.",
+    description:
+      "The caller's project; admins add `all_tenants` for every project. Paged with `limit`/`marker` in the order asked (`sort_key`/`sort_dir`, default newest first). " +
+      "`name` (and, for admins, `node`) is a regular expression (RE2, at most 255 characters); `changes-since`/`changes-before` list deleted servers too (docs/openstack-compat.md, List filters and order).",
     responses: { 200: "`servers` and, when a `limit` filled the page, `servers_links`." },
   },
   "GET /v2.1/servers/detail": {

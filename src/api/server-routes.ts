@@ -1,23 +1,25 @@
 // /v2.1/servers: list, show, create, delete (Nova shapes, openstack-compat.md §5.2).
 import { z } from "zod";
-import type { ComputeApi, CreateServerRequest, NetworkRequest, ServerListFilter, ServerView } from "../compute/contract.js";
+import type { ComputeApi, CreateServerRequest, NetworkRequest, ServerListFilter } from "../compute/contract.js";
 import { sendFault } from "./errors.js";
 import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.js";
 import { accessIp, base64Text, flavorRef, metadataSchema, novaBoolean, queryCount, queryFlag, serverCount, uuidParams, uuidRef } from "./schemas.js";
 import { serverDetail, serverLinks, serverStatus, serverSummary } from "./server-view.js";
-import { pageOf } from "./paging.js";
+import { changesWindow, serverSort } from "./server-list-query.js";
 import { TAGS_FROM } from "./server-detail-routes.js";
-import type { TagFilter } from "../store/store.js";
+import type { ServerListFields, TagFilter } from "../store/store.js";
 
 const tagList = z.string().min(1).max(60 * 50 + 49);
 
+/** A parameter Nova reads as a list when repeated (sort_key, sort_dir, changes-since…). */
+const repeatable = (max: number) => z.union([z.string().max(max), z.array(z.string().max(max)).max(16)]);
+
 const listQuery = z.looseObject({
-  /** Exact match (Nova: a regular expression; the clients match exactly themselves). */
-  name: z.string().max(255).optional(),
+  /** A regular expression (compute/search-pattern.ts says how long and which syntax). */
+  name: z.string().max(4096).optional(),
   all_tenants: queryFlag.optional(),
   limit: queryCount.optional(),
   marker: uuidRef.optional(),
-  // Filtered here, then paged (see paging.ts).
   status: z.string().min(1).max(32).optional(),
   image: z.string().min(1).max(255).optional(),
   flavor: z.string().min(1).max(255).optional(),
@@ -30,6 +32,15 @@ const listQuery = z.looseObject({
   "not-tags-any": tagList.optional(),
   locked: z.string().max(8).optional(),
   reservation_id: z.string().min(1).max(255).optional(),
+  // Admin only (compute drops them for others, as Nova).
+  host: z.string().max(255).optional(),
+  node: z.string().max(4096).optional(),
+  ip: z.string().min(1).max(64).optional(),
+  ip6: z.string().min(1).max(64).optional(),
+  "changes-since": repeatable(64).optional(),
+  "changes-before": repeatable(64).optional(),
+  sort_key: repeatable(64).optional(),
+  sort_dir: repeatable(16).optional(),
 });
 
 type ListQuery = z.output<typeof listQuery>;
@@ -49,17 +60,18 @@ function tagFilterOf(query: ListQuery, microversion: number): TagFilter | undefi
 
 const LOCKED_FILTER_FROM = 73;
 
-/** The filters the compute layer does not apply; undefined when there are none. */
-function localFilter(query: ListQuery, admin: boolean): ((server: ServerView) => boolean) | undefined {
-  const status = query.status?.toUpperCase();
-  const project = admin && query.all_tenants === true ? (query.project_id ?? query.tenant_id) : undefined;
-  const { image, flavor } = query;
-  if (status === undefined && project === undefined && image === undefined && flavor === undefined) return undefined;
-  return (server) =>
-    (status === undefined || serverStatus(server.vmState, server.taskState) === status) &&
-    (project === undefined || server.projectId === project) &&
-    (image === undefined || server.imageId === image) &&
-    (flavor === undefined || server.flavorId === flavor);
+/** Nova's status filter, on the status a server shows (serverStatus); undefined without one. */
+function statusTest(status: string | undefined): ((server: ServerListFields) => boolean) | undefined {
+  const wanted = status?.toUpperCase();
+  return wanted === undefined ? undefined : (server) => serverStatus(server.vmState, server.taskState) === wanted;
+}
+
+const IP6_FILTER_FROM = 5;
+
+/** Nova's ip and ip6 (ip6 from 2.5, always for admins), both matched as Neutron's ip_address_substr. */
+function ipTexts(query: ListQuery, microversion: number, admin: boolean): string[] | undefined {
+  const texts = [query.ip, admin || microversion >= IP6_FILTER_FROM ? query.ip6 : undefined].filter((text): text is string => text !== undefined);
+  return texts.length === 0 ? undefined : texts;
 }
 
 const networkEntry = z
@@ -180,6 +192,7 @@ function nextLink(base: string, path: string, query: ListQuery, lastId: string |
     if (key === "marker" || key === "limit") continue;
     if (typeof value === "boolean") params.set(key, value ? "1" : "0");
     else if (typeof value === "string" || typeof value === "number") params.set(key, String(value));
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") params.append(key, item);
   }
   params.set("limit", String(query.limit));
   params.set("marker", lastId);
@@ -195,7 +208,6 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
       if (query.all_tenants === true && !admin) {
         return sendFault(reply, 403, `Policy doesn't allow os_compute_api:servers:${detailed ? "detail" : "index"}:get_all_tenants to be performed.`);
       }
-      const local = localFilter(query, admin);
       const tags = tagFilterOf(query, request.microversion);
       let locked: boolean | undefined;
       if (query.locked !== undefined && request.microversion >= LOCKED_FILTER_FROM) {
@@ -203,19 +215,31 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
         if (!parsed.success) return sendFault(reply, 400, `Unrecognized value '${query.locked}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`);
         locked = parsed.data;
       }
+      const sort = serverSort(query.sort_key, query.sort_dir, request.microversion, admin);
+      const changes = changesWindow(query["changes-since"], query["changes-before"], request.microversion);
+      const keep = statusTest(query.status);
+      const ips = ipTexts(query, request.microversion, admin);
+      // As Nova: tenant_id/project_id mean something only with all_tenants.
+      const project = admin && query.all_tenants === true ? (query.project_id ?? query.tenant_id) : undefined;
       const filter: ServerListFilter = {
+        sort,
+        ...changes,
         ...(tags === undefined ? {} : { tags }),
         ...(locked === undefined ? {} : { locked }),
+        ...(keep === undefined ? {} : { keep }),
+        ...(ips === undefined ? {} : { ipContains: ips }),
+        ...(project === undefined ? {} : { projectId: project }),
         ...(query.name === undefined ? {} : { name: query.name }),
+        ...(query.image === undefined ? {} : { imageId: query.image }),
+        ...(query.flavor === undefined ? {} : { flavorId: query.flavor }),
+        ...(query.host === undefined ? {} : { host: query.host }),
+        ...(query.node === undefined ? {} : { node: query.node }),
         ...(query.all_tenants === undefined ? {} : { allTenants: query.all_tenants }),
         ...(query.limit === undefined ? {} : { limit: query.limit }),
         ...(query.marker === undefined ? {} : { marker: query.marker }),
         ...(query.reservation_id === undefined ? {} : { reservationId: query.reservation_id }),
       };
-      const servers =
-        local === undefined
-          ? await compute.servers.list(callerOf(request), filter)
-          : pageOf(await compute.servers.list(callerOf(request), { ...filter, limit: undefined, marker: undefined }), query, local);
+      const servers = await compute.servers.list(callerOf(request), filter);
       const base = baseUrl(request);
       const context = { base, microversion: request.microversion, admin };
       const full = filter.limit !== undefined && servers.length === filter.limit && servers.length > 0;

@@ -1,7 +1,7 @@
 // Servers as Nova shows them (openstack-compat.md §6). Status is derived from
 // vm_state + task_state the way Nova's _STATE_MAP does; user_data is never shown.
 import { createHash } from "node:crypto";
-import type { ServerView } from "../compute/contract.js";
+import { COMPUTE_HOST, type ServerView } from "../compute/contract.js";
 import type { PowerStateName, ServerFault, TaskState, VmState } from "../store/records.js";
 import { flavorExtraSpecs, flavorLinks } from "./flavor-view.js";
 import { novaTime } from "./request-context.js";
@@ -219,7 +219,7 @@ export function serverDetail(server: ServerView, context: ViewContext): Record<s
     doc["fault"] = faultField(server.fault, admin);
   }
   if (admin) {
-    doc["OS-EXT-SRV-ATTR:host"] = server.nodeUuid === null ? null : "ironic-compute";
+    doc["OS-EXT-SRV-ATTR:host"] = server.nodeUuid === null ? null : COMPUTE_HOST;
     doc["OS-EXT-SRV-ATTR:hypervisor_hostname"] = server.hypervisorHostname;
     doc["OS-EXT-SRV-ATTR:instance_name"] = `instance-${server.id}`;
     if (microversion >= 3) {

@@ -130,7 +130,7 @@ export function registerServerCommands(program: Command): void {
     .command("list")
     .description("list servers")
     .option("--all-projects", "servers of every project (admin)")
-    .option("--name <name>", "only servers with this exact name")
+    .option("--name <name>", "only servers whose name matches this regular expression (as Nova)")
     .action(async (options: { allProjects?: boolean; name?: string }, command: Command) => {
       const context = contextOf(command);
       const query = new URLSearchParams();

@@ -17,7 +17,7 @@ import type {
   VolumeRecord,
   VolumeTarget,
 } from "../store/records.js";
-import type { AuditFilter, TagFilter } from "../store/store.js";
+import type { AuditFilter, ServerListFields, ServerSort, TagFilter } from "../store/store.js";
 import type { InterfaceAttachment, InterfaceRequest, ServerAddress } from "./server-networks.js";
 import type { NetworkApi } from "./network-contract.js";
 import type { ReadinessReport } from "./readiness.js";
@@ -52,6 +52,9 @@ export class NotFoundError extends ComputeError {
   readonly kind = "not-found";
 }
 /** 400 — the request is invalid. */
+/** The one compute host this service is to Nova clients (OS-EXT-SRV-ATTR:host, os-services, the `host` filter). */
+export const COMPUTE_HOST = "ironic-compute";
+
 export class BadRequestError extends ComputeError {
   readonly kind = "bad-request";
 }
@@ -167,13 +170,31 @@ export interface ServerUpdate {
 }
 
 export interface ServerListFilter {
+  /** Nova's name filter: a regular expression found anywhere in the name (compute/search-pattern.ts). */
   name?: string;
+  imageId?: string;
+  flavorId?: string;
+  /** Admin only, ignored for others as Nova: the host, exactly (COMPUTE_HOST is the one host). */
+  host?: string;
+  /** Admin only, ignored for others as Nova: a regular expression on the node UUID (Nova's `node`). */
+  node?: string;
+  /** Canonical ISO instants; either one lists deleted servers too, as Nova. */
+  changedSince?: string;
+  changedBefore?: string;
+  /** Servers with a fixed IP containing one of these (Nova's ip / ip6 through Neutron). */
+  ipContains?: readonly string[];
+  /** The order (store ServerSort); Nova's (created_at, id) follow. Default: oldest first. */
+  sort?: readonly ServerSort[];
+  /** A further test on each server, applied before paging (the API's status filter). */
+  keep?: (server: ServerListFields) => boolean;
   /** Nova's tags, tags-any, not-tags, not-tags-any (2.26). */
   tags?: TagFilter;
   /** 2.73. */
   locked?: boolean;
   /** Admin only: all projects. */
   allTenants?: boolean;
+  /** With allTenants (admin): one project's servers (Nova's project_id / tenant_id). */
+  projectId?: string;
   limit?: number;
   marker?: string;
   /** The servers of one create request. */

@@ -13,6 +13,7 @@ import {
   ServerBusyError,
   StaleStateError,
   UnknownServerGroupError,
+  type ServerListFields,
   type Store,
 } from "../store/store.js";
 import { Audit, actionRecord } from "./audit.js";
@@ -28,6 +29,7 @@ import type { Volumes } from "./volumes.js";
 import type { ComputeConfig } from "./config.js";
 import {
   BadRequestError,
+  COMPUTE_HOST,
   ConflictError,
   NotFoundError,
   QuotaExceededError,
@@ -40,6 +42,7 @@ import {
 } from "./contract.js";
 import { requireMember, requireReader, requireUnlocked, requireVisible } from "./policy.js";
 import { isBase64UserData, MAX_USER_DATA_BYTES } from "./user-data.js";
+import { searchPattern } from "./search-pattern.js";
 
 /** Nova's action names, as its 409 messages and instance actions use them. */
 const ACTION_NAMES: Record<ServerAction["type"], string> = {
@@ -178,6 +181,14 @@ function checkSecurityGroups(names: readonly string[] | undefined): void {
   }
 }
 
+const byName = (matches: (text: string) => boolean) => (server: ServerListFields) => matches(server.name);
+const byNode = (matches: (text: string) => boolean) => (server: ServerListFields) => server.nodeUuid !== null && matches(server.nodeUuid);
+
+/** All of `tests` at once; undefined when there are none (the store then reads one page, not batches). */
+function recordTest(tests: ReadonlyArray<(server: ServerListFields) => boolean>): ((server: ServerListFields) => boolean) | undefined {
+  return tests.length === 0 ? undefined : (server) => tests.every((test) => test(server));
+}
+
 export class Servers {
   private readonly audit: Audit;
 
@@ -262,22 +273,42 @@ export class Servers {
 
   async list(caller: Caller, filter: ServerListFilter): Promise<ServerView[]> {
     requireReader(caller);
-    const allProjects = filter.allTenants === true && caller.role === "admin";
+    const admin = caller.role === "admin";
+    const allProjects = filter.allTenants === true && admin;
+    // Nova: changes-since / changes-before list deleted servers too.
+    const includeDeleted = filter.changedSince !== undefined || filter.changedBefore !== undefined;
     if (filter.marker !== undefined) {
-      const marker = await this.store.servers.get(filter.marker);
+      // Nova looks the marker up with deleted ones (read_deleted='yes').
+      const marker = await this.store.servers.get(filter.marker, { includeDeleted: true });
       // As Nova: an unknown (or invisible) marker is a bad request, not an empty page.
       if (marker === undefined || (!allProjects && marker.projectId !== caller.projectId)) {
         throw new BadRequestError(`marker [${filter.marker.slice(0, 64)}] not found`);
       }
     }
+    // Nova drops the admin-only filters of other callers without a word (remove_invalid_options).
+    const host = admin ? filter.host : undefined;
+    if (host !== undefined && host !== COMPUTE_HOST) return [];
+    const keep = recordTest([
+      ...(filter.name === undefined ? [] : [byName(searchPattern("name", filter.name))]),
+      ...(admin && filter.node !== undefined ? [byNode(searchPattern("node", filter.node))] : []),
+      ...(filter.keep === undefined ? [] : [filter.keep]),
+    ]);
     const records = await this.store.servers.list({
-      ...(allProjects ? {} : { projectId: caller.projectId }),
-      ...(filter.name === undefined ? {} : { name: filter.name }),
+      ...(allProjects ? (filter.projectId === undefined ? {} : { projectId: filter.projectId }) : { projectId: caller.projectId }),
+      ...(includeDeleted ? { includeDeleted } : {}),
+      ...(host === undefined ? {} : { placed: true }),
+      ...(keep === undefined ? {} : { keep }),
       ...(filter.limit === undefined ? {} : { limit: filter.limit }),
       ...(filter.marker === undefined ? {} : { marker: filter.marker }),
       ...(filter.tags === undefined ? {} : { tags: filter.tags }),
       ...(filter.locked === undefined ? {} : { locked: filter.locked }),
       ...(filter.reservationId === undefined ? {} : { reservationId: filter.reservationId }),
+      ...(filter.imageId === undefined ? {} : { imageId: filter.imageId }),
+      ...(filter.flavorId === undefined ? {} : { flavorId: filter.flavorId }),
+      ...(filter.changedSince === undefined ? {} : { changedSince: filter.changedSince }),
+      ...(filter.changedBefore === undefined ? {} : { changedBefore: filter.changedBefore }),
+      ...(filter.ipContains === undefined ? {} : { ipContains: filter.ipContains }),
+      ...(filter.sort === undefined ? {} : { sort: filter.sort }),
     });
     // One query each for the tags and the groups of the whole page.
     const ids = records.map((record) => record.id);

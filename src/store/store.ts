@@ -118,6 +118,73 @@ export interface ServerFilter extends Page {
   locked?: boolean;
   /** The servers of one create request (Nova's reservation_id filter). */
   reservationId?: string;
+  imageId?: string;
+  flavorId?: string;
+  /** true: only servers on a node; false: only those on none (Nova's host filter, one host here). */
+  placed?: boolean;
+  /** ISO instants, inclusive: updated_at >= changedSince, <= changedBefore (Nova's changes-since / changes-before). */
+  changedSince?: string;
+  changedBefore?: string;
+  /** Servers with a port whose fixed IP contains one of these texts (Nova's ip/ip6 through Neutron's ip_address_substr). */
+  ipContains?: readonly string[];
+  /**
+   * The order, first key first; (created_at, id) follow in the first key's
+   * direction when not given, as Nova's process_sort_params. Without it:
+   * oldest first. The marker means "after that server in this order".
+   */
+  sort?: readonly ServerSort[];
+  /**
+   * Keeps only the rows it says yes to: what SQL cannot say the same way on
+   * both databases (a bounded regular expression, Nova's derived status). Applied
+   * while a few columns of the rows are read in batches, before the limit, so a
+   * page is full and memory holds one batch beyond the page.
+   */
+  keep?: (server: ServerListFields) => boolean;
+}
+
+/**
+ * What `keep` sees of a row: enough for Nova's name and node patterns and its
+ * derived status, read without the row's JSON columns; the full records are
+ * read for the rows kept only.
+ */
+export type ServerListFields = Pick<records.ServerRecord, "id" | "name" | "nodeUuid" | "vmState" | "taskState">;
+
+/**
+ * What a server list can be ordered by: a column, or `placed` (on a node or
+ * not: Nova's `host`, as this service is the one host). Nullable columns sort
+ * as the empty text (first when ascending), on both databases.
+ */
+export type ServerSortKey =
+  | "accessIpv4"
+  | "accessIpv6"
+  | "availabilityZone"
+  | "createdAt"
+  | "deletedAt"
+  | "description"
+  | "diskConfig"
+  | "flavorId"
+  | "hostname"
+  | "id"
+  | "imageId"
+  | "keyName"
+  | "launchIndex"
+  | "launchedAt"
+  | "locked"
+  | "lockedBy"
+  | "name"
+  | "nodeUuid"
+  | "placed"
+  | "powerState"
+  | "progress"
+  | "projectId"
+  | "taskState"
+  | "updatedAt"
+  | "userId"
+  | "vmState";
+
+export interface ServerSort {
+  key: ServerSortKey;
+  direction: "asc" | "desc";
 }
 
 /**

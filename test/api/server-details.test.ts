@@ -206,18 +206,19 @@ describe("tags (2.26)", () => {
       return (result.json["servers"] as Array<{ id: string }>).map((server) => server.id);
     };
     expect(await list("tags=a,b")).toEqual([s1]);
-    expect(await list("tags-any=a,c")).toEqual([s1, s2, s3]);
-    expect(await list("not-tags=a,b")).toEqual([s2, s3]);
-    expect(await list("not-tags-any=c")).toEqual([s1, s2]);
+    // Nova's default order: newest first.
+    expect(await list("tags-any=a,c")).toEqual([s3, s2, s1]);
+    expect(await list("not-tags=a,b")).toEqual([s3, s2]);
+    expect(await list("not-tags-any=c")).toEqual([s2, s1]);
     expect(await list("tags=b&not-tags-any=c")).toEqual([s1]);
     // Below 2.26 the filters are ignored, as in Nova.
-    expect(await list("tags=zzz", V(25))).toEqual([s1, s2, s3]);
+    expect(await list("tags=zzz", V(25))).toEqual([s3, s2, s1]);
     const page = await api.call("GET", "/v2.1/servers/detail?tags-any=a&limit=1", { as: "member", headers: V(26) });
-    expect((page.json["servers"] as Array<{ id: string }>).map((server) => server.id)).toEqual([s1]);
+    expect((page.json["servers"] as Array<{ id: string }>).map((server) => server.id)).toEqual([s2]);
     const next = (page.json["servers_links"] as Array<{ href: string }>)[0]?.href ?? "";
     expect(next).toContain("tags-any=a");
     const second = await api.call("GET", next.slice(api.url.length), { as: "member", headers: V(26) });
-    expect((second.json["servers"] as Array<{ id: string }>).map((server) => server.id)).toEqual([s2]);
+    expect((second.json["servers"] as Array<{ id: string }>).map((server) => server.id)).toEqual([s1]);
     for (const server of ids) await api.call("DELETE", path(server), { as: "member", headers: V(26) });
   });
 });
@@ -283,8 +284,9 @@ describe("lock / unlock", () => {
     const list = async (query: string, headers = LATEST) =>
       ((await api.call("GET", `/v2.1/servers?${query}`, { as: "member", headers })).json["servers"] as Array<{ id: string }>).map((server) => server.id);
     expect(await list("locked=true")).toEqual([id]);
-    expect(await list("locked=false")).toEqual(ids.slice(1));
-    expect(await list("locked=true", V(72))).toEqual(ids);
+    // Nova's default order: newest first.
+    expect(await list("locked=false")).toEqual(ids.slice(1).reverse());
+    expect(await list("locked=true", V(72))).toEqual([...ids].reverse());
     expect((await api.call("GET", "/v2.1/servers?locked=maybe", { as: "member", headers: LATEST })).status).toBe(400);
     expect((await act({ unlock: null })).status).toBe(202);
   });

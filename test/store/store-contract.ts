@@ -19,6 +19,7 @@ import { taskKindParamsSchema } from "../../src/store/task-params.js";
 import { describeNetworkContract } from "./network-contract.js";
 import { describeServerGroupContract } from "./server-groups-contract.js";
 import { describeFlavorContract } from "./flavor-contract.js";
+import { describeServerListContract } from "./server-list-contract.js";
 import { describeVolumeContract } from "./volumes-contract.js";
 import { describeSecretsContract } from "./secrets-contract.js";
 import type { SecretBox } from "../../src/store/secret-box.js";
@@ -1201,6 +1202,7 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
     describeVolumeContract(() => store, twins);
 
     describeSecretsContract(() => store, hooks, (on, secrets) => hooks.openAnother(on, secrets));
+    describeServerListContract(() => store);
 
     describe("admin audit (issue 11 #8)", () => {
       const audit = (overrides: Partial<records.AdminAuditRecord> = {}): records.AdminAuditRecord => ({

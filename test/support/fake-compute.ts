@@ -1,8 +1,8 @@
 // A ComputeApi stand-in for tests of the HTTP edge (auth, versions, errors,
 // shapes) that need no Ironic: users are fixed, servers live in a map, and
 // every method not given in `overrides` answers NotFound.
-import type { Caller, ComputeApi, ServerView } from "../../src/compute/contract.js";
-import { NotFoundError } from "../../src/compute/contract.js";
+import type { Caller, ComputeApi, ServerListFilter, ServerView } from "../../src/compute/contract.js";
+import { BadRequestError, NotFoundError } from "../../src/compute/contract.js";
 import { fakeHardwareFlavor } from "../../src/dev/demo-catalog.js";
 import type { FlavorRecord } from "../../src/store/records.js";
 
@@ -95,8 +95,22 @@ export function fakeCompute(
     }),
     servers: {
       create: missing,
-      list: (caller: Caller, filter: { limit?: number }) =>
-        Promise.resolve(servers.filter((server) => caller.role === "admin" || server.projectId === caller.projectId).slice(0, filter.limit)),
+      // The filters the real compute hands to the store, done here on the given list (in its order; no sort).
+      list: (caller: Caller, filter: ServerListFilter) => {
+        // As before these filters: an admin sees every project's servers here.
+        const visible = servers.filter((server) =>
+          caller.role === "admin" ? filter.projectId === undefined || server.projectId === filter.projectId : server.projectId === caller.projectId,
+        );
+        if (filter.marker !== undefined && !visible.some((server) => server.id === filter.marker)) return Promise.reject(new BadRequestError(`marker [${filter.marker}] not found`));
+        const after = filter.marker === undefined ? visible : visible.slice(visible.findIndex((server) => server.id === filter.marker) + 1);
+        const kept = after.filter(
+          (server) =>
+            (filter.keep === undefined || filter.keep(server)) &&
+            (filter.imageId === undefined || server.imageId === filter.imageId) &&
+            (filter.flavorId === undefined || server.flavorId === filter.flavorId),
+        );
+        return Promise.resolve(kept.slice(0, filter.limit));
+      },
       get: (caller: Caller, id: string) => Promise.resolve(visible(caller, id)),
       delete: (caller: Caller, id: string) => Promise.resolve(visible(caller, id)).then(() => undefined),
       act: (caller: Caller, id: string) => Promise.resolve(visible(caller, id)).then(() => ({})),

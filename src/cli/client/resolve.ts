@@ -3,6 +3,7 @@
 import type { ApiClient } from "./api-client.js";
 import { segment } from "./api-client.js";
 import { ApiError, CliError } from "./errors.js";
+import { exactPattern } from "../../compute/search-pattern.js";
 import { flavorBody, flavorList, imageList, imageSchema, networkBody, networkList, projectList, serverBody, serverRefList, userList } from "./shapes.js";
 
 async function byIdThenName(
@@ -28,7 +29,7 @@ export function resolveServer(client: ApiClient, nameOrId: string): Promise<stri
     "server",
     nameOrId,
     async () => (await client.get(`/v2.1/servers/${segment(nameOrId)}`, serverBody)).server.id,
-    async () => (await client.get(`/v2.1/servers?name=${encodeURIComponent(nameOrId)}`, serverRefList)).servers,
+    async () => (await client.get(`/v2.1/servers?name=${encodeURIComponent(exactPattern(nameOrId))}`, serverRefList)).servers,
   );
 }
 

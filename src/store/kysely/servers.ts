@@ -4,42 +4,19 @@
 // (compare-and-set); createWithTask writes server, action and task in one
 // transaction, after the quota check when given a claim.
 
-import type { ExpressionBuilder, Expression, SqlBool } from "kysely";
-import type { Database } from "../schema.js";
-import type { ServerFilter, Store, TagFilter } from "../store.js";
+import type { ServerFilter, Store } from "../store.js";
 import { DuplicateError, LeaseLostError, StaleStateError } from "../store.js";
 import type { StoreContext } from "./context.js";
 import { quotaCheckSteps } from "./quotas.js";
 import { membershipSteps } from "./server-groups.js";
 import { isActiveTaskViolation, isUniqueViolation, mapDuplicate, taskInsertError } from "./errors.js";
-import { afterMarker, checkPage, oldestFirst } from "./queries.js";
+import { checkPage, oldestFirst } from "./queries.js";
+import { listServers } from "./server-list.js";
 import { actionSchema, serverPatchSchema, serverSchema, taskSchema } from "./record-schemas.js";
 import { actionToRow, checkInput, fromBigint, serverFromRow, serverPatchToRow, serverToRow, taskToRow } from "./rows.js";
 
-/**
- * Nova's tag filters as EXISTS subqueries on server_tags, each answered from its
- * primary key (server_id, tag): the same SQL on SQLite and PostgreSQL, applied
- * before the marker and the limit so pages stay correct.
- */
-function tagCondition(eb: ExpressionBuilder<Database, "servers">, filter: TagFilter): Expression<SqlBool> {
-  const tagged = (tags: readonly string[]) =>
-    eb.exists(
-      eb
-        .selectFrom("serverTags")
-        .select("serverTags.tag")
-        .whereRef("serverTags.serverId", "=", "servers.id")
-        .where("serverTags.tag", "in", [...tags]),
-    );
-  const hasAll = (tags: readonly string[]) => eb.and([...new Set(tags)].map((tag) => tagged([tag])));
-  const conditions: Array<Expression<SqlBool>> = [];
-  if (filter.all !== undefined && filter.all.length > 0) conditions.push(hasAll(filter.all));
-  if (filter.any !== undefined && filter.any.length > 0) conditions.push(tagged(filter.any));
-  if (filter.notAll !== undefined && filter.notAll.length > 0) conditions.push(eb.not(hasAll(filter.notAll)));
-  if (filter.notAny !== undefined && filter.notAny.length > 0) conditions.push(eb.not(tagged(filter.notAny)));
-  return eb.and(conditions);
-}
-
-export function serversRepository({ db, kind, atomically, secrets }: StoreContext): Store["servers"] {
+export function serversRepository(context: StoreContext): Store["servers"] {
+  const { db, kind, atomically, secrets } = context;
   /**
    * The servers of one create request, each with its action and task, in one
    * transaction: the quota is counted once for all of them (kysely/quotas.ts),
@@ -108,21 +85,7 @@ export function serversRepository({ db, kind, atomically, secrets }: StoreContex
     },
     list: async (filter?: ServerFilter) => {
       checkPage(filter);
-      const { projectId, name, includeDeleted, marker, limit, tags, locked, reservationId } = filter ?? {};
-      const rows = await db
-        .selectFrom("servers")
-        .selectAll()
-        .$if(projectId !== undefined, (q) => q.where("projectId", "=", projectId ?? ""))
-        .$if(name !== undefined, (q) => q.where("name", "=", name ?? ""))
-        .$if(includeDeleted !== true, (q) => q.where("deletedAt", "is", null))
-        .$if(locked !== undefined, (q) => q.where("locked", "=", locked === true ? 1 : 0))
-        .$if(reservationId !== undefined, (q) => q.where("reservationId", "=", reservationId ?? ""))
-        .$if(tags !== undefined, (q) => q.where((eb) => tagCondition(eb, tags ?? {})))
-        .$if(marker !== undefined, (q) => q.where(afterMarker("servers", marker ?? "")))
-        .$call(oldestFirst)
-        .$if(limit !== undefined, (q) => q.limit(limit ?? 0))
-        .execute();
-      return rows.map(serverFromRow);
+      return listServers(context, filter);
     },
     listWithNodes: async () => {
       const rows = await db
