@@ -3,6 +3,7 @@
 // at and the server action, picks the rule of table.ts, validates the status
 // and the body, and drops the issues allowlisted in known-differences.ts.
 // Module state records what was seen, for test/api/nova-schemas.test.ts.
+import { appendFileSync } from "node:fs";
 import type { z } from "zod";
 import { errorAnswer } from "./errors.js";
 import { differenceMatching, type KnownDifference } from "./known-differences.js";
@@ -162,8 +163,15 @@ export class NovaSchemaViolation extends Error {
   }
 }
 
-/** Throws NovaSchemaViolation when the answer is outside Nova's schema. */
+/**
+ * Throws NovaSchemaViolation when the answer is outside Nova's schema. With
+ * NOVA_SCHEMAS_REPORT=<file> it appends the violation to that file (one JSON
+ * line) instead, to survey a whole test file at once.
+ */
 export function assertNovaAnswer(exchange: Exchange): void {
   const verdict = checkAnswer(exchange);
-  if (verdict.kind === "violation") throw new NovaSchemaViolation(verdict, exchange);
+  if (verdict.kind !== "violation") return;
+  const report = process.env["NOVA_SCHEMAS_REPORT"];
+  if (report === undefined || report === "") throw new NovaSchemaViolation(verdict, exchange);
+  appendFileSync(report, `${JSON.stringify({ ...verdict, status: exchange.status })}\n`);
 }
