@@ -40,6 +40,13 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: "user_data is never shown (it may hold secrets; docs/openstack-compat.md §6), not even in the rebuild answer where Nova puts it from 2.57",
   },
   {
+    route: "*",
+    status: 403,
+    issue: /^(error: unexpected field|forbidden: missing)$/,
+    reason:
+      "a token the auth edge refuses (unscoped) gets Keystone's error shape, as keystonemiddleware answers in front of Nova (src/api/auth.ts)",
+  },
+  {
     route: ["GET /v2.1/os-quota-sets/:project_id", "GET /v2.1/os-quota-sets/:project_id/defaults", "GET /v2.1/os-quota-sets/:project_id/detail", "PUT /v2.1/os-quota-sets/:project_id"],
     issue: /^quota_set\.class:[A-Z0-9_]+: unexpected field$/,
     reason: "the per-resource-class server quotas are shown as `class:<RESOURCE_CLASS>` keys beside Nova's (docs/openstack-compat.md); clients print keys they do not know",
