@@ -148,7 +148,7 @@ export function checkAnswer(exchange: Exchange): Verdict {
     return difference === undefined;
   });
   if (remaining.length > 0) return { kind: "violation", route, microversion, issues: remaining };
-  seen.valid.add(route);
+  if (exchange.status < 400) seen.valid.add(route);
   return { kind: "valid", route, microversion };
 }
 

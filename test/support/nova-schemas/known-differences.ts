@@ -34,6 +34,11 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     reason: `${UNTIL_ROUTES}: /v2.1/images answers in Glance's v2 format at every microversion, not in Nova's image-proxy format (404 from 2.36)`,
   },
   {
+    route: "GET /v2.1/os-keypairs/:name",
+    issue: /^keypair\.id: missing$/,
+    reason: `${UNTIL_ROUTES}: keypair show without Nova's integer id`,
+  },
+  {
     route: "POST /v2.1/servers/:id/action#rebuild",
     from: 57,
     issue: /^server\.user_data: missing$/,
