@@ -23,6 +23,7 @@ const api = testApiForFile("nova-schemas", { nodes: 2, portsPerNode: 2, log: log
 /** Routes whose success answers another test file drives (and checks), with why not here. */
 const DRIVEN_ELSEWHERE: Readonly<Record<string, string>> = {
   "POST /v2.1/servers/:id/remote-consoles": "test/api/edge.test.ts: a serial console needs a console-capable node (fake hardware has none)",
+  "GET /v2.1/os-hypervisors/:id/uptime": "never succeeds: 501 as from Nova's Ironic driver, which has no uptime (checked as an error here)",
 };
 
 const at = (minor: number): Record<string, string> => ({ "openstack-api-version": `compute 2.${minor}` });
@@ -35,18 +36,19 @@ async function ok(method: Method, path: string, options: CallOptions = {}): Prom
   return result;
 }
 
-function computeRoutes(): string[] {
+async function computeRoutes(): Promise<string[]> {
   const app = buildApi(fakeCompute(), { log: log.logger, auth: "basic" });
+  await app.ready();
   const table = routeTable(app.printRoutes({ commonPrefix: false }));
-  void app.close();
+  await app.close();
   return [...new Set(table.filter((route) => route.method !== "HEAD" && isComputePath(route.url)).map((route) => `${route.method} ${route.url}`))];
 }
 
 const RULE_ROUTES = new Set(ANSWER_RULES.map((rule) => `${rule.method} ${rule.route}`));
 
 describe("Nova's schemas cover the compute API", () => {
-  it("every compute route has a Nova schema or is listed as our own", () => {
-    const routes = computeRoutes();
+  it("every compute route has a Nova schema or is listed as our own", async () => {
+    const routes = await computeRoutes();
     expect(routes.length).toBeGreaterThan(50);
     const uncovered = routes.filter((route) => !RULE_ROUTES.has(route) && !(route in OWN_COMPUTE_ROUTES));
     expect(uncovered, "add a schema in test/support/nova-schemas/table.ts, or list the route in OWN_COMPUTE_ROUTES").toEqual([]);
@@ -176,7 +178,8 @@ describe("one of each route, checked against Nova's schema", () => {
       const id = String((listed.json["hypervisors"] as Json[])[0]?.["id"]);
       await ok("GET", `/v2.1/os-hypervisors/${id}`, options);
       if (minor < 88) {
-        await ok("GET", `/v2.1/os-hypervisors/${id}/uptime`, options);
+        // Nova's Ironic driver has no uptime: 501, in Nova's envelope.
+        expect((await api.call("GET", `/v2.1/os-hypervisors/${id}/uptime`, options)).status).toBe(501);
         await ok("GET", "/v2.1/os-hypervisors/statistics", options);
       }
     }
@@ -209,10 +212,12 @@ describe("one of each route, checked against Nova's schema", () => {
   });
 
   it("external events, images, errors and delete", async () => {
-    await ok("POST", "/v2.1/os-server-external-events", {
-      headers: at(76),
-      body: { events: [{ name: "power-update", server_uuid: serverId, tag: "POWER_ON" }] },
-    });
+    for (const minor of [1, 76]) {
+      await ok("POST", "/v2.1/os-server-external-events", {
+        headers: at(minor),
+        body: { events: [{ name: "power-update", server_uuid: serverId, tag: "POWER_ON" }] },
+      });
+    }
     await ok("GET", "/v2.1/images", { as: "member" });
     await ok("GET", `/v2.1/images/${api.imageId}`, { as: "member" });
     const image = await ok("POST", "/v2.1/images", { body: { name: "schemas-gone", url: "http://127.0.0.1:1/gone.qcow2", disk_format: "qcow2" } });
@@ -233,8 +238,8 @@ describe("one of each route, checked against Nova's schema", () => {
     await ok("DELETE", `/v2.1/servers/${serverId}`, { as: "member" });
   });
 
-  it("every Nova route the service serves had a success answer checked", () => {
-    const served = computeRoutes().filter((route) => RULE_ROUTES.has(route));
+  it("every Nova route the service serves had a success answer checked", async () => {
+    const served = (await computeRoutes()).filter((route) => RULE_ROUTES.has(route));
     const checked = new Set([...seen.valid].map((route) => route.replace(/#.*$/, "")));
     const unchecked = served.filter((route) => !checked.has(route) && !(route in DRIVEN_ELSEWHERE));
     expect(unchecked, "drive these routes in this file (or list them in DRIVEN_ELSEWHERE)").toEqual([]);

@@ -19,14 +19,14 @@ function serverGroup(mv: number): z.ZodType {
       ...owner,
     });
   }
-  // 2.15 adds the soft policies.
-  const policies = mv >= 15 ? POLICIES : (["affinity", "anti-affinity"] as const);
+  // 2.15 lets clients create the soft policies; Nova's schema lists them from
+  // 2.15 only, but Nova shows a soft group made at 2.15 to a 2.1 client as it is.
   return z.strictObject({
     id: uuid,
     members: z.array(uuid),
     metadata: z.strictObject({}),
     name: z.string(),
-    policies: z.array(z.enum(policies)).max(1),
+    policies: z.array(z.enum(POLICIES)).max(1),
     ...owner,
   });
 }
