@@ -4,12 +4,14 @@
 // changes (the test API checks every answer it receives, so a call outside
 // Nova's schema fails the test), every known difference is still needed, and
 // the checker does find what is outside the schema.
+import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/server.js";
 import { testApiForFile, type CallOptions, type CallResult } from "../support/api-service.js";
 import { fakeCompute } from "../support/fake-compute.js";
 import { captureLog } from "../support/log-capture.js";
 import { checkAnswer, isComputePath, seen, type Exchange } from "../support/nova-schemas/checker.js";
+import { checkNovaAnswers, failOnNovaViolations } from "../support/nova-schemas/fastify-hook.js";
 import { KNOWN_DIFFERENCES } from "../support/nova-schemas/known-differences.js";
 import { ANSWER_RULES, OWN_COMPUTE_ROUTES } from "../support/nova-schemas/table.js";
 import { routeTable } from "../support/route-table.js";
@@ -18,6 +20,7 @@ type Json = Record<string, unknown>;
 type Method = "GET" | "POST" | "PUT" | "DELETE";
 
 const log = captureLog("warn");
+failOnNovaViolations();
 const api = testApiForFile("nova-schemas", { nodes: 2, portsPerNode: 2, log: log.logger });
 
 /** Routes whose success answers another test file drives (and checks), with why not here. */
@@ -236,6 +239,29 @@ describe("one of each route, checked against Nova's schema", () => {
     expect(refused.status).toBe(403);
 
     await ok("DELETE", `/v2.1/servers/${serverId}`, { as: "member" });
+  });
+
+  it("a request naming another Host: 421 misdirectedRequest (in process, our host check)", async () => {
+    const app = buildApi(fakeCompute(), { log: log.logger, auth: "basic" });
+    checkNovaAnswers(app);
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const address = app.server.address();
+      const port = address !== null && typeof address === "object" ? address.port : 0;
+      const status = await new Promise<number>((resolve, reject) => {
+        const sent = request({ host: "127.0.0.1", port, path: "/v2.1/servers", headers: { host: "rebind.example" } }, (response) => {
+          response.resume();
+          response.on("end", () => {
+            resolve(response.statusCode ?? 0);
+          });
+        });
+        sent.once("error", reject);
+        sent.end();
+      });
+      expect(status).toBe(421);
+    } finally {
+      await app.close();
+    }
   });
 
   it("every Nova route the service serves had a success answer checked", async () => {

@@ -10,9 +10,11 @@ import type { Role } from "../../src/store/records.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute } from "../support/fake-compute.js";
 import { routeTable } from "../support/route-table.js";
+import { checkNovaAnswers } from "../support/nova-schemas/fastify-hook.js";
 
 const log = captureLog("warn");
 const app = buildApi(fakeCompute(), { log: log.logger, auth: "basic" });
+checkNovaAnswers(app);
 let doc: OpenAPIV3_1.Document;
 let raw: string;
 

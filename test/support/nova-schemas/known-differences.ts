@@ -59,6 +59,12 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       "a token the auth edge refuses (unscoped) gets Keystone's error shape, as keystonemiddleware answers in front of Nova (src/api/auth.ts)",
   },
   {
+    route: "*",
+    status: 421,
+    issue: /^(computeFault: missing|misdirectedRequest: unexpected field)$/,
+    reason: "a request naming another Host is refused with 421 misdirectedRequest (DNS rebinding, src/api/host-check.ts); Nova has no such check",
+  },
+  {
     route: ["GET /v2.1/os-quota-sets/:project_id", "GET /v2.1/os-quota-sets/:project_id/defaults", "GET /v2.1/os-quota-sets/:project_id/detail", "PUT /v2.1/os-quota-sets/:project_id"],
     issue: /^quota_set\.class:[A-Z0-9_]+: unexpected field$/,
     reason: "the per-resource-class server quotas are shown as `class:<RESOURCE_CLASS>` keys beside Nova's (docs/openstack-compat.md); clients print keys they do not know",
