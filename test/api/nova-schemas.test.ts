@@ -8,7 +8,7 @@ import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/server.js";
 import { testApiForFile, type CallOptions, type CallResult } from "../support/api-service.js";
-import { fakeCompute } from "../support/fake-compute.js";
+import { fakeCompute, FAKE_USERS } from "../support/fake-compute.js";
 import { captureLog } from "../support/log-capture.js";
 import { checkAnswer, isComputePath, seen, type Exchange } from "../support/nova-schemas/checker.js";
 import { checkNovaAnswers, failOnNovaViolations } from "../support/nova-schemas/fastify-hook.js";
@@ -242,7 +242,7 @@ describe("one of each route, checked against Nova's schema", () => {
   });
 
   it("a request naming another Host: 421 misdirectedRequest (in process, our host check)", async () => {
-    const app = buildApi(fakeCompute(), { log: log.logger, auth: "basic" });
+    const app = buildApi(fakeCompute(), { log: log.logger, auth: "none", noneCaller: FAKE_USERS["root"] });
     checkNovaAnswers(app);
     await app.listen({ host: "127.0.0.1", port: 0 });
     try {
