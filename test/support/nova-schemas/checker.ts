@@ -106,7 +106,7 @@ export const seen = {
   usedDifferences: new Set<KnownDifference>(),
 };
 
-function issuesOf(exchange: Exchange, route: string, rules: AnswerRule[], microversion: number, body: unknown): string[] | "unschemed" {
+function issuesOf(exchange: Exchange, rules: AnswerRule[], microversion: number, body: unknown): string[] | "unschemed" {
   if (exchange.status >= 400) {
     const result = errorAnswer(exchange.status).safeParse(body);
     return result.success ? [] : describeIssues(result.error);
@@ -137,7 +137,7 @@ export function checkAnswer(exchange: Exchange): Verdict {
   const microversion = microversionOf(exchange);
   const parsed = parseBody(exchange.text);
   const rules = ANSWER_RULES.filter((rule) => `${rule.method} ${rule.route}` === pattern && rule.action === action);
-  const found = parsed.ok ? issuesOf(exchange, route, rules, microversion, parsed.value) : ["(body): not JSON"];
+  const found = parsed.ok ? issuesOf(exchange, rules, microversion, parsed.value) : ["(body): not JSON"];
   if (found === "unschemed") {
     seen.unschemed.add(route);
     return { kind: "unschemed", route };
