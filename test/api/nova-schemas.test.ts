@@ -243,7 +243,7 @@ describe("one of each route, checked against Nova's schema", () => {
       const result = await api.call(method, path, options);
       expect([success, 400, 404, 409], `${method} ${path}: ${result.text}`).toContain(result.status);
     };
-    await maybe("GET", "/v2/", { as: "anonymous" }, 200);
+    await maybe("GET", "/v2/", { as: "member" }, 200);
     await maybe("GET", `/v2.1/servers/${serverId}/ips`, { as: "member" }, 200);
     await maybe("GET", `/v2.1/servers/${serverId}/ips/schemas`, { as: "member" }, 200);
     await maybe("GET", "/v2.1/images/detail", { as: "member" }, 200);
