@@ -62,7 +62,8 @@ function detail(node: NodeSummary, microversion: number): Record<string, unknown
     current_workload: 0,
     running_vms: inUse ? 1 : 0,
     disk_available_least: inUse ? 0 : node.localGb,
-    cpu_info: "",
+    // From 2.28 Nova shows cpu_info as the JSON object it holds ({} when empty).
+    cpu_info: microversion >= 28 ? {} : "",
   };
 }
 

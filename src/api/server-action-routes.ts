@@ -141,6 +141,9 @@ function eventDoc(event: ActionEventRecord, microversion: number, admin: boolean
     finish_time: novaTime(event.finishTime),
     result: event.result,
     ...(admin ? { traceback: event.traceback } : {}),
+    // 2.62: the event's host (admins) and its digest (everyone). Events record
+    // no host, so both are "" as Nova shows them for an event without one.
+    ...(microversion >= 62 ? { hostId: "", ...(admin ? { host: "" } : {}) } : {}),
     ...(microversion >= 84 ? { details: event.details } : {}),
   };
 }

@@ -27,20 +27,25 @@ export const FIRST_BOOT_NOTE =
 
 const portParams = z.object({ id: uuidRef, port_id: z.string().min(1).max(255) }).strict();
 
-export function interfaceDoc(attachment: InterfaceAttachment): Record<string, unknown> {
+/** Nova 2.70: interface attachments show their device tag. */
+const TAG_FROM = 70;
+
+export function interfaceDoc(attachment: InterfaceAttachment, microversion: number): Record<string, unknown> {
   return {
     port_id: attachment.portId,
     net_id: attachment.networkId,
     mac_addr: attachment.macAddress,
     port_state: attachment.state,
     fixed_ips: attachment.fixedIps.map((fixed) => ({ subnet_id: fixed.subnetId, ip_address: fixed.ipAddress })),
+    // Device tags are not kept (no metadata service to publish them): null, as Nova shows an untagged one.
+    ...(microversion >= TAG_FROM ? { tag: null } : {}),
   };
 }
 
 export function registerServerInterfaceRoutes(app: ApiInstance, compute: ComputeApi): void {
   app.get("/servers/:id/os-interface", { config: { access: "reader" }, schema: { params: uuidParams } }, async (request) => {
     const attachments = await compute.servers.interfaces(callerOf(request), request.params.id);
-    return { interfaceAttachments: attachments.map(interfaceDoc) };
+    return { interfaceAttachments: attachments.map((attachment) => interfaceDoc(attachment, request.microversion)) };
   });
 
   app.post("/servers/:id/os-interface", { config: { access: "member" }, schema: { params: uuidParams, body: attachBody } }, async (request, reply) => {
@@ -54,7 +59,7 @@ export function registerServerInterfaceRoutes(app: ApiInstance, compute: Compute
       ...(body.port_id === undefined ? {} : { portId: body.port_id }),
       ...(fixedIp === undefined ? {} : { fixedIp }),
     });
-    return reply.header("x-ironic-compute-note", FIRST_BOOT_NOTE).send({ interfaceAttachment: { ...interfaceDoc(attachment), "ironic_compute:note": FIRST_BOOT_NOTE } });
+    return reply.header("x-ironic-compute-note", FIRST_BOOT_NOTE).send({ interfaceAttachment: { ...interfaceDoc(attachment, request.microversion), "ironic_compute:note": FIRST_BOOT_NOTE } });
   });
 
   app.delete("/servers/:id/os-interface/:port_id", { config: { access: "member" }, schema: { params: portParams } }, async (request, reply) => {
@@ -66,6 +71,6 @@ export function registerServerInterfaceRoutes(app: ApiInstance, compute: Compute
     const attachments = await compute.servers.interfaces(callerOf(request), request.params.id);
     const attachment = attachments.find((candidate) => candidate.portId === request.params.port_id);
     if (attachment === undefined) return sendFault(reply, 404, `Port ${request.params.port_id.slice(0, 64)} is not attached`);
-    return { interfaceAttachment: interfaceDoc(attachment) };
+    return { interfaceAttachment: interfaceDoc(attachment, request.microversion) };
   });
 }

@@ -9,6 +9,7 @@ import type { NodeSummary } from "../../src/compute/contract.js";
 import type { ImageRecord, KeypairRecord } from "../../src/store/records.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, FAKE_FLAVOR, fakeCompute, fakeServer } from "../support/fake-compute.js";
+import { checkNovaAnswers } from "../support/nova-schemas/fastify-hook.js";
 
 const NODE = "9a1b2c3d-0000-4000-8000-00000000000a";
 const ONE = "11111111-1111-4111-8111-111111111111";
@@ -78,6 +79,7 @@ const compute = fakeCompute(
 );
 const log = captureLog("warn");
 const app = buildApi(compute, { log: log.logger, auth: "basic" });
+checkNovaAnswers(app);
 afterAll(() => app.close());
 
 const as = (user: string, version?: string): Record<string, string> => ({
@@ -167,7 +169,9 @@ describe("flavors", () => {
 describe("hypervisors", () => {
   it("resource counters below 2.88; uptime '' from 2.88; statistics and uptime routes by version", async () => {
     const old = (await get("/v2.1/os-hypervisors/detail", as("root", "2.87"))).body["hypervisors"] as Array<Record<string, unknown>>;
-    expect(old[0]).toMatchObject({ vcpus: 8, memory_mb: 16_384, running_vms: 1, cpu_info: "" });
+    expect(old[0]).toMatchObject({ vcpus: 8, memory_mb: 16_384, running_vms: 1, cpu_info: {} });
+    const first = (await get("/v2.1/os-hypervisors/detail", as("root", "2.27"))).body["hypervisors"] as Array<Record<string, unknown>>;
+    expect(first[0]).toMatchObject({ cpu_info: "" });
     expect(old[0]).not.toHaveProperty("uptime");
     const modern = (await get("/v2.1/os-hypervisors/detail", as("root", "2.88"))).body["hypervisors"] as Array<Record<string, unknown>>;
     expect(modern[0]).toMatchObject({ id: NODE, uptime: "" });

@@ -7,6 +7,7 @@ import { serverStatus } from "../../src/api/server-view.js";
 import { ConflictError, NotFoundError, QuotaExceededError, ServiceBusyError } from "../../src/compute/contract.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute, fakeServer, FAKE_PASSWORD } from "../support/fake-compute.js";
+import { checkNovaAnswers } from "../support/nova-schemas/fastify-hook.js";
 
 const ONE = "11111111-1111-4111-8111-111111111111";
 const TWO = "22222222-2222-4222-8222-222222222222";
@@ -29,6 +30,7 @@ const compute = fakeCompute(
   [fakeServer(ONE, "p-one"), fakeServer(TWO, "p-two")],
 );
 const app = buildApi(compute, { log: log.logger, auth: "basic" });
+checkNovaAnswers(app);
 afterAll(() => app.close());
 
 const alice = { authorization: basicHeader("alice") };

@@ -18,6 +18,10 @@ import { loadServiceConfig } from "../../src/cli/config.js";
 import type { FastifyInstance } from "fastify";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute, fakeServer, FAKE_USERS } from "../support/fake-compute.js";
+import { checkNovaAnswers, failOnNovaViolations } from "../support/nova-schemas/fastify-hook.js";
+
+// Apps are built inside tests: fail each test that received an answer outside Nova's schema.
+failOnNovaViolations();
 
 const ONE = "11111111-1111-4111-8111-111111111111";
 const log = captureLog("warn");
@@ -43,6 +47,7 @@ const started: Listening[] = [];
 
 async function listen(options: Partial<ApiOptions>): Promise<Listening> {
   const app = buildApi(compute, { log: log.logger, auth: "basic", ...options });
+  checkNovaAnswers(app);
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("no TCP address");

@@ -8,6 +8,10 @@ import { buildApi } from "../../src/api/server.js";
 import { ScopeRefusedError, ServiceBusyError, UnauthorizedError } from "../../src/compute/contract.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute, FAKE_PASSWORD, FAKE_USERS } from "../support/fake-compute.js";
+import { checkNovaAnswers, failOnNovaViolations } from "../support/nova-schemas/fastify-hook.js";
+
+// Apps are built inside tests: fail each test that received an answer outside Nova's schema.
+failOnNovaViolations();
 
 const LIMITS = { maxFailuresPerClient: 4, maxFailuresPerUser: 3, failureWindowMs: 60_000, negativeCacheMs: 2_000, maxTrackedKeys: 1_000 };
 
@@ -15,6 +19,7 @@ function setup(login: Partial<typeof LIMITS> = {}) {
   const log = captureLog("debug");
   const compute = fakeCompute();
   const app = buildApi(compute, { log: log.logger, auth: "basic", login: { ...LIMITS, ...login } });
+  checkNovaAnswers(app);
   const get = (authorization: string, remoteAddress = "192.0.2.1") =>
     app.inject({ method: "GET", url: "/v2.1/servers", headers: { authorization }, remoteAddress });
   return { log, compute, app, get };
@@ -95,6 +100,7 @@ describe("login limits", () => {
     const log = captureLog("debug");
     const compute = fakeCompute({ authenticate: () => Promise.reject(new ServiceBusyError("Too many password checks at once; try again shortly.")) });
     const app = buildApi(compute, { log: log.logger, auth: "basic", login: LIMITS });
+    checkNovaAnswers(app);
     const response = await app.inject({ method: "GET", url: "/v2.1/servers", headers: { authorization: basicHeader("alice") } });
     expect(response.statusCode).toBe(503);
     expect(response.headers["retry-after"]).toBe("1");
@@ -137,6 +143,7 @@ describe("login limits", () => {
         },
       });
       const app = buildApi(compute, { log: log.logger, auth: "basic", login: LIMITS });
+      checkNovaAnswers(app);
       const token = (user: string, password: string, scope?: unknown) =>
         app.inject({
           method: "POST",

@@ -15,6 +15,10 @@ import { loadServiceConfig } from "../../src/cli/config.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute, fakeServer } from "../support/fake-compute.js";
 import { parsePrometheusText, sampleValue, samplesOf } from "../support/prom-text.js";
+import { checkNovaAnswers, failOnNovaViolations } from "../support/nova-schemas/fastify-hook.js";
+
+// Apps are built inside tests: fail each test that received an answer outside Nova's schema.
+failOnNovaViolations();
 
 const log = captureLog("warn");
 const root = { authorization: basicHeader("root") };
@@ -84,6 +88,7 @@ describe("GET /metrics", () => {
   const serverId = randomUUID();
   const compute = fakeCompute({}, [fakeServer(serverId, "p-one"), { ...fakeServer(randomUUID(), "p-two"), vmState: "building", taskState: "spawning" }]);
   const app = buildApi(compute, { log: log.logger, auth: "basic" });
+  checkNovaAnswers(app);
   afterAll(() => app.close());
 
   const scrape = async () => {
@@ -171,6 +176,7 @@ describe("scrape-time sources", () => {
   it("a failing source is reported, its gauges left out, and the scrape still answers", async () => {
     const compute = fakeCompute({ servers: { list: () => Promise.reject(new Error("database exploded: password=hunter22")) } });
     const app = buildApi(compute, { log: log.logger, auth: "basic" });
+    checkNovaAnswers(app);
     const response = await app.inject({ method: "GET", url: "/metrics", headers: root });
     expect(response.statusCode).toBe(200);
     expect(response.body).not.toContain("hunter22");
@@ -221,6 +227,7 @@ describe("scrape-time sources", () => {
 describe("api.metricsPublic", () => {
   it("serves /metrics without credentials on a loopback listener only", async () => {
     const app = buildApi(fakeCompute(), { log: log.logger, auth: "basic", metricsPublic: true });
+    checkNovaAnswers(app);
     // Not listening (inject): not a loopback listener, so refused.
     expect((await app.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(403);
     await app.listen({ host: "127.0.0.1", port: 0 });

@@ -10,6 +10,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { buildApi } from "../../src/api/server.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, FAKE_FLAVOR, fakeCompute, fakeServer } from "../support/fake-compute.js";
+import { checkNovaAnswers } from "../support/nova-schemas/fastify-hook.js";
 
 const ONE = "11111111-1111-4111-8111-111111111111";
 const IMAGE = "5f0f9e4e-0000-4000-8000-000000000001";
@@ -54,6 +55,7 @@ const compute = fakeCompute(
 );
 const log = captureLog("warn");
 const app = buildApi(compute, { log: log.logger, auth: "basic" });
+checkNovaAnswers(app);
 afterAll(() => app.close());
 beforeEach(() => {
   reached.length = 0;

@@ -2,7 +2,8 @@
 // the run's real Ironic, with its own nodes (unique resource class and shard),
 // a temp-file SQLite store and the API on 127.0.0.1:0. Users of each role are
 // created through the admin API; every response text is kept so tests can scan
-// them for secrets.
+// them for secrets, and every compute answer is checked against Nova's schema
+// for it (nova-schemas/checker.ts).
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +20,7 @@ import type { Logger } from "../../src/log/logger.js";
 import { startService, type RunningService } from "../../src/cli/service-runtime.js";
 import type { TracingConfig } from "../../src/cli/tracing-config.js";
 import { newClient, sharedIronicUrl, uniqueResourceClass } from "./ironic.js";
+import { assertNovaAnswer } from "./nova-schemas/checker.js";
 import { waitUntil } from "./wait.js";
 
 /** The bootstrap admin's project. */
@@ -177,6 +179,16 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
     });
     const text = await response.body.text();
     responses.push(text);
+    // Every compute answer a test receives must fit Nova's schema for it.
+    assertNovaAnswer({
+      method,
+      path,
+      requestHeaders: callOptions.headers ?? {},
+      requestBody: callOptions.body,
+      status: response.statusCode,
+      responseHeaders: response.headers,
+      text,
+    });
     let json: Record<string, unknown> = {};
     if (text.startsWith("{")) json = JSON.parse(text) as Record<string, unknown>;
     return { status: response.statusCode, headers: response.headers, text, json };
