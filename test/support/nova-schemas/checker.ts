@@ -55,6 +55,17 @@ function headerValue(headers: Readonly<Record<string, string | string[] | undefi
   return Array.isArray(value) ? value.join(",") : value;
 }
 
+/**
+ * The image routes Nova's proxy shares with the Glance-format ones (image-routes.ts,
+ * nova-image-proxy.ts): a request naming no compute microversion is a Glance
+ * client given the compute URL (openstacksdk), answered in Glance's format.
+ */
+const GLANCE_WHEN_UNVERSIONED: ReadonlySet<string> = new Set(["GET /v2.1/images", "GET /v2.1/images/:id", "DELETE /v2.1/images/:id"]);
+
+function asksComputeVersion(exchange: Exchange): boolean {
+  return /compute/i.test(headerValue(exchange.requestHeaders, "openstack-api-version") ?? "") || headerValue(exchange.requestHeaders, "x-openstack-nova-api-version") !== undefined;
+}
+
 /** The answer's microversion: its echo header, else the one asked for, else 2.1. */
 export function microversionOf(exchange: Exchange): number {
   const echoed = /compute 2\.(\d+)/i.exec(headerValue(exchange.responseHeaders, "openstack-api-version") ?? "");
@@ -130,7 +141,7 @@ export function checkAnswer(exchange: Exchange): Verdict {
   const path = exchange.path.split("?")[0] ?? "";
   if (method === "HEAD" || !isComputePath(path)) return { kind: "outside" };
   const pattern = routeOf(method, path);
-  const ownRoute = pattern !== undefined && pattern in OWN_COMPUTE_ROUTES;
+  const ownRoute = pattern !== undefined && (pattern in OWN_COMPUTE_ROUTES || (GLANCE_WHEN_UNVERSIONED.has(pattern) && !asksComputeVersion(exchange)));
   if (ownRoute && exchange.status < 400) return { kind: "own", route: pattern };
   const action = pattern === "POST /v2.1/servers/:id/action" ? actionOf(exchange.requestBody) : undefined;
   const route = `${pattern ?? `${method} ${path}`}${action === undefined ? "" : `#${action}`}`;

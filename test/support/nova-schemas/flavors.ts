@@ -43,5 +43,13 @@ export function flavorListAnswer(mv: number): z.ZodType {
 }
 
 export const extraSpecsAnswer = z.strictObject({ extra_specs: metadata });
+/**
+ * POST /flavors/{id}/os-extra_specs and PUT …/{key} answer with the request body
+ * as Nova does (`return body`): values as the client sent them, numbers and
+ * booleans included (Nova's request schema takes them).
+ */
+const echoedValue = z.union([z.string(), z.number(), z.boolean()]);
+export const extraSpecsEchoAnswer = z.strictObject({ extra_specs: z.record(z.string(), echoedValue) });
+export const extraSpecEchoAnswer = z.record(z.string(), echoedValue).refine((value) => Object.keys(value).length === 1, "exactly one extra spec");
 /** GET/PUT /flavors/{id}/os-extra_specs/{key}: `{"<key>": "<value>"}`. */
 export const extraSpecAnswer = metadata.refine((value) => Object.keys(value).length === 1, "exactly one extra spec");

@@ -69,7 +69,8 @@ const image = z.strictObject({
   status: z.enum(["ACTIVE", "SAVING", "DELETED", "ERROR", "UNKNOWN"]),
   updated: dateTimeOrNull,
   "OS-DCF:diskConfig": z.enum(["AUTO", "MANUAL"]).optional(),
-  "OS-EXT-IMG-SIZE:size": z.number().int(),
+  // Glance's size, null for an image registered without data (Nova passes it through).
+  "OS-EXT-IMG-SIZE:size": z.number().int().nullable(),
 });
 
 export const imageAnswer = z.strictObject({ image });

@@ -106,9 +106,9 @@ export const ANSWER_RULES: readonly AnswerRule[] = [
   { method: "PUT", route: "/v2.1/flavors/:id", from: 55, status: [200], schema: flavors.flavorAnswer },
   { method: "DELETE", route: "/v2.1/flavors/:id", status: [202], schema: always(noBody) },
   { method: "GET", route: "/v2.1/flavors/:id/os-extra_specs", status: [200], schema: always(flavors.extraSpecsAnswer) },
-  { method: "POST", route: "/v2.1/flavors/:id/os-extra_specs", status: [200], schema: always(flavors.extraSpecsAnswer) },
+  { method: "POST", route: "/v2.1/flavors/:id/os-extra_specs", status: [200], schema: always(flavors.extraSpecsEchoAnswer) },
   { method: "GET", route: "/v2.1/flavors/:id/os-extra_specs/:key", status: [200], schema: always(flavors.extraSpecAnswer) },
-  { method: "PUT", route: "/v2.1/flavors/:id/os-extra_specs/:key", status: [200], schema: always(flavors.extraSpecAnswer) },
+  { method: "PUT", route: "/v2.1/flavors/:id/os-extra_specs/:key", status: [200], schema: always(flavors.extraSpecEchoAnswer) },
   { method: "DELETE", route: "/v2.1/flavors/:id/os-extra_specs/:key", status: [200], schema: always(noBody) },
 
   // Key pairs: 2.2 made the create answer 201 and the delete answer 204.
