@@ -12,6 +12,7 @@ import { processSecrets } from "../log/redact.js";
 import type { LoginLimits } from "../api/login-limits.js";
 import { startApi, type RunningApi } from "../api/server.js";
 import { openStore, type StoreConfig } from "../store/open.js";
+import { webPlugins } from "../web/plugins.js";
 import type { Store } from "../store/store.js";
 
 export interface RuntimeOptions {
@@ -70,7 +71,7 @@ export async function startService(options: RuntimeOptions): Promise<RunningServ
     compute = await createComputeService({ store, ironic, driver: options.driver, compute: options.compute, log });
     if (options.bootstrapAdmin !== undefined) await compute.bootstrapAdmin(options.bootstrapAdmin);
     await compute.start();
-    const api = await startApi(compute, { log, ...options.api });
+    const api = await startApi(compute, { log, ...options.api, plugins: webPlugins() });
     let stopping: Promise<void> | undefined;
     const running: RunningService = {
       store,
