@@ -77,7 +77,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: "module",
       globals: Object.fromEntries(
-        ["window", "document", "location", "fetch", "setTimeout", "clearTimeout", "TextEncoder", "TextDecoder", "btoa", "atob", "WebSocket", "URL", "URLSearchParams", "Node", "navigator", "ResizeObserver"].map((name) => [name, "readonly"]),
+        ["window", "document", "location", "fetch", "setTimeout", "clearTimeout", "TextEncoder", "TextDecoder", "btoa", "atob", "WebSocket", "URL", "URLSearchParams", "Node", "navigator", "ResizeObserver", "Document", "CSSStyleSheet"].map((name) => [name, "readonly"]),
       ),
     },
   },

@@ -71,7 +71,7 @@ export async function startService(options: RuntimeOptions): Promise<RunningServ
     compute = await createComputeService({ store, ironic, driver: options.driver, compute: options.compute, log });
     if (options.bootstrapAdmin !== undefined) await compute.bootstrapAdmin(options.bootstrapAdmin);
     await compute.start();
-    const api = await startApi(compute, { log, ...options.api, plugins: webPlugins() });
+    const api = await startApi(compute, { log, ...options.api, plugins: webPlugins(compute) });
     let stopping: Promise<void> | undefined;
     const running: RunningService = {
       store,

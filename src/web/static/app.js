@@ -4,10 +4,13 @@
 import { currentSession, get, isAdmin, logout, onSessionChange, switchProject } from "./api.js";
 import { guarded, h } from "./dom.js";
 import { loginPage } from "./login.js";
+import { consolePage } from "./console.js";
 import { serversPage } from "./servers.js";
 
+// `nav: false`: reached from another page (with an argument), not listed in the bar.
 const PAGES = [
   { name: "servers", label: "Servers", page: serversPage },
+  { name: "console", label: "Console", page: consolePage, nav: false },
 ];
 
 let leave = () => undefined;
@@ -34,7 +37,7 @@ function chrome(session) {
     who.replaceChildren();
     return;
   }
-  nav.replaceChildren(...PAGES.filter((p) => p.admin !== true || isAdmin()).map((p) => h("a", { href: `#${p.name}` }, p.label)));
+  nav.replaceChildren(...PAGES.filter((p) => p.nav !== false && (p.admin !== true || isAdmin())).map((p) => h("a", { href: `#${p.name}` }, p.label)));
   const projectSlot = h("span", {}, session.project?.name ?? "");
   who.replaceChildren(
     h("span", { class: "user" }, session.user.name),

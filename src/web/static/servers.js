@@ -44,6 +44,7 @@ export function serversPage(container) {
       button("Hard reboot", () => act(server, { reboot: { type: "HARD" } }), server.status === "ACTIVE" || server.status === "ERROR"),
       button("Stop", () => act(server, { "os-stop": null }), server.status === "ACTIVE"),
       button("Start", () => act(server, { "os-start": null }), server.status === "SHUTOFF"),
+      button("Console", () => { location.hash = `#console/${encodeURIComponent(server.id)}`; }, server.status === "ACTIVE" || server.status === "RESCUE" || server.status === "ERROR"),
       h("button", { type: "button", class: "danger", "data-action": "Delete", onclick: () =>
         confirmBar(confirmBox, `Delete server ${server.name}?`, "Delete", async () => {
           await call("DELETE", `/v2.1/servers/${server.id}`);
