@@ -4,13 +4,28 @@
 import { currentSession, get, isAdmin, logout, onSessionChange, switchProject } from "./api.js";
 import { guarded, h } from "./dom.js";
 import { loginPage } from "./login.js";
+import { nodesPage, projectsPage, usersPage } from "./admin-pages.js";
+import { flavorsPage, imagesPage, networksPage, volumesPage } from "./catalog-pages.js";
 import { consolePage } from "./console.js";
+import { keypairsPage } from "./keypairs.js";
+import { quotasPage } from "./quotas.js";
+import { serverPage } from "./server-page.js";
 import { serversPage } from "./servers.js";
 
 // `nav: false`: reached from another page (with an argument), not listed in the bar.
 const PAGES = [
   { name: "servers", label: "Servers", page: serversPage },
+  { name: "server", label: "Server", page: serverPage, nav: false },
   { name: "console", label: "Console", page: consolePage, nav: false },
+  { name: "flavors", label: "Flavors", page: flavorsPage },
+  { name: "images", label: "Images", page: imagesPage },
+  { name: "keypairs", label: "Key pairs", page: keypairsPage },
+  { name: "networks", label: "Networks", page: networksPage },
+  { name: "volumes", label: "Volumes", page: volumesPage },
+  { name: "quotas", label: "Quotas", page: quotasPage },
+  { name: "nodes", label: "Nodes", page: nodesPage, admin: true },
+  { name: "projects", label: "Projects", page: projectsPage, admin: true },
+  { name: "users", label: "Users", page: usersPage, admin: true },
 ];
 
 let leave = () => undefined;
