@@ -6,8 +6,16 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
+import { aptInstall, sharedAttempt } from "../../src/dev/apt-install.js";
 
 export const CHROMIUM = process.env["IRONIC_COMPUTE_TEST_CHROMIUM"] ?? "/usr/bin/chromium";
+
+/** Debian's chromium, installed on first use like the other system packages (as root). */
+const ensureChromium = sharedAttempt(async () => {
+  if (existsSync(CHROMIUM)) return;
+  if (CHROMIUM !== "/usr/bin/chromium") throw new Error(`${CHROMIUM} (IRONIC_COMPUTE_TEST_CHROMIUM) is missing`);
+  await aptInstall("chromium", "test -x /usr/bin/chromium", "chromium-install");
+});
 
 export interface TestBrowser {
   browser: Browser;
@@ -18,7 +26,7 @@ export interface TestBrowser {
 export function browserForFile(): TestBrowser {
   const holder = {} as TestBrowser;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+    await ensureChromium();
     const browser = await chromium.launch({ executablePath: CHROMIUM });
     holder.browser = browser;
     holder.page = async () => {
