@@ -25,7 +25,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 const PUBLIC = { access: "public", versioned: false } as const;
-const assetParams = z.object({ "*": z.string().max(128) });
+const assetParams = z.object({ name: z.string().max(128) });
 
 export function dashboardRoutes(assets: Map<string, Asset> = loadAssets()): FastifyPluginCallback {
   return (app, _options, done) => {
@@ -43,11 +43,9 @@ export function dashboardRoutes(assets: Map<string, Asset> = loadAssets()): Fast
       if (found === undefined) return reply.code(404).type("text/plain; charset=utf-8").send("Not found");
       return reply.type(found.contentType).send(found.body);
     };
-    app.get("/", { config: PUBLIC, prefixTrailingSlash: "both" }, (_request, reply) => send("index.html", reply));
-    app.get("/assets/*", { config: PUBLIC }, (request, reply) => {
-      const { "*": name } = assetParams.parse(request.params);
-      return send(name, reply);
-    });
+    app.get("/", { config: PUBLIC, prefixTrailingSlash: "no-slash" }, (_request, reply) => send("index.html", reply));
+    app.get("/assets/:name", { config: PUBLIC }, (request, reply) => send(assetParams.parse(request.params).name, reply));
+    app.get("/assets/vendor/:name", { config: PUBLIC }, (request, reply) => send(`vendor/${assetParams.parse(request.params).name}`, reply));
     done();
   };
 }

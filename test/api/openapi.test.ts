@@ -7,11 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROUTE_DOCS } from "../../src/api/route-docs.js";
 import { buildApi } from "../../src/api/server.js";
 import type { Role } from "../../src/store/records.js";
+import { webPlugins } from "../../src/web/plugins.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute } from "../support/fake-compute.js";
 
 const log = captureLog("warn");
-const app = buildApi(fakeCompute(), { log: log.logger, auth: "basic" });
+// With the web layer's routes, as the service mounts them (cli/service-runtime.ts).
+const compute = fakeCompute();
+const app = buildApi(compute, { log: log.logger, auth: "basic", plugins: webPlugins(compute) });
 let doc: OpenAPIV3_1.Document;
 let raw: string;
 
