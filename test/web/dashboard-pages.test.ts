@@ -149,6 +149,17 @@ describe("the dashboard's pages", () => {
     await expect.poll(() => page.getByRole("table", { name: "Projects" }).locator("tbody").textContent()).toContain(api.users.other.projectName);
     await go(page, "#users", "Users");
     await expect.poll(() => page.getByRole("table", { name: "Users" }).locator("tbody").textContent()).toContain(api.users.reader.name);
+
+    // Choosing another project re-scopes the token: the quotas page is then that project's.
+    await page.getByLabel("Project", { exact: true }).selectOption({ label: api.users.member.projectName });
+    await expect.poll(async () => {
+      const token = String(await page.evaluate("document.querySelector('#who select').value"));
+      return token;
+    }).toBe(api.users.member.projectId);
+    await go(page, "#quotas", "Quotas and usage");
+    const seen: string[] = [];
+    page.on("request", (request) => seen.push(request.url()));
+    await expect.poll(() => seen.some((url) => url.endsWith(`/os-quota-sets/${api.users.member.projectId}/detail`)), { timeout: 15_000 }).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
   }, 120_000);
