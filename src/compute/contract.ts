@@ -192,6 +192,9 @@ export interface NodeSummary {
   localGb: number;
   cpuArch: string | null;
   traits: string[];
+  /** Ironic's owner and lessee projects of the node (multi-tenancy), null when unset. */
+  owner: string | null;
+  lessee: string | null;
 }
 
 /** How many managed nodes are in one provision state, and available for a new server or not. */

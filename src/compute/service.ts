@@ -129,6 +129,8 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       localGb: inventory.properties.localGb,
       cpuArch: inventory.properties.cpuArch,
       traits: node.traits,
+      owner: node.owner,
+      lessee: node.lessee,
     };
   };
 

@@ -30,6 +30,8 @@ const node: NodeSummary = {
   localGb: 100,
   cpuArch: "x86_64",
   traits: [],
+  owner: null,
+  lessee: null,
 };
 
 const image: ImageRecord = {

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { generateKeyPair } from "../../src/compute/keys.js";
 import { testApiForFile, type TestApi, type Who } from "../support/api-service.js";
 import { browserForFile } from "../support/browser.js";
+import { newClient } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
 
 const log = captureLog("info");
@@ -145,6 +146,14 @@ describe("the dashboard's pages", () => {
     await go(page, "#nodes", "Nodes");
     const nodes = page.getByRole("table", { name: "Nodes" });
     for (const node of api.nodes) await nodes.locator("tbody tr").filter({ hasText: node }).first().waitFor();
+    // Ironic's owner and lessee of a node show up without a reload.
+    const ironic = newClient();
+    try {
+      await ironic.nodes.update(api.nodes[0] ?? "", [{ op: "add", path: "/owner", value: "owner-project-x" }, { op: "add", path: "/lessee", value: "lessee-project-y" }]);
+    } finally {
+      await ironic.close();
+    }
+    await expect.poll(() => nodes.locator("tbody tr").filter({ hasText: api.nodes[0] ?? "" }).textContent(), { timeout: 15_000 }).toMatch(/owner-project-x.*lessee-project-y/);
     await go(page, "#projects", "Projects");
     await expect.poll(() => page.getByRole("table", { name: "Projects" }).locator("tbody").textContent()).toContain(api.users.other.projectName);
     await go(page, "#users", "Users");

@@ -16,6 +16,8 @@ export const nodesPage = listPage({
     { label: "Why not", text: (n) => n.reason ?? "" },
     { label: "Resource class", text: (n) => n.resource_class ?? "" },
     { label: "Traits", text: (n) => joined(n.traits) },
+    { label: "Owner", text: (n) => n.owner ?? "" },
+    { label: "Lessee", text: (n) => n.lessee ?? "" },
     { label: "Server", text: (n) => n.server_id ?? "", cell: (n) => (n.server_id === null ? "" : h("a", { href: `#server/${encodeURIComponent(n.server_id)}` }, n.server_id)) },
     { label: "UUID", text: (n) => n.uuid },
   ],
