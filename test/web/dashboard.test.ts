@@ -210,10 +210,14 @@ describe("the dashboard", () => {
     // Used once: refused before any upgrade, as is a made-up token and a foreign page's Origin.
     expect((await openSocket(answer.url)).status).toBe(401);
     expect((await openSocket(answer.url.replace(/token=.*/, "token=made-up"))).status).toBe(401);
-    const { token } = await api.running.compute.servers.serialConsole({ ...api.users.member, userName: api.users.member.name, userId: api.users.member.id, role: "member", requestId: "req-test" }, id);
+    const { token } = await api.running.compute.servers.serialConsole({ userName: api.users.member.name, userId: api.users.member.id, projectId: api.users.member.projectId, role: "member", requestId: "req-test" }, id);
     const wsBase = api.url.replace("http", "ws");
     expect((await openSocket(`${wsBase}/dashboard/console?token=${token}`, "https://evil.example")).status).toBe(403);
+    // A token issued before the server went away is worth nothing after.
+    const { token: stale } = await api.running.compute.servers.serialConsole({ userName: api.users.member.name, userId: api.users.member.id, projectId: api.users.member.projectId, role: "member", requestId: "req-test" }, id);
     await api.call("DELETE", `/v2.1/servers/${id}`, { as: "member" });
+    await expect.poll(async () => (await api.call("GET", `/v2.1/servers/${id}`, { as: "member" })).status, { timeout: 60_000, interval: 200 }).toBe(404);
+    expect((await openSocket(`${wsBase}/dashboard/console?token=${stale}`)).status).toBe(401);
   }, 180_000);
 
   it("shows a server named like markup as text, and admins see its node", async () => {
