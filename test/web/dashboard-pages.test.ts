@@ -67,6 +67,8 @@ describe("the dashboard's pages", () => {
 
     const actions = page.getByRole("table", { name: "Instance actions" });
     await expect.poll(() => actions.locator("tbody").textContent(), { timeout: 15_000 }).toContain("rebuild");
+    expect(await detail(page, "Power state").textContent()).toBe("running");
+    expect(await detail(page, "Image").textContent()).toBe("demo-dash-pages");
     for (const action of ["create", "lock", "unlock", "rescue", "unrescue"]) expect(await actions.locator("tbody").textContent()).toContain(action);
     await actions.locator("tbody tr").filter({ hasText: "create" }).getByRole("button").click();
     await expect.poll(() => page.getByRole("table", { name: "Events" }).locator("tbody tr").count()).toBeGreaterThan(0);

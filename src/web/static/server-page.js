@@ -5,15 +5,18 @@ import { call, get, isAdmin } from "./api.js";
 import { every, field, guarded, h } from "./dom.js";
 import { dataTable } from "./table.js";
 
-function detailRows(server) {
+/** Nova's power_state numbers. */
+const POWER_STATES = { 0: "no state", 1: "running", 3: "paused", 4: "shut down", 6: "crashed", 7: "suspended" };
+
+function detailRows(server, images) {
   const rows = [
     ["ID", server.id],
     ["Status", server.status],
     ["Task", server["OS-EXT-STS:task_state"] ?? ""],
-    ["Power state", String(server["OS-EXT-STS:power_state"] ?? "")],
+    ["Power state", POWER_STATES[server["OS-EXT-STS:power_state"]] ?? String(server["OS-EXT-STS:power_state"] ?? "")],
     ["Locked", server.locked === true ? `yes${server.locked_reason ? ` (${server.locked_reason})` : ""}` : "no"],
     ["Flavor", server.flavor?.original_name ?? server.flavor?.id ?? ""],
-    ["Image", typeof server.image === "object" && server.image !== null ? server.image.id : "(volume)"],
+    ["Image", typeof server.image === "object" && server.image !== null ? (images.get(server.image.id) ?? server.image.id) : "(volume)"],
     ["Key pair", server.key_name ?? ""],
     ["Addresses", Object.entries(server.addresses ?? {}).map(([net, list]) => list.map((a) => `${net}: ${a.addr}`).join(", ")).join(", ")],
     ["Created", server.created ?? ""],
@@ -32,6 +35,7 @@ export function serverPage(container, id) {
   const status = h("p", { class: "muted", role: "status" });
   const events = h("div");
   let current = null;
+  const images = new Map();
   let poll;
   let actionsPoll;
 
@@ -116,10 +120,11 @@ export function serverPage(container, id) {
     h("h2", {}, "Instance actions"), actionsTable.root, events));
 
   poll = every(2000, async () => {
+    if (images.size === 0) for (const image of (await get("/image/v2/images")).images) images.set(image.id, image.name ?? image.id);
     const { server } = await get(path);
     current = server;
     title.textContent = `Server ${server.name}`;
-    details.replaceChildren(...detailRows(server).flatMap(([label, value]) => [h("dt", {}, label), h("dd", {}, value)]));
+    details.replaceChildren(...detailRows(server, images).flatMap(([label, value]) => [h("dt", {}, label), h("dd", {}, value)]));
     renderButtons(server);
   }, status);
   actionsPoll = every(5000, async () => actionsTable.update((await get(`${path}/os-instance-actions`)).instanceActions), status);
