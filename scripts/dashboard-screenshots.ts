@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: process.env["CHROMIUM"] ?? "/usr/bin/chromium" });
   try {
     const enrolClient = new IronicClient(ironicClientOptions({ url: IRONIC_URL }), log);
-    const nodes = await enrolNodes(enrolClient, { count: 4, resourceClass: "BAREMETAL_SHOTS", shard, namePrefix: "rack1-node" });
+    const nodes = await enrolNodes(enrolClient, { count: 4, resourceClass: "BAREMETAL_SHOTS", shard, namePrefix: `rack-${randomUUID().slice(0, 4)}` });
     await enrolClient.close();
     const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
       const response = await fetch(`${running.api.url}${path}`, {
