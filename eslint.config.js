@@ -17,8 +17,9 @@ const LAYERS = {
   driver: ["ironic", "log"],
   compute: ["driver", "store", "log"],
   api: ["compute", "store", "log"],
+  web: ["compute", "store", "log"],
   dev: ["ironic", "compute", "log"],
-  cli: ["api", "compute", "driver", "ironic", "store", "log", "dev"],
+  cli: ["api", "web", "compute", "driver", "ironic", "store", "log", "dev"],
 };
 
 function layerRule(layer, allowed) {
@@ -69,5 +70,15 @@ export default tseslint.config(
   {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  // The dashboard's page (plain ES modules run by the browser, src/web/static/).
+  {
+    files: ["src/web/static/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        ["window", "document", "location", "fetch", "setTimeout", "clearTimeout", "TextEncoder", "TextDecoder", "btoa", "atob", "WebSocket", "URL", "URLSearchParams", "Node", "navigator", "ResizeObserver", "Document", "CSSStyleSheet"].map((name) => [name, "readonly"]),
+      ),
+    },
   },
 );

@@ -83,6 +83,8 @@ function nodeDoc(node: NodeSummary): Record<string, unknown> {
     local_gb: node.localGb,
     cpu_arch: node.cpuArch,
     traits: node.traits,
+    owner: node.owner,
+    lessee: node.lessee,
   };
 }
 

@@ -30,6 +30,7 @@ export const TAGS = {
   admin: "ironic-compute's own administration: projects, users and Ironic nodes.",
   identity: "Identity v3 (Keystone's shapes) under /identity: tokens, the service catalog, projects, application credentials.",
   observability: "The API description and Prometheus metrics.",
+  dashboard: "The web dashboard (a client of this API, docs/dashboard.md) and the serial console's websocket proxy.",
   networks: "The network API (Neutron v2.0's shape) under /network: networks, subnets and ports with built-in address allocation (docs/networks.md).",
   volumes: "Block Storage v3 (Cinder's shapes) at /volume/v3/{project_id} and /volume/v3: existing iSCSI and Fibre Channel volumes registered by admins (docs/volumes.md).",
   quotas: "Per-project quotas (os-quota-sets) and absolute limits: instances, and servers per resource class as `class:<RESOURCE_CLASS>`.",
@@ -185,6 +186,15 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   "GET /network": discovery("List the network API versions (v2.0)"),
   "GET /network/": discovery("List the network API versions (v2.0)"),
   ...networkDocs(),
+  "GET /dashboard": { summary: "The web dashboard's page", tag: "dashboard", responses: { 200: "The page (HTML) under a strict Content-Security-Policy; it logs in with the identity API." }, mediaType: "text/html" },
+  "GET /dashboard/assets/:name": { summary: "The dashboard's scripts and styles", tag: "dashboard", responses: { 200: "One of the files read at start; 404 for any other name." }, mediaType: "text/javascript" },
+  "GET /dashboard/assets/vendor/:name": { summary: "xterm.js, served from node_modules", tag: "dashboard", responses: { 200: "xterm.mjs or xterm.css; 404 for any other name." }, mediaType: "text/javascript" },
+  "GET /dashboard/console": {
+    summary: "Serial console websocket (the URL os-remote-consoles returns)",
+    tag: "dashboard",
+    description: "`?token=` a one-time console token; upgrades to a websocket joined to the node's socat console. 401 for an unknown, used or expired token, 403 for a browser page of another origin.",
+    responses: { 101: NO_BODY("Switching to the websocket protocol.") },
+  },
   "GET /healthz": { summary: "Health check", tag: "discovery", responses: { 200: '`{"status": "ok"}` while the API process serves requests.' } },
   "GET /readyz": {
     summary: "Readiness check",

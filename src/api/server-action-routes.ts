@@ -3,15 +3,26 @@
 // (compute/server-instant-actions.ts); the others start a task.
 // Action bodies hold exactly one key; its argument may be null (novaclient) or
 // {} (openstacksdk), and the SDK sends no microversion header on these POSTs.
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import type { ComputeApi, ServerAction } from "../compute/contract.js";
+import { SERIAL_CONSOLE_PATH } from "../compute/console-tokens.js";
+import type { Caller, ComputeApi, ServerAction } from "../compute/contract.js";
 import type { ActionEventRecord, ActionRecord } from "../store/records.js";
 import { sendFault } from "./errors.js";
 import { outsideVersion } from "./microversion.js";
 import { baseUrl, callerOf, isAdmin, novaTime, type ApiInstance } from "./request-context.js";
 import { accessIp, base64Text, emptyArgument, metadataSchema, requestIdRef, uuidParams, uuidRef } from "./schemas.js";
 import { REBUILD_KEY_NAME_FROM, serverDetail } from "./server-view.js";
+
+/**
+ * The console URL Nova's serial proxy gives: ws(s)://… with a one-time token in
+ * the query (a browser's WebSocket cannot send headers); the service's own
+ * proxy is on the same listener as the API.
+ */
+async function serialConsoleUrl(compute: ComputeApi, request: FastifyRequest, caller: Caller, id: string): Promise<string> {
+  const { token } = await compute.servers.serialConsole(caller, id);
+  return `${baseUrl(request).replace(/^http/, "ws")}${SERIAL_CONSOLE_PATH}?token=${encodeURIComponent(token)}`;
+}
 
 const rebootArgument = z
   .object({ type: z.enum(["HARD", "Hard", "hard", "SOFT", "Soft", "soft"]) })
@@ -199,8 +210,8 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
           await compute.servers.get(caller, request.params.id);
           return sendFault(reply, 400, "Unavailable console type: bare-metal servers have a serial console only.");
         }
-        const console = await compute.servers.serialConsole(caller, request.params.id);
-        return reply.code(200).send({ console: { type: "serial", url: console.url } });
+        const url = await serialConsoleUrl(compute, request, caller, request.params.id);
+        return reply.code(200).send({ console: { type: "serial", url } });
       }
       const result = await compute.servers.act(caller, request.params.id, action);
       switch (action.type) {
@@ -230,8 +241,8 @@ export function registerServerActionRoutes(app: ApiInstance, compute: ComputeApi
       if (protocol !== "serial" || type !== "serial") {
         return sendFault(reply, 400, `Unavailable console type ${type}: bare-metal servers have serial consoles only.`);
       }
-      const console = await compute.servers.serialConsole(callerOf(request), request.params.id);
-      return { remote_console: { protocol: "serial", type: "serial", url: console.url } };
+      const url = await serialConsoleUrl(compute, request, callerOf(request), request.params.id);
+      return { remote_console: { protocol: "serial", type: "serial", url } };
     },
   );
 

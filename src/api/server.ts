@@ -7,7 +7,14 @@
 // compute microversion (microversion.ts). Bodies are limited to 1 MiB and
 // validated by each route's zod schemas; errors take Nova's shape (errors.ts).
 import { createServer as createHttpsServer } from "node:https";
-import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from "fastify";
+import {
+  fastify,
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginCallback,
+  type FastifyServerFactory,
+} from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Caller, ComputeApi } from "../compute/contract.js";
 import type { Logger } from "../log/logger.js";
@@ -56,6 +63,12 @@ export interface ApiOptions {
   host?: string;
   /** The service's metrics and tracer (startService makes them; default: fresh metrics, no traces). */
   metrics?: ServiceMetrics;
+  /**
+   * Routes of the layers beside the API (the web dashboard, src/web), mounted
+   * after the API's own under the same hooks: request id, Host check,
+   * authentication by each route's declared access.
+   */
+  plugins?: readonly { plugin: FastifyPluginCallback; prefix: string }[];
 }
 
 function authMode(compute: ComputeApi, options: ApiOptions, guard: LoginGuard): AuthMode {
@@ -156,6 +169,7 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   registerVolumeDiscoveryRoutes(app);
   void app.register(volumeRoutes(compute), { prefix: "/volume/v3/:project_id" });
   void app.register(volumeRoutes(compute), { prefix: "/volume/v3" });
+  for (const { plugin, prefix } of options.plugins ?? []) void app.register(plugin, { prefix });
   return app;
 }
 

@@ -16,6 +16,7 @@ import { startTracing } from "./tracing.js";
 import type { TracingConfig } from "./tracing-config.js";
 import { openStore, type StoreConfig } from "../store/open.js";
 import type { SecretBox } from "../store/secret-box.js";
+import { webPlugins } from "../web/plugins.js";
 import type { Store } from "../store/store.js";
 
 export interface RuntimeOptions {
@@ -82,7 +83,7 @@ export async function startService(options: RuntimeOptions): Promise<RunningServ
     compute = await createComputeService({ store, ironic, driver: options.driver, compute: options.compute, log, observer });
     if (options.bootstrapAdmin !== undefined) await compute.bootstrapAdmin(options.bootstrapAdmin);
     await compute.start();
-    const api = await startApi(compute, { log, ...options.api, metrics });
+    const api = await startApi(compute, { log, ...options.api, metrics, plugins: webPlugins(compute) });
     let stopping: Promise<void> | undefined;
     const running: RunningService = {
       store,

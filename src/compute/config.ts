@@ -34,6 +34,15 @@ const serverGroupsSchema = z
   })
   .strict();
 
+/** The serial console in the browser (os-remote-consoles' websocket URL, src/web/console-proxy.ts). */
+const serialConsoleSchema = z
+  .object({
+    tokenTtlSeconds: intSetting(5, 3_600, 600).describe("How long a console URL's one-time token may wait to be used (Nova's console_token_ttl: 600 s)."),
+    idleTimeoutSeconds: intSetting(5, 86_400, 900).describe("A console session with no byte either way for this long is closed."),
+    maxSessionSeconds: intSetting(5, 7 * 86_400, 14_400).describe("A console session is closed this long after it opened, busy or not."),
+  })
+  .strict();
+
 const settingsSchema = z
   .object({
     workerId: z.string().min(1).max(255).optional().describe("This worker's name in the hash ring; default: the host name + pid."),
@@ -54,6 +63,7 @@ const settingsSchema = z
     maxServersPerProject: z.number().int().min(0).max(1_000_000).optional().describe("Deprecated alias of quotas.instances (0 = unlimited); refused together with it."),
     quotas: quotasSchema.prefault({}),
     serverGroups: serverGroupsSchema.prefault({}),
+    serialConsole: serialConsoleSchema.prefault({}),
     passwordWorkers: intSetting(1, 64, 2).describe("bcrypt checks run at once, each in its own worker thread (~60 ms of CPU per check)."),
     passwordQueue: intSetting(0, 100_000, 64).describe("Password checks waiting beyond those; more get 503 with Retry-After."),
     tokenTtlSeconds: intSetting(60, 7 * 86_400, 3_600).describe("How long an identity token lives (Keystone's default: 1 h)."),

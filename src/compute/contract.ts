@@ -21,6 +21,7 @@ import type { AuditFilter, ServerListFields, ServerSort, TagFilter } from "../st
 import type { InterfaceAttachment, InterfaceRequest, ServerAddress } from "./server-networks.js";
 import type { NetworkApi } from "./network-contract.js";
 import type { ReadinessReport } from "./readiness.js";
+import type { ConsoleGrant, ConsoleLimits } from "./console-tokens.js";
 import type { LeftAloneReason } from "./reconciler.js";
 
 /** The authenticated caller of one request. */
@@ -243,6 +244,9 @@ export interface NodeSummary {
   localGb: number;
   cpuArch: string | null;
   traits: string[];
+  /** Ironic's owner and lessee projects of the node (multi-tenancy), null when unset. */
+  owner: string | null;
+  lessee: string | null;
 }
 
 /** How many managed nodes are in one provision state, and available for a new server or not. */
@@ -423,7 +427,8 @@ export interface ComputeApi {
     delete(caller: Caller, id: string): Promise<void>;
     /** Returns the generated admin/rescue password for rescue; the rebuilt server for rebuild. */
     act(caller: Caller, id: string, action: ServerAction): Promise<{ adminPass?: string; server?: ServerView }>;
-    serialConsole(caller: Caller, id: string): Promise<{ url: string }>;
+    /** A one-time token for the websocket console proxy (console-tokens.ts); ConflictError when the node has no console. */
+    serialConsole(caller: Caller, id: string): Promise<{ token: string; expiresAt: string }>;
     /** os-interface: the server's ports. */
     interfaces(caller: Caller, id: string): Promise<InterfaceAttachment[]>;
     /** os-interface POST/DELETE (Nova's attach/detach_interface): ACTIVE or SHUTOFF, no task running, else 409. */
@@ -456,6 +461,17 @@ export interface ComputeApi {
      * ACTIVE/RESCUED without a task; Ironic's refusal is the instance action's outcome.
      */
     triggerCrashDump(caller: Caller, id: string): Promise<void>;
+  };
+
+  /** The websocket console proxy's side of the serial console tokens. */
+  consoles: {
+    /**
+     * The server and node console of a token issued by servers.serialConsole,
+     * once: undefined when unknown, used, expired, or when the server is no
+     * longer the caller's to see.
+     */
+    redeem(token: string): Promise<ConsoleGrant | undefined>;
+    limits: ConsoleLimits;
   };
 
   serverGroups: {

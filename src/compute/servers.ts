@@ -579,7 +579,8 @@ export class Servers {
     return updated;
   }
 
-  async serialConsole(caller: Caller, id: string): Promise<{ url: string }> {
+  /** The node's socat console address (checked, console-url.ts), for the console proxy's token. */
+  async serialConsole(caller: Caller, id: string): Promise<{ host: string; port: number }> {
     requireMember(caller);
     const server = await this.visible(caller, id);
     if (server.nodeUuid === null || server.vmState === "building") {
@@ -587,8 +588,7 @@ export class Servers {
     }
     try {
       const console = await this.driver.serialConsole({ instanceUuid: server.id, nodeUuid: server.nodeUuid });
-      const host = console.host.includes(":") ? `[${console.host}]` : console.host;
-      return { url: `tcp://${host}:${console.port}` };
+      return { host: console.host, port: console.port };
     } catch (error) {
       if (error instanceof DriverError) throw new ConflictError(`The serial console is not available: ${error.message}`);
       throw error;

@@ -46,6 +46,7 @@ import { ServerInstantActions } from "./server-instant-actions.js";
 import { ServerNetworks } from "./server-networks.js";
 import { ServerPorts } from "./server-ports.js";
 import { checkMetadata, Servers } from "./servers.js";
+import { ConsoleTokens } from "./console-tokens.js";
 import { Quotas } from "./quotas.js";
 import { TaskRunner } from "./task-runner.js";
 import { defaultWorkerId, Membership } from "./workers.js";
@@ -99,6 +100,11 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const serverNetworks = new ServerNetworks(store, networks, serverPorts);
   const servers = new Servers(store, catalog, driver, compute, serverGroups, serverNetworks, volumes);
   const instantActions = new ServerInstantActions(store, driver);
+  const consoleTokens = new ConsoleTokens({
+    tokenTtlMs: compute.serialConsole.tokenTtlSeconds * 1000,
+    idleTimeoutMs: compute.serialConsole.idleTimeoutSeconds * 1000,
+    maxSessionMs: compute.serialConsole.maxSessionSeconds * 1000,
+  });
   const details = new ServerDetails(store, (caller, server) => servers.view(caller, server), checkMetadata);
   const quotas = new Quotas(store, compute.quotas, {
     keyPairs: compute.maxKeypairsPerUser,
@@ -142,6 +148,8 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       localGb: inventory.properties.localGb,
       cpuArch: inventory.properties.cpuArch,
       traits: node.traits,
+      owner: node.owner,
+      lessee: node.lessee,
     };
   };
 
@@ -210,7 +218,10 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
         runner.poke();
         return result;
       },
-      serialConsole: (caller, id) => servers.serialConsole(caller, id),
+      serialConsole: async (caller, id) => {
+        const { requestId: _requestId, ...who } = caller;
+        return consoleTokens.issue({ serverId: id, caller: who, ...(await servers.serialConsole(caller, id)) });
+      },
       interfaces: (caller, id) => servers.interfaces(caller, id),
       attachInterface: (caller, id, request) => servers.attachInterface(caller, id, request),
       detachInterface: (caller, id, portId) => servers.detachInterface(caller, id, portId),
@@ -239,6 +250,22 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
       update: (caller, id, update) => volumes.update(caller, id, update),
       delete: (caller, id) => volumes.delete(caller, id),
       usage: (caller, projectId) => volumes.usage(caller, projectId),
+    },
+    consoles: {
+      // The server is looked up again as the token's caller: deleted, or moved
+      // out of sight since the token was issued, and the token is worth nothing.
+      redeem: async (token) => {
+        const grant = consoleTokens.redeem(token);
+        if (grant === undefined) return undefined;
+        try {
+          await servers.get({ ...grant.caller, requestId: `req-${randomUUID()}` }, grant.serverId);
+        } catch (error) {
+          if (error instanceof NotFoundError) return undefined;
+          throw error;
+        }
+        return grant;
+      },
+      limits: consoleTokens.limits,
     },
     serverGroups: {
       create: (caller, request) => serverGroups.create(caller, request),

@@ -33,6 +33,8 @@ const node: NodeSummary = {
   localGb: 100,
   cpuArch: "x86_64",
   traits: [],
+  owner: null,
+  lessee: null,
 };
 
 const image: ImageRecord = {

@@ -21,7 +21,7 @@ const compute = fakeCompute(
         if (caller.projectId !== "p-two") throw new NotFoundError(`Instance ${id} could not be found.`);
         return Promise.resolve({});
       },
-      serialConsole: () => Promise.resolve({ url: "tcp://192.0.2.10:4000" }),
+      serialConsole: () => Promise.resolve({ token: "one-time-token", expiresAt: "2030-01-01T00:00:00.000Z" }),
       create: () => Promise.reject(new QuotaExceededError("Quota exceeded for instances: Requested 1, but already used 5 of 5 instances")),
     },
     flavors: { list: () => Promise.reject(new Error("database exploded: password=hunter22")) },
@@ -306,11 +306,11 @@ describe("consoles", () => {
       payload: { remote_console: { protocol: "serial", type: "serial" } },
     });
     expect(remote.statusCode).toBe(200);
-    expect(remote.json()).toEqual({ remote_console: { protocol: "serial", type: "serial", url: "tcp://192.0.2.10:4000" } });
+    expect(remote.json()).toEqual({ remote_console: { protocol: "serial", type: "serial", url: "ws://localhost:80/dashboard/console?token=one-time-token" } });
     // No version header (as openstacksdk's action POSTs): 2.1.
     const oldHeaders = { authorization: basicHeader("bob") };
     const legacy = await app.inject({ method: "POST", url: `/v2.1/servers/${TWO}/action`, headers: oldHeaders, payload: { "os-getSerialConsole": { type: "serial" } } });
-    expect(legacy.json()).toEqual({ console: { type: "serial", url: "tcp://192.0.2.10:4000" } });
+    expect(legacy.json()).toEqual({ console: { type: "serial", url: "ws://localhost:80/dashboard/console?token=one-time-token" } });
     // Outside their ranges both are Nova's 404.
     const legacyModern = await app.inject({ method: "POST", url: `/v2.1/servers/${TWO}/action`, headers, payload: { "os-getSerialConsole": { type: "serial" } } });
     expect(legacyModern.statusCode).toBe(404);

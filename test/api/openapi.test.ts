@@ -7,13 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROUTE_DOCS } from "../../src/api/route-docs.js";
 import { buildApi } from "../../src/api/server.js";
 import type { Role } from "../../src/store/records.js";
+import { webPlugins } from "../../src/web/plugins.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute } from "../support/fake-compute.js";
 import { routeTable } from "../support/route-table.js";
 import { checkNovaAnswers } from "../support/nova-schemas/fastify-hook.js";
 
 const log = captureLog("warn");
-const app = buildApi(fakeCompute(), { log: log.logger, auth: "basic" });
+// With the web layer's routes, as the service mounts them (cli/service-runtime.ts).
+const compute = fakeCompute();
+const app = buildApi(compute, { log: log.logger, auth: "basic", plugins: webPlugins(compute) });
 checkNovaAnswers(app);
 let doc: OpenAPIV3_1.Document;
 let raw: string;

@@ -26,19 +26,22 @@
 // through the hand-made fault proxy (harness/fault-proxy.ts), which forwards
 // everything unchanged except GET …/states/console: when the (fake) console is
 // enabled, its console_info becomes a socat `tcp://127.0.0.1:PORT` pointing at a
-// small TCP listener of this test, which the test then connects to.
+// small TCP listener of this test. The console URL the clients print is the
+// service's own websocket proxy (ws://…/dashboard/console?token=…, one-time
+// token), which the test then connects to and reads the listener's banner through.
 //
 // The flows run concurrently (OSC's --wait polls every 5 s; most of the wall
 // time is that sleep). OSC has no --wait for stop/start/rescue/unrescue: the
 // test polls the API until the server is idle in the new state before the next
 // command. Every command's exit code, duration and check are printed at the end.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer, type AddressInfo, type Server } from "node:net";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { generateKeyPair } from "../../src/compute/keys.js";
 import { BASIC_CLOUD_NAME, cloudsYaml, CLOUD_NAME } from "../../src/dev/clouds-yaml.js";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
@@ -156,12 +159,12 @@ async function idleIn(id: string, status: string, as: User = "admin"): Promise<R
   return api.waitForStatus(id, status, as);
 }
 
+/** Reads the console through the service's websocket proxy until the console side closes. */
 async function readConsole(url: string): Promise<string> {
-  const match = /^tcp:\/\/([^:]+):(\d+)$/.exec(url);
-  if (match?.[1] === undefined || match[2] === undefined) throw new Error(`not a tcp URL: ${url}`);
-  const socket = createConnection({ host: match[1], port: Number(match[2]) });
+  if (!url.startsWith(`${api.url.replace(/^http/, "ws")}/dashboard/console?token=`)) throw new Error(`not the service's console proxy URL: ${url}`);
+  const socket = new WebSocket(url);
   let text = "";
-  socket.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+  socket.on("message", (data: Buffer) => (text += data.toString("utf8")));
   await new Promise<void>((resolve, reject) => {
     socket.once("close", () => {
       resolve();
@@ -170,6 +173,8 @@ async function readConsole(url: string): Promise<string> {
   });
   return text;
 }
+
+const CONSOLE_PROXY_URL = /^ws:\/\/127\.0\.0\.1:\d+\/dashboard\/console\?token=[A-Za-z0-9_-]{43}$/;
 
 beforeAll(async () => {
   await ensureOpenstackClientInstalled();
@@ -323,9 +328,9 @@ async function lifecycle(shape: Shape, full: boolean): Promise<void> {
   }
 
   const console = await oscJson<Record<string, unknown>>(flow, shape, "member", ["console", "url", "show", "--serial", name]);
-  expect(console).toEqual({ type: "serial", protocol: "serial", url: consoleUrl });
+  expect(console).toEqual({ type: "serial", protocol: "serial", url: expect.stringMatching(CONSOLE_PROXY_URL) as unknown });
   expect(await readConsole(console["url"] as string)).toBe(CONSOLE_BANNER);
-  noted(flow, `${consoleUrl} (connected, banner read)`);
+  noted(flow, `websocket proxy to ${consoleUrl} (connected, banner read)`);
 
   const keyName = `kp-${shape.toLowerCase()}-generated`;
   const generated = await oscOk(flow, shape, "member", ["keypair", "create", keyName]);
@@ -458,7 +463,7 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
     expect(legacy.every((hypervisor) => typeof hypervisor["ID"] === "number")).toBe(true);
     noted(flow, "2.52: integer hypervisor ids");
     const console = await oscJson<Record<string, unknown>>(flow, "A", "admin", ["console", "url", "show", "--serial", id], ["--os-compute-api-version", "2.1"]);
-    expect(console).toMatchObject({ type: "serial", url: consoleUrl });
+    expect(console).toMatchObject({ type: "serial", url: expect.stringMatching(CONSOLE_PROXY_URL) as unknown });
     noted(flow, "2.1: os-getSerialConsole action");
     await oscOk(flow, "A", "admin", ["server", "delete", "--wait", id]);
   }, FLOW_TIMEOUT_MS);
@@ -558,7 +563,7 @@ describe("the real openstack CLI and openstacksdk against ironic-compute on a re
       expect(step("stop")).toMatchObject({ status: "SHUTOFF" });
       expect(step("rescue")).toMatchObject({ status: "RESCUE" });
       expect(step("rebuild")).toMatchObject({ status: "ACTIVE", image: rebuildImageId });
-      expect(step("console")).toMatchObject({ type: "serial", url: consoleUrl });
+      expect(step("console")).toMatchObject({ type: "serial", url: expect.stringMatching(CONSOLE_PROXY_URL) as unknown });
       expect(step("keypair")).toMatchObject({ has_private_key: true, listed: true });
       expect((step("hypervisors")?.["count"] as number | undefined) ?? 0).toBeGreaterThanOrEqual(api.nodes.length);
       expect(step("delete")).toMatchObject({ gone: true });

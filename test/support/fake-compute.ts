@@ -146,6 +146,8 @@ export function fakeCompute(
     tokens: { issue: missing, validate: () => Promise.resolve(undefined), revoke: missing, scopes: missing, ...overrides.tokens },
     applicationCredentials: { create: missing, list: missing, get: missing, delete: missing, ...overrides.applicationCredentials },
     serverGroups: { create: missing, list: missing, get: missing, delete: missing, ...overrides.serverGroups },
+    // No console tokens here: every token is unknown.
+    consoles: { redeem: () => Promise.resolve(undefined), limits: { tokenTtlMs: 600_000, idleTimeoutMs: 900_000, maxSessionMs: 14_400_000 }, ...overrides.consoles },
     volumes: { register: missing, list: missing, get: missing, update: missing, delete: missing, usage: missing, ...overrides.volumes },
     quotas: { defaults: missing, show: missing, detail: missing, update: missing, reset: missing, ...overrides.quotas },
     audit: { list: missing, ...overrides.audit },
