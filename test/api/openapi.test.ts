@@ -9,6 +9,7 @@ import { buildApi } from "../../src/api/server.js";
 import type { Role } from "../../src/store/records.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute } from "../support/fake-compute.js";
+import { parseRouteTree as routeTable } from "../support/route-table.js";
 
 const log = captureLog("warn");
 const app = buildApi(fakeCompute(), { log: log.logger, auth: "basic" });
@@ -27,30 +28,6 @@ function operations(): Array<{ method: string; path: string; operation: Operatio
     }
   }
   return found;
-}
-
-/**
- * Fastify's route table, from printRoutes({ commonPrefix: false }): a tree whose
- * lines are `<indent>├── <segment> (METHODS)`, 4 columns per level; a route's
- * URL is its ancestors' segments joined.
- */
-function routeTable(printed: string): Array<{ method: string; url: string }> {
-  const routes: Array<{ method: string; url: string }> = [];
-  const stack: string[] = [];
-  for (const line of printed.split("\n")) {
-    const match = /^(.*?)(?:├── |└── )(.*)$/.exec(line);
-    if (match === null) continue;
-    const depth = (match[1] ?? "").length / 4;
-    const text = match[2] ?? "";
-    const methods = /^(.*) \(([A-Z, ]+)\)$/.exec(text);
-    const segment = methods === null ? text : (methods[1] ?? "");
-    stack.length = depth;
-    stack.push(segment);
-    if (methods !== null) {
-      for (const method of (methods[2] ?? "").split(", ")) routes.push({ method, url: stack.join("") });
-    }
-  }
-  return routes;
 }
 
 function openApiPathOf(url: string): string {
