@@ -12,6 +12,9 @@
 // route refuses (400) — the role check runs in onRequest, before the body is
 // validated — or, for DELETE, address a random id. The other project's member
 // and the random id get a valid body, so a missing tenant check would show.
+// Where the edge role is weaker than the rule (the volume API: reader at the
+// edge, admin for register/update/delete in src/compute), the body is validated
+// before that rule: a non-admin's refused body is a 400, a valid one a 403.
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIronicServiceUser } from "../../src/dev/ironic-service-user.js";
