@@ -166,3 +166,17 @@ export function handleApiError(error: unknown, request: FastifyRequest, reply: F
 export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendFault(reply, 404, "The resource could not be found.");
 }
+
+/**
+ * Fastify's router errors, raised before any hook runs (so before auth, which
+ * they do not need: they judge only the URL's syntax). Without this they answer
+ * Fastify's own body, which echoes the URL. A path parameter longer than the
+ * router allows names nothing: 404, as for any malformed id; a path that is not
+ * valid percent-encoding is a 400.
+ */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header("x-openstack-request-id", request.id).header("x-compute-request-id", request.id);
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH") void sendFault(reply, 404, "The resource could not be found.");
+  else if (error.code === "FST_ERR_BAD_URL") void sendFault(reply, 400, "The request URL is not valid: malformed percent-encoding.");
+  else void handleApiError(error, request, reply);
+}

@@ -22,7 +22,7 @@ import { adminRoutes } from "./admin-routes.js";
 import { authHook, type AuthMode } from "./auth.js";
 import { computeRoutes } from "./compute-routes.js";
 import { registerDiscoveryRoutes } from "./discovery.js";
-import { handleApiError, handleNotFound, IDENTITY_PREFIX, NETWORK_PREFIX } from "./errors.js";
+import { handleApiError, handleFrameworkError, handleNotFound, IDENTITY_PREFIX, NETWORK_PREFIX } from "./errors.js";
 import { DEFAULT_REGION } from "./identity-documents.js";
 import { identityRoutes } from "./identity-routes.js";
 import { requestIdOf } from "./request-id.js";
@@ -100,6 +100,7 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 512 },
+    frameworkErrors: handleFrameworkError,
     ...(httpsFactory === undefined ? {} : { serverFactory: httpsFactory }),
   }).withTypeProvider<ZodTypeProvider>();
 

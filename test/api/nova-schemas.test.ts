@@ -14,7 +14,7 @@ import { checkAnswer, isComputePath, seen, type Exchange } from "../support/nova
 import { checkNovaAnswers, failOnNovaViolations } from "../support/nova-schemas/fastify-hook.js";
 import { KNOWN_DIFFERENCES } from "../support/nova-schemas/known-differences.js";
 import { ANSWER_RULES, OWN_COMPUTE_ROUTES } from "../support/nova-schemas/table.js";
-import { routeTable } from "../support/route-table.js";
+import { parseRouteTree as routeTable } from "../support/route-table.js";
 
 type Json = Record<string, unknown>;
 type Method = "GET" | "POST" | "PUT" | "DELETE";

@@ -10,7 +10,7 @@ import type { Role } from "../../src/store/records.js";
 import { webPlugins } from "../../src/web/plugins.js";
 import { captureLog } from "../support/log-capture.js";
 import { basicHeader, fakeCompute } from "../support/fake-compute.js";
-import { routeTable } from "../support/route-table.js";
+import { parseRouteTree as routeTable } from "../support/route-table.js";
 import { checkNovaAnswers } from "../support/nova-schemas/fastify-hook.js";
 
 const log = captureLog("warn");

@@ -16,6 +16,7 @@ import { enrolNodes, type EnrolSpec } from "../../src/dev/enrol.js";
 import { driverConfig } from "../../src/driver/config.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
 import { testSecrets } from "./secrets.js";
+import type { LoginLimits } from "../../src/api/login-limits.js";
 import type { Logger } from "../../src/log/logger.js";
 import { startService, type RunningService } from "../../src/cli/service-runtime.js";
 import type { TracingConfig } from "../../src/cli/tracing-config.js";
@@ -85,6 +86,8 @@ export interface TestApiOptions {
   portsPerNode?: number;
   /** Each node gets an iSCSI volume connector (boot from volume). */
   iscsiConnector?: boolean;
+  /** api.login of the service (failed-login limits; default the config's). */
+  login?: LoginLimits;
   /** Other compute settings of the service (e.g. enableInstancePassword). */
   compute?: Record<string, unknown>;
   /** compute.serverGroups of the service (default: the config's). */
@@ -135,7 +138,7 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
       ...(options.serverGroups === undefined ? {} : { serverGroups: options.serverGroups }),
       ...options.compute,
     }),
-    api: { host: "127.0.0.1", port: 0, auth: "basic" },
+    api: { host: "127.0.0.1", port: 0, auth: "basic", ...(options.login === undefined ? {} : { login: options.login }) },
     bootstrapAdmin: { project: ADMIN_PROJECT, user: "admin", password: adminPassword },
     ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
     log: options.log,
