@@ -153,10 +153,12 @@ describe("db backup and restore", () => {
 
   it("refuses PostgreSQL naming pg_dump / pg_restore, and a backup of a newer schema version", async () => {
     const postgresUrl = "postgres://ironic-compute@127.0.0.1:1/ironic_compute";
-    const backup = await cli(postgresUrl, ["db", "backup", "/tmp/never-written.dump"]);
+    // A PostgreSQL configuration names its secrets key file (never read here).
+    const keyFile = { IRONIC_COMPUTE_SECRETS_KEY_FILE: "/etc/ironic-compute/secrets.key" };
+    const backup = await cli(postgresUrl, ["db", "backup", "/tmp/never-written.dump"], keyFile);
     expect(backup.code).toBe(1);
     expect(backup.stderr).toContain("the database is PostgreSQL: back it up with `pg_dump --format=custom");
-    const restore = await cli(postgresUrl, ["db", "restore", "/tmp/never-read.dump"]);
+    const restore = await cli(postgresUrl, ["db", "restore", "/tmp/never-read.dump"], keyFile);
     expect(restore.code).toBe(1);
     expect(restore.stderr).toContain("`pg_restore --clean --if-exists");
 
