@@ -7,6 +7,7 @@
 import type { CachedNode } from "../driver/availability.js";
 import type { IronicDriver } from "../driver/driver.js";
 import { InstanceAlreadyPlacedError, NodeAlreadyClaimedError, NodeNotAvailableError } from "../driver/errors.js";
+import type { InstanceSpec } from "../driver/instance-spec.js";
 import { nodeInventory, normalizeResourceClass, type NodeInventory } from "../driver/inventory.js";
 import { servesProject } from "../driver/tenancy.js";
 import type { Logger } from "../log/logger.js";
@@ -103,7 +104,8 @@ export class Scheduler {
 
   /**
    * Claims a fitting node for `instanceUuid`; NoValidHostError when none is left.
-   * `driver`: the one to claim through (a task's fenced driver).
+   * `driver`: the one to claim through (a task's fenced driver). `spec`: the
+   * instance's, to write its instance_info with the claim.
    */
   async place(
     flavor: SchedulingFlavor,
@@ -111,6 +113,7 @@ export class Scheduler {
     instanceUuid: string,
     driver: IronicDriver = this.driver,
     group?: GroupPlacement,
+    spec?: InstanceSpec,
   ): Promise<string> {
     const pool = shuffle(candidates(await this.driver.cache.all(), flavor, projectId, this.log));
     const options = await this.options(pool, group);
@@ -130,7 +133,7 @@ export class Scheduler {
       }
       this.claiming.add(node.uuid);
       try {
-        await driver.claim({ instanceUuid, nodeUuid: node.uuid }, projectId);
+        await driver.claim({ instanceUuid, nodeUuid: node.uuid }, projectId, spec);
         return node.uuid;
       } catch (error) {
         if (error instanceof InstanceAlreadyPlacedError) {

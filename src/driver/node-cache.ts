@@ -104,9 +104,24 @@ export class NodeCache {
     }
   }
 
-  /** Records a node state the caller just read or caused. */
+  /** Records a node state the caller just read or caused (only the cached fields are kept). */
   put(node: CachedNode): void {
-    this.byUuid.set(node.uuid, node);
+    const kept: Record<string, unknown> = {};
+    for (const field of CACHE_FIELDS) kept[field] = node[field];
+    if (node.unknown_states !== undefined) kept["unknown_states"] = node.unknown_states;
+    this.byUuid.set(node.uuid, kept as CachedNode);
+  }
+
+  /**
+   * Records the fields of a node an operation just saw (its last observation),
+   * over the cached entry; without one the node is dropped, so the next lookup reads it.
+   */
+  merge(uuid: string, seen: Partial<CachedNode>): void {
+    const cached = this.byUuid.get(uuid);
+    if (cached === undefined) return;
+    const next: Record<string, unknown> = { ...cached };
+    for (const field of CACHE_FIELDS) if (field in seen) next[field] = seen[field];
+    this.byUuid.set(uuid, next as CachedNode);
   }
 
   /** Reads one node again from Ironic after the caller changed it. */

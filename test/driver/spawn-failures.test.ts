@@ -58,8 +58,9 @@ interface Case {
 
 const cases: Case[] = [
   {
-    name: "writing instance_info is refused",
-    rule: (node) => ({ method: "PATCH", path: `/v1/nodes/${node}`, after: 1, times: 1, action: { kind: "status", status: 400, body: badRequest("Invalid instance_info") } }),
+    // The claim carries the instance_info: the one PATCH is refused, nothing is written.
+    name: "writing instance_info (with the claim) is refused",
+    rule: (node) => ({ method: "PATCH", path: `/v1/nodes/${node}`, times: 1, action: { kind: "status", status: 400, body: badRequest("Invalid instance_info") } }),
     error: IronicBadRequestError,
   },
   {
