@@ -9,6 +9,7 @@ import type { IronicDriver } from "../driver/driver.js";
 import { InstanceAlreadyPlacedError, NodeAlreadyClaimedError, NodeNotAvailableError } from "../driver/errors.js";
 import type { InstanceSpec } from "../driver/instance-spec.js";
 import { nodeInventory, normalizeResourceClass, type NodeInventory } from "../driver/inventory.js";
+import type { IndexedNode } from "../driver/schedule-index.js";
 import { servesProject } from "../driver/tenancy.js";
 import type { Logger } from "../log/logger.js";
 import type { FlavorRecord, ServerGroupRecord } from "../store/records.js";
@@ -36,12 +37,17 @@ export function inventoryOf(node: CachedNode, log: Logger): NodeInventory {
   return inventory;
 }
 
-/** Whether `node` can take a server of `flavor` for `projectId`. Pure. */
-export function fits(node: CachedNode, inventory: NodeInventory, flavor: SchedulingFlavor, projectId: string): boolean {
+/** Whether `node` can take a server of `flavor` for `projectId`. Pure. `traits`: the inventory's, as a set. */
+export function fits(
+  node: CachedNode,
+  inventory: NodeInventory,
+  flavor: SchedulingFlavor,
+  projectId: string,
+  traits: ReadonlySet<string> = new Set(inventory.traits),
+): boolean {
   if (!inventory.schedulable) return false;
   if (inventory.resourceClass !== normalizeResourceClass(flavor.resourceClass)) return false;
   if (!servesProject(node, projectId)) return false;
-  const traits = new Set(inventory.traits);
   if (!flavor.requiredTraits.every((trait) => traits.has(trait))) return false;
   if (flavor.forbiddenTraits.some((trait) => traits.has(trait))) return false;
   const capabilities = inventory.properties.capabilities;
@@ -50,6 +56,19 @@ export function fits(node: CachedNode, inventory: NodeInventory, flavor: Schedul
 
 export function candidates(nodes: readonly CachedNode[], flavor: SchedulingFlavor, projectId: string, log: Logger): CachedNode[] {
   return nodes.filter((node) => fits(node, inventoryOf(node, log), flavor, projectId));
+}
+
+/**
+ * The same choice as `candidates`, from the cache's index (schedule-index.ts):
+ * only the flavor's resource class is looked at, inventories and trait sets are
+ * already built. Returns a new array (the caller shuffles it).
+ */
+export function indexedCandidates(indexed: readonly IndexedNode[], flavor: SchedulingFlavor, projectId: string): CachedNode[] {
+  const fitting: CachedNode[] = [];
+  for (const entry of indexed) {
+    if (fits(entry.node, entry.inventory, flavor, projectId, entry.traits)) fitting.push(entry.node);
+  }
+  return fitting;
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -115,7 +134,8 @@ export class Scheduler {
     group?: GroupPlacement,
     spec?: InstanceSpec,
   ): Promise<string> {
-    const pool = shuffle(candidates(await this.driver.cache.all(), flavor, projectId, this.log));
+    const indexed = await this.driver.cache.schedulable(normalizeResourceClass(flavor.resourceClass));
+    const pool = shuffle(indexedCandidates(indexed, flavor, projectId));
     const options = await this.options(pool, group);
     let tried = 0;
     let refused = 0;

@@ -189,6 +189,12 @@ async function observeSpawn(
 
 /** How Ironic's deploy request says the node failed its own validation (conductor's validate_node). */
 const DEPLOY_VALIDATION_FAILED = /failed to validate/i;
+/**
+ * How it says the node is no longer in a state to deploy from: it moved since
+ * it was observed (a deploy request of an earlier attempt, late, got there
+ * first). The node is observed again and the decision made from what it shows.
+ */
+const STATE_MOVED = /can not be performed on node .* while it is in state/i;
 
 /**
  * Deploys. Ironic's deploy request validates the power and deploy interfaces
@@ -196,7 +202,7 @@ const DEPLOY_VALIDATION_FAILED = /failed to validate/i;
  * with the reason, so a separate validate round trip only pays off for a boot
  * from volume, whose storage interface the deploy request does not validate.
  */
-async function validateAndDeploy(client: IronicClient, nodeUuid: string, spec: InstanceSpec): Promise<void> {
+async function validateAndDeploy(client: IronicClient, nodeUuid: string, spec: InstanceSpec): Promise<"sent" | "moved"> {
   const ids = { node: nodeUuid, instance: spec.uuid };
   if (spec.volumes.length > 0) {
     const validation = await client.nodes.validate(nodeUuid);
@@ -211,8 +217,10 @@ async function validateAndDeploy(client: IronicClient, nodeUuid: string, spec: I
     if (error instanceof IronicBadRequestError && DEPLOY_VALIDATION_FAILED.test(error.message)) {
       throw new NodeValidationError(`node failed validation (${error.message})`, { ...ids, cause: error });
     }
+    if (error instanceof IronicBadRequestError && STATE_MOVED.test(error.message)) return "moved";
     throw error;
   }
+  return "sent";
 }
 
 /**
@@ -277,8 +285,8 @@ export async function runSpawn(
           case "attach-vifs":
             return attachVifs(client, nodeUuid, spec.uuid, spec.vifs.map((vif) => vif.id), log);
           case "deploy":
-            await validateAndDeploy(client, nodeUuid, spec);
-            return { next: "watch" };
+            // Moved: observe again at once (the per-step cap bounds a repeat).
+            return (await validateAndDeploy(client, nodeUuid, spec)) === "sent" ? { next: "watch" } : undefined;
         }
       },
     },
