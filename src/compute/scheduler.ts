@@ -71,6 +71,31 @@ export function indexedCandidates(indexed: readonly IndexedNode[], flavor: Sched
   return fitting;
 }
 
+/**
+ * The fitting nodes in a uniformly random order, found lazily: a Fisher–Yates
+ * shuffle of the class's entries, one step per node looked at, so a placement
+ * that claims its first or second pick tests a handful of nodes, not the whole
+ * class (the same order as shuffling the filtered pool: every fitting node is
+ * equally likely at every position). `seen()`: how many fitted so far (all of
+ * them once exhausted).
+ */
+export function randomFitting(indexed: readonly IndexedNode[], flavor: SchedulingFlavor, projectId: string): { nodes: Iterable<CachedNode>; seen: () => number } {
+  let fitting = 0;
+  function* walk(): Generator<CachedNode> {
+    const order = indexed.slice();
+    for (let i = 0; i < order.length; i++) {
+      const j = i + Math.floor(Math.random() * (order.length - i));
+      const entry = order[j] as IndexedNode;
+      order[j] = order[i] as IndexedNode;
+      order[i] = entry;
+      if (!fits(entry.node, entry.inventory, flavor, projectId, entry.traits)) continue;
+      fitting++;
+      yield entry.node;
+    }
+  }
+  return { nodes: walk(), seen: () => fitting };
+}
+
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
@@ -135,8 +160,24 @@ export class Scheduler {
     spec?: InstanceSpec,
   ): Promise<string> {
     const indexed = await this.driver.cache.schedulable(normalizeResourceClass(flavor.resourceClass));
-    const pool = shuffle(indexedCandidates(indexed, flavor, projectId));
-    const options = await this.options(pool, group);
+    // Without a group, candidates are drawn lazily in random order; a group's
+    // policy arranges the whole pool (server-group-policy.ts).
+    let fitting: () => number;
+    let options: Iterable<Option>;
+    let allowed = 0;
+    if (group === undefined) {
+      const drawn = randomFitting(indexed, flavor, projectId);
+      fitting = drawn.seen;
+      options = (function* () {
+        for (const node of drawn.nodes) yield { node, domain: null };
+      })();
+    } else {
+      const pool = shuffle(indexedCandidates(indexed, flavor, projectId));
+      fitting = () => pool.length;
+      const arranged = await this.options(pool, group);
+      allowed = arranged.length;
+      options = arranged;
+    }
     let tried = 0;
     let refused = 0;
     for (const { node, domain } of options) {
@@ -169,7 +210,7 @@ export class Scheduler {
       }
     }
     await group?.release();
-    throw new NoValidHostError(this.refusal(pool.length, options.length, tried, refused, group));
+    throw new NoValidHostError(this.refusal(fitting(), allowed, tried, refused, group));
   }
 
   private refusal(fitting: number, allowed: number, tried: number, refused: number, group: GroupPlacement | undefined): string {

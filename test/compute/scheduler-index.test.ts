@@ -4,7 +4,7 @@
 // follows single-node updates (a claim's answer, an operation's end). Pure: the
 // nodes are hand-built cache entries, no Ironic is involved.
 import { describe, expect, it } from "vitest";
-import { candidates, indexedCandidates, type SchedulingFlavor } from "../../src/compute/scheduler.js";
+import { candidates, indexedCandidates, randomFitting, type SchedulingFlavor } from "../../src/compute/scheduler.js";
 import type { CachedNode } from "../../src/driver/availability.js";
 import { normalizeResourceClass } from "../../src/driver/inventory.js";
 import { ScheduleIndex } from "../../src/driver/schedule-index.js";
@@ -58,6 +58,13 @@ describe("decisions through the index equal the linear filter's", () => {
   it.each(table)("%s for %s", (_name, project, f) => {
     const linear = candidates(NODES, f, project, silentLogger).map((n) => n.uuid).sort();
     expect(indexed(index, f, project)).toEqual(linear);
+  });
+
+  it.each(table)("drawn lazily in random order: %s for %s yields the same set, each once", (_name, project, f) => {
+    const linear = candidates(NODES, f, project, silentLogger).map((n) => n.uuid).sort();
+    const drawn = randomFitting(index.of(normalizeResourceClass(f.resourceClass)), f, project);
+    expect([...drawn.nodes].map((n) => n.uuid).sort()).toEqual(linear);
+    expect(drawn.seen()).toBe(linear.length);
   });
 
   it("spot checks of the table", () => {
