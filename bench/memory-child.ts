@@ -4,6 +4,7 @@
 // prefixed with "RESULT ". Modules are imported dynamically so the first stage
 // is the bare process (node + tsx loader).
 
+import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import type { MemoryAnswer, Stage } from "./lib/memory-answer.js";
 
 const stages: Stage[] = [];
+const SERVERS = 1_000;
 
 async function measure(stage: string): Promise<void> {
   const gc = globalThis.gc;
@@ -69,6 +71,24 @@ async function main(): Promise<void> {
     let pool = 0;
     for (const flavor of Object.values(FLAVORS)) pool += candidates(nodes, flavor, "project-a", silentLogger).length;
     await measure("inventories parsed (after a scheduling pass)");
+
+    // The target's second half: 1,000 servers in the store, listed once (the
+    // API's read path), so their rows have been read into memory at least once.
+    const adminProject = await store.projects.getByName("admin");
+    const adminUser = await store.users.getByName("admin");
+    if (adminProject === undefined || adminUser === undefined) throw new Error("no admin after bootstrap");
+    const now = new Date().toISOString();
+    for (let i = 0; i < SERVERS; i++) {
+      await store.servers.create({
+        id: randomUUID(), name: `seed-${i}`, hostname: `seed-${i}`, projectId: adminProject.id, userId: adminUser.id, flavorId: "bench", imageId: null,
+        keyName: null, nodeUuid: null, vmState: "active", taskState: null, powerState: "running", progress: 100, networks: { kind: "none", vifs: [] },
+        blockDevices: [], metadata: { index: String(i) }, userData: null, availabilityZone: "nova", fault: null, launchedAt: now, createdAt: now,
+        updatedAt: now, deletedAt: null, description: null, locked: false, lockedBy: null, lockedReason: null, accessIPv4: null, accessIPv6: null,
+        diskConfig: "MANUAL", reservationId: `r-${i}`, launchIndex: 0,
+      });
+    }
+    const listed = await store.servers.list({});
+    await measure(`${listed.length} servers in the store (listed once)`);
 
     const answer: MemoryAnswer = { nodes: nodes.length, candidates: pool, stages };
     process.stdout.write(`RESULT ${JSON.stringify(answer)}\n`); // RESULT_PREFIX of memory-answer.ts

@@ -8,7 +8,9 @@
 import type { CachedNode } from "../driver/availability.js";
 import type { IronicDriver } from "../driver/driver.js";
 import { InstanceAlreadyPlacedError, NodeAlreadyClaimedError, NodeNotAvailableError } from "../driver/errors.js";
-import { nodeInventory, type NodeInventory } from "../driver/inventory.js";
+import type { InstanceSpec } from "../driver/instance-spec.js";
+import { nodeInventory, normalizeResourceClass, type NodeInventory } from "../driver/inventory.js";
+import type { IndexedNode } from "../driver/schedule-index.js";
 import { servesProject } from "../driver/tenancy.js";
 import type { Logger } from "../log/logger.js";
 import type { ServerGroupRecord } from "../store/records.js";
@@ -35,13 +37,18 @@ export function inventoryOf(node: CachedNode, log: Logger): NodeInventory {
   return inventory;
 }
 
-/** Whether `node` can take a server asking for `flavor` for `projectId`. Pure. */
-export function fits(node: CachedNode, inventory: NodeInventory, flavor: SchedulingRequest, projectId: string): boolean {
+/** Whether `node` can take a server asking for `flavor` for `projectId`. Pure. `traits`: the inventory's, as a set. */
+export function fits(
+  node: CachedNode,
+  inventory: NodeInventory,
+  flavor: SchedulingRequest,
+  projectId: string,
+  traits: ReadonlySet<string> = new Set(inventory.traits),
+): boolean {
   if (!inventory.schedulable) return false;
   // Both are Placement names: the node's resource_class normalised as Nova does.
   if (inventory.resourceClass !== flavor.resourceClass) return false;
   if (!servesProject(node, projectId)) return false;
-  const traits = new Set(inventory.traits);
   if (!flavor.requiredTraits.every((trait) => traits.has(trait))) return false;
   if (flavor.forbiddenTraits.some((trait) => traits.has(trait))) return false;
   const capabilities = inventory.properties.capabilities;
@@ -50,6 +57,44 @@ export function fits(node: CachedNode, inventory: NodeInventory, flavor: Schedul
 
 export function candidates(nodes: readonly CachedNode[], flavor: SchedulingRequest, projectId: string, log: Logger): CachedNode[] {
   return nodes.filter((node) => fits(node, inventoryOf(node, log), flavor, projectId));
+}
+
+/**
+ * The same choice as `candidates`, from the cache's index (schedule-index.ts):
+ * only the flavor's resource class is looked at, inventories and trait sets are
+ * already built. Returns a new array (the caller shuffles it).
+ */
+export function indexedCandidates(indexed: readonly IndexedNode[], flavor: SchedulingRequest, projectId: string): CachedNode[] {
+  const fitting: CachedNode[] = [];
+  for (const entry of indexed) {
+    if (fits(entry.node, entry.inventory, flavor, projectId, entry.traits)) fitting.push(entry.node);
+  }
+  return fitting;
+}
+
+/**
+ * The fitting nodes in a uniformly random order, found lazily: a Fisher–Yates
+ * shuffle of the class's entries, one step per node looked at, so a placement
+ * that claims its first or second pick tests a handful of nodes, not the whole
+ * class (the same order as shuffling the filtered pool: every fitting node is
+ * equally likely at every position). `seen()`: how many fitted so far (all of
+ * them once exhausted).
+ */
+export function randomFitting(indexed: readonly IndexedNode[], flavor: SchedulingRequest, projectId: string): { nodes: Iterable<CachedNode>; seen: () => number } {
+  let fitting = 0;
+  function* walk(): Generator<CachedNode> {
+    const order = indexed.slice();
+    for (let i = 0; i < order.length; i++) {
+      const j = i + Math.floor(Math.random() * (order.length - i));
+      const entry = order[j] as IndexedNode;
+      order[j] = order[i] as IndexedNode;
+      order[i] = entry;
+      if (!fits(entry.node, entry.inventory, flavor, projectId, entry.traits)) continue;
+      fitting++;
+      yield entry.node;
+    }
+  }
+  return { nodes: walk(), seen: () => fitting };
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -104,7 +149,8 @@ export class Scheduler {
 
   /**
    * Claims a fitting node for `instanceUuid`; NoValidHostError when none is left.
-   * `driver`: the one to claim through (a task's fenced driver).
+   * `driver`: the one to claim through (a task's fenced driver). `spec`: the
+   * instance's, to write its instance_info with the claim.
    */
   async place(
     flavor: SchedulingRequest,
@@ -112,9 +158,27 @@ export class Scheduler {
     instanceUuid: string,
     driver: IronicDriver = this.driver,
     group?: GroupPlacement,
+    spec?: InstanceSpec,
   ): Promise<string> {
-    const pool = shuffle(candidates(await this.driver.cache.all(), flavor, projectId, this.log));
-    const options = await this.options(pool, group);
+    const indexed = await this.driver.cache.schedulable(normalizeResourceClass(flavor.resourceClass));
+    // Without a group, candidates are drawn lazily in random order; a group's
+    // policy arranges the whole pool (server-group-policy.ts).
+    let fitting: () => number;
+    let options: Iterable<Option>;
+    let allowed = 0;
+    if (group === undefined) {
+      const drawn = randomFitting(indexed, flavor, projectId);
+      fitting = drawn.seen;
+      options = (function* () {
+        for (const node of drawn.nodes) yield { node, domain: null };
+      })();
+    } else {
+      const pool = shuffle(indexedCandidates(indexed, flavor, projectId));
+      fitting = () => pool.length;
+      const arranged = await this.options(pool, group);
+      allowed = arranged.length;
+      options = arranged;
+    }
     let tried = 0;
     let refused = 0;
     for (const { node, domain } of options) {
@@ -131,7 +195,7 @@ export class Scheduler {
       }
       this.claiming.add(node.uuid);
       try {
-        await driver.claim({ instanceUuid, nodeUuid: node.uuid }, projectId);
+        await driver.claim({ instanceUuid, nodeUuid: node.uuid }, projectId, spec);
         return node.uuid;
       } catch (error) {
         if (error instanceof InstanceAlreadyPlacedError) {
@@ -147,7 +211,7 @@ export class Scheduler {
       }
     }
     await group?.release();
-    throw new NoValidHostError(this.refusal(pool.length, options.length, tried, refused, group));
+    throw new NoValidHostError(this.refusal(fitting(), allowed, tried, refused, group));
   }
 
   private refusal(fitting: number, allowed: number, tried: number, refused: number, group: GroupPlacement | undefined): string {

@@ -221,8 +221,12 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
     await save({ vmState: "error", taskState: null, nodeUuid: null, fault: fault(error, "create") });
     return;
   }
-  let nodeUuid = server.nodeUuid ?? (await ctx.driver.nodeOf(server.id));
   const siblings = server.launchIndex === 0 ? await siblingsOf(ctx.store, server) : [];
+  // A single create asks Ironic which node carries it only when the scheduler
+  // finds none to claim (below): a claim an earlier attempt made is found by the
+  // claim itself (the node names the instance, or Ironic refuses a second node).
+  const single = siblings.length === 0 && server.launchIndex === 0;
+  let nodeUuid = server.nodeUuid ?? (single ? null : await ctx.driver.nodeOf(server.id));
   if (siblings.length > 0) {
     try {
       nodeUuid = await placeRequest(run, server, nodeUuid, siblings);
@@ -236,15 +240,21 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
     const flavor = await ctx.store.flavors.get(server.flavorId);
     if (flavor === undefined) throw new Error(`flavor ${server.flavorId} no longer exists`);
     const group = await groupPlacement(ctx.store, server.id);
+    // Its instance_info goes in the claim's PATCH (it does not depend on the node's NICs).
+    const early = ports.length === 0 && server.blockDevices.length === 0 ? await specOf(ctx, server, adminPass) : undefined;
     try {
       nodeUuid = await audit.event(task.actionId, "schedule_and_claim", () =>
-        ctx.scheduler.place(requestOf(flavor), server.projectId, server.id, ctx.driver, group),
+        ctx.scheduler.place(requestOf(flavor), server.projectId, server.id, ctx.driver, group, early),
       );
     } catch (error) {
       if (!(error instanceof NoValidHostError)) throw error;
-      await giveBack(ctx, server);
-      await save({ vmState: "error", taskState: null, fault: fault(error, "create") });
-      return;
+      // No node left to claim — unless an earlier attempt of this task claimed one.
+      nodeUuid = await ctx.driver.nodeOf(server.id);
+      if (nodeUuid === null) {
+        await giveBack(ctx, server);
+        await save({ vmState: "error", taskState: null, fault: fault(error, "create") });
+        return;
+      }
     }
   }
   await save({ nodeUuid, taskState: "spawning", progress: 10 });
@@ -263,9 +273,10 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
     }
   }
   const progress = progressRecorder(run, "spawn");
+  let power: Awaited<ReturnType<IronicDriver["spawn"]>>;
   try {
     const spec = await specOf(ctx, server, adminPass);
-    await audit.event(task.actionId, "driver_spawn", () => ctx.driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec, progress.report));
+    power = await audit.event(task.actionId, "driver_spawn", () => ctx.driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node }, spec, progress.report));
   } catch (error) {
     // The driver unwound the node; the server keeps a fault and no node.
     if (!(error instanceof DriverError)) throw error;
@@ -279,9 +290,10 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
   // A deploy on real hardware ends with the node powered on; fake hardware's
   // deploy interface leaves it off. The server is recorded as running, so make
   // it so; otherwise the next power sync (or Ironic's power notification) would
-  // turn a server SHUTOFF seconds after it became ACTIVE. One GET when it is on.
+  // turn a server SHUTOFF seconds after it became ACTIVE. The deploy's last
+  // observation of the node tells its power: no request when it is on.
   try {
-    if ((await ctx.driver.power({ instanceUuid: server.id, nodeUuid: node })) !== "running") {
+    if (power !== "running") {
       await audit.event(task.actionId, "driver_power_on", () => ctx.driver.powerOn({ instanceUuid: server.id, nodeUuid: node }));
     }
   } catch (error) {
@@ -292,7 +304,9 @@ async function create(run: TaskRun, server: ServerRecord, { admin_password: admi
 }
 
 async function destroy({ ctx, task, audit, save }: TaskRun, server: ServerRecord): Promise<void> {
-  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy({ instanceUuid: server.id, nodeUuid: server.nodeUuid }));
+  // Volume targets are only ever created for the server's block devices.
+  const target = { instanceUuid: server.id, nodeUuid: server.nodeUuid, volumes: server.blockDevices.length > 0 };
+  await audit.event(task.actionId, "driver_destroy", () => ctx.driver.destroy(target));
   await giveBack(ctx, server);
   await save({ vmState: "deleted", taskState: null, nodeUuid: null, deletedAt: nowIso() });
 }

@@ -22,7 +22,7 @@ import { InvalidInputError } from "./errors.js";
 import { detachVif } from "./network.js";
 import { nodeOfInstance } from "./node-of.js";
 import { nodeOrNull } from "./observe.js";
-import type { ChangeWatch } from "./node-watch.js";
+import { withListed, type ChangeWatch, type WatchedNode } from "./node-watch.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { deleteOurVolumeTargets, ourVolumeTargets } from "./volumes.js";
 
@@ -69,6 +69,23 @@ export interface DestroyTarget {
   instanceUuid: string;
   /** The node the instance was placed on; null/undefined: look it up by instance. */
   nodeUuid?: string | null;
+  /**
+   * false: the instance has no volumes, so no volume target of it can be on the
+   * node and none are listed (they are only created for its volumes at spawn).
+   * Default true: unknown (the reconciler's orphans), the targets are listed.
+   */
+  volumes?: boolean;
+}
+
+const UNDEPLOYED = ["available", "manageable", "enroll", "clean failed", "clean hold", "inspect failed", "adopt failed"];
+
+/**
+ * The observation a listed node gives (its state merged into the last one);
+ * undefined once it is undeployed: releasing needs its VIFs, which only a read shows.
+ */
+export function destroyFromListing(listed: WatchedNode, last: DestroyObserved): DestroyObserved | undefined {
+  if (last.node === null || UNDEPLOYED.includes(listed.provision_state)) return undefined;
+  return { ...last, node: withListed(last.node, listed) };
 }
 
 /** The next destroy step from what Ironic shows. Pure; exhaustive over states. */
@@ -147,51 +164,53 @@ export function decideDestroy(
   }
 }
 
-async function observeDestroy(client: IronicClient, nodeUuid: string, instanceUuid: string): Promise<DestroyObserved> {
+async function observeDestroy(client: IronicClient, nodeUuid: string, instanceUuid: string, volumes: boolean): Promise<DestroyObserved> {
   const node = await nodeOrNull(client, nodeUuid, DESTROY_FIELDS);
   if (node === null) return { node: null, volumeTargets: [], vifs: [] };
   const undeployed =
     node.instance_uuid === instanceUuid &&
     node.target_provision_state === null &&
-    ["available", "manageable", "enroll", "clean failed", "clean hold", "inspect failed", "adopt failed"].includes(
-      node.provision_state,
-    );
+    UNDEPLOYED.includes(node.provision_state);
   const [volumeTargets, vifs] = await Promise.all([
-    client.volumes.listTargets(nodeUuid),
+    volumes ? client.volumes.listTargets(nodeUuid) : Promise.resolve([]),
     undeployed ? client.nodes.listVifs(nodeUuid) : Promise.resolve([]),
   ]);
   return { node, volumeTargets, vifs };
 }
 
-/** Destroys (or finishes destroying) the instance; idempotent. */
+/** Destroys (or finishes destroying) the instance; idempotent. Returns the node as it ended (null: none). */
 export async function destroyInstance(
   client: IronicClient,
   target: DestroyTarget,
   options: DestroyOptions,
   log: Logger,
-): Promise<void> {
+): Promise<DestroyNode | null> {
   const instanceUuid = target.instanceUuid;
   if (instanceUuid === "") throw new InvalidInputError("an instance UUID is required");
   const nodeUuid = target.nodeUuid ?? (await nodeOfInstance(client, instanceUuid));
   if (nodeUuid === null) {
     log.info({ instance: instanceUuid }, "destroy: no node carries this instance; nothing to do");
-    return;
+    return null;
   }
-  await runOperation<DestroyObserved, DestroyStep>(
+  const ended = await runOperation<DestroyObserved, DestroyStep>(
     {
       name: "destroy",
       ids: { node: nodeUuid, instance: instanceUuid },
-      observe: () => observeDestroy(client, nodeUuid, instanceUuid),
+      observe: () => observeDestroy(client, nodeUuid, instanceUuid, target.volumes ?? true),
       watched: (observed) => observed.node,
+      fromListing: destroyFromListing,
       decide: (observed) => decideDestroy(instanceUuid, observed, options),
       act: async (step, observed) => {
         switch (step) {
           case "unprovision":
-            return client.nodes.setProvisionState(nodeUuid, { target: "deleted" });
+            await client.nodes.setProvisionState(nodeUuid, { target: "deleted" });
+            return { next: "watch" };
           case "abort":
-            return client.nodes.setProvisionState(nodeUuid, { target: "abort" });
+            await client.nodes.setProvisionState(nodeUuid, { target: "abort" });
+            return { next: "watch" };
           case "power-off":
-            return client.nodes.setPowerState(nodeUuid, { target: "power off" });
+            await client.nodes.setPowerState(nodeUuid, { target: "power off" });
+            return { next: "watch" };
           case "delete-volume-targets":
             return deleteOurVolumeTargets(client, nodeUuid, instanceUuid, observed.volumeTargets);
           case "detach-vifs":
@@ -208,4 +227,5 @@ export async function destroyInstance(
     },
     { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log, watch: options.watch },
   );
+  return ended.node;
 }

@@ -12,18 +12,19 @@ import type { DriverConfig } from "./config.js";
 import { serialConsole, type SerialConsole } from "./console.js";
 import { destroyInstance, type DestroyStep, type DestroyTarget } from "./destroy.js";
 import { InvalidInputError } from "./errors.js";
+import { buildInstanceInfo } from "./instance-info.js";
 import type { InstanceSpec } from "./instance-spec.js";
-import { nodeInventory } from "./inventory.js";
+import { nodeInventory, parseProperties } from "./inventory.js";
 import { attachInterface, detachInterface, nodeNics, type NodeNic } from "./network.js";
 import { NodeCache } from "./node-cache.js";
 import { NodeWatch } from "./node-watch.js";
 import { nodeOfInstance } from "./node-of.js";
 import { nodeOwnership, type NodeOwnership } from "./ownership.js";
 import type { Progress } from "./operation.js";
-import { powerOf, powerOff, powerOn, reboot, triggerCrashDump, type InstancePower } from "./power.js";
+import { instancePower, powerOf, powerOff, powerOn, reboot, triggerCrashDump, type InstancePower } from "./power.js";
 import { rebuildInstance, type RebuildStep } from "./rebuild.js";
 import { rescueInstance, unrescueInstance, type RescueStep } from "./rescue.js";
-import { spawnInstance, type SpawnStep } from "./spawn.js";
+import { spawnInstance, type SpawnNode, type SpawnStep } from "./spawn.js";
 import { partitionFilters, type Partition } from "./tenancy.js";
 import { volumeConnector, type VolumeConnectorInfo } from "./volumes.js";
 
@@ -36,20 +37,36 @@ export interface InstanceOnNode {
   nodeUuid: string;
 }
 
+/**
+ * How long the claim's answer stands in for the spawn's first read of the node:
+ * the spawn normally starts milliseconds after the claim; a spawn resumed later
+ * reads the node itself.
+ */
+const CLAIM_ANSWER_MAX_AGE_MS = 10_000;
+
+interface Shared {
+  cache: NodeCache;
+  watch: NodeWatch;
+  /** The claims' PATCH answers by node, until the spawn that follows takes them. */
+  claimed: Map<string, { node: SpawnNode; at: number }>;
+}
+
 export class IronicDriver {
   readonly cache: NodeCache;
   /** The one poller of every operation waiting on Ironic (node-watch.ts). */
   readonly watch: NodeWatch;
+  private readonly claimed: Shared["claimed"];
 
   constructor(
     readonly client: IronicClient,
     readonly config: DriverConfig,
     private readonly log: Logger,
-    shared?: { cache: NodeCache; watch: NodeWatch },
+    shared?: Shared,
   ) {
     const filters = partitionFilters(this.partition);
     this.cache = shared?.cache ?? new NodeCache(client, { maxAgeMs: config.cache.maxAgeMs, filters }, log);
     this.watch = shared?.watch ?? new NodeWatch(client, { intervalMs: config.pollIntervalMs, filters, log });
+    this.claimed = shared?.claimed ?? new Map<string, { node: SpawnNode; at: number }>();
   }
 
   /** The slice of Ironic this service manages (see tenancy.ts). */
@@ -66,7 +83,7 @@ export class IronicDriver {
   fenced(signal: RequestFence): IronicDriver {
     // The watch keeps the unfenced client: it only reads, and a fenced task's
     // next own read (after it wakes) is refused as every other call is.
-    return new IronicDriver(this.client.fenced(signal), this.config, this.log, { cache: this.cache, watch: this.watch });
+    return new IronicDriver(this.client.fenced(signal), this.config, this.log, { cache: this.cache, watch: this.watch, claimed: this.claimed });
   }
 
   private get wait() {
@@ -111,16 +128,47 @@ export class IronicDriver {
     return nodeOwnership(this.client, nodeUuid, instanceUuid);
   }
 
-  /** Claims the node for a server of `projectId`, re-checking on Ironic's current view of it. */
-  async claim({ instanceUuid, nodeUuid }: InstanceOnNode, projectId: string): Promise<void> {
-    await claimNode(this.client, nodeUuid, instanceUuid, { projectId, partition: this.partition });
-    await this.refreshNode(nodeUuid);
+  /**
+   * Claims the node for a server of `projectId`, re-checking on Ironic's current
+   * view of it. With `spec`, its instance_info is written in the claim's PATCH
+   * and the answer kept for the spawn that follows (one request, no re-read).
+   */
+  async claim({ instanceUuid, nodeUuid }: InstanceOnNode, projectId: string, spec?: InstanceSpec): Promise<void> {
+    const instanceInfo =
+      spec === undefined || spec.uuid !== instanceUuid
+        ? undefined
+        : (node: CachedNode) => {
+            try {
+              return buildInstanceInfo(spec, { nodeLocalGb: parseProperties(node.properties, this.log, node.uuid).localGb });
+            } catch (error) {
+              // The spawn meets the same refusal and fails the server with it.
+              if (error instanceof InvalidInputError) return undefined;
+              throw error;
+            }
+          };
+    const answer = await claimNode(this.client, nodeUuid, instanceUuid, { projectId, partition: this.partition }, instanceInfo);
+    if (answer === undefined) {
+      await this.refreshNode(nodeUuid);
+      return;
+    }
+    this.cache.put(answer);
+    this.claimed.set(nodeUuid, { node: answer, at: Date.now() });
   }
 
-  async spawn(target: InstanceOnNode, spec: InstanceSpec, onProgress?: OnProgress): Promise<void> {
+  /** The claim's answer for the spawn of `instanceUuid` on `nodeUuid`, once, while recent. */
+  private takeClaimed(nodeUuid: string, instanceUuid: string): SpawnNode | undefined {
+    const entry = this.claimed.get(nodeUuid);
+    this.claimed.delete(nodeUuid);
+    if (entry === undefined || Date.now() - entry.at > CLAIM_ANSWER_MAX_AGE_MS) return undefined;
+    return entry.node.instance_uuid === instanceUuid ? entry.node : undefined;
+  }
+
+  /** Returns the power of the node as the deploy ended (what the create does next depends on it). */
+  async spawn(target: InstanceOnNode, spec: InstanceSpec, onProgress?: OnProgress): Promise<InstancePower> {
     const { nodeUuid } = specFor(target, spec);
+    let ended: SpawnNode | null | undefined;
     try {
-      await spawnInstance(
+      ended = await spawnInstance(
         this.client,
         nodeUuid,
         spec,
@@ -129,26 +177,36 @@ export class IronicDriver {
           timeoutMs: this.config.spawnTimeoutMs,
           onProgress,
           unwind: { ...this.wait, timeoutMs: this.config.destroyTimeoutMs, waitForCleaning: this.config.waitForCleaning },
+          claimed: this.takeClaimed(nodeUuid, spec.uuid),
         },
         this.log,
       );
     } finally {
-      await this.refreshNode(nodeUuid);
+      if (ended === undefined || ended === null) await this.refreshNode(nodeUuid);
+      else this.cache.merge(nodeUuid, ended);
     }
+    return ended === null ? "nostate" : instancePower(ended.power_state);
   }
 
   /** `nodeUuid` null: whichever node Ironic says carries the instance, if any. */
   async destroy(target: DestroyTarget, onProgress?: OnProgress): Promise<void> {
+    const nodeUuid = target.nodeUuid ?? null;
+    if (nodeUuid !== null) this.claimed.delete(nodeUuid);
+    let ended: Awaited<ReturnType<typeof destroyInstance>> | undefined;
     try {
-      await destroyInstance(
+      ended = await destroyInstance(
         this.client,
         target,
         { ...this.wait, timeoutMs: this.config.destroyTimeoutMs, waitForCleaning: this.config.waitForCleaning, onProgress },
         this.log,
       );
     } finally {
-      const nodeUuid = target.nodeUuid ?? null;
-      if (nodeUuid !== null) await this.refreshNode(nodeUuid);
+      // The destroy's last observation is the node as it is now: no re-read.
+      if (nodeUuid !== null) {
+        if (ended === undefined) await this.refreshNode(nodeUuid);
+        else if (ended === null) this.cache.forget(nodeUuid);
+        else this.cache.merge(nodeUuid, ended);
+      }
     }
   }
 

@@ -15,6 +15,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { IronicClient } from "../ironic/client.js";
 import { IronicError } from "../ironic/errors.js";
+import type { NodeView } from "../ironic/node-schema.js";
 import type { NodeFilters } from "../ironic/nodes.js";
 import type { Logger } from "../log/logger.js";
 
@@ -33,13 +34,19 @@ export const WATCH_FIELDS = [
 
 type WatchField = Exclude<(typeof WATCH_FIELDS)[number], "uuid">;
 
+/** A node as the watch's listing shows it: what a wait decision can be made from. */
+export type WatchedNode = NodeView<(typeof WATCH_FIELDS)[number]>;
+
 /** The watched fields of a node as an operation saw it (only those it read). */
 export type WatchState = Partial<Record<WatchField, unknown>>;
 
 /** What runOperation needs of the poller (a fake in unit tests). */
 export interface ChangeWatch {
-  /** Resolves when `node` no longer shows `seen`, or after `maxMs`. */
-  changed(node: string, seen: WatchState, maxMs: number): Promise<void>;
+  /**
+   * Resolves when `node` no longer shows `seen` — with the node as the listing
+   * shows it, undefined when it left the listing — or after `maxMs` (undefined).
+   */
+  changed(node: string, seen: WatchState, maxMs: number): Promise<WatchedNode | undefined>;
 }
 
 const WATCHED = WATCH_FIELDS.filter((field): field is WatchField => field !== "uuid");
@@ -49,6 +56,18 @@ export function watchStateOf(node: object): WatchState {
   const state: WatchState = {};
   for (const field of WATCHED) if (field in node) state[field] = (node as Record<string, unknown>)[field];
   return state;
+}
+
+/**
+ * `node` with its watched fields replaced by the listed ones (only the fields it
+ * has): the observation a wait decision is made from without reading the node.
+ */
+export function withListed<N extends object>(node: N, listed: WatchedNode): N {
+  const merged: Record<string, unknown> = { ...(node as Record<string, unknown>) };
+  for (const field of WATCHED) if (field in node && field in listed) merged[field] = listed[field];
+  if (listed.unknown_states === undefined) delete merged["unknown_states"];
+  else merged["unknown_states"] = listed.unknown_states;
+  return merged as N;
 }
 
 /** Whether the listed node (undefined: not listed) differs from what was seen. Pure. */
@@ -61,7 +80,7 @@ interface Waiter {
   node: string;
   seen: WatchState;
   timer: NodeJS.Timeout;
-  wake: () => void;
+  wake: (listed: WatchedNode | undefined) => void;
 }
 
 export interface NodeWatchOptions {
@@ -80,12 +99,12 @@ export class NodeWatch implements ChangeWatch {
     private readonly options: NodeWatchOptions,
   ) {}
 
-  changed(node: string, seen: WatchState, maxMs: number): Promise<void> {
+  changed(node: string, seen: WatchState, maxMs: number): Promise<WatchedNode | undefined> {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         node,
         seen,
-        timer: setTimeout(() => { this.wake(waiter); }, Math.max(0, maxMs)),
+        timer: setTimeout(() => { this.wake(waiter, undefined); }, Math.max(0, maxMs)),
         wake: resolve,
       };
       this.waiters.add(waiter);
@@ -93,10 +112,10 @@ export class NodeWatch implements ChangeWatch {
     });
   }
 
-  private wake(waiter: Waiter): void {
+  private wake(waiter: Waiter, listed: WatchedNode | undefined): void {
     if (!this.waiters.delete(waiter)) return;
     clearTimeout(waiter.timer);
-    waiter.wake();
+    waiter.wake(listed);
   }
 
   private async loop(): Promise<void> {
@@ -110,14 +129,14 @@ export class NodeWatch implements ChangeWatch {
     } catch (error) {
       // Not an Ironic answer: a defect. Wake everyone so no operation hangs on it.
       this.options.log.error({ err: error }, "node watch failed; waiting operations read their nodes themselves");
-      for (const waiter of [...this.waiters]) this.wake(waiter);
+      for (const waiter of [...this.waiters]) this.wake(waiter, undefined);
     } finally {
       this.looping = false;
     }
   }
 
   private async tick(): Promise<void> {
-    let listed: Array<Record<string, unknown>>;
+    let listed: WatchedNode[];
     try {
       listed = await this.client.nodes.list(WATCH_FIELDS, { ...this.options.filters, associated: true });
     } catch (error) {
@@ -125,9 +144,10 @@ export class NodeWatch implements ChangeWatch {
       this.options.log.warn({ err: error }, "node watch listing failed; waiters fall back to their own reads");
       return;
     }
-    const byUuid = new Map(listed.map((node) => [String(node["uuid"]), node]));
+    const byUuid = new Map(listed.map((node) => [node.uuid, node]));
     for (const waiter of [...this.waiters]) {
-      if (stateDiffers(waiter.seen, byUuid.get(waiter.node))) this.wake(waiter);
+      const node = byUuid.get(waiter.node);
+      if (stateDiffers(waiter.seen, node)) this.wake(waiter, node);
     }
   }
 }

@@ -18,7 +18,7 @@
 import { OutcomeUnknownError } from "../ironic/errors.js";
 import type { Logger } from "../log/logger.js";
 import { DriverError, OperationFailedError, OperationTimeoutError } from "./errors.js";
-import { watchStateOf, type ChangeWatch } from "./node-watch.js";
+import { watchStateOf, type ChangeWatch, type WatchedNode } from "./node-watch.js";
 import { realSleep, type WaitClock } from "./wait.js";
 
 export type Decision<Step extends string> =
@@ -37,6 +37,19 @@ export interface Progress<Step extends string> {
   elapsedMs: number;
 }
 
+/**
+ * What a step's call returned: nothing (observe again), the observation its
+ * answer gives (a PATCH answers with the node), or "watch": wait for the node
+ * to change on the shared watch before looking again (a 202 without a body).
+ */
+export type ActResult<Observed> = { next: "answer"; observed: Observed } | { next: "watch" };
+
+/** The ActResult a step resolved with; undefined for anything else (a step's plain answer). */
+function actResult<Observed>(value: unknown): ActResult<Observed> | undefined {
+  if (typeof value !== "object" || value === null || !("next" in value)) return undefined;
+  return value.next === "answer" || value.next === "watch" ? (value as ActResult<Observed>) : undefined;
+}
+
 export interface OperationSpec<Observed, Step extends string> {
   /** e.g. "spawn"; used in logs and errors. */
   name: string;
@@ -44,9 +57,15 @@ export interface OperationSpec<Observed, Step extends string> {
   observe(): Promise<Observed>;
   /** Pure: the next move from what Ironic shows and what this run already did. */
   decide(observed: Observed, executed: ReadonlySet<Step>): Decision<Step>;
-  act(step: Step, observed: Observed): Promise<void>;
+  /** Runs one step; resolves with an ActResult, or with nothing (observe again). */
+  act(step: Step, observed: Observed): Promise<unknown>;
   /** The node in `observed` (null: none), for the shared watch's comparison. */
   watched?(observed: Observed): object | null;
+  /**
+   * The observation the watch's listed node gives, from the last one; undefined
+   * when the decision needs more than the listing shows (the node is read).
+   */
+  fromListing?(listed: WatchedNode, last: Observed): Observed | undefined;
 }
 
 /**
@@ -67,10 +86,11 @@ export interface RunOptions<Step extends string> extends WaitClock {
   watch?: ChangeWatch;
 }
 
+/** Runs the operation to its end; returns the observation that ended it. */
 export async function runOperation<Observed, Step extends string>(
   spec: OperationSpec<Observed, Step>,
   options: RunOptions<Step>,
-): Promise<void> {
+): Promise<Observed> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const started = now();
@@ -80,15 +100,35 @@ export async function runOperation<Observed, Step extends string>(
   const runs = new Map<Step, number>();
   let lastWait = "";
   const log = options.log.child({ operation: spec.name, ...spec.ids });
+  // The next observation when it is already known (an answer, a listing).
+  let known: { observed: Observed; from: "answer" | "listing" } | undefined;
+
+  /** Waits for the node to change; the listing's observation when it gives one. */
+  const waitForChange = async (observed: Observed): Promise<typeof known> => {
+    const left = Math.max(0, deadline - now());
+    const node = spec.watched?.(observed) ?? null;
+    if (options.watch !== undefined && spec.ids.node !== undefined && node !== null) {
+      const listed = await options.watch.changed(spec.ids.node, watchStateOf(node), Math.min(options.pollIntervalMs * WATCH_SAFETY_INTERVALS, left));
+      const next = listed === undefined ? undefined : spec.fromListing?.(listed, observed);
+      return next === undefined ? undefined : { observed: next, from: "listing" };
+    }
+    await sleep(Math.min(options.pollIntervalMs, left));
+    return undefined;
+  };
 
   for (;;) {
-    const observed = await spec.observe();
-    const decision = spec.decide(observed, executed);
+    let observed = known?.observed ?? (await spec.observe());
+    let decision = spec.decide(observed, executed);
+    if (known?.from === "listing" && decision.kind === "act") {
+      observed = await spec.observe();
+      decision = spec.decide(observed, executed);
+    }
+    known = undefined;
     const elapsedMs = now() - started;
     switch (decision.kind) {
       case "done":
         log.info({ elapsedMs }, `${spec.name} finished`);
-        return;
+        return observed;
       case "fail":
         throw decision.error;
       case "act": {
@@ -103,14 +143,17 @@ export async function runOperation<Observed, Step extends string>(
         options.onProgress?.({ operation: spec.name, step: decision.step, detail: decision.step, elapsedMs });
         log.info({ step: decision.step, attempt: count }, `${spec.name}: ${decision.step}`);
         lastWait = "";
+        let result: ActResult<Observed> | undefined;
         try {
-          await spec.act(decision.step, observed);
+          result = actResult<Observed>(await spec.act(decision.step, observed));
         } catch (error) {
           if (!(error instanceof OutcomeUnknownError)) throw error;
           log.warn({ step: decision.step, reason: error.message }, `${spec.name}: outcome of '${decision.step}' unknown; observing the node again`);
           break;
         }
         executed.add(decision.step);
+        if (result?.next === "answer") known = { observed: result.observed, from: "answer" };
+        else if (result?.next === "watch" && options.watch !== undefined) known = await waitForChange(observed);
         break;
       }
       case "wait": {
@@ -125,13 +168,7 @@ export async function runOperation<Observed, Step extends string>(
           log.debug({ reason: decision.reason }, `${spec.name}: waiting`);
           lastWait = decision.reason;
         }
-        const left = Math.max(0, deadline - now());
-        const node = spec.watched?.(observed) ?? null;
-        if (options.watch !== undefined && spec.ids.node !== undefined && node !== null) {
-          await options.watch.changed(spec.ids.node, watchStateOf(node), Math.min(options.pollIntervalMs * WATCH_SAFETY_INTERVALS, left));
-        } else {
-          await sleep(Math.min(options.pollIntervalMs, left));
-        }
+        known = await waitForChange(observed);
         break;
       }
     }

@@ -12,12 +12,16 @@ import type { PowerState, PowerTarget } from "../ironic/states.js";
 import type { Logger } from "../log/logger.js";
 import { boundNode } from "./claim.js";
 import { OperationTimeoutError, PowerActionFailedError } from "./errors.js";
+import type { ChangeWatch, WatchState } from "./node-watch.js";
+import { WATCH_SAFETY_INTERVALS } from "./operation.js";
 import { pollUntil } from "./wait.js";
 
 export interface PowerOptions {
   /** Bound on waiting for `target_power_state` to clear. */
   timeoutMs: number;
   pollIntervalMs: number;
+  /** The driver's shared poller: an action whose end shows waits on it. */
+  watch?: ChangeWatch;
 }
 
 /** The instance's power as the compute layer shows it (Nova's power_state). */
@@ -39,13 +43,34 @@ export function instancePower(state: PowerState): InstancePower {
 
 const POWER_FIELDS = ["power_state", "target_power_state", "last_error"] as const;
 
+type Settled = { power_state: PowerState; last_error: string | null };
+
+/**
+ * Waits on the shared watch until the listing shows the action ended (the node
+ * still bound to the instance); undefined when it could not tell (the node left
+ * the listing, or no news within the safety bound): the caller reads the node.
+ * Only for an action whose end shows (the power state changes).
+ */
+async function settleOnWatch(watch: ChangeWatch, nodeUuid: string, instanceUuid: string, before: PowerState, options: PowerOptions): Promise<Settled | undefined> {
+  const deadline = Date.now() + options.timeoutMs;
+  let seen: WatchState = { power_state: before, target_power_state: null };
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    const listed = await watch.changed(nodeUuid, seen, Math.min(left, options.pollIntervalMs * WATCH_SAFETY_INTERVALS));
+    if (listed?.instance_uuid !== instanceUuid) return undefined;
+    if (listed.target_power_state === null) return { power_state: listed.power_state, last_error: listed.last_error };
+    seen = { power_state: listed.power_state, target_power_state: listed.target_power_state };
+  }
+}
+
 /** Waits until Ironic finished the power action; returns the resulting state. */
 async function settle(
   client: IronicClient,
   nodeUuid: string,
   instanceUuid: string,
   options: PowerOptions,
-): Promise<{ power_state: PowerState; last_error: string | null }> {
+): Promise<Settled> {
   return pollUntil(
     () => boundNode(client, nodeUuid, instanceUuid, POWER_FIELDS),
     (node) => node.target_power_state === null,
@@ -78,8 +103,8 @@ async function act(
   target: PowerTarget,
   options: PowerOptions,
   timeoutSeconds?: number,
-): Promise<{ power_state: PowerState; last_error: string | null }> {
-  await boundNode(client, nodeUuid, instanceUuid, ["uuid"]);
+): Promise<Settled> {
+  const before = await boundNode(client, nodeUuid, instanceUuid, ["power_state"]);
   const request = timeoutSeconds === undefined ? { target } : { target, timeout: timeoutSeconds };
   try {
     await client.nodes.setPowerState(nodeUuid, request);
@@ -93,6 +118,13 @@ async function act(
     if (seen.target_power_state === null && (goal === undefined || seen.power_state !== goal)) {
       await client.nodes.setPowerState(nodeUuid, request);
     }
+  }
+  const goal = visibleGoal(target);
+  // Only powering on waits on the listing (the create's power-on after a deploy);
+  // the other actions read their node, whose answer they check in detail.
+  if (options.watch !== undefined && target === "power on" && goal !== before.power_state) {
+    const settled = await settleOnWatch(options.watch, nodeUuid, instanceUuid, before.power_state, options);
+    if (settled !== undefined) return settled;
   }
   return settle(client, nodeUuid, instanceUuid, options);
 }

@@ -1,7 +1,11 @@
 // Spawn: put an instance on a node and deploy it, as resumable steps.
 //
-//   claim → write instance_info → create volume targets → attach VIFs →
-//   validate + deploy (config drive) → wait for `active`
+//   claim (with instance_info) → write instance_info → create volume targets →
+//   attach VIFs → deploy (config drive) → wait for `active`
+//
+// The scheduler's claim writes instance_info in the same PATCH, and hands its
+// answer over as the first observation, so a fresh create starts at "deploy";
+// the write-instance-info step only runs on a resumed or older claim.
 //
 // Each step is chosen from the node as Ironic shows it (`decideSpawn`, a pure
 // function), so running spawn again after a crash continues where Ironic is.
@@ -9,7 +13,7 @@
 // removes volume targets, VIFs, instance_info and the claim in reverse order.
 
 import type { IronicClient } from "../ironic/client.js";
-import { isTransientIronicError } from "../ironic/errors.js";
+import { IronicBadRequestError, isTransientIronicError } from "../ironic/errors.js";
 import type { NodeView } from "../ironic/node-schema.js";
 import type { ConfigDriveDict } from "../ironic/nodes.js";
 import { provisionPhase } from "../ironic/states.js";
@@ -33,14 +37,14 @@ import { parseProperties } from "./inventory.js";
 import { servesProject } from "./tenancy.js";
 import { attachVifs } from "./network.js";
 import { nodeOrNull } from "./observe.js";
-import type { ChangeWatch } from "./node-watch.js";
+import { withListed, type ChangeWatch } from "./node-watch.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { createVolumeTargets, missingVolumes } from "./volumes.js";
 
 export const SPAWN_STEPS = ["claim", "write-instance-info", "create-volume-targets", "attach-vifs", "deploy"] as const;
 export type SpawnStep = (typeof SPAWN_STEPS)[number];
 
-const SPAWN_FIELDS = [...CACHE_FIELDS, "instance_info", "deploy_step"] as const;
+export const SPAWN_FIELDS = [...CACHE_FIELDS, "instance_info", "deploy_step"] as const;
 export type SpawnNode = NodeView<(typeof SPAWN_FIELDS)[number]>;
 
 export interface SpawnObserved {
@@ -64,6 +68,12 @@ export interface SpawnOptions {
   onProgress?: (progress: Progress<SpawnStep>) => void;
   /** Options of the destroy that unwinds a failed spawn. */
   unwind: DestroyOptions;
+  /**
+   * The node as the claim's PATCH answered it a moment ago: the first
+   * observation, instead of reading the node again. Ignored unless it is
+   * claimed for this instance.
+   */
+  claimed?: SpawnNode;
 }
 
 /** The next spawn step from what Ironic shows. Pure; exhaustive over provision phases. */
@@ -153,13 +163,15 @@ function nextPreparationStep(
   return { kind: "act", step: "deploy" };
 }
 
+/** The spawn's observation of `node` (read, or answered by a PATCH): plus targets and VIFs while preparing. */
 async function observeSpawn(
   client: IronicClient,
   nodeUuid: string,
   spec: InstanceSpec,
   log: Logger,
+  answered?: SpawnNode,
 ): Promise<SpawnObserved> {
-  const node = await nodeOrNull(client, nodeUuid, SPAWN_FIELDS);
+  const node = answered ?? (await nodeOrNull(client, nodeUuid, SPAWN_FIELDS));
   const localGb = node === null ? 0 : parseProperties(node.properties, log, nodeUuid).localGb;
   const wantedInstanceInfo = buildInstanceInfo(spec, { nodeLocalGb: localGb });
   const preparing =
@@ -175,14 +187,40 @@ async function observeSpawn(
   return { node, volumeTargets, vifs, wantedInstanceInfo };
 }
 
-async function validateAndDeploy(client: IronicClient, nodeUuid: string, spec: InstanceSpec): Promise<void> {
+/** How Ironic's deploy request says the node failed its own validation (conductor's validate_node). */
+const DEPLOY_VALIDATION_FAILED = /failed to validate/i;
+/**
+ * How it says the node is no longer in a state to deploy from: it moved since
+ * it was observed (a deploy request of an earlier attempt, late, got there
+ * first). The node is observed again and the decision made from what it shows.
+ */
+const STATE_MOVED = /can not be performed on node .* while it is in state/i;
+
+/**
+ * Deploys. Ironic's deploy request validates the power and deploy interfaces
+ * (and instance_info's traits) itself and answers 400 "Failed to validate …"
+ * with the reason, so a separate validate round trip only pays off for a boot
+ * from volume, whose storage interface the deploy request does not validate.
+ */
+async function validateAndDeploy(client: IronicClient, nodeUuid: string, spec: InstanceSpec): Promise<"sent" | "moved"> {
   const ids = { node: nodeUuid, instance: spec.uuid };
-  const validation = await client.nodes.validate(nodeUuid);
-  const failures = REQUIRED_INTERFACES.filter((name) => validation[name]?.result !== true).map(
-    (name) => `${name}: ${validation[name]?.reason ?? "no result"}`,
-  );
-  if (failures.length > 0) throw new NodeValidationError(`node failed validation (${failures.join("; ")})`, ids);
-  await client.nodes.setProvisionState(nodeUuid, { target: "active", configdrive: await configDriveFor(client, nodeUuid, spec) });
+  if (spec.volumes.length > 0) {
+    const validation = await client.nodes.validate(nodeUuid);
+    const failures = REQUIRED_INTERFACES.filter((name) => validation[name]?.result !== true).map(
+      (name) => `${name}: ${validation[name]?.reason ?? "no result"}`,
+    );
+    if (failures.length > 0) throw new NodeValidationError(`node failed validation (${failures.join("; ")})`, ids);
+  }
+  try {
+    await client.nodes.setProvisionState(nodeUuid, { target: "active", configdrive: await configDriveFor(client, nodeUuid, spec) });
+  } catch (error) {
+    if (error instanceof IronicBadRequestError && DEPLOY_VALIDATION_FAILED.test(error.message)) {
+      throw new NodeValidationError(`node failed validation (${error.message})`, { ...ids, cause: error });
+    }
+    if (error instanceof IronicBadRequestError && STATE_MOVED.test(error.message)) return "moved";
+    throw error;
+  }
+  return "sent";
 }
 
 /**
@@ -198,41 +236,63 @@ export async function configDriveFor(client: IronicClient, nodeUuid: string, spe
   return buildConfigDrive(spec, { vifs: spec.vifs, ports, portgroups });
 }
 
-/** Runs (or resumes) the spawn steps without unwinding; see `spawnInstance`. */
+/**
+ * The observation a listed node gives: its state merged into the last one.
+ * Undefined while the node is still to be prepared (that needs its
+ * instance_info, volume targets and VIFs, which the listing does not show).
+ */
+export function spawnFromListing(listed: Parameters<typeof withListed>[1], last: SpawnObserved): SpawnObserved | undefined {
+  if (last.node === null) return undefined;
+  if (listed.provision_state === "available" && listed.target_provision_state === null) return undefined;
+  return { ...last, node: withListed(last.node, listed) };
+}
+
+/** Runs (or resumes) the spawn steps without unwinding; see `spawnInstance`. Returns the node as it ended. */
 export async function runSpawn(
   client: IronicClient,
   nodeUuid: string,
   spec: InstanceSpec,
   options: SpawnOptions,
   log: Logger,
-): Promise<void> {
-  await runOperation<SpawnObserved, SpawnStep>(
+): Promise<SpawnNode | null> {
+  let claimed = options.claimed?.instance_uuid === spec.uuid ? options.claimed : undefined;
+  const ended = await runOperation<SpawnObserved, SpawnStep>(
     {
       name: "spawn",
       ids: { node: nodeUuid, instance: spec.uuid },
-      observe: () => observeSpawn(client, nodeUuid, spec, log),
+      observe: () => {
+        const answered = claimed;
+        claimed = undefined;
+        return observeSpawn(client, nodeUuid, spec, log, answered);
+      },
       watched: (observed) => observed.node,
+      fromListing: spawnFromListing,
       decide: (observed, executed) => decideSpawn(spec, observed, executed),
       act: async (step, observed) => {
         switch (step) {
-          case "claim":
-            return writeClaim(client, nodeUuid, spec.uuid);
-          case "write-instance-info":
-            await client.nodes.update(nodeUuid, [
+          case "claim": {
+            const answer = await writeClaim(client, nodeUuid, spec.uuid, 1, observed.wantedInstanceInfo);
+            return answer === undefined ? undefined : { next: "answer", observed: await observeSpawn(client, nodeUuid, spec, log, answer) };
+          }
+          case "write-instance-info": {
+            const answer = await client.nodes.update(nodeUuid, [
               { op: "add", path: "/instance_info", value: observed.wantedInstanceInfo },
             ]);
-            return;
+            return { next: "answer", observed: await observeSpawn(client, nodeUuid, spec, log, answer) };
+          }
           case "create-volume-targets":
             return createVolumeTargets(client, nodeUuid, spec.uuid, missingVolumes(spec.volumes, observed.volumeTargets, spec.uuid));
           case "attach-vifs":
             return attachVifs(client, nodeUuid, spec.uuid, spec.vifs.map((vif) => vif.id), log);
           case "deploy":
-            return validateAndDeploy(client, nodeUuid, spec);
+            // Moved: observe again at once (the per-step cap bounds a repeat).
+            return (await validateAndDeploy(client, nodeUuid, spec)) === "sent" ? { next: "watch" } : undefined;
         }
       },
     },
     { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log, watch: options.watch },
   );
+  return ended.node;
 }
 
 /**
@@ -246,9 +306,9 @@ export async function spawnInstance(
   spec: InstanceSpec,
   options: SpawnOptions,
   log: Logger,
-): Promise<void> {
+): Promise<SpawnNode | null> {
   try {
-    await runSpawn(client, nodeUuid, spec, options, log);
+    return await runSpawn(client, nodeUuid, spec, options, log);
   } catch (error) {
     if (error instanceof NodeAlreadyClaimedError || error instanceof NodeNotAvailableError) throw error;
     // Ironic unreachable or overloaded: nothing failed on the node, so keep it;
@@ -260,7 +320,7 @@ export async function spawnInstance(
     const ids = { node: nodeUuid, instance: spec.uuid };
     log.warn({ ...ids, err: error }, "spawn failed; unwinding what it put on the node");
     try {
-      await destroyInstance(client, { instanceUuid: spec.uuid, nodeUuid }, options.unwind, log);
+      await destroyInstance(client, { instanceUuid: spec.uuid, nodeUuid, volumes: spec.volumes.length > 0 }, options.unwind, log);
     } catch (unwindError) {
       // The original failure is what the caller must see; the unwind failure is
       // logged for the operator and the reconciler retries it.

@@ -97,7 +97,8 @@ describe("a server's life on one node", () => {
   it("spawns: instance_info, tagged volume target, config drive, active", async () => {
     const steps: string[] = [];
     await driver.spawn({ instanceUuid: spec.uuid, nodeUuid: node() }, spec, (p) => steps.push(p.step));
-    expect(steps.filter((s) => s !== "wait")).toEqual(["claim", "write-instance-info", "create-volume-targets", "deploy"]);
+    // The claim's PATCH carries the instance_info: no step of its own.
+    expect(steps.filter((s) => s !== "wait")).toEqual(["claim", "create-volume-targets", "deploy"]);
     const n = await client.nodes.get(node(), ["instance_uuid", "instance_info", "provision_state"]);
     expect(n.provision_state).toBe("active");
     expect(n.instance_uuid).toBe(spec.uuid);

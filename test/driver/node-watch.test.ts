@@ -38,7 +38,7 @@ describe("runOperation with a watch", () => {
       calls,
       changed: (node, seen, maxMs) => {
         calls.push({ node, seen, maxMs });
-        return Promise.resolve();
+        return Promise.resolve(undefined);
       },
     };
   }

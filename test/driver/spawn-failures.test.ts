@@ -56,10 +56,22 @@ interface Case {
   driver?: Parameters<typeof fastDriver>[2];
 }
 
+/** The node's own GET, or a listing (the shared watch's), where the node may appear. */
+const nodeOrListing = (node: string) => new RegExp(`^/v1/nodes(/${node})?\\?`);
+
+/** Applies `change` to the node in a node's GET or in a listing's `nodes`. */
+function rewriteNode(r: { status: number; body: string }, node: string, change: (n: Record<string, unknown>) => Record<string, unknown>) {
+  const body = JSON.parse(r.body) as Record<string, unknown>;
+  if (!Array.isArray(body["nodes"])) return { status: r.status, body: JSON.stringify(body["uuid"] === node ? change(body) : body) };
+  const nodes = (body["nodes"] as Array<Record<string, unknown>>).map((n) => (n["uuid"] === node ? change(n) : n));
+  return { status: r.status, body: JSON.stringify({ ...body, nodes }) };
+}
+
 const cases: Case[] = [
   {
-    name: "writing instance_info is refused",
-    rule: (node) => ({ method: "PATCH", path: `/v1/nodes/${node}`, after: 1, times: 1, action: { kind: "status", status: 400, body: badRequest("Invalid instance_info") } }),
+    // The claim carries the instance_info: the one PATCH is refused, nothing is written.
+    name: "writing instance_info (with the claim) is refused",
+    rule: (node) => ({ method: "PATCH", path: `/v1/nodes/${node}`, times: 1, action: { kind: "status", status: 400, body: badRequest("Invalid instance_info") } }),
     error: IronicBadRequestError,
   },
   {
@@ -96,15 +108,15 @@ const cases: Case[] = [
       let shown = false; // show the failure once, the first time the node looks active
       return {
         method: "GET",
-        path: new RegExp(`^/v1/nodes/${node}\\?`),
+        path: nodeOrListing(node),
         action: {
           kind: "rewrite",
-          rewrite: (r) => {
-            const n = JSON.parse(r.body) as Record<string, unknown>;
-            if (shown || n["provision_state"] !== "active") return r;
-            shown = true;
-            return { status: 200, body: JSON.stringify({ ...n, provision_state: "deploy failed", last_error: "image checksum mismatch" }) };
-          },
+          rewrite: (r) =>
+            rewriteNode(r, node, (n) => {
+              if (shown || n["provision_state"] !== "active") return n;
+              shown = true;
+              return { ...n, provision_state: "deploy failed", last_error: "image checksum mismatch" };
+            }),
         },
       };
     },
@@ -116,16 +128,16 @@ const cases: Case[] = [
       let since: number | undefined; // pretend to wait for a call-back for 1.5 s, then tell the truth
       return {
         method: "GET",
-        path: new RegExp(`^/v1/nodes/${node}\\?`),
+        path: nodeOrListing(node),
         action: {
           kind: "rewrite",
-          rewrite: (r) => {
-            const n = JSON.parse(r.body) as Record<string, unknown>;
-            if (n["provision_state"] !== "active") return r;
-            since ??= Date.now();
-            if (Date.now() - since > 1_500) return r;
-            return { status: 200, body: JSON.stringify({ ...n, provision_state: "wait call-back", target_provision_state: "active" }) };
-          },
+          rewrite: (r) =>
+            rewriteNode(r, node, (n) => {
+              if (n["provision_state"] !== "active") return n;
+              since ??= Date.now();
+              if (Date.now() - since > 1_500) return n;
+              return { ...n, provision_state: "wait call-back", target_provision_state: "active" };
+            }),
         },
       };
     },
