@@ -26,16 +26,21 @@ beforeAll(async () => {
   api = await startTestApi("fault-visibility", { nodes: 2, log: log.logger, ironicUrl: proxy.url });
   // The scheduler picks either node: whichever it is fails its deploy.
   let shown = false; // once, the first time a node looks active
+  // The node's own GET or the shared watch's listing, whichever shows it first.
   proxy.add({
     method: "GET",
-    path: new RegExp(`^/v1/nodes/(${api.nodes.join("|")})\\?`),
+    path: new RegExp(`^/v1/nodes(/(${api.nodes.join("|")}))?\\?`),
     action: {
       kind: "rewrite",
       rewrite: (r) => {
-        const n = JSON.parse(r.body) as Record<string, unknown>;
-        if (shown || n["provision_state"] !== "active") return r;
-        shown = true;
-        return { status: 200, body: JSON.stringify({ ...n, provision_state: "deploy failed", last_error: LAST_ERROR }) };
+        const failed = (n: Record<string, unknown>): Record<string, unknown> => {
+          if (shown || n["provision_state"] !== "active" || !api.nodes.includes(String(n["uuid"]))) return n;
+          shown = true;
+          return { ...n, provision_state: "deploy failed", last_error: LAST_ERROR };
+        };
+        const body = JSON.parse(r.body) as Record<string, unknown>;
+        if (!Array.isArray(body["nodes"])) return { status: r.status, body: JSON.stringify(failed(body)) };
+        return { status: r.status, body: JSON.stringify({ ...body, nodes: (body["nodes"] as Array<Record<string, unknown>>).map(failed) }) };
       },
     },
   });
