@@ -27,16 +27,25 @@ export const CONTENT_SECURITY_POLICY = [
 const PUBLIC = { access: "public", versioned: false } as const;
 const assetParams = z.object({ name: z.string().max(128) });
 
+/**
+ * The headers of every answer under /dashboard, set in an onSend hook: the
+ * page's routes and the console proxy's (console-proxy.ts, another plugin, so
+ * its 401/403 need the hook too) each add one to their own scope.
+ */
+export function setWebSecurityHeaders(reply: FastifyReply): void {
+  reply
+    .header("content-security-policy", CONTENT_SECURITY_POLICY)
+    .header("x-frame-options", "DENY")
+    .header("x-content-type-options", "nosniff")
+    .header("referrer-policy", "no-referrer")
+    .header("cross-origin-opener-policy", "same-origin")
+    .header("cache-control", "no-cache");
+}
+
 export function dashboardRoutes(assets: Map<string, Asset> = loadAssets()): FastifyPluginCallback {
   return (app, _options, done) => {
     app.addHook("onSend", async (_request, reply) => {
-      reply
-        .header("content-security-policy", CONTENT_SECURITY_POLICY)
-        .header("x-frame-options", "DENY")
-        .header("x-content-type-options", "nosniff")
-        .header("referrer-policy", "no-referrer")
-        .header("cross-origin-opener-policy", "same-origin")
-        .header("cache-control", "no-cache");
+      setWebSecurityHeaders(reply);
     });
     const send = (name: string, reply: FastifyReply): FastifyReply => {
       const found = assets.get(name);
