@@ -15,7 +15,6 @@ import type { RawData, WebSocket } from "ws";
 import { z } from "zod";
 import { SERIAL_CONSOLE_PATH, type ConsoleGrant } from "../compute/console-tokens.js";
 import type { ComputeApi } from "../compute/contract.js";
-import { setWebSecurityHeaders } from "./dashboard-routes.js";
 
 const PUBLIC = { access: "public", versioned: false } as const;
 const tokenQuery = z.object({ token: z.string().min(1).max(128) });
@@ -110,10 +109,6 @@ export function consoleProxyRoutes(compute: ComputeApi): FastifyPluginCallback {
   return (app, _options, done) => {
     void app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
     void app.register((scoped, _scopedOptions, scopedDone) => {
-      // The dashboard's headers on the refusals (401, 403) too: this path is under /dashboard.
-      scoped.addHook("onSend", async (_request, reply) => {
-        setWebSecurityHeaders(reply);
-      });
       scoped.get(SERIAL_CONSOLE_PATH, { websocket: true, config: PUBLIC, preValidation: redeem }, join);
       scopedDone();
     });
