@@ -68,7 +68,24 @@ export interface ApiOptions {
    * after the API's own under the same hooks: request id, Host check,
    * authentication by each route's declared access.
    */
-  plugins?: readonly { plugin: FastifyPluginCallback; prefix: string }[];
+  plugins?: readonly WebPlugin[];
+}
+
+interface WebPlugin {
+  plugin: FastifyPluginCallback;
+  prefix: string;
+  /**
+   * Headers of every answer whose path is the prefix or under it (the web
+   * layer's Content-Security-Policy), set here so that the router's own answers
+   * (404, a malformed or over-long path), which no plugin's hook sees, carry them too.
+   */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** The headers a plugin declares for this URL's path, if any. */
+function pathHeaders(plugins: readonly WebPlugin[], url: string): Readonly<Record<string, string>> | undefined {
+  const path = url.split("?")[0] ?? "";
+  return plugins.find(({ prefix, headers }) => headers !== undefined && prefix !== "" && (path === prefix || path.startsWith(`${prefix}/`)))?.headers;
 }
 
 function authMode(compute: ComputeApi, options: ApiOptions, guard: LoginGuard): AuthMode {
@@ -100,11 +117,18 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 512 },
-    frameworkErrors: handleFrameworkError,
+    frameworkErrors: (error, request, reply) => {
+      reply.headers(pathHeaders(options.plugins ?? [], request.url) ?? {});
+      handleFrameworkError(error, request, reply);
+    },
     ...(httpsFactory === undefined ? {} : { serverFactory: httpsFactory }),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  app.addHook("onSend", async (request, reply) => {
+    const headers = pathHeaders(options.plugins ?? [], request.url);
+    if (headers !== undefined) reply.headers(headers);
+  });
   // An empty body with Content-Type: application/json (a bodiless DELETE from some
   // clients) is "no body"; anything else goes to Fastify's own (secure) parser.
   const defaultJsonParser = app.getDefaultJsonParser("error", "error");

@@ -26,26 +26,37 @@ export const CONTENT_SECURITY_POLICY = [
 
 const PUBLIC = { access: "public", versioned: false } as const;
 const assetParams = z.object({ name: z.string().max(128) });
+/** A name no file has (too long, say) is a 404 like any unknown name, not a thrown ZodError (500). */
+const assetName = (params: unknown): string | undefined => assetParams.safeParse(params).data?.name;
+
+/**
+ * The headers of every answer under /dashboard: the page's, the console
+ * proxy's refusals (401, 403) and the router's own (an unknown file, a
+ * malformed or over-long path). webPlugins hands them to the API, which sets
+ * them on each answer under the prefix, before any route matches.
+ */
+export const WEB_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  "cache-control": "no-cache",
+};
 
 export function dashboardRoutes(assets: Map<string, Asset> = loadAssets()): FastifyPluginCallback {
   return (app, _options, done) => {
-    app.addHook("onSend", async (_request, reply) => {
-      reply
-        .header("content-security-policy", CONTENT_SECURITY_POLICY)
-        .header("x-frame-options", "DENY")
-        .header("x-content-type-options", "nosniff")
-        .header("referrer-policy", "no-referrer")
-        .header("cross-origin-opener-policy", "same-origin")
-        .header("cache-control", "no-cache");
-    });
-    const send = (name: string, reply: FastifyReply): FastifyReply => {
-      const found = assets.get(name);
+    const send = (name: string | undefined, reply: FastifyReply): FastifyReply => {
+      const found = name === undefined ? undefined : assets.get(name);
       if (found === undefined) return reply.code(404).type("text/plain; charset=utf-8").send("Not found");
       return reply.type(found.contentType).send(found.body);
     };
     app.get("/", { config: PUBLIC, prefixTrailingSlash: "no-slash" }, (_request, reply) => send("index.html", reply));
-    app.get("/assets/:name", { config: PUBLIC }, (request, reply) => send(assetParams.parse(request.params).name, reply));
-    app.get("/assets/vendor/:name", { config: PUBLIC }, (request, reply) => send(`vendor/${assetParams.parse(request.params).name}`, reply));
+    app.get("/assets/:name", { config: PUBLIC }, (request, reply) => send(assetName(request.params), reply));
+    app.get("/assets/vendor/:name", { config: PUBLIC }, (request, reply) => {
+      const name = assetName(request.params);
+      return send(name === undefined ? undefined : `vendor/${name}`, reply);
+    });
     done();
   };
 }

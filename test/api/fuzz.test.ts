@@ -8,6 +8,10 @@
 // the real Ironic. Each answer: no 5xx; a 4xx carries one fault object in the
 // API's shape (Nova's, Keystone's or Neutron's); a refused mutation leaves every
 // table of the database as it was. Afterwards the service still answers /healthz.
+// The web layer (/dashboard/*: the page, its files, the console's websocket) is
+// not the API: its 4xx are plain text ("Not found", the console token's 401),
+// so there each 4xx must echo none of the request's input, and every answer
+// carries the dashboard's strict Content-Security-Policy.
 //
 // npm test runs a seeded sample (IRONIC_COMPUTE_FUZZ_RUNS, default 300 requests and at least one per route,
 // seed IRONIC_COMPUTE_FUZZ_SEED); `npm run test:fuzz` runs 10,000.
@@ -16,6 +20,7 @@ import BetterSqlite3 from "better-sqlite3";
 import fc from "fast-check";
 import { Client } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONTENT_SECURITY_POLICY, DASHBOARD_PREFIX } from "../../src/web/dashboard-routes.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
 import { captureLog } from "../support/log-capture.js";
 import { routeKey, servedRoutes, type ServedRoute } from "../support/route-table.js";
@@ -183,6 +188,37 @@ function faultShapeProblem(status: number, text: string): string | undefined {
 interface Outcome {
   status: number;
   text: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+const isWebRoute = (route: ServedRoute): boolean => route.url === DASHBOARD_PREFIX || route.url.startsWith(`${DASHBOARD_PREFIX}/`);
+
+const decoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * What the request carried that an answer must not repeat: path segments,
+ * query keys and values, header values (raw and decoded). Pieces under 4
+ * characters ("0", "-1", "%20") are left out: they occur in any text.
+ */
+function inputsOf(generated: Generated): string[] {
+  const query = [...new URLSearchParams(generated.query.slice(1))].flat();
+  const { microversion, legacy, accept } = generated.headers;
+  const pieces = [...generated.segments, ...generated.segments.map(decoded), ...query, ...[microversion, legacy, accept].filter((value) => value !== undefined)];
+  return [...new Set(pieces)].filter((piece) => piece.trim().length >= 4);
+}
+
+/** The web layer's answers: the strict CSP on each, and a 4xx that repeats none of the request. */
+function webAnswerProblem(outcome: Outcome, generated: Generated): string | undefined {
+  if (outcome.headers["content-security-policy"] !== CONTENT_SECURITY_POLICY) return `no strict CSP (${String(outcome.headers["content-security-policy"])})`;
+  if (outcome.status < 400) return undefined;
+  const echoed = inputsOf(generated).find((piece) => outcome.text.includes(piece));
+  return echoed === undefined ? undefined : `echoes the request's ${JSON.stringify(echoed.slice(0, 80))}`;
 }
 
 async function send(route: ServedRoute, generated: Generated): Promise<Outcome | "refused-by-client"> {
@@ -200,7 +236,7 @@ async function send(route: ServedRoute, generated: Generated): Promise<Outcome |
       headers,
       ...(generated.body === undefined ? {} : { body: generated.body }),
     });
-    return { status: response.statusCode, text: await response.body.text() };
+    return { status: response.statusCode, text: await response.body.text(), headers: response.headers };
   } catch (error) {
     // undici refuses some generated paths itself (characters a request line cannot hold): nothing was sent.
     if (error instanceof Error && "code" in error && error.code === "UND_ERR_INVALID_ARG") return "refused-by-client";
@@ -269,6 +305,33 @@ describe("what the fuzzing found", () => {
   });
 });
 
+describe("what the fuzzing found in the web layer", () => {
+  // An over-long name was a thrown ZodError (500); the router's own answers (an
+  // over-long or malformed path) had none of the dashboard's headers.
+  const SCRIPT = "<script>alert(1)</script>";
+  it.each([
+    [`/dashboard/assets/vendor/${"x".repeat(200)}`, 404],
+    [`/dashboard/assets/${"x".repeat(200)}`, 404],
+    [`/dashboard/assets/${"%C3%A9".repeat(600)}`, 404],
+    ["/dashboard/assets/%zz", 400],
+    [`/dashboard/assets/${encodeURIComponent(SCRIPT)}`, 404],
+    [`/dashboard/assets/vendor/${encodeURIComponent(SCRIPT)}`, 404],
+    [`/dashboard/console?token=${encodeURIComponent(SCRIPT)}`, 401],
+    [`/dashboard/console?token=${"t".repeat(500)}`, 401],
+  ] as const)("GET %s → %i with the strict CSP, echoing nothing", async (path, status) => {
+    const response = await client.request({ method: "GET", path });
+    const text = await response.body.text();
+    expect(response.statusCode, text).toBe(status);
+    expect(response.headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
+    expect(response.headers["x-content-type-options"]).toBe("nosniff");
+    expect(text).not.toContain("script");
+    expect(text).not.toContain("xxxxxxxx");
+    expect(text).not.toContain("tttttttt");
+    expect(text).not.toContain("é");
+    expect(text).not.toContain("FST_ERR");
+  });
+});
+
 describe(`fuzzing every route (${RUNS} requests, seed ${SEED})`, () => {
   it("no 5xx, a fault in the API's shape for each 4xx, nothing persisted by a refused mutation; /healthz still answers", async () => {
     const routes = servedRoutes(api.running.api.app);
@@ -294,7 +357,10 @@ describe(`fuzzing every route (${RUNS} requests, seed ${SEED})`, () => {
           const where = `${routeKey(route)} → ${outcome.status} ${outcome.text.slice(0, 200)}`;
           if (outcome.status >= 500 && !DELIBERATE_5XX.has(`${outcome.status} ${routeKey(route)}`)) throw new Error(`5xx: ${where}`);
           // 431: Node refuses headers over 16 KiB before Fastify sees the request (no body).
-          if (outcome.status >= 400 && route.method !== "HEAD" && outcome.status !== 431) {
+          if (isWebRoute(route) && outcome.status !== 431) {
+            const problem = webAnswerProblem(outcome, generated);
+            if (problem !== undefined) throw new Error(`web answer (${problem}): ${where}`);
+          } else if (outcome.status >= 400 && route.method !== "HEAD" && outcome.status !== 431) {
             const problem = faultShapeProblem(outcome.status, outcome.text);
             if (problem !== undefined) throw new Error(`fault shape (${problem}): ${where}`);
           }

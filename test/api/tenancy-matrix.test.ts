@@ -59,6 +59,12 @@ interface Entry {
   probe?: unknown;
   /** A valid body, for the other project's member and the random id. */
   cross?: unknown;
+  /**
+   * The compute microversion header of every probe (default `compute latest`);
+   * null sends none. /v2.1/images and /v2.1/images/:id are Nova's image proxy
+   * (404 from 2.36) when a compute microversion is named, Glance's API when none is.
+   */
+  microversion?: string | null;
 }
 
 const REFUSED = { refused: true }; // a body no route accepts
@@ -74,6 +80,8 @@ const MATRIX: Record<string, Entry> = {
   "GET /openapi.json": r("public", 200),
   "GET /metrics": r("admin", 200),
   "GET /": r("public", 200),
+  "GET /v2": r("public", 200),
+  "GET /v2/": r("public", 200),
   "GET /v2.1": r("public", 200),
   "GET /v2.1/": r("public", 200),
   "GET /image": r("public", 300),
@@ -83,6 +91,7 @@ const MATRIX: Record<string, Entry> = {
   "GET /network": r("public", 200),
   "GET /network/": r("public", 200),
   "GET /healthz": r("public", 200),
+  "GET /readyz": r("public", 200),
   "GET /volume": r("public", 300),
   "GET /volume/": r("public", 300),
   "GET /volume/v3": r("public", 200),
@@ -115,6 +124,10 @@ const MATRIX: Record<string, Entry> = {
   "GET /v2.1/flavors/:id": r("reader", 200),
   "DELETE /v2.1/flavors/:id": r("admin", 404),
   "GET /v2.1/flavors/:id/os-extra_specs": r("reader", 200),
+  "POST /v2.1/flavors/:id/os-extra_specs": r("admin", 400, { probe: REFUSED }),
+  "GET /v2.1/flavors/:id/os-extra_specs/:key": r("reader", 200),
+  "PUT /v2.1/flavors/:id/os-extra_specs/:key": r("admin", 400, { probe: REFUSED }),
+  "DELETE /v2.1/flavors/:id/os-extra_specs/:key": r("admin", 404),
   "POST /v2.1/os-keypairs": r("member", 400, { probe: REFUSED }),
   "GET /v2.1/os-keypairs": r("reader", 200),
   "GET /v2.1/os-keypairs/:name": r("reader", 200, { scoped: "name", cells: { reader: 404, admin: 404 } }),
@@ -142,6 +155,9 @@ const MATRIX: Record<string, Entry> = {
   "POST /v2.1/servers/:id/os-interface": r("member", 400, { scoped: "id", probe: REFUSED, cross: { interfaceAttachment: {} } }),
   "DELETE /v2.1/servers/:id/os-interface/:port_id": r("member", 404, { scoped: "id" }),
   "GET /v2.1/servers/:id/os-interface/:port_id": r("reader", 404, { scoped: "id" }),
+  "GET /v2.1/servers/:id/ips": r("reader", 200, { scoped: "id" }),
+  // The seeded server is on no network: an allowed caller gets Nova's "not a member" 404, the other project "server not found".
+  "GET /v2.1/servers/:id/ips/:network": r("reader", 404, { scoped: "id" }),
   "GET /v2.1/servers/:id/os-server-password": r("reader", 200, { scoped: "id" }),
   "DELETE /v2.1/servers/:id/os-server-password": r("member", 404, { scoped: "id" }),
   "GET /v2.1/projects": r("authenticated", 200),
@@ -151,9 +167,10 @@ const MATRIX: Record<string, Entry> = {
   "GET /image/v2/images/:id": r("reader", 200),
   "DELETE /image/v2/images/:id": r("admin", 404),
   "PUT /image/v2/images/:id/file": r("admin", 204),
-  "GET /v2.1/images": r("reader", 200),
+  "GET /v2.1/images": r("reader", 200, { microversion: null }),
+  "GET /v2.1/images/detail": r("reader", 200, { microversion: "compute 2.1" }),
   "POST /v2.1/images": r("admin", 400, { probe: REFUSED }),
-  "GET /v2.1/images/:id": r("reader", 200),
+  "GET /v2.1/images/:id": r("reader", 200, { microversion: null }),
   "DELETE /v2.1/images/:id": r("admin", 404),
   "PUT /v2.1/images/:id/file": r("admin", 204),
   "GET /admin/v1/projects": r("admin", 200),
@@ -164,6 +181,7 @@ const MATRIX: Record<string, Entry> = {
   "PATCH /admin/v1/users/:id": r("admin", 400, { probe: REFUSED }),
   "DELETE /admin/v1/users/:id": r("admin", 404),
   "GET /admin/v1/audit": r("admin", 200),
+  "GET /admin/v1/status": r("admin", 200),
   "GET /admin/v1/nodes": r("admin", 200),
   "GET /admin/v1/nodes/:id": r("admin", 200),
   "GET /identity": r("public", 300),
@@ -217,16 +235,22 @@ const MATRIX: Record<string, Entry> = {
   "PUT /volume/v3/volumes/:id": r("reader", 400, { scoped: "id", probe: REFUSED, cross: { volume: { name: "renamed" } } }),
   "DELETE /volume/v3/volumes/:id": r("reader", 403, { scoped: "id", cells: { admin: 404 } }), // admins only, checked by compute,
   "GET /volume/v3/os-quota-sets/:target": r("reader", 200, { scoped: "target" }),
+  // The web layer: the page and its files are public (the page is a client of the API above).
+  "GET /dashboard": r("public", 200),
+  "GET /dashboard/assets/:name": r("public", 200),
+  "GET /dashboard/assets/vendor/:name": r("public", 200),
+  // The serial console's websocket: its one-time token (none here) is the only credential, whoever asks.
+  "GET /dashboard/console": r("public", 401),
 };
 
 /** The value of a path parameter for the seeded objects (the owning project's). */
 function seededValue(url: string, name: string): string {
   const projectA = api.users.member.projectId;
   if (url.startsWith("/v2.1/servers/")) {
-    const values: Record<string, string> = { id: seed.server, requestId: seed.requestId, key: "k1", tag: "t1", port_id: seed.port };
+    const values: Record<string, string> = { id: seed.server, requestId: seed.requestId, key: "k1", tag: "t1", port_id: seed.port, network: "n-a" };
     return values[name] ?? "";
   }
-  if (url.startsWith("/v2.1/flavors/")) return api.flavorId;
+  if (url.startsWith("/v2.1/flavors/")) return name === "key" ? "resources:VCPU" : api.flavorId;
   if (url.startsWith("/v2.1/os-keypairs/")) return seed.keypair;
   if (url.startsWith("/v2.1/os-hypervisors/") || url.startsWith("/admin/v1/nodes/")) return seed.node;
   if (url.startsWith("/v2.1/os-server-groups/")) return seed.group;
@@ -236,6 +260,8 @@ function seededValue(url: string, name: string): string {
   if (url.startsWith("/network/v2.0/networks/")) return seed.network;
   if (url.startsWith("/network/v2.0/subnets/")) return seed.subnet;
   if (url.startsWith("/network/v2.0/ports/")) return seed.port;
+  if (url === "/dashboard/assets/:name") return "app.js";
+  if (url === "/dashboard/assets/vendor/:name") return "xterm.mjs";
   if (url.startsWith("/volume/v3/") && name === "id") return seed.volume;
   return projectA; // project ids: quota sets, projects, volume API prefixes
 }
@@ -260,7 +286,7 @@ function destructiveParam(route: ServedRoute, entry: Entry): string | undefined 
 
 const LATEST = { "openstack-api-version": "compute latest" };
 
-async function send(cell: Cell, method: string, path: string, body: unknown): Promise<CallResult> {
+async function send(cell: Cell, method: string, path: string, body: unknown, microversion: string | null = "compute latest"): Promise<CallResult> {
   const as = cell === "member" || cell === "other" || cell === "reader" || cell === "admin" ? cell : "anonymous";
   const authorization: Record<Cell, string | undefined> = {
     member: undefined, other: undefined, reader: undefined, admin: undefined, anonymous: undefined,
@@ -268,7 +294,7 @@ async function send(cell: Cell, method: string, path: string, body: unknown): Pr
     wrongPassword: `Basic ${Buffer.from(`${api.users.member.name}:not-the-password`).toString("base64")}`,
     expiredToken: undefined,
   };
-  const headers: Record<string, string> = { ...LATEST };
+  const headers: Record<string, string> = microversion === null ? {} : { "openstack-api-version": microversion };
   const auth = authorization[cell];
   if (auth !== undefined) headers["authorization"] = auth;
   if (cell === "expiredToken") headers["x-auth-token"] = seed.expiredToken;
@@ -366,7 +392,7 @@ describe("tenancy matrix", () => {
       if (entry.scoped !== undefined) {
         const value = randomValue(entry.scoped, seededValue(route.url, entry.scoped));
         // Asked by the other project's member: what it gets for an id that names nothing.
-        random = { value, result: await send("other", route.method, pathOf(route.url, { name: entry.scoped, value }), entry.cross ?? entry.probe) };
+        random = { value, result: await send("other", route.method, pathOf(route.url, { name: entry.scoped, value }), entry.cross ?? entry.probe, entry.microversion) };
         requests += 1;
       }
       for (const cell of CELLS) {
@@ -374,7 +400,7 @@ describe("tenancy matrix", () => {
         const cross = cell === "other" && expected === "cross";
         const replace = destructive === undefined || cross ? undefined : { name: destructive, value: randomValue(destructive, seededValue(route.url, destructive)) };
         const body = cross ? (entry.cross ?? entry.probe) : entry.probe;
-        const result = await send(cell, route.method, pathOf(route.url, replace), body);
+        const result = await send(cell, route.method, pathOf(route.url, replace), body, entry.microversion);
         requests += 1;
         let want: number;
         if (expected === "ok" || (expected === "cross" && random === undefined)) {
