@@ -66,6 +66,13 @@ export class ServerPorts {
     return await this.store.ports.list({ deviceId: serverId });
   }
 
+  /** The ports of each of the servers, in one query (a list's page). */
+  async forServers(serverIds: readonly string[]): Promise<Map<string, PortRecord[]>> {
+    const byServer = new Map<string, PortRecord[]>(serverIds.map((id) => [id, []]));
+    for (const port of await this.store.ports.list({ deviceIds: serverIds })) byServer.get(port.deviceId)?.push(port);
+    return byServer;
+  }
+
   /** Deletes every port of the server, releasing their addresses; how many. */
   async releaseAll(serverId: string): Promise<number> {
     return await this.store.ports.deleteForDevice(serverId);

@@ -24,7 +24,7 @@ import { isPrintableName } from "./names.js";
 import { allowedCount, quotaClaim, quotaExceeded } from "./quotas.js";
 import { schedulingRequest } from "./flavor-scheduling.js";
 import { groupNotFound, type ServerGroups } from "./server-groups.js";
-import type { InterfaceAttachment, InterfaceRequest, PlugIn, ServerNetworks } from "./server-networks.js";
+import type { InterfaceAttachment, InterfaceRequest, PlugIn, ServerAddress, ServerNetworks } from "./server-networks.js";
 import type { Volumes } from "./volumes.js";
 import type { ComputeConfig } from "./config.js";
 import {
@@ -208,7 +208,7 @@ export class Servers {
   async view(
     caller: Caller,
     server: ServerRecord,
-    page?: { tags: Map<string, string[]>; groups: Map<string, string>; flavors: Map<string, FlavorRecord> },
+    page?: { tags: Map<string, string[]>; groups: Map<string, string>; flavors: Map<string, FlavorRecord>; addresses: Map<string, Record<string, ServerAddress[]>> },
   ): Promise<ServerView> {
     const tags = page?.tags ?? (await this.store.serverTags.forServers([server.id]));
     const groups = page?.groups ?? (await this.store.serverGroups.ofServers([server.id]));
@@ -220,7 +220,7 @@ export class Servers {
       tags: tags.get(server.id) ?? [],
       queuePosition: await this.queuePosition(server),
       serverGroups: group === undefined ? [] : [group],
-      addresses: await this.networks.addresses(server),
+      addresses: page?.addresses.get(server.id) ?? (await this.networks.addresses(server)),
     };
   }
 
@@ -314,13 +314,14 @@ export class Servers {
       ...(filter.ipContains === undefined ? {} : { ipContains: filter.ipContains }),
       ...(filter.sort === undefined ? {} : { sort: filter.sort }),
     });
-    // One query each for the tags, the groups and the flavors of the whole page
+    // One query each for the tags, the groups, the flavors and the ports of the whole page
     // (a query per server was what a long list spent its time on: bench/api.ts).
     const ids = records.map((record) => record.id);
     const page = {
       tags: await this.store.serverTags.forServers(ids),
       groups: await this.store.serverGroups.ofServers(ids),
       flavors: new Map((await this.store.flavors.list()).map((flavor) => [flavor.id, flavor])),
+      addresses: await this.networks.addressesOfPage(records),
     };
     return Promise.all(records.map((record) => this.view(caller, record, page)));
   }

@@ -77,6 +77,8 @@ export interface PortFilter {
   projectId?: string;
   networkId?: string;
   deviceId?: string;
+  /** Ports of any of these devices (a page of servers at once). */
+  deviceIds?: readonly string[];
   ids?: readonly string[];
 }
 

@@ -192,6 +192,17 @@ export function describeNetworkContract(current: () => Store, twins: () => Promi
       expect(again.fixedIps).toEqual(a.fixedIps);
     });
 
+    it("lists the ports of several devices at once (a list's page), none for an empty set", async () => {
+      const { network, subnet } = await networkWithSubnet();
+      const a = await store.ports.create(newPort(network.id, { deviceId: "page-a" }), [{ subnetId: subnet.id }]);
+      const b = await store.ports.create(newPort(network.id, { deviceId: "page-b" }), [{ subnetId: subnet.id }]);
+      await store.ports.create(newPort(network.id, { deviceId: "page-c" }), []);
+      const listed = await store.ports.list({ deviceIds: ["page-a", "page-b", "page-none"] });
+      expect(listed.map((port) => port.id).sort()).toEqual([a.id, b.id].sort());
+      expect(listed.find((port) => port.id === a.id)?.fixedIps).toEqual(a.fixedIps);
+      expect(await store.ports.list({ deviceIds: [] })).toEqual([]);
+    });
+
     it("a network with ports and a subnet with allocations cannot be deleted (NetworkInUse, SubnetInUse) until the ports go", async () => {
       const { network, subnet } = await networkWithSubnet();
       const port = await store.ports.create(newPort(network.id, { deviceId: "server-9" }), [{ subnetId: subnet.id }]);

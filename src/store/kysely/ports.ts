@@ -144,6 +144,10 @@ export function portsRepository({ db, atomically }: StoreContext): NetworkStore[
       if (filter.projectId !== undefined) query = query.where("projectId", "=", filter.projectId);
       if (filter.networkId !== undefined) query = query.where("networkId", "=", filter.networkId);
       if (filter.deviceId !== undefined) query = query.where("deviceId", "=", filter.deviceId);
+      if (filter.deviceIds !== undefined) {
+        if (filter.deviceIds.length === 0) return [];
+        query = query.where("deviceId", "in", [...filter.deviceIds]);
+      }
       if (filter.ids !== undefined) {
         if (filter.ids.length === 0) return [];
         query = query.where("id", "in", [...filter.ids]);
