@@ -14,6 +14,7 @@ import { volumeRecord } from "./volumes-contract.js";
 
 const CHAP = "chap-secret-at-rest-4e1f0c";
 const PASSWORD = "admin-password-at-rest-9b27";
+const USER_DATA = Buffer.from("#!/bin/sh\necho user-data-at-rest-51c3\n").toString("base64");
 
 async function rawOne(hooks: ContractHooks, store: Store, sql: string): Promise<string> {
   const rows = await hooks.queryRaw(store, sql);
@@ -74,6 +75,29 @@ export function describeSecretsContract(current: () => Store, hooks: ContractHoo
       await hooks.execRaw(store, `UPDATE volumes SET chap_secret = (SELECT chap_secret FROM volumes WHERE id = '${a.id}') WHERE id = '${b.id}'`);
       await expect(store.volumes.chapSecret(b.id)).rejects.toBeInstanceOf(SecretBoxError);
       expect(await store.volumes.chapSecret(a.id)).toBe(CHAP);
+    });
+
+    it("a server's user data is sealed in its row and in the clear when read; with another key it reads as none", async () => {
+      const store = current();
+      const { server } = await storedServer(store, { userData: USER_DATA });
+      const stored = await rawOne(hooks, store, `SELECT user_data FROM servers WHERE id = '${server.id}'`);
+      expect(stored.startsWith("sealed:v1:")).toBe(true);
+      expect(stored).not.toContain(USER_DATA);
+      expect((await store.servers.get(server.id))?.userData).toBe(USER_DATA);
+      await store.servers.update(server.id, { userData: `${USER_DATA}x` });
+      expect(await rawOne(hooks, store, `SELECT user_data FROM servers WHERE id = '${server.id}'`)).not.toContain(USER_DATA);
+      expect((await store.servers.get(server.id))?.userData).toBe(`${USER_DATA}x`);
+      const stranger = await another(store, SecretBox.ephemeral());
+      try {
+        expect((await stranger.servers.get(server.id))?.userData).toBeNull();
+      } finally {
+        await stranger.close();
+      }
+      // As an older version wrote it: in the clear, sealed at the next migrate.
+      await hooks.execRaw(store, `UPDATE servers SET user_data = '${USER_DATA}' WHERE id = '${server.id}'`);
+      await store.migrate();
+      expect(await rawOne(hooks, store, `SELECT user_data FROM servers WHERE id = '${server.id}'`)).toMatch(/^sealed:v1:/);
+      expect((await store.servers.get(server.id))?.userData).toBe(USER_DATA);
     });
 
     it("secrets written in the clear before sealing are sealed when the store is migrated", async () => {

@@ -1,12 +1,13 @@
 // Secrets written before the store sealed them (secret-box.ts) are sealed once,
 // when the store is opened and migrated: the CHAP secret of each volume that has
-// one in the clear, and the passwords of the tasks still running. Finished tasks
+// one in the clear, each server's user data, and the passwords of the tasks
+// still running. Finished tasks
 // hold none (the runner drops them), so these are all the secrets at rest.
 
 import { SecretBox } from "../secret-box.js";
 import type { StoreContext } from "./context.js";
 import { SECRET_TASK_PARAMS } from "../task-params.js";
-import { chapSecretContext, taskSecretContext } from "./rows.js";
+import { chapSecretContext, taskSecretContext, userDataContext } from "./rows.js";
 
 const SEALED_PATTERN = "sealed:v1:%";
 
@@ -25,6 +26,21 @@ export async function sealLegacySecrets({ db, secrets }: StoreContext): Promise<
       .set({ chapSecret: secrets.seal(chapSecret, chapSecretContext(id)) })
       .where("id", "=", id)
       .where("chapSecret", "=", chapSecret)
+      .execute();
+  }
+  const servers = await db
+    .selectFrom("servers")
+    .select(["id", "userData"])
+    .where("userData", "is not", null)
+    .where("userData", "not like", SEALED_PATTERN)
+    .execute();
+  for (const { id, userData } of servers) {
+    if (userData === null) continue;
+    await db
+      .updateTable("servers")
+      .set({ userData: secrets.seal(userData, userDataContext(id)) })
+      .where("id", "=", id)
+      .where("userData", "=", userData)
       .execute();
   }
   const tasks = await db.selectFrom("tasks").select(["id", "params"]).where("status", "in", ["pending", "running"]).execute();

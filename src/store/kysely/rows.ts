@@ -205,10 +205,14 @@ export function imageToRow(record: records.ImageRecord): Insertable<tables.Image
   return { ...record, properties: toJson(record.properties) };
 }
 
-export function serverFromRow(row: Selectable<tables.ServersTable>): records.ServerRecord {
+/** A server's user data is sealed at rest (a secret by S8), bound to its server. */
+export const userDataContext = (serverId: string): string => `server ${serverId} user_data`;
+
+export function serverFromRow(row: Selectable<tables.ServersTable>, secrets: SecretBox): records.ServerRecord {
   const { accessIpv4, accessIpv6, ...rest } = row;
   return checkRow("servers", row.id, serverSchema, {
     ...parseJsonColumns("servers", rest, ["networks", "blockDevices", "metadata", "fault"]),
+    userData: openUserData(row.id, row.userData, secrets),
     locked: fromIntBool(row.locked),
     accessIPv4: accessIpv4,
     accessIPv6: accessIpv6,
@@ -216,10 +220,26 @@ export function serverFromRow(row: Selectable<tables.ServersTable>): records.Ser
   });
 }
 
-export function serverToRow(record: records.ServerRecord): Insertable<tables.ServersTable> {
+/**
+ * User data that does not open with this key reads as none (the server stays
+ * listable; its next config drive goes without it) rather than failing every
+ * read of the server: the task that needs it says so (SecretsKeyMismatchError).
+ */
+function openUserData(serverId: string, stored: string | null, secrets: SecretBox): string | null {
+  if (stored === null) return null;
+  try {
+    return secrets.open(stored, userDataContext(serverId));
+  } catch (error: unknown) {
+    if (error instanceof SecretBoxError) return null;
+    throw error;
+  }
+}
+
+export function serverToRow(record: records.ServerRecord, secrets: SecretBox): Insertable<tables.ServersTable> {
   const { accessIPv4, accessIPv6, ...rest } = record;
   return {
     ...rest,
+    userData: record.userData === null ? null : secrets.seal(record.userData, userDataContext(record.id)),
     accessIpv4: accessIPv4,
     accessIpv6: accessIPv6,
     networks: toJson(record.networks),
@@ -231,10 +251,11 @@ export function serverToRow(record: records.ServerRecord): Insertable<tables.Ser
 }
 
 /** The columns a (checked) patch writes; absent fields stay absent (Kysely skips undefined). */
-export function serverPatchToRow(patch: ServerPatch): Updateable<tables.ServersTable> {
-  const { fault, metadata, locked, networks, accessIPv4, accessIPv6, ...plain } = patch;
+export function serverPatchToRow(serverId: string, patch: ServerPatch, secrets: SecretBox): Updateable<tables.ServersTable> {
+  const { fault, metadata, locked, networks, accessIPv4, accessIPv6, userData, ...plain } = patch;
   return {
     ...plain,
+    ...(userData === undefined ? {} : { userData: userData === null ? null : secrets.seal(userData, userDataContext(serverId)) }),
     ...(accessIPv4 === undefined ? {} : { accessIpv4: accessIPv4 }),
     ...(accessIPv6 === undefined ? {} : { accessIpv6: accessIPv6 }),
     ...(networks === undefined ? {} : { networks: toJson(networks) }),

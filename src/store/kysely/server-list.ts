@@ -131,7 +131,7 @@ function cursorOf(order: readonly ServerSort[], row: unknown): unknown[] {
   return order.map((_, index) => values[cursorAlias(index)]);
 }
 
-export async function listServers({ db }: StoreContext, filter: ServerFilter = {}): Promise<ServerRecord[]> {
+export async function listServers({ db, secrets }: StoreContext, filter: ServerFilter = {}): Promise<ServerRecord[]> {
   const order = totalOrder(filter.sort);
   const sortValues = order.map((entry, index) => sortValue(entry.key).as(cursorAlias(index)));
   const ordered = <O>(query: SelectQueryBuilder<Database, "servers", O>, cursor: unknown[] | undefined) =>
@@ -149,7 +149,7 @@ export async function listServers({ db }: StoreContext, filter: ServerFilter = {
     const rows = await ordered(filtered(db.selectFrom("servers").selectAll(), filter), cursor)
       .$if(limit !== undefined, (q) => q.limit(limit ?? 0))
       .execute();
-    return rows.map(serverFromRow);
+    return rows.map((row) => serverFromRow(row, secrets));
   }
   const kept: ServerRecord[] = [];
   for (;;) {
@@ -164,7 +164,7 @@ export async function listServers({ db }: StoreContext, filter: ServerFilter = {
     }
     if (wanted.length > 0) {
       // The whole records of this batch's kept rows only, in scan order.
-      const full = new Map((await db.selectFrom("servers").selectAll().where("id", "in", wanted).execute()).map((row) => [row.id, serverFromRow(row)] as const));
+      const full = new Map((await db.selectFrom("servers").selectAll().where("id", "in", wanted).execute()).map((row) => [row.id, serverFromRow(row, secrets)] as const));
       for (const id of wanted) {
         const record = full.get(id);
         if (record !== undefined) kept.push(record);

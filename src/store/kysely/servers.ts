@@ -35,7 +35,7 @@ export function serversRepository(context: StoreContext): Store["servers"] {
     const statements = [
       ...(claim === undefined ? [] : quotaCheckSteps(db, first.s.projectId, claim, checked.length)),
       ...checked.flatMap(({ s, a, t, heldUntil }) => [
-        db.insertInto("servers").values(serverToRow(s)).compile(),
+        db.insertInto("servers").values(serverToRow(s, secrets)).compile(),
         ...(claim === undefined
           ? []
           : [db.insertInto("serverAllocations").values({ serverId: s.id, projectId: s.projectId, resourceClass: claim.resourceClass }).compile()]),
@@ -55,7 +55,7 @@ export function serversRepository(context: StoreContext): Store["servers"] {
   return {
     create: async (record) => {
       const r = checkInput("ServerRecord", serverSchema, record);
-      await mapDuplicate(`server ${r.id}`, () => db.insertInto("servers").values(serverToRow(r)).execute());
+      await mapDuplicate(`server ${r.id}`, () => db.insertInto("servers").values(serverToRow(r, secrets)).execute());
     },
     createWithTask: (server, action, task, claim, membership) => createBatch([{ server, action, task }], claim, membership),
     createBatchWithTasks: (entries, claim, membership) => createBatch(entries, claim, membership),
@@ -81,7 +81,7 @@ export function serversRepository(context: StoreContext): Store["servers"] {
         .where("id", "=", id)
         .$if(options?.includeDeleted !== true, (q) => q.where("deletedAt", "is", null))
         .executeTakeFirst();
-      return row === undefined ? undefined : serverFromRow(row);
+      return row === undefined ? undefined : serverFromRow(row, secrets);
     },
     list: async (filter?: ServerFilter) => {
       checkPage(filter);
@@ -94,11 +94,11 @@ export function serversRepository(context: StoreContext): Store["servers"] {
         .where("nodeUuid", "is not", null)
         .$call(oldestFirst)
         .execute();
-      return rows.map(serverFromRow);
+      return rows.map((row) => serverFromRow(row, secrets));
     },
     update: async (id, patch, expect) => {
       const p = checkInput("ServerPatch", serverPatchSchema, patch);
-      const values = { updatedAt: new Date().toISOString(), ...serverPatchToRow(p) };
+      const values = { updatedAt: new Date().toISOString(), ...serverPatchToRow(id, p, secrets) };
 
       // One statement: the state check and the write cannot be split by another
       // writer (compare-and-set); RETURNING gives the row as written.
@@ -127,7 +127,7 @@ export function serversRepository(context: StoreContext): Store["servers"] {
         .$if(expectedVm !== undefined, (q) => q.where("vmState", "=", expectedVm ?? ""))
         .returningAll()
         .executeTakeFirst();
-      if (row !== undefined) return serverFromRow(row);
+      if (row !== undefined) return serverFromRow(row, secrets);
 
       const current = await db.selectFrom("servers").select(["taskState", "vmState"]).where("id", "=", id).executeTakeFirst();
       if (current === undefined) throw new Error(`server ${id} does not exist`);
