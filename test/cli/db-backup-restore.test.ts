@@ -16,7 +16,7 @@ import { driverConfig } from "../../src/driver/config.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
 import { LATEST_MIGRATION } from "../../src/store/migrations.js";
 import { openStore } from "../../src/store/open.js";
-import { startTestApi, type TestApi } from "../support/api-service.js";
+import { startTestApi } from "../support/api-service.js";
 import { runCli, type CliRun } from "../support/cli-process.js";
 import { newClient, sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
@@ -28,24 +28,13 @@ function cli(storePath: string, args: string[], extraEnv: Record<string, string>
   return runCli(args, { IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: storePath, ...extraEnv });
 }
 
-async function createServer(api: TestApi, name: string): Promise<string> {
-  const result = await api.call("POST", "/v2.1/servers", {
-    as: "member",
-    body: { server: { name, imageRef: api.imageId, flavorRef: api.flavorId, networks: "none" } },
-  });
-  if (result.status !== 202) throw new Error(`create ${name}: ${result.status} ${result.text}`);
-  const id = (result.json["server"] as { id: string }).id;
-  await api.waitForStatus(id, "ACTIVE");
-  return id;
-}
-
 describe("db backup and restore", () => {
   it("restores an older backup; the servers created after it are reported and left alone", async () => {
     const log = captureLog("debug");
     const api = await startTestApi("restore", { nodes: 2, log: log.logger });
     let restarted: RunningService | undefined;
     try {
-      const serverA = await createServer(api, "restore-a");
+      const serverA = await api.createServer("restore-a");
       const backup = join(dirname(api.storePath), "backup.sqlite");
 
       // Taken while the service runs (and writes: its heartbeat, every 500 ms).
@@ -56,7 +45,7 @@ describe("db backup and restore", () => {
       expect((await stat(backup)).mode & 0o777).toBe(0o600);
       expect(await cli(api.storePath, ["db", "backup", backup])).toMatchObject({ code: 1, stderr: expect.stringContaining("exists; refusing to overwrite") as unknown });
 
-      const serverB = await createServer(api, "restore-b");
+      const serverB = await api.createServer("restore-b");
       const ironic = newClient();
       const nodeOf = async (server: string): Promise<string> => {
         const body = await api.call("GET", `/v2.1/servers/${server}`);
