@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { startFaultProxy } from "../harness/fault-proxy.js";
+import { socatConsoleRule } from "../harness/socat-console-rule.js";
 import { startService } from "../src/cli/service-runtime.js";
 import { computeConfigSchema } from "../src/compute/config.js";
 import { enrolNodes } from "../src/dev/enrol.js";
@@ -46,18 +47,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
   const consoleUrl = `tcp://127.0.0.1:${(listener.address() as AddressInfo).port}`;
   const proxy = await startFaultProxy(IRONIC_URL);
-  proxy.add({
-    method: "GET",
-    path: /^\/v1\/nodes\/[^/]+\/states\/console(\?|$)/,
-    action: {
-      kind: "rewrite",
-      rewrite: (upstream) => {
-        if (upstream.status !== 200) return upstream;
-        const state = JSON.parse(upstream.body) as { console_enabled: boolean };
-        return { status: 200, body: JSON.stringify({ console_enabled: state.console_enabled, console_info: state.console_enabled ? { type: "socat", url: consoleUrl } : null }) };
-      },
-    },
-  });
+  proxy.add(socatConsoleRule(consoleUrl));
   const dir = mkdtempSync(join(tmpdir(), "ironic-compute-shots-"));
   const shard = `shard-${randomUUID().slice(0, 8)}`;
   const password = `admin-${randomUUID()}`;

@@ -44,13 +44,7 @@ beforeAll(async () => {
       },
     },
   });
-  const created = await api.call("POST", "/v2.1/servers", {
-    as: "member",
-    body: { server: { name: "doomed", imageRef: api.imageId, flavorRef: api.flavorId, networks: "none" } },
-  });
-  expect(created.status, created.text).toBe(202);
-  id = (created.json["server"] as { id: string }).id;
-  await api.waitForStatus(id, "ERROR", "member");
+  id = await api.createServer("doomed", "ERROR");
   const actions = await api.call("GET", `/v2.1/servers/${id}/os-instance-actions`, { as: "member" });
   requestId = ((actions.json["instanceActions"] as Array<{ request_id: string }>)[0] ?? { request_id: "" }).request_id;
 });
@@ -111,12 +105,7 @@ describe("a rebuild that Ironic refuses with internals in its error", () => {
   let rebuildRequest = "";
 
   beforeAll(async () => {
-    const created = await api.call("POST", "/v2.1/servers", {
-      as: "member",
-      body: { server: { name: "refused", imageRef: api.imageId, flavorRef: api.flavorId, networks: "none" } },
-    });
-    rebuilt = (created.json["server"] as { id: string }).id;
-    await api.waitForStatus(rebuilt, "ACTIVE", "member");
+    rebuilt = await api.createServer("refused");
     const node = ((await api.call("GET", `/v2.1/servers/${rebuilt}`)).json["server"] as Record<string, string>)["OS-EXT-SRV-ATTR:hypervisor_hostname"] ?? "";
     const faultstring = `Cannot rebuild: conductor could not reach ${LAST_ERROR}`;
     proxy.add({

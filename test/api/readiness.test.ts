@@ -2,8 +2,6 @@
 // reached through the fault proxy (harness/fault-proxy.ts, a hand-made fake used
 // only for what the real Ironic cannot do on demand: stop answering, answer
 // slowly, announce a microversion range outside ours).
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,10 +11,10 @@ import { IronicClient } from "../../src/ironic/client.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
+import { runCli, type CliRun } from "../support/cli-process.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
 
-const BIN = join(import.meta.dirname, "..", "..", "bin", "ironic-compute.js");
 const ALL_OK = { database: "ok", migrations: "ok", ironic: "ok", lease_loop: "ok" };
 
 let proxy: FaultProxy;
@@ -44,23 +42,8 @@ async function readyz(): Promise<{ status: number; body: unknown; ms: number }> 
   return { status: response.statusCode, body: await response.body.json(), ms: Date.now() - started };
 }
 
-function status(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("IRONIC_COMPUTE_")));
-    const child = spawn(process.execPath, [BIN, "status"], {
-      env: { ...env, IRONIC_COMPUTE_URL: api.url, IRONIC_COMPUTE_USERNAME: "admin", IRONIC_COMPUTE_PASSWORD: api.passwords.admin },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 60_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
+function status(): Promise<CliRun> {
+  return runCli(["status"], { IRONIC_COMPUTE_URL: api.url, IRONIC_COMPUTE_USERNAME: "admin", IRONIC_COMPUTE_PASSWORD: api.passwords.admin });
 }
 
 describe("GET /readyz", () => {

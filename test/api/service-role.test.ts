@@ -19,13 +19,7 @@ beforeAll(async () => {
   // What `npm start` creates for its local Ironic.
   const service = await createIronicServiceUser(api.running.compute, { ...admin, requestId: `req-${randomUUID()}` }, "ironic-service-role");
   serviceAuth = `Basic ${Buffer.from(`${service.username}:${service.password}`).toString("base64")}`;
-  const created = await api.call("POST", "/v2.1/servers", {
-    as: "member",
-    body: { server: { name: "svc-1", imageRef: api.imageId, flavorRef: api.flavorId, networks: "none" } },
-  });
-  expect(created.status, created.text).toBe(202);
-  serverId = (created.json["server"] as { id: string }).id;
-  await api.waitForStatus(serverId, "ACTIVE");
+  serverId = await api.createServer("svc-1");
 });
 
 afterAll(async () => {

@@ -1,12 +1,11 @@
 // The real `ironic-compute` command (node bin/ironic-compute.js, a child process)
 // against the real service on the run's real Ironic.
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { testApiForFile } from "../support/api-service.js";
+import { CLI_BIN, envWithoutOurs } from "../support/cli-process.js";
 import { captureLog } from "../support/log-capture.js";
 
-const BIN = join(import.meta.dirname, "..", "..", "bin", "ironic-compute.js");
 const api = testApiForFile("cli", { nodes: 1, log: captureLog("warn").logger });
 
 interface Run {
@@ -16,13 +15,12 @@ interface Run {
 }
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("IRONIC_COMPUTE_")));
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
+      [CLI_BIN, ...args],
       {
-        env: { ...clean, IRONIC_COMPUTE_URL: api.url, IRONIC_COMPUTE_USERNAME: "admin", IRONIC_COMPUTE_PASSWORD: api.passwords.admin, ...env },
+        env: envWithoutOurs({ IRONIC_COMPUTE_URL: api.url, IRONIC_COMPUTE_USERNAME: "admin", IRONIC_COMPUTE_PASSWORD: api.passwords.admin, ...env }),
         timeout: 90_000,
       },
       (error, stdout, stderr) => {

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { CLI_BIN, envWithoutOurs } from "../support/cli-process.js";
 
-const BIN = join(import.meta.dirname, "..", "..", "bin", "ironic-compute.js");
 const IRONIC_PASSWORD = "ironic-pw-7f3a91c2";
 const DB_PASSWORD = "db-pw-55e1b0aa";
 const ADMIN_PASSWORD = "bootstrap-admin-pw-c0ffee";
@@ -18,8 +18,7 @@ const ENV_TOKEN = "env-token-9d8c7b6a";
 function check(text: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const file = join(mkdtempSync(join(tmpdir(), "ironic-compute-check-")), "config.yaml");
   writeFileSync(file, text);
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("IRONIC_COMPUTE_")));
-  const result = spawnSync(process.execPath, [BIN, "config", "check", file], { env: { ...base, ...env }, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(process.execPath, [CLI_BIN, "config", "check", file], { env: envWithoutOurs(env), encoding: "utf8", timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

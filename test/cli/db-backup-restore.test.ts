@@ -4,7 +4,6 @@
 // restored database. A is fine; B's node is reported (log, `node list
 // --unknown-claims`, the reconcile report) and left deployed with its
 // instance_uuid untouched.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import BetterSqlite3 from "better-sqlite3";
@@ -17,47 +16,16 @@ import { driverConfig } from "../../src/driver/config.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
 import { LATEST_MIGRATION } from "../../src/store/migrations.js";
 import { openStore } from "../../src/store/open.js";
-import { startTestApi, type TestApi } from "../support/api-service.js";
+import { startTestApi } from "../support/api-service.js";
+import { runCli, type CliRun } from "../support/cli-process.js";
 import { newClient, sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
 import { testSecrets } from "../support/secrets.js";
 import { waitUntil } from "../support/wait.js";
 
-const BIN = join(import.meta.dirname, "..", "..", "bin", "ironic-compute.js");
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("IRONIC_COMPUTE_")));
-  return { ...base, ...extra };
-}
-
 /** Runs the CLI on the service's database; its exit code and output. */
-function cli(storePath: string, args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: cleanEnv({ IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: storePath, ...extraEnv }),
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 60_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function createServer(api: TestApi, name: string): Promise<string> {
-  const result = await api.call("POST", "/v2.1/servers", {
-    as: "member",
-    body: { server: { name, imageRef: api.imageId, flavorRef: api.flavorId, networks: "none" } },
-  });
-  if (result.status !== 202) throw new Error(`create ${name}: ${result.status} ${result.text}`);
-  const id = (result.json["server"] as { id: string }).id;
-  await api.waitForStatus(id, "ACTIVE");
-  return id;
+function cli(storePath: string, args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: storePath, ...extraEnv });
 }
 
 describe("db backup and restore", () => {
@@ -66,7 +34,7 @@ describe("db backup and restore", () => {
     const api = await startTestApi("restore", { nodes: 2, log: log.logger });
     let restarted: RunningService | undefined;
     try {
-      const serverA = await createServer(api, "restore-a");
+      const serverA = await api.createServer("restore-a");
       const backup = join(dirname(api.storePath), "backup.sqlite");
 
       // Taken while the service runs (and writes: its heartbeat, every 500 ms).
@@ -77,7 +45,7 @@ describe("db backup and restore", () => {
       expect((await stat(backup)).mode & 0o777).toBe(0o600);
       expect(await cli(api.storePath, ["db", "backup", backup])).toMatchObject({ code: 1, stderr: expect.stringContaining("exists; refusing to overwrite") as unknown });
 
-      const serverB = await createServer(api, "restore-b");
+      const serverB = await api.createServer("restore-b");
       const ironic = newClient();
       const nodeOf = async (server: string): Promise<string> => {
         const body = await api.call("GET", `/v2.1/servers/${server}`);

@@ -14,15 +14,9 @@ import { freeLoopbackPort } from "../../src/dev/free-port.js";
 import { LATEST_MIGRATION } from "../../src/store/migrations.js";
 import { openStore } from "../../src/store/open.js";
 import { generateTlsMaterial } from "../../harness/tls-front.js";
+import { CLI_BIN, envWithoutOurs, runCli } from "../support/cli-process.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { waitUntil } from "../support/wait.js";
-
-const BIN = join(import.meta.dirname, "..", "..", "bin", "ironic-compute.js");
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("IRONIC_COMPUTE_")));
-  return { ...base, ...extra };
-}
 
 describe("ironic-compute serve", () => {
   it("starts from file + env, bootstraps the admin, serves, and stops on SIGTERM", async () => {
@@ -31,8 +25,8 @@ describe("ironic-compute serve", () => {
     writeFileSync(configFile, `driver:\n  cache: {shard: shard-serve-${randomUUID().slice(0, 8)}}\nlog: {level: info}\n`);
     const port = await freeLoopbackPort();
     const password = `bootstrap-${randomUUID()}`;
-    const child = spawn(process.execPath, [BIN, "serve", "--config", configFile], {
-      env: cleanEnv({
+    const child = spawn(process.execPath, [CLI_BIN, "serve", "--config", configFile], {
+      env: envWithoutOurs({
         IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(),
         IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite"),
         IRONIC_COMPUTE_LISTEN: `127.0.0.1:${port}`,
@@ -74,8 +68,8 @@ describe("ironic-compute serve", () => {
     );
     const port = await freeLoopbackPort();
     const password = `bootstrap-${randomUUID()}`;
-    const child = spawn(process.execPath, [BIN, "serve", "--config", configFile], {
-      env: cleanEnv({
+    const child = spawn(process.execPath, [CLI_BIN, "serve", "--config", configFile], {
+      env: envWithoutOurs({
         IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(),
         IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite"),
         // All interfaces: allowed without api.allowPlaintext because of TLS. Reached on loopback only.
@@ -112,19 +106,8 @@ describe("ironic-compute serve", () => {
 
   it("refuses Basic auth on a non-loopback address without TLS, naming both ways out (issue 8 #18)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ironic-compute-serve-"));
-    const child = spawn(process.execPath, [BIN, "serve"], {
-      env: cleanEnv({ IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite"), IRONIC_COMPUTE_LISTEN: "0.0.0.0:8774" }),
-      stdio: ["ignore", "pipe", "pipe"],
-      // Should it start after all (the defect), it is not left running.
-      timeout: 30_000,
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    const code = await new Promise<number | null>((resolve) => {
-      child.once("exit", (exitCode) => {
-        resolve(exitCode);
-      });
-    });
+    // Should it start after all (the defect), it is not left running.
+    const { code, stderr } = await runCli(["serve"], { IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite"), IRONIC_COMPUTE_LISTEN: "0.0.0.0:8774" }, 30_000);
     expect(code).toBe(1);
     expect(stderr).toMatch(/refusing to start[\s\S]*without TLS[\s\S]*api.tls[\s\S]*api.allowPlaintext/);
   });
@@ -133,17 +116,7 @@ describe("ironic-compute serve", () => {
     const dir = mkdtempSync(join(tmpdir(), "ironic-compute-serve-"));
     const configFile = join(dir, "config.yaml");
     writeFileSync(configFile, "api: {auth: none, host: 0.0.0.0, noAuth: {projectId: p}}\n");
-    const child = spawn(process.execPath, [BIN, "serve", "--config", configFile], {
-      env: cleanEnv({ IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite") }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    const code = await new Promise<number | null>((resolve) => {
-      child.once("exit", (exitCode) => {
-        resolve(exitCode);
-      });
-    });
+    const { code, stderr } = await runCli(["serve", "--config", configFile], { IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: join(dir, "db.sqlite") }, 30_000);
     expect(code).toBe(1);
     expect(stderr).toMatch(/refusing to start[\s\S]*auth "none" is only allowed on a loopback address/);
   });
@@ -155,18 +128,7 @@ describe("ironic-compute serve", () => {
     const raw = new BetterSqlite3(path);
     raw.prepare("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)").run("9999_from_a_newer_release", new Date().toISOString());
     raw.close();
-    const child = spawn(process.execPath, [BIN, "serve"], {
-      env: cleanEnv({ IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: path, IRONIC_COMPUTE_LISTEN: `127.0.0.1:${await freeLoopbackPort()}` }),
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 30_000,
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    const code = await new Promise<number | null>((resolve) => {
-      child.once("exit", (exitCode) => {
-        resolve(exitCode);
-      });
-    });
+    const { code, stderr } = await runCli(["serve"], { IRONIC_COMPUTE_IRONIC_URL: sharedIronicUrl(), IRONIC_COMPUTE_DATABASE_URL: path, IRONIC_COMPUTE_LISTEN: `127.0.0.1:${await freeLoopbackPort()}` }, 30_000);
     expect(code).toBe(1);
     expect(stderr.trim()).toBe(
       `error: ironic-compute ${buildVersion()}: the database's schema version 9999_from_a_newer_release is newer than this ironic-compute's ${LATEST_MIGRATION} ` +

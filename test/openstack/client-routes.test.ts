@@ -47,13 +47,7 @@ async function actionsNamed(name: string): Promise<Json[]> {
 
 beforeAll(async () => {
   const api = osc.running();
-  const created = await api.call("POST", "/v2.1/servers", {
-    as: "member",
-    body: { server: { name: "osc-routes", imageRef: api.imageId, flavorRef: api.flavorId, networks: "none" } },
-  });
-  expect(created.status, created.text).toBe(202);
-  id = (created.json["server"] as { id: string }).id;
-  await api.waitForStatus(id, "ACTIVE", "member");
+  id = await api.createServer("osc-routes");
 }, 120_000);
 
 describe("openstack CLI on the routes clients call (issue 18 #4)", () => {

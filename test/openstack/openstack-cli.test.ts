@@ -45,6 +45,7 @@ import WebSocket from "ws";
 import { generateKeyPair } from "../../src/compute/keys.js";
 import { BASIC_CLOUD_NAME, cloudsYaml, CLOUD_NAME } from "../../src/dev/clouds-yaml.js";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
+import { socatConsoleRule } from "../../harness/socat-console-rule.js";
 import { DEBIAN_PYTHON } from "../../src/dev/ironic-install.js";
 import { runOpenstack } from "../../harness/openstack-cli.js";
 import { ensureOpenstackClientInstalled, OPENSTACK_CLI } from "../../harness/openstack-client-install.js";
@@ -198,19 +199,7 @@ beforeAll(async () => {
   consoleUrl = `tcp://127.0.0.1:${(consoleListener.address() as AddressInfo).port}`;
   proxy = await startFaultProxy(sharedIronicUrl());
   cleanup.push(() => proxy.stop());
-  proxy.add({
-    method: "GET",
-    path: /^\/v1\/nodes\/[^/]+\/states\/console(\?|$)/,
-    action: {
-      kind: "rewrite",
-      rewrite: (upstream) => {
-        if (upstream.status !== 200) return upstream;
-        const state = JSON.parse(upstream.body) as { console_enabled: boolean };
-        const info = state.console_enabled ? { type: "socat", url: consoleUrl } : null;
-        return { status: 200, body: JSON.stringify({ console_enabled: state.console_enabled, console_info: info }) };
-      },
-    },
-  });
+  proxy.add(socatConsoleRule(consoleUrl));
   // One node per flow that holds a server at the same time (6: lifecycles K and
   // B, cross-project, microversions, two SDK runs), and no more.
   api = await startTestApi("osc", { nodes: 6, log: log.logger, ironicUrl: proxy.url });

@@ -63,6 +63,11 @@ export interface TestApi {
   /** Polls until the server's status is `status` with no task running. */
   waitForStatus(id: string, status: string, as?: Who): Promise<Record<string, unknown>>;
   /**
+   * POST /v2.1/servers as `as` (default member) with the file's image and flavor
+   * and no network, then waits until the server is `until` (default ACTIVE). Its id.
+   */
+  createServer(name: string, until?: string, as?: Exclude<Who, "anonymous">): Promise<string>;
+  /**
    * A flavor made as an admin does with Nova's API: POST /flavors (1 vCPU,
    * 1 MiB, 1 GiB unless `fields` says), then POST …/os-extra_specs with
    * `specs` (none: the flavor has no resource class). Its id.
@@ -229,6 +234,21 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
   };
   const flavorId = await makeFlavor(`bm-${label}`, bareMetalExtraSpecs(resourceClass), { ram: 16_384, vcpus: 8, disk: 10 });
   const image = await created("/image/v2/images", { name: `demo-${label}`, url: "http://127.0.0.1:1/demo.qcow2", disk_format: "qcow2" });
+  const imageId = image["id"] as string;
+  const waitForStatus: TestApi["waitForStatus"] = (id, status, as = "admin") =>
+    waitUntil(`server ${id} to be ${status}`, async () => {
+      const result = await call("GET", `/v2.1/servers/${id}`, { as });
+      const server = result.json["server"] as Record<string, unknown> | undefined;
+      if (server?.["status"] === "ERROR" && status !== "ERROR") throw new Error(`server ${id} went to ERROR: ${JSON.stringify(server["fault"])}`);
+      return server?.["status"] === status && server["OS-EXT-STS:task_state"] === null ? server : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+  const createServer: TestApi["createServer"] = async (name, until = "ACTIVE", as = "member") => {
+    const result = await call("POST", "/v2.1/servers", { as, body: { server: { name, imageRef: imageId, flavorRef: flavorId, networks: "none" } } });
+    if (result.status !== 202) throw new Error(`create server ${name}: ${result.status} ${result.text}`);
+    const id = (result.json["server"] as { id: string }).id;
+    await waitForStatus(id, until, as);
+    return id;
+  };
 
   return {
     url: running.api.url,
@@ -240,17 +260,12 @@ export async function startTestApi(label: string, options: TestApiOptions): Prom
     passwords,
     users,
     flavorId,
-    imageId: image["id"] as string,
+    imageId,
     responses,
     call,
     basic: (who) => basic(who),
-    waitForStatus: (id, status, as = "admin") =>
-      waitUntil(`server ${id} to be ${status}`, async () => {
-        const result = await call("GET", `/v2.1/servers/${id}`, { as });
-        const server = result.json["server"] as Record<string, unknown> | undefined;
-        if (server?.["status"] === "ERROR" && status !== "ERROR") throw new Error(`server ${id} went to ERROR: ${JSON.stringify(server["fault"])}`);
-        return server?.["status"] === status && server["OS-EXT-STS:task_state"] === null ? server : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 100 }),
+    waitForStatus,
+    createServer,
     flavor: makeFlavor,
     stop: async () => {
       await running.stop();

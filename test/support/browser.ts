@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { aptInstall, sharedAttempt } from "../../src/dev/apt-install.js";
+import type { TestApi, Who } from "./api-service.js";
 
 export const CHROMIUM = process.env["IRONIC_COMPUTE_TEST_CHROMIUM"] ?? "/usr/bin/chromium";
 
@@ -53,4 +54,15 @@ export function browserForFile(): TestBrowser {
     await (holder.browser as Browser | undefined)?.close();
   });
   return holder;
+}
+
+/** Logs `who` in on the dashboard's login form and waits for the servers page. */
+export async function logInToDashboard(page: Page, testApi: TestApi, who: Exclude<Who, "anonymous">): Promise<void> {
+  const user = testApi.users[who];
+  await page.goto(`${testApi.url}/dashboard`);
+  await page.getByLabel("User").fill(user.name);
+  await page.getByLabel("Password").fill(testApi.passwords[who]);
+  await page.getByLabel("Project").fill(user.projectName);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Servers" }).waitFor();
 }

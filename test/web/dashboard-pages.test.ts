@@ -7,24 +7,14 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { generateKeyPair } from "../../src/compute/keys.js";
-import { testApiForFile, type TestApi, type Who } from "../support/api-service.js";
-import { browserForFile } from "../support/browser.js";
+import { testApiForFile } from "../support/api-service.js";
+import { browserForFile, logInToDashboard } from "../support/browser.js";
 import { newClient } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
 
 const log = captureLog("info");
 const api = testApiForFile("dash-pages", { nodes: 1, log: log.logger });
 const browser = browserForFile();
-
-async function logIn(page: Page, testApi: TestApi, who: Exclude<Who, "anonymous">): Promise<void> {
-  const user = testApi.users[who];
-  await page.goto(`${testApi.url}/dashboard`);
-  await page.getByLabel("User").fill(user.name);
-  await page.getByLabel("Password").fill(testApi.passwords[who]);
-  await page.getByLabel("Project").fill(user.projectName);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("heading", { name: "Servers" }).waitFor();
-}
 
 const go = async (page: Page, hash: string, heading: string | RegExp): Promise<void> => {
   await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
@@ -39,7 +29,7 @@ describe("the dashboard's pages", () => {
     const id = (created.json["server"] as { id: string }).id;
     await api.waitForStatus(id, "ACTIVE", "member");
     const { page, dialogs, errors, context } = await browser.page();
-    await logIn(page, api, "member");
+    await logInToDashboard(page, api, "member");
     await page.getByRole("link", { name: "page-1" }).click();
     await page.getByRole("heading", { name: "Server page-1" }).waitFor();
 
@@ -79,7 +69,7 @@ describe("the dashboard's pages", () => {
 
   it("key pairs: generated (private key shown once), imported, deleted", async () => {
     const { page, errors, context } = await browser.page();
-    await logIn(page, api, "member");
+    await logInToDashboard(page, api, "member");
     await go(page, "#keypairs", "Key pairs");
     const form = page.getByRole("form", { name: "Create key pair" });
     await form.getByLabel("Name").fill("generated-1");
@@ -113,7 +103,7 @@ describe("the dashboard's pages", () => {
       expect(image.status, image.text).toBe(201);
     }
     const { page, errors, context } = await browser.page();
-    await logIn(page, api, "member");
+    await logInToDashboard(page, api, "member");
     await go(page, "#images", "Images");
     const table = page.getByRole("table", { name: "Images" });
     const firstNames = async () => (await table.locator("tbody tr td:first-child").allTextContents());
@@ -144,7 +134,7 @@ describe("the dashboard's pages", () => {
 
   it("admins see nodes (with the server on each), projects and users", async () => {
     const { page, errors, context } = await browser.page();
-    await logIn(page, api, "admin");
+    await logInToDashboard(page, api, "admin");
     await go(page, "#nodes", "Nodes");
     const nodes = page.getByRole("table", { name: "Nodes" });
     for (const node of api.nodes) await nodes.locator("tbody tr").filter({ hasText: node }).first().waitFor();

@@ -15,8 +15,9 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
-import { startTestApi, type TestApi, type Who } from "../support/api-service.js";
-import { browserForFile } from "../support/browser.js";
+import { socatConsoleRule } from "../../harness/socat-console-rule.js";
+import { startTestApi, type TestApi } from "../support/api-service.js";
+import { browserForFile, logInToDashboard } from "../support/browser.js";
 import { sharedIronicUrl } from "../support/ironic.js";
 import { captureLog } from "../support/log-capture.js";
 
@@ -45,18 +46,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
   const consoleUrl = `tcp://127.0.0.1:${(listener.address() as AddressInfo).port}`;
   proxy = await startFaultProxy(sharedIronicUrl());
-  proxy.add({
-    method: "GET",
-    path: /^\/v1\/nodes\/[^/]+\/states\/console(\?|$)/,
-    action: {
-      kind: "rewrite",
-      rewrite: (upstream) => {
-        if (upstream.status !== 200) return upstream;
-        const state = JSON.parse(upstream.body) as { console_enabled: boolean };
-        return { status: 200, body: JSON.stringify({ console_enabled: state.console_enabled, console_info: state.console_enabled ? { type: "socat", url: consoleUrl } : null }) };
-      },
-    },
-  });
+  proxy.add(socatConsoleRule(consoleUrl));
   api = await startTestApi("dashboard", { nodes: 2, log: log.logger, ironicUrl: proxy.url });
 });
 
@@ -75,16 +65,6 @@ afterAll(async () => {
 });
 
 const XSS_NAME = "<img src=x onerror=alert(1)>";
-
-async function logIn(page: Page, testApi: TestApi, who: Exclude<Who, "anonymous">): Promise<void> {
-  const user = testApi.users[who];
-  await page.goto(`${testApi.url}/dashboard`);
-  await page.getByLabel("User").fill(user.name);
-  await page.getByLabel("Password").fill(testApi.passwords[who]);
-  await page.getByLabel("Project").fill(user.projectName);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("heading", { name: "Servers" }).waitFor();
-}
 
 const row = (page: Page, name: string) => page.getByRole("table", { name: "Servers" }).locator("tbody tr").filter({ hasText: name });
 const statusOf = (page: Page, name: string) => row(page, name).locator(".status");
@@ -109,7 +89,7 @@ describe("the dashboard", () => {
 
   it("logs in, creates a server and watches it go ACTIVE, reboots, stops, starts and deletes it", async () => {
     const { page, dialogs, errors, context } = await browser.page();
-    await logIn(page, api, "member");
+    await logInToDashboard(page, api, "member");
     expect(await page.evaluate("[localStorage.length, sessionStorage.length, document.cookie]")).toEqual([0, 0, ""]);
 
     await page.getByRole("button", { name: "Create server" }).click();
@@ -164,7 +144,7 @@ describe("the dashboard", () => {
 
     // Another project's member sees none of it.
     const other = await browser.page();
-    await logIn(other.page, api, "other");
+    await logInToDashboard(other.page, api, "other");
     await expect.poll(() => other.page.getByRole("table", { name: "Servers" }).locator("tbody").textContent()).toContain("No servers in this project.");
     await other.context.close();
 
@@ -228,7 +208,7 @@ describe("the dashboard", () => {
     expect(created.status, created.text).toBe(202);
     const id = (created.json["server"] as { id: string }).id;
     const { page, dialogs, context } = await browser.page();
-    await logIn(page, api, "member");
+    await logInToDashboard(page, api, "member");
     await expect.poll(() => row(page, XSS_NAME).count()).toBe(1);
     expect(await page.getByRole("table", { name: "Servers" }).locator("img").count()).toBe(0);
     expect(await row(page, XSS_NAME).locator("td").first().textContent()).toBe(XSS_NAME);
@@ -238,7 +218,7 @@ describe("the dashboard", () => {
     await context.close();
 
     const admin = await browser.page();
-    await logIn(admin.page, api, "admin");
+    await logInToDashboard(admin.page, api, "admin");
     await admin.page.getByRole("columnheader", { name: /Node/ }).waitFor();
     const node = (await api.call("GET", `/v2.1/servers/${id}`)).json["server"] as Record<string, unknown>;
     await expect.poll(() => row(admin.page, XSS_NAME).textContent()).toContain(String(node["OS-EXT-SRV-ATTR:hypervisor_hostname"]));
