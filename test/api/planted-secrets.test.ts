@@ -9,7 +9,7 @@
 // allowed to hold a secret are the ones that hand it back once (the create,
 // rebuild and rescue adminPass, the application credential's create, the
 // admin's own image with its URL); the test asserts that exactly those did.
-// Two secrets are still at rest in clear (KNOWN_AT_REST).
+// One secret is still at rest in clear (KNOWN_AT_REST).
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { request } from "undici";
@@ -33,12 +33,12 @@ const USER_DATA = Buffer.from(`#!/bin/sh\necho ${SECRETS.userData} > /root/plant
 
 /**
  * Known at rest, in clear (found by this test, not yet fixed — see the S8 row
- * of docs/security.md): the user data a client sent (servers.user_data, kept
- * base64 after the server's delete) and the image's signed URL (images.url,
- * which the deploy needs). Listed exactly, so a new leak fails the test and a
- * fix makes it fail too until the entry is removed.
+ * of docs/security.md): the image's signed URL (images.url, which the deploy
+ * needs). The user data, found here too, is sealed since (store/secret-box.ts).
+ * Listed exactly, so a new leak fails the test and a fix makes it fail too
+ * until the entry is removed.
  */
-const KNOWN_AT_REST = ["database: imageSig", "database: userDataBase64"];
+const KNOWN_AT_REST = ["database: imageSig"];
 
 const log = captureLog("debug");
 let api: TestApi;
