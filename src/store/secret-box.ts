@@ -14,7 +14,8 @@
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 
-const PREFIX = "sealed:v1:";
+/** What every sealed value starts with (the legacy pass finds the others by it). */
+export const SEALED_PREFIX = "sealed:v1:";
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -50,7 +51,7 @@ export class SecretBox {
   }
 
   static isSealed(value: string): boolean {
-    return value.startsWith(PREFIX);
+    return value.startsWith(SEALED_PREFIX);
   }
 
   seal(plain: string, context: string): string {
@@ -58,13 +59,13 @@ export class SecretBox {
     const cipher = createCipheriv("aes-256-gcm", this.#key, iv);
     cipher.setAAD(Buffer.from(context, "utf8"));
     const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-    return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
+    return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
   }
 
   /** The plain value; a value without the prefix was stored before sealing and is returned as it is. */
   open(stored: string, context: string): string {
     if (!SecretBox.isSealed(stored)) return stored;
-    const raw = Buffer.from(stored.slice(PREFIX.length), "base64");
+    const raw = Buffer.from(stored.slice(SEALED_PREFIX.length), "base64");
     if (raw.length < IV_BYTES + TAG_BYTES) throw new SecretBoxError(`the sealed secret of ${context} is damaged`);
     const decipher = createDecipheriv("aes-256-gcm", this.#key, raw.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(context, "utf8"));

@@ -1,15 +1,15 @@
 // Secrets written before the store sealed them (secret-box.ts) are sealed once,
 // when the store is opened and migrated: the CHAP secret of each volume that has
 // one in the clear, each server's user data, and the passwords of the tasks
-// still running. Finished tasks
-// hold none (the runner drops them), so these are all the secrets at rest.
+// still running. Finished tasks hold none (the runner drops them), so these are
+// all the secrets at rest.
 
-import { SecretBox } from "../secret-box.js";
+import { SEALED_PREFIX, SecretBox } from "../secret-box.js";
 import type { StoreContext } from "./context.js";
 import { SECRET_TASK_PARAMS } from "../task-params.js";
 import { chapSecretContext, taskSecretContext, userDataContext } from "./rows.js";
 
-const SEALED_PATTERN = "sealed:v1:%";
+const SEALED_PATTERN = `${SEALED_PREFIX}%`;
 
 export async function sealLegacySecrets({ db, secrets }: StoreContext): Promise<void> {
   const volumes = await db

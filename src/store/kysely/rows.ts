@@ -221,9 +221,9 @@ export function serverFromRow(row: Selectable<tables.ServersTable>, secrets: Sec
 }
 
 /**
- * User data that does not open with this key reads as none (the server stays
- * listable; its next config drive goes without it) rather than failing every
- * read of the server: the task that needs it says so (SecretsKeyMismatchError).
+ * User data that does not open with this key reads as none rather than failing
+ * every read of the server: the server stays listable, but its next config drive
+ * (a rebuild) goes without it, and nothing says so yet.
  */
 function openUserData(serverId: string, stored: string | null, secrets: SecretBox): string | null {
   if (stored === null) return null;
