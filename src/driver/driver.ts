@@ -21,7 +21,7 @@ import { NodeWatch } from "./node-watch.js";
 import { nodeOfInstance } from "./node-of.js";
 import { nodeOwnership, type NodeOwnership } from "./ownership.js";
 import type { Progress } from "./operation.js";
-import { instancePower, powerOf, powerOff, powerOn, reboot, triggerCrashDump, type InstancePower } from "./power.js";
+import { instancePower, powerOf, powerOff, powerOn, reboot, triggerCrashDump, type InstancePower, type JustSeen } from "./power.js";
 import { rebuildInstance, type RebuildStep } from "./rebuild.js";
 import { rescueInstance, unrescueInstance, type RescueStep } from "./rescue.js";
 import { spawnInstance, type SpawnNode, type SpawnStep } from "./spawn.js";
@@ -56,6 +56,11 @@ export class IronicDriver {
   /** The one poller of every operation waiting on Ironic (node-watch.ts). */
   readonly watch: NodeWatch;
   private readonly claimed: Shared["claimed"];
+  /**
+   * The node as each spawn of this driver ended (a deploy's last observation,
+   * bound to its instance), until the create's power-on that follows takes it.
+   */
+  private readonly deployed = new Map<string, { node: JustSeen; at: number }>();
 
   constructor(
     readonly client: IronicClient,
@@ -183,7 +188,10 @@ export class IronicDriver {
       );
     } finally {
       if (ended === undefined || ended === null) await this.refreshNode(nodeUuid);
-      else this.cache.merge(nodeUuid, ended);
+      else {
+        this.cache.merge(nodeUuid, ended);
+        this.deployed.set(nodeUuid, { node: ended, at: Date.now() });
+      }
     }
     return ended === null ? "nostate" : instancePower(ended.power_state);
   }
@@ -191,7 +199,10 @@ export class IronicDriver {
   /** `nodeUuid` null: whichever node Ironic says carries the instance, if any. */
   async destroy(target: DestroyTarget, onProgress?: OnProgress): Promise<void> {
     const nodeUuid = target.nodeUuid ?? null;
-    if (nodeUuid !== null) this.claimed.delete(nodeUuid);
+    if (nodeUuid !== null) {
+      this.claimed.delete(nodeUuid);
+      this.deployed.delete(nodeUuid);
+    }
     let ended: Awaited<ReturnType<typeof destroyInstance>> | undefined;
     try {
       ended = await destroyInstance(
@@ -243,8 +254,16 @@ export class IronicDriver {
     await powerOff(this.client, nodeUuid, instanceUuid, softTimeoutSeconds, { ...this.wait, timeoutMs: this.config.powerTimeoutMs }, this.log);
   }
 
+  /**
+   * Right after this driver's spawn of the instance (the create's power-on), the
+   * deploy's last observation — the node bound to the instance one listing ago —
+   * is the binding check, and the power request follows without reading the node.
+   */
   async powerOn({ instanceUuid, nodeUuid }: InstanceOnNode): Promise<void> {
-    await powerOn(this.client, nodeUuid, instanceUuid, { ...this.wait, timeoutMs: this.config.powerTimeoutMs });
+    const entry = this.deployed.get(nodeUuid);
+    this.deployed.delete(nodeUuid);
+    const seen = entry !== undefined && Date.now() - entry.at <= CLAIM_ANSWER_MAX_AGE_MS ? entry.node : undefined;
+    await powerOn(this.client, nodeUuid, instanceUuid, { ...this.wait, timeoutMs: this.config.powerTimeoutMs }, seen);
   }
 
   async power({ instanceUuid, nodeUuid }: InstanceOnNode): Promise<InstancePower> {

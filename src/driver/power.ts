@@ -14,14 +14,25 @@ import { boundNode } from "./claim.js";
 import { OperationTimeoutError, PowerActionFailedError } from "./errors.js";
 import type { ChangeWatch, WatchState } from "./node-watch.js";
 import { WATCH_SAFETY_INTERVALS } from "./operation.js";
-import { pollUntil } from "./wait.js";
+import { pollUntil, realSleep, type WaitClock } from "./wait.js";
 
-export interface PowerOptions {
+export interface PowerOptions extends WaitClock {
   /** Bound on waiting for `target_power_state` to clear. */
   timeoutMs: number;
   pollIntervalMs: number;
   /** The driver's shared poller: an action whose end shows waits on it. */
   watch?: ChangeWatch;
+}
+
+/**
+ * The node as an operation of this task saw it a moment ago, bound to the
+ * instance (the deploy's last observation): it stands in for the binding read
+ * before the power request. Only the driver passes it, straight from the
+ * operation that ended on it.
+ */
+export interface JustSeen {
+  instance_uuid: string | null;
+  power_state: PowerState;
 }
 
 /** The instance's power as the compute layer shows it (Nova's power_state). */
@@ -64,13 +75,18 @@ async function settleOnWatch(watch: ChangeWatch, nodeUuid: string, instanceUuid:
   }
 }
 
-/** Waits until Ironic finished the power action; returns the resulting state. */
+/**
+ * Waits until Ironic finished the power action; returns the resulting state.
+ * The first read waits one interval: right after the request Ironic's conductor
+ * has not finished yet, so an immediate read is nearly always one more request.
+ */
 async function settle(
   client: IronicClient,
   nodeUuid: string,
   instanceUuid: string,
   options: PowerOptions,
 ): Promise<Settled> {
+  await (options.sleep ?? realSleep)(options.pollIntervalMs);
   return pollUntil(
     () => boundNode(client, nodeUuid, instanceUuid, POWER_FIELDS),
     (node) => node.target_power_state === null,
@@ -103,8 +119,9 @@ async function act(
   target: PowerTarget,
   options: PowerOptions,
   timeoutSeconds?: number,
+  seen?: JustSeen,
 ): Promise<Settled> {
-  const before = await boundNode(client, nodeUuid, instanceUuid, ["power_state"]);
+  const before = seen?.instance_uuid === instanceUuid ? seen : await boundNode(client, nodeUuid, instanceUuid, ["power_state"]);
   const request = timeoutSeconds === undefined ? { target } : { target, timeout: timeoutSeconds };
   try {
     await client.nodes.setPowerState(nodeUuid, request);
@@ -120,9 +137,10 @@ async function act(
     }
   }
   const goal = visibleGoal(target);
-  // Only powering on waits on the listing (the create's power-on after a deploy);
-  // the other actions read their node, whose answer they check in detail.
-  if (options.watch !== undefined && target === "power on" && goal !== before.power_state) {
+  // An action whose end shows in the power state waits on the listing, which
+  // carries every field the settle read would (power, target, last_error, the
+  // binding). A reboot looks the same before and after: it reads its node.
+  if (options.watch !== undefined && goal !== undefined && goal !== before.power_state) {
     const settled = await settleOnWatch(options.watch, nodeUuid, instanceUuid, before.power_state, options);
     if (settled !== undefined) return settled;
   }
@@ -186,14 +204,16 @@ export async function powerOff(
   expect(await act(client, nodeUuid, instanceUuid, "power off", options), "power off", "power off", ids);
 }
 
+/** `seen`: see JustSeen (the create's power-on right after its deploy). */
 export async function powerOn(
   client: IronicClient,
   nodeUuid: string,
   instanceUuid: string,
   options: PowerOptions,
+  seen?: JustSeen,
 ): Promise<void> {
   const ids = { node: nodeUuid, instance: instanceUuid };
-  expect(await act(client, nodeUuid, instanceUuid, "power on", options), "power on", "power on", ids);
+  expect(await act(client, nodeUuid, instanceUuid, "power on", options, undefined, seen), "power on", "power on", ids);
 }
 
 /** The current power of the instance's node (`getInfo`). */

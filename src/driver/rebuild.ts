@@ -18,7 +18,7 @@ import { buildInstanceInfo, instanceInfoWritten } from "./instance-info.js";
 import type { InstanceSpec } from "./instance-spec.js";
 import { parseProperties } from "./inventory.js";
 import { nodeOrNull } from "./observe.js";
-import type { ChangeWatch } from "./node-watch.js";
+import { withListed, type ChangeWatch } from "./node-watch.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 import { configDriveFor, deployStepText } from "./spawn.js";
 
@@ -104,8 +104,9 @@ export async function rebuildInstance(
   options: RebuildOptions,
   log: Logger,
 ): Promise<void> {
-  const observe = async (): Promise<RebuildObserved> => {
-    const node = await nodeOrNull(client, nodeUuid, REBUILD_FIELDS);
+  // `answered`: the node as the instance_info PATCH answered it (no re-read).
+  const observe = async (answered?: RebuildNode): Promise<RebuildObserved> => {
+    const node = answered ?? (await nodeOrNull(client, nodeUuid, REBUILD_FIELDS));
     if (node === null) return { node: null, wantedInstanceInfo: {} };
     const localGb = parseProperties(node.properties, log, nodeUuid).localGb;
     const wanted = buildInstanceInfo(spec, {
@@ -119,23 +120,26 @@ export async function rebuildInstance(
     {
       name: "rebuild",
       ids: { node: nodeUuid, instance: spec.uuid },
-      observe,
+      observe: () => observe(),
       watched: (observed) => observed.node,
+      // Waiting on the redeploy: its state is in the listing, the rest was seen.
+      fromListing: (listed, last) => (last.node === null ? undefined : { ...last, node: withListed(last.node, listed) }),
       decide: (observed, executed) => decideRebuild(spec.uuid, observed, executed),
       act: async (step, observed) => {
         switch (step) {
-          case "write-instance-info":
-            await client.nodes.update(nodeUuid, [
+          case "write-instance-info": {
+            const answer = await client.nodes.update(nodeUuid, [
               {
                 op: "add",
                 path: "/instance_info",
                 value: { ...observed.wantedInstanceInfo, [REBUILD_BASE_KEY]: observed.node?.provision_updated_at ?? null },
               },
             ]);
-            return;
+            return { next: "answer", observed: await observe(answer) };
+          }
           case "rebuild":
             await client.nodes.setProvisionState(nodeUuid, { target: "rebuild", configdrive: await configDriveFor(client, nodeUuid, spec) });
-            return;
+            return { next: "watch" };
         }
       },
     },

@@ -14,7 +14,7 @@ import {
   UnrescueFailedError,
 } from "./errors.js";
 import { nodeOrNull } from "./observe.js";
-import type { ChangeWatch } from "./node-watch.js";
+import { withListed, type ChangeWatch, type WatchedNode } from "./node-watch.js";
 import { runOperation, type Decision, type Progress } from "./operation.js";
 
 const RESCUE_FIELDS = ["instance_uuid", "provision_state", "target_provision_state", "maintenance", "last_error"] as const;
@@ -104,6 +104,11 @@ export function decideUnrescue(instanceUuid: string, observed: RescueNode | null
   }
 }
 
+/** Every field rescue and unrescue decide from is in the watch's listing: no read while waiting. */
+function rescueFromListing(listed: WatchedNode, last: RescueNode | null): RescueNode | null | undefined {
+  return last === null ? undefined : withListed(last, listed);
+}
+
 export async function rescueInstance(
   client: IronicClient,
   nodeUuid: string,
@@ -119,7 +124,11 @@ export async function rescueInstance(
       observe: () => nodeOrNull(client, nodeUuid, RESCUE_FIELDS),
       watched: (node) => node,
       decide: (node, executed) => decideRescue(instanceUuid, node, executed),
-      act: () => client.nodes.setProvisionState(nodeUuid, { target: "rescue", rescue_password: rescuePassword }),
+      fromListing: rescueFromListing,
+      act: async () => {
+        await client.nodes.setProvisionState(nodeUuid, { target: "rescue", rescue_password: rescuePassword });
+        return { next: "watch" as const };
+      },
     },
     { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log, watch: options.watch },
   );
@@ -139,7 +148,11 @@ export async function unrescueInstance(
       observe: () => nodeOrNull(client, nodeUuid, RESCUE_FIELDS),
       watched: (node) => node,
       decide: (node, executed) => decideUnrescue(instanceUuid, node, executed),
-      act: () => client.nodes.setProvisionState(nodeUuid, { target: "unrescue" }),
+      fromListing: rescueFromListing,
+      act: async () => {
+        await client.nodes.setProvisionState(nodeUuid, { target: "unrescue" });
+        return { next: "watch" as const };
+      },
     },
     { timeoutMs: options.timeoutMs, pollIntervalMs: options.pollIntervalMs, onProgress: options.onProgress, log, watch: options.watch },
   );

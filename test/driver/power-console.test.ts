@@ -22,6 +22,35 @@ const log = captureLog("warn");
 
 const refusal = (text: string) =>
   JSON.stringify({ error_message: JSON.stringify({ faultcode: "Client", faultstring: text, debuginfo: null }) });
+/**
+ * Shows the node changed by `change` (null: as it is) both where the driver reads
+ * it alone and in the shared watch's listing, so the two never disagree.
+ */
+function showNode(change: (node: Record<string, unknown>) => Record<string, unknown> | null): void {
+  proxy.add({
+    method: "GET",
+    path: new RegExp(`^/v1/nodes/${node}\\?`),
+    action: {
+      kind: "rewrite",
+      rewrite: (r) => {
+        const changed = change(JSON.parse(r.body) as Record<string, unknown>);
+        return changed === null ? r : { status: 200, body: JSON.stringify(changed) };
+      },
+    },
+  });
+  proxy.add({
+    method: "GET",
+    path: /^\/v1\/nodes\?/,
+    action: {
+      kind: "rewrite",
+      rewrite: (r) => {
+        const page = JSON.parse(r.body) as { nodes: Array<Record<string, unknown>> };
+        const nodes = page.nodes.map((listed) => (listed["uuid"] === node ? (change(listed) ?? listed) : listed));
+        return { status: r.status, body: JSON.stringify({ ...page, nodes }) };
+      },
+    },
+  });
+}
 const powerPuts = () => proxy.requests.filter((r) => r.method === "PUT" && r.path.endsWith("/states/power")).map((r) => (JSON.parse(r.body) as { target: string }).target);
 
 beforeAll(async () => {
@@ -62,21 +91,10 @@ describe("power", () => {
   });
 
   it("powers off hard when the node is still on after the soft attempt, and sends the soft timeout", async () => {
-    let faked = false;
-    proxy.add({
-      method: "GET",
-      path: new RegExp(`^/v1/nodes/${node}\\?`),
-      action: {
-        kind: "rewrite",
-        rewrite: (r) => {
-          const n = JSON.parse(r.body) as Record<string, unknown>;
-          // Once, right after the soft power off: the guest ignored it.
-          if (faked || n["power_state"] !== "power off" || powerPuts().length !== 1) return r;
-          faked = true;
-          return { status: 200, body: JSON.stringify({ ...n, power_state: "power on", last_error: "soft power off timed out" }) };
-        },
-      },
-    });
+    // While only the soft power off was sent: the guest ignored it.
+    showNode((n) =>
+      n["power_state"] !== "power off" || powerPuts().length !== 1 ? null : { ...n, power_state: "power on", last_error: "soft power off timed out" },
+    );
     await driver.powerOff({ instanceUuid: spec.uuid, nodeUuid: node }, 7);
     expect(powerPuts()).toEqual(["soft power off", "power off"]);
     const soft = proxy.requests.find((r) => r.body.includes("soft power off"));
@@ -131,14 +149,9 @@ describe("serial console through the driver", () => {
 });
 
 describe("typed rescue failures", () => {
-  const showState = (state: string) => { proxy.add({
-      method: "GET",
-      path: new RegExp(`^/v1/nodes/${node}\\?`),
-      action: {
-        kind: "rewrite",
-        rewrite: (r) => ({ status: 200, body: JSON.stringify({ ...(JSON.parse(r.body) as object), provision_state: state, target_provision_state: null, last_error: "ramdisk did not call back" }) }),
-      },
-    }); };
+  const showState = (state: string) => {
+    showNode((n) => ({ ...n, provision_state: state, target_provision_state: null, last_error: "ramdisk did not call back" }));
+  };
 
   it("rescue failed → RescueFailedError with Ironic's reason", async () => {
     showState("rescue failed");
