@@ -9,9 +9,9 @@
 // binding checks are unchanged. The requests per interval are the listing's
 // pages, whatever the number of waiters.
 //
-// A waiter also wakes after `maxMs` on its own: a listing that keeps failing,
-// or a node outside the listing's filters, degrades to the old polling, never
-// to a stall.
+// A waiter also wakes after `maxMs` on its own (or, when a listing is on its
+// way then, at that listing's answer): a listing that keeps failing, or a node
+// outside the listing's filters, degrades to the old polling, never to a stall.
 import { isDeepStrictEqual } from "node:util";
 import type { IronicClient } from "../ironic/client.js";
 import { IronicError } from "../ironic/errors.js";
@@ -81,6 +81,8 @@ interface Waiter {
   seen: WatchState;
   timer: NodeJS.Timeout;
   wake: (listed: WatchedNode | undefined) => void;
+  /** Its `maxMs` passed while a listing was on its way: woken when that answers. */
+  expired: boolean;
 }
 
 export interface NodeWatchOptions {
@@ -107,6 +109,7 @@ export class NodeWatch implements ChangeWatch {
   private readonly waiters = new Set<Waiter>();
   private looping = false;
   private lastListingMs = 0;
+  private listing = false;
 
   constructor(
     private readonly client: IronicClient,
@@ -118,12 +121,24 @@ export class NodeWatch implements ChangeWatch {
       const waiter: Waiter = {
         node,
         seen,
-        timer: setTimeout(() => { this.wake(waiter, undefined); }, Math.max(0, maxMs)),
+        timer: setTimeout(() => { this.expire(waiter); }, Math.max(0, maxMs)),
         wake: resolve,
+        expired: false,
       };
       this.waiters.add(waiter);
       if (!this.looping) void this.loop();
     });
+  }
+
+  /**
+   * A waiter's bound passed. With a listing on its way it waits for that answer
+   * (which shows its node as fresh as its own read would): on a busy Ironic a
+   * listing can take longer than the bound, and every waiter reading its node
+   * then is the load the watch exists to avoid.
+   */
+  private expire(waiter: Waiter): void {
+    if (this.listing) waiter.expired = true;
+    else this.wake(waiter, undefined);
   }
 
   private wake(waiter: Waiter, listed: WatchedNode | undefined): void {
@@ -157,18 +172,21 @@ export class NodeWatch implements ChangeWatch {
   }
 
   private async tick(): Promise<void> {
-    let listed: WatchedNode[];
+    let listed: WatchedNode[] | undefined;
+    this.listing = true;
     try {
       listed = await this.client.nodes.list(WATCH_FIELDS, { ...this.options.filters, associated: true });
     } catch (error) {
       if (!(error instanceof IronicError)) throw error;
       this.options.log.warn({ err: error }, "node watch listing failed; waiters fall back to their own reads");
-      return;
+    } finally {
+      this.listing = false;
     }
-    const byUuid = new Map(listed.map((node) => [node.uuid, node]));
+    const byUuid = new Map((listed ?? []).map((node) => [node.uuid, node]));
     for (const waiter of [...this.waiters]) {
       const node = byUuid.get(waiter.node);
-      if (stateDiffers(waiter.seen, node)) this.wake(waiter, node);
+      if (listed !== undefined && stateDiffers(waiter.seen, node)) this.wake(waiter, node);
+      else if (waiter.expired) this.wake(waiter, undefined);
     }
   }
 }
