@@ -9,7 +9,8 @@
 // same run is GET /healthz on the same server (routing, no auth, no store).
 // Each round runs the baseline, the list and the create one after the other.
 //
-//   npm run bench:api -- [--rounds 3] [--seconds 5] [--connections 4] [--servers 1000]
+//   npm run bench:api -- [--rounds 3] [--seconds 5] [--connections 4] [--servers 1000] [--part all|create|list]
+// (`--part create` skips the list, `--part list` the create: to measure one alone.)
 import { SecretBox } from "../src/store/secret-box.js";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -31,7 +32,7 @@ import { withIronic } from "./lib/ironic.js";
 import { fmt, note, printTable, startRecording } from "./lib/report.js";
 import { summarize } from "./lib/stats.js";
 
-const opts = benchOptions({ rounds: 3, seconds: 5, connections: 4, servers: 1_000 });
+const opts = benchOptions({ rounds: 3, seconds: 5, connections: 4, servers: 1_000, part: ["all", "create", "list"] as const });
 
 // autocannon ships no types: its result is validated like any other input.
 const autocannonResult = z.object({
@@ -41,6 +42,8 @@ const autocannonResult = z.object({
   errors: z.number(),
 });
 type Shot = z.infer<typeof autocannonResult>;
+/** A part not run (`--part`): NaN figures, so its target reads as missed, never as met. */
+const skipped: Shot = { latency: { p50: Number.NaN, p99: Number.NaN, max: Number.NaN }, requests: { average: Number.NaN, total: 0 }, non2xx: 0, errors: 0 };
 const autocannon = createRequire(import.meta.url)("autocannon") as (options: Record<string, unknown>) => Promise<unknown>;
 
 async function shoot(options: Record<string, unknown>): Promise<Shot> {
@@ -58,7 +61,15 @@ function seeded(owner: { projectId: string; userId: string; flavorId: string; im
   };
 }
 
-interface Round { round: number; load: Load; baseline: Shot; list: Shot; create: Shot }
+interface Round { round: number; load: Load; baseline: Shot; list: Shot; create: Shot; createCpuMs: number }
+
+/** `shot`, and the CPU time (user + system) this process spent per request meanwhile: less noisy than latency on a shared machine. */
+async function withCpu(shot: () => Promise<Shot>): Promise<{ shot: Shot; cpuMsPerRequest: number }> {
+  const before = process.cpuUsage();
+  const result = await shot();
+  const used = process.cpuUsage(before);
+  return { shot: result, cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(result.requests.total, 1) };
+}
 
 async function main(): Promise<void> {
   const recording = startRecording("api", opts);
@@ -86,14 +97,16 @@ async function main(): Promise<void> {
         const base = service.api.url;
         const body = JSON.stringify({ server: { name: "bench", flavorRef: flavor.id, imageRef: image.id, networks: "none" } });
         // Warm-up (JIT, login cache), not recorded.
-        await shoot({ url: `${base}/v2.1/servers/detail`, headers, duration: 1 });
+        if (opts.part !== "create") await shoot({ url: `${base}/v2.1/servers/detail`, headers, duration: 1 });
+        if (opts.part !== "list") await shoot({ url: `${base}/v2.1/servers`, method: "POST", headers, body, duration: 1 });
         for (let round = 1; round <= opts.rounds; round++) {
           const before = load();
           const baseline = await shoot({ url: `${base}/healthz` });
-          const list = await shoot({ url: `${base}/v2.1/servers/detail`, headers });
-          const create = await shoot({ url: `${base}/v2.1/servers`, method: "POST", headers, body });
-          rounds.push({ round, load: before, baseline, list, create });
-          note(`# round ${round}: list p99 ${list.latency.p99} ms, create p99 ${create.latency.p99} ms, load1 ${before.load1}`);
+          const list = opts.part === "create" ? skipped : await shoot({ url: `${base}/v2.1/servers/detail`, headers });
+          const { shot: create, cpuMsPerRequest: createCpuMs } =
+            opts.part === "list" ? { shot: skipped, cpuMsPerRequest: Number.NaN } : await withCpu(() => shoot({ url: `${base}/v2.1/servers`, method: "POST", headers, body }));
+          rounds.push({ round, load: before, baseline, list, create, createCpuMs });
+          note(`# round ${round}: list p99 ${list.latency.p99} ms, create p99 ${create.latency.p99} ms (${fmt(createCpuMs)} ms CPU per create), load1 ${before.load1}`);
         }
       } finally {
         await service.stop();
@@ -104,8 +117,8 @@ async function main(): Promise<void> {
   }
   printTable(
     `per round (${opts.connections} connections, ${opts.seconds} s each; ms, req/s)`,
-    ["round", "load1", "healthz p50", "healthz p99", "healthz req/s", "list p50", "list p99", "list req/s", "list non-2xx", "create p50", "create p99", "create req/s", "create non-2xx"],
-    rounds.map((r) => [r.round, r.load.load1, r.baseline.latency.p50, r.baseline.latency.p99, r.baseline.requests.average, r.list.latency.p50, r.list.latency.p99, r.list.requests.average, r.list.non2xx, r.create.latency.p50, r.create.latency.p99, r.create.requests.average, r.create.non2xx]),
+    ["round", "load1", "healthz p50", "healthz p99", "healthz req/s", "list p50", "list p99", "list req/s", "list non-2xx", "create p50", "create p99", "create req/s", "create cpu ms/req", "create non-2xx"],
+    rounds.map((r) => [r.round, r.load.load1, r.baseline.latency.p50, r.baseline.latency.p99, r.baseline.requests.average, r.list.latency.p50, r.list.latency.p99, r.list.requests.average, r.list.non2xx, r.create.latency.p50, r.create.latency.p99, r.create.requests.average, r.createCpuMs, r.create.non2xx]),
   );
   const s = {
     listP50: summarize(rounds.map((r) => r.list.latency.p50)),
@@ -115,6 +128,7 @@ async function main(): Promise<void> {
     createP50: summarize(rounds.map((r) => r.create.latency.p50)),
     createP99: summarize(rounds.map((r) => r.create.latency.p99)),
     createRps: summarize(rounds.map((r) => r.create.requests.average)),
+    createCpuMs: summarize(rounds.map((r) => r.createCpuMs)),
     createRatio: summarize(rounds.map((r) => r.create.latency.p99 / Math.max(r.baseline.latency.p99, 1))),
   };
   const range = (x: { median: number; min: number; max: number }) => `${fmt(x.median)} (${fmt(x.min)}–${fmt(x.max)})`;

@@ -90,7 +90,13 @@ async function main(): Promise<void> {
     const listed = await store.servers.list({});
     await measure(`${listed.length} servers in the store (listed once)`);
 
-    const answer: MemoryAnswer = { nodes: nodes.length, candidates: pool, stages };
+    // What holds the heap (what to shrink): V8's spaces, and on request a heap
+    // snapshot of this steady state (BENCH_MEMORY_SNAPSHOT=file.heapsnapshot).
+    const { getHeapSpaceStatistics, writeHeapSnapshot } = await import("node:v8");
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]));
+    const snapshotPath = process.env.BENCH_MEMORY_SNAPSHOT;
+    if (snapshotPath !== undefined && snapshotPath !== "") writeHeapSnapshot(snapshotPath);
+    const answer: MemoryAnswer = { nodes: nodes.length, candidates: pool, stages, spaces };
     process.stdout.write(`RESULT ${JSON.stringify(answer)}\n`); // RESULT_PREFIX of memory-answer.ts
     await service.stop();
     await store.close();

@@ -69,6 +69,10 @@ async function main(): Promise<void> {
         r.stages.map((s) => [r.run, r.load.load1, s.stage, mib(s.rss), mib(s.heapUsed), mib(s.heapTotal), mib(s.external), mib(s.arrayBuffers)]),
       ),
     );
+    const spaces = runs[0]?.spaces;
+    if (spaces !== undefined) {
+      printTable("V8 heap spaces at the last stage, run 1 (MiB)", ["space", "used"], Object.entries(spaces).map(([space, used]) => [space, mib(used)]));
+    }
     const stageNames = runs[0]?.stages.map((s) => s.stage) ?? [];
     const byStage = stageNames.map((stage, index) => {
       const rss = summarize(runs.map((r) => mib(r.stages[index]?.rss ?? Number.NaN)));

@@ -17,4 +17,6 @@ export interface MemoryAnswer {
   nodes: number;
   candidates: number;
   stages: Stage[];
+  /** V8 heap space → bytes used, at the last stage. */
+  spaces?: Record<string, number>;
 }

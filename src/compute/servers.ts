@@ -356,7 +356,9 @@ export class Servers {
     checkSecurityGroups(request.securityGroups);
     const claim = quotaClaim(this.config.quotas, scheduling.resourceClass);
     // Nova's check_num_instances_quota: as many as the quota allows, at least min_count.
-    const count = await allowedCount(this.store, claim, caller.projectId, counts.min, counts.max);
+    // For one server the create's transaction decides alone: its count and its
+    // refusal are this read's (same resource, same words), so the read is skipped.
+    const count = counts.max === 1 ? 1 : await allowedCount(this.store, claim, caller.projectId, counts.min, counts.max);
     const membership = request.groupId === undefined ? undefined : await this.groups.membershipFor(caller, request.groupId);
     const now = nowIso();
     const reservation = reservationId();
@@ -433,7 +435,14 @@ export class Servers {
       // A server that was not written holds no volume.
       if (!created) await this.volumes.detachAll(first.id);
     }
-    const view = await this.view(caller, first);
+    // What a fresh server's view would read back is known here (no tags yet, its
+    // group, its flavor): only its ports and its place in the queue are read.
+    const view = await this.view(caller, first, {
+      tags: new Map(),
+      groups: new Map(membership === undefined ? [] : [[first.id, membership.groupId]]),
+      flavors: new Map([[flavor.id, flavor]]),
+      addresses: await this.networks.addressesOfPage([first]),
+    });
     return this.config.enableInstancePassword ? { ...view, adminPass } : view;
   }
 

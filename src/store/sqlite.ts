@@ -32,6 +32,7 @@ import {
 import type { CheckedStatement } from "./kysely/context.js";
 import { KyselyStore } from "./kysely-store.js";
 import { SecretBox } from "./secret-box.js";
+import { StatementCache } from "./statement-cache.js";
 import type { Store } from "./store.js";
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -110,13 +111,14 @@ export async function openSqliteStore(path: string, options: { secrets?: SecretB
     throw error;
   }
 
+  const statementCache = new StatementCache(raw);
   const runImmediate = (queries: readonly CheckedStatement[]): unknown[] => {
     if (raw.inTransaction) {
       // better-sqlite3 would silently nest with a SAVEPOINT, which is not atomic
       // against other processes the way BEGIN IMMEDIATE is.
       throw new Error("runImmediate called while a transaction is open on the SQLite handle");
     }
-    const statements = queries.map(({ query, check }) => ({ statement: raw.prepare(query.sql), parameters: [...query.parameters], check }));
+    const statements = queries.map(({ query, check }) => ({ statement: statementCache.prepare(query.sql), parameters: [...query.parameters], check }));
     return raw
       .transaction((): unknown[] => {
         let rows: unknown[] = [];
@@ -134,7 +136,14 @@ export async function openSqliteStore(path: string, options: { secrets?: SecretB
       .immediate();
   };
 
-  const db = new Kysely<unknown>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  const database: SqliteDialectConfig["database"] = {
+    prepare: (sql: string) => statementCache.prepare(sql),
+    close: () => {
+      statementCache.clear();
+      raw.close();
+    },
+  };
+  const db = new Kysely<unknown>({ dialect: new ImmediateSqliteDialect({ database }) });
   const setBusyTimeout = (ms: number | undefined): void => {
     raw.pragma(`busy_timeout = ${ms ?? BUSY_TIMEOUT_MS}`);
   };

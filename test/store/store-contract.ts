@@ -1141,6 +1141,33 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
         expect(patched).toMatchObject({ accessIPv4: null, accessIPv6: "2001:db8::2", diskConfig: "MANUAL", reservationId: "r-made", launchIndex: 0 });
       });
 
+      it("migration 0015 (servers_project_live index): the live count and a reservation's servers read as before, in order", async () => {
+        const row = (id: string, project: string, reservation: string | null, created: number, deleted: number | null) =>
+          `INSERT INTO servers (id, name, hostname, project_id, user_id, flavor_id, vm_state, power_state, progress, networks, metadata, availability_zone, created_at, updated_at, deleted_at, reservation_id)
+            VALUES ('${id}', '${id}', '${id}', '${project}', 'u1', 'f1', 'active', 'running', 100, '{"kind":"none","vifs":[]}', '{}', 'nova', '${at(created)}', '${at(created)}', ${deleted === null ? "NULL" : `'${at(deleted)}'`}, ${reservation === null ? "NULL" : `'${reservation}'`})`;
+        const seed = [
+          row("s3", "p1", "r1", 3, null),
+          row("s1", "p1", "r1", 1, null),
+          row("s2", "p1", "r1", 2, 5),
+          row("s4", "p1", null, 4, null),
+          row("s5", "p2", "r1", 1, null),
+        ];
+        const migrated = await hooks.openMigratedFrom("0014_flavor_extra_specs", seed);
+        try {
+          expect((await migrated.quotas.usage("p1")).instances).toBe(3);
+          expect((await migrated.servers.list({ projectId: "p1", reservationId: "r1" })).map((server) => server.id)).toEqual(["s1", "s3"]);
+          const server = serverRecord({ projectId: "p1", reservationId: "r1", createdAt: at(6) });
+          const action = actionRecord(server);
+          await migrated.servers.createWithTask(server, action, taskRecord(server, action), claim({ defaultInstances: 4 }));
+          expect((await migrated.servers.list({ projectId: "p1", reservationId: "r1" })).map((listed) => listed.id)).toEqual(["s1", "s3", server.id]);
+          const over = serverRecord({ projectId: "p1" });
+          const overAction = actionRecord(over);
+          await expect(migrated.servers.createWithTask(over, overAction, taskRecord(over, overAction), claim({ defaultInstances: 4 }))).rejects.toBeInstanceOf(OverQuotaError);
+        } finally {
+          await migrated.close();
+        }
+      });
+
       it("a create that would exceed the instances limit writes nothing; a deleted server frees its place", async () => {
         const quota = claim({ defaultInstances: 2 });
         const first = await create(store, "p1", quota);
