@@ -19,14 +19,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { getGlobalDispatcher, request } from "undici";
-import { z } from "zod";
 import { CACHE_FIELDS } from "../src/driver/availability.js";
 import { NodeCache } from "../src/driver/node-cache.js";
 import { IronicClient } from "../src/ironic/client.js";
 import { ironicClientOptions } from "../src/ironic/config.js";
 import { formatMicroversion } from "../src/ironic/microversion.js";
 import { nodeViewSchema, toNodeView } from "../src/ironic/node-schema.js";
-import { markerFromNext, parseItem } from "../src/ironic/pagination.js";
+import { markerFromNext, pageEnvelope, pageItems, parseItem } from "../src/ironic/pagination.js";
 import { silentLogger } from "../src/log/logger.js";
 import { benchOptions } from "./lib/args.js";
 import { load, type Load } from "./lib/env.js";
@@ -109,9 +108,6 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; cpuMs: nu
   return { ms, cpuMs: (used.user + used.system) / 1000, value };
 }
 
-// The same checks pagination.ts makes on every page (envelope, list of objects).
-const pageEnvelope = z.object({ next: z.string().optional() }).loose();
-const pageItems = z.array(z.record(z.string(), z.unknown()));
 
 /** Client-side CPU of each stage over the captured pages, Ironic excluded. */
 function breakdown(pages: readonly string[], repeats: number) {

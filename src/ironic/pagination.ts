@@ -29,9 +29,14 @@ export interface PageRequest {
   limit?: number;
 }
 
-const pageEnvelope = z.object({ next: z.string().optional() }).loose();
+export const pageEnvelope = z.object({ next: z.string().optional() }).loose();
 export const PAGE_SLACK = 2;
-const pageItems = z.array(z.record(z.string(), z.unknown()));
+// Each item is only checked to be a JSON object here: the caller's item schema
+// validates its fields. A z.record() would walk every key of every item, as
+// costly as the item validation itself.
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+export const pageItems = z.array(z.custom<Record<string, unknown>>(isJsonObject, "not an object"));
 
 export function markerFromNext(next: string, label: string): string {
   let marker: string | null;
