@@ -18,6 +18,7 @@
 import { z } from "zod";
 import { InvalidResponseError } from "./errors.js";
 import type { IronicHttp, QueryValue } from "./http.js";
+import { jsonObjectSchema } from "./json-object.js";
 
 export interface PageRequest {
   path: string;
@@ -34,9 +35,7 @@ export const PAGE_SLACK = 2;
 // Each item is only checked to be a JSON object here: the caller's item schema
 // validates its fields. A z.record() would walk every key of every item, as
 // costly as the item validation itself.
-const isJsonObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-export const pageItems = z.array(z.custom<Record<string, unknown>>(isJsonObject, "not an object"));
+export const pageItems = z.array(jsonObjectSchema);
 
 export function markerFromNext(next: string, label: string): string {
   let marker: string | null;
