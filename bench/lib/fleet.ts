@@ -40,3 +40,8 @@ export const FLAVORS: Readonly<Record<string, SchedulingRequest>> = {
 };
 
 export const PROJECTS: readonly string[] = ["project-a", "project-b", "project-c"];
+
+/** The fleet scaled to about `nodes` nodes, in the same proportions (1,000 / 5,000 / 10,000 for the cost-vs-scale chart). */
+export function scaledFleet(nodes: number): EnrolSpec[] {
+  return FLEET.map((spec) => ({ ...spec, count: Math.round((spec.count * nodes) / FLEET_SIZE) }));
+}

@@ -7,6 +7,7 @@
 // from the answer is an invalid response, never a silent `undefined`.
 
 import { z } from "zod";
+import { jsonObjectSchema } from "./json-object.js";
 import type { Feature } from "./microversion.js";
 import {
   toPowerState,
@@ -22,7 +23,7 @@ import {
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const uuidSchema = z.string().regex(UUID_PATTERN, "not a UUID");
 
-const jsonObject = z.record(z.string(), z.unknown());
+const jsonObject = jsonObjectSchema;
 /** Ironic answers `{}` for an empty dict but older records may hold null. */
 const dictOrEmpty = jsonObject.nullable().transform((value) => value ?? {});
 const nullableString = z.string().nullable();
@@ -119,7 +120,10 @@ export function nodeViewSchema(fields: readonly NodeField[]): z.ZodType<Record<s
   if (schema === undefined) {
     const shape: Record<string, z.ZodType> = {};
     for (const field of fields) shape[field] = nodeFieldSchemas[field];
-    schema = z.object(shape).loose();
+    // Strip, not loose: the unrequested keys Ironic adds (`links`) are dropped
+    // here instead of being copied through a catchall for every node of a
+    // listing (the catchall was a third of the validation's CPU on 1,000 nodes).
+    schema = z.object(shape);
     viewSchemas.set(key, schema);
   }
   return schema;

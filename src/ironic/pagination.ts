@@ -18,6 +18,7 @@
 import { z } from "zod";
 import { InvalidResponseError } from "./errors.js";
 import type { IronicHttp, QueryValue } from "./http.js";
+import { jsonObjectSchema } from "./json-object.js";
 
 export interface PageRequest {
   path: string;
@@ -29,9 +30,12 @@ export interface PageRequest {
   limit?: number;
 }
 
-const pageEnvelope = z.object({ next: z.string().optional() }).loose();
+export const pageEnvelope = z.object({ next: z.string().optional() }).loose();
 export const PAGE_SLACK = 2;
-const pageItems = z.array(z.record(z.string(), z.unknown()));
+// Each item is only checked to be a JSON object here: the caller's item schema
+// validates its fields. A z.record() would walk every key of every item, as
+// costly as the item validation itself.
+export const pageItems = z.array(jsonObjectSchema);
 
 export function markerFromNext(next: string, label: string): string {
   let marker: string | null;
