@@ -16,6 +16,8 @@ describe("redactDeep, by key", () => {
   it("masks every credential-looking key inside driver_info, at any depth, and only there", () => {
     const out = redactDeep({ driver_info: { ipmi_address: "10.0.0.1", ipmi_username: "root", snmp_priv_key: "k1", snmp_community: "c1", nested: { redfish_auth_key: "k2" } }, snmp_community: "public" });
     expect(out).toEqual({ driver_info: { ipmi_address: "10.0.0.1", ipmi_username: "root", snmp_priv_key: REDACTED, snmp_community: REDACTED, nested: { redfish_auth_key: REDACTED } }, snmp_community: "public" });
+    expect(REDACTED).toBe("[REDACTED]");
+    expect(redactDeep({ properties: { snmp_community: "public", keyboard: "us" } })).toEqual({ properties: { snmp_community: "public", keyboard: "us" } });
   });
 
   it("walks arrays and leaves plain values alone without mutating the input", () => {
@@ -64,9 +66,9 @@ describe("redactDeep, by key", () => {
   });
 
   it("an error inside driver_info is not treated as driver_info", () => {
-    const error = Object.assign(new Error("e"), { community_note: "x" });
+    const error = Object.assign(new Error("e", { cause: { community: "c" } }), { detail: { community: "x" } });
     error.stack = undefined;
-    expect(redactDeep({ driver_info: { err: error } })).toEqual({ driver_info: { err: { type: "Error", message: "e", community_note: "x" } } });
+    expect(redactDeep({ driver_info: { err: error } })).toEqual({ driver_info: { err: { type: "Error", message: "e", detail: { community: "x" }, cause: { community: "c" } } } });
   });
 });
 
