@@ -5,7 +5,7 @@ import { isSensitiveKey, REDACTED, redactDeep, SecretRegistry } from "../../src/
 
 describe("redactDeep, by key", () => {
   it("masks header names only as whole names, other secrets anywhere in the key", () => {
-    for (const key of ["authorization", "X-Auth-Token", "cookie", "set-cookie", "proxy-authorization", "password", "ipmi_passwd", "passphrase", "pass", "admin_pass", "adminPass", "client_secret", "user_data", "userdata", "vendor_data", "private_key", "api_key", "credential", "configdrive", "config_drive", "token"]) {
+    for (const key of ["authorization", "X-Auth-Token", "cookie", "set-cookie", "proxy-authorization", "password", "ipmi_passwd", "passphrase", "pass", "admin_pass", "adminPass", "client_secret", "user_data", "userdata", "vendor_data", "private_key", "privatekey", "vendordata", "apikey", "api_key", "credential", "configdrive", "config_drive", "token"]) {
       expect([key, isSensitiveKey(key)]).toEqual([key, true]);
     }
     for (const key of ["authorization_url", "my-authorization", "cookies_count", "passenger", "name", "host", "x-auth"]) {
@@ -62,7 +62,7 @@ describe("redactDeep, by key", () => {
     expect((out["cause"] as Record<string, unknown>)["message"]).toBe(`inner ${REDACTED}`);
     const bare = new Error("bare");
     bare.stack = undefined;
-    expect(redactDeep(bare, registry)).toEqual({ type: "Error", message: "bare" });
+    expect(redactDeep(bare, registry)).toStrictEqual({ type: "Error", message: "bare" });
   });
 
   it("an error inside driver_info is not treated as driver_info", () => {
