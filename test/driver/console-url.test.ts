@@ -80,6 +80,8 @@ describe("parseSerialConsole refuses everything else", () => {
     ["IPv6 zone id", socat("tcp://[fe80::1%25eth0]:1"), /host must be/],
     ["text after the IPv6 brackets", socat("tcp://[::1]x:1"), /port is required/],
     ["unclosed IPv6 bracket", socat("tcp://[::1:5"), /host must be/],
+    ["empty scheme", socat("://127.0.0.1:1"), /scheme must be tcp/],
+    ["URL of exactly the maximum length is parsed, not refused as too long", socat(`tcp://${"a".repeat(259)}:1`), /host must be/],
     ["closing bracket without an opening one", socat("tcp://x::1]:1"), /host must be/],
     ["closing bracket inside a name", socat("tcp://a]x:1"), /host must be/],
     ["all-numeric last label of several digits", socat("tcp://a.12:1"), /host must be/],
