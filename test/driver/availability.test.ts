@@ -65,6 +65,18 @@ describe("availability", () => {
     ],
     ["a power action is running", { target_power_state: "power on" }, /power action .*"power on"/],
     ["a reboot is running", { target_power_state: "rebooting" }, /power action .*"rebooting"/],
+    ["an unknown provision target whose raw text was lost", { target_provision_state: "unknown" }, /provision action is in progress \(target \(not recorded\)\)/],
+    [
+      "an unknown power target from a newer Ironic",
+      { target_power_state: "unknown", unknown_states: { target_power_state: "power warping" } },
+      /power action is in progress \(target "power warping"\)/,
+    ],
+    ["an unknown power target whose raw text was lost", { target_power_state: "unknown" }, /power action is in progress \(target \(not recorded\)\)/],
+    [
+      "Ironic's text of exactly 100 characters, quoted whole",
+      { provision_state: "unknown", unknown_states: { provision_state: "z".repeat(100) } },
+      new RegExp(`unknown provision state "${"z".repeat(100)}"`),
+    ],
   ])("%s → unavailable", (_name, overrides, reason) => {
     const result = availability(node(overrides));
     expect(result.available).toBe(false);

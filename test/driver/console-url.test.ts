@@ -29,6 +29,9 @@ describe("parseSerialConsole accepts tcp://HOST:PORT", () => {
     ["lowest port", "tcp://127.0.0.1:1", "127.0.0.1", 1],
     ["highest port", "tcp://127.0.0.1:65535", "127.0.0.1", 65535],
     ["63-character label", `tcp://${"a".repeat(63)}.example:1`, `${"a".repeat(63)}.example`, 1],
+    ["one-character labels", "tcp://a.b:1", "a.b", 1],
+    ["last label starting with a digit", "tcp://host.1a:1", "host.1a", 1],
+    ["name of exactly 253 characters", `tcp://${["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61)].join(".")}:1`, ["a".repeat(63), "b".repeat(63), "c".repeat(63), "d".repeat(61)].join("."), 1],
   ])("%s: %s", (_name, url, host, port) => {
     expect(parseSerialConsole(socat(url), ids)).toEqual({ host, port });
   });
@@ -76,6 +79,12 @@ describe("parseSerialConsole refuses everything else", () => {
     ["bracketed non-IPv6", socat("tcp://[127.0.0.1]:1"), /host must be/],
     ["IPv6 zone id", socat("tcp://[fe80::1%25eth0]:1"), /host must be/],
     ["text after the IPv6 brackets", socat("tcp://[::1]x:1"), /port is required/],
+    ["unclosed IPv6 bracket", socat("tcp://[::1:5"), /host must be/],
+    ["empty scheme", socat("://127.0.0.1:1"), /scheme must be tcp/],
+    ["URL of exactly the maximum length is parsed, not refused as too long", socat(`tcp://${"a".repeat(259)}:1`), /host must be/],
+    ["closing bracket without an opening one", socat("tcp://x::1]:1"), /host must be/],
+    ["closing bracket inside a name", socat("tcp://a]x:1"), /host must be/],
+    ["all-numeric last label of several digits", socat("tcp://a.12:1"), /host must be/],
     ["space inside", socat("tcp://127.0.0.1: 1"), /whitespace/],
     ["newline (log injection)", socat("tcp://127.0.0.1:1\nforged line"), /whitespace/],
     ["NUL byte", socat("tcp://127.0.0.1:1\u0000"), /control/],
@@ -94,6 +103,14 @@ describe("parseSerialConsole refuses everything else", () => {
     const error = refusal(() => parseSerialConsole(socat(url), ids));
     expect(error.message.length).toBeLessThan(200);
     expect(error.message).toContain("…");
+  });
+
+  it("echoes a bad URL of exactly 100 characters whole", () => {
+    const url = `ssl://${"x".repeat(94)}`;
+    expect(url).toHaveLength(100);
+    const error = refusal(() => parseSerialConsole(socat(url), ids));
+    expect(error.message).toContain(JSON.stringify(url));
+    expect(error.message).not.toContain("…");
   });
 
   it("escapes control characters it echoes", () => {
