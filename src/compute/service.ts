@@ -81,7 +81,8 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
   const { store, log } = options;
   const observer = options.observer ?? noopObserver;
   const compute = computeConfigSchema.parse(options.compute);
-  const driver = new IronicDriver(options.ironic, driverConfigSchema.parse(options.driver), log);
+  const onStep = observer.driverStep === undefined ? undefined : observer.driverStep.bind(observer);
+  const driver = new IronicDriver(options.ironic, driverConfigSchema.parse(options.driver), log, undefined, onStep);
   const workerId = compute.workerId ?? defaultWorkerId();
   const membership = new Membership(store, workerId, compute.workerTimeoutMs, log);
   const passwords = new PasswordWorkers({ workers: compute.passwordWorkers, queueLimit: compute.passwordQueue });

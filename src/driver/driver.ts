@@ -67,6 +67,8 @@ export class IronicDriver {
     readonly config: DriverConfig,
     private readonly log: Logger,
     shared?: Shared,
+    /** Told of every step of every operation, before the call's own onProgress (ServiceObserver.driverStep). */
+    private readonly onStep?: OnProgress,
   ) {
     const filters = partitionFilters(this.partition);
     this.cache = shared?.cache ?? new NodeCache(client, { maxAgeMs: config.cache.maxAgeMs, filters }, log);
@@ -88,7 +90,17 @@ export class IronicDriver {
   fenced(signal: RequestFence): IronicDriver {
     // The watch keeps the unfenced client: it only reads, and a fenced task's
     // next own read (after it wakes) is refused as every other call is.
-    return new IronicDriver(this.client.fenced(signal), this.config, this.log, { cache: this.cache, watch: this.watch, claimed: this.claimed });
+    return new IronicDriver(this.client.fenced(signal), this.config, this.log, { cache: this.cache, watch: this.watch, claimed: this.claimed }, this.onStep);
+  }
+
+  /** The call's progress callback, with the driver-wide observer in front of it. */
+  private progress(onProgress?: OnProgress): OnProgress | undefined {
+    const onStep = this.onStep;
+    if (onStep === undefined) return onProgress;
+    return (progress) => {
+      onStep(progress);
+      onProgress?.(progress);
+    };
   }
 
   private get wait() {
@@ -180,7 +192,7 @@ export class IronicDriver {
         {
           ...this.wait,
           timeoutMs: this.config.spawnTimeoutMs,
-          onProgress,
+          onProgress: this.progress(onProgress),
           unwind: { ...this.wait, timeoutMs: this.config.destroyTimeoutMs, waitForCleaning: this.config.waitForCleaning },
           claimed: this.takeClaimed(nodeUuid, spec.uuid),
         },
@@ -208,7 +220,7 @@ export class IronicDriver {
       ended = await destroyInstance(
         this.client,
         target,
-        { ...this.wait, timeoutMs: this.config.destroyTimeoutMs, waitForCleaning: this.config.waitForCleaning, onProgress },
+        { ...this.wait, timeoutMs: this.config.destroyTimeoutMs, waitForCleaning: this.config.waitForCleaning, onProgress: this.progress(onProgress) },
         this.log,
       );
     } finally {
@@ -233,17 +245,17 @@ export class IronicDriver {
       this.client,
       nodeUuid,
       spec,
-      { ...this.wait, timeoutMs: this.config.rebuildTimeoutMs, ...request, onProgress },
+      { ...this.wait, timeoutMs: this.config.rebuildTimeoutMs, ...request, onProgress: this.progress(onProgress) },
       this.log,
     );
   }
 
   async rescue({ instanceUuid, nodeUuid }: InstanceOnNode, password: string, onProgress?: OnProgress): Promise<void> {
-    await rescueInstance(this.client, nodeUuid, instanceUuid, password, { ...this.wait, timeoutMs: this.config.rescueTimeoutMs, onProgress }, this.log);
+    await rescueInstance(this.client, nodeUuid, instanceUuid, password, { ...this.wait, timeoutMs: this.config.rescueTimeoutMs, onProgress: this.progress(onProgress) }, this.log);
   }
 
   async unrescue({ instanceUuid, nodeUuid }: InstanceOnNode, onProgress?: OnProgress): Promise<void> {
-    await unrescueInstance(this.client, nodeUuid, instanceUuid, { ...this.wait, timeoutMs: this.config.rescueTimeoutMs, onProgress }, this.log);
+    await unrescueInstance(this.client, nodeUuid, instanceUuid, { ...this.wait, timeoutMs: this.config.rescueTimeoutMs, onProgress: this.progress(onProgress) }, this.log);
   }
 
   async reboot({ instanceUuid, nodeUuid }: InstanceOnNode, kind: "soft" | "hard"): Promise<void> {

@@ -44,6 +44,14 @@ export interface ServiceObserver {
   leaseLost(observation: { kind: string }): void;
   reconcilePass(observation: { seconds: number; outcome: "ok" | "error" }): void;
   reconcileSkipped(): void;
+  /**
+   * A driver operation (spawn, destroy, rebuild, rescue, unrescue) is about to
+   * run `step` — one mutating Ironic call — or to wait ("wait"): the progress
+   * every operation reports (src/driver/operation.ts), whether or not its task
+   * records it. Optional: for metrics, and for the crash soak's child process,
+   * which kills itself at a chosen step (test/support/compute-child.ts).
+   */
+  driverStep?(observation: { operation: string; step: string }): void;
 }
 
 // The API's global provider: a no-op, since this project never registers a

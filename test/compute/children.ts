@@ -8,7 +8,7 @@ import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import type { Caller } from "../../src/compute/contract.js";
 import { createComputeService, type ComputeService } from "../../src/compute/service.js";
 import { fakeHardwareFlavor, publicQcow2Image } from "../../src/dev/demo-catalog.js";
-import { enrolNodes } from "../../src/dev/enrol.js";
+import { enrolNodes, type EnrolSpec } from "../../src/dev/enrol.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { openStore } from "../../src/store/open.js";
@@ -25,10 +25,25 @@ export interface ChildConfig {
   workerId: string;
   shard: string;
   reconcileIntervalMs: number;
+  /**
+   * The child SIGKILLs itself just before the `nth` time (counted in this
+   * process, from 1) a driver operation reports `step` of `operation` (e.g.
+   * spawn / attach-vifs / 1): the crash soak's deterministic trigger
+   * (compute-child.ts, through ServiceObserver.driverStep).
+   */
+  crashAt?: { operation: string; step: string; nth: number };
+}
+
+/** How a child ended: its exit code, or the signal that ended it. */
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface ComputeChild {
   process: ChildProcess;
+  /** Settles when the child has ended, however it ended (its own crash trigger, kill9, stop). */
+  exited: Promise<ChildExit>;
   kill9(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -55,17 +70,19 @@ export async function startChild(config: ChildConfig, logFile: string): Promise<
     });
   });
   child.stdout.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => { resolve(); }));
+  const exited = new Promise<ChildExit>((resolve) => child.once("exit", (code, signal) => { resolve({ code, signal }); }));
   return {
     process: child,
+    exited,
     kill9: async () => {
       child.kill("SIGKILL");
       await exited;
     },
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
     },
   };
 }
@@ -97,10 +114,12 @@ export async function startWorkerFront(opts: {
   nodeCount: number;
   flavorId?: string;
   imageId?: string;
+  /** How the nodes are enrolled beyond their class and shard (interfaces, NICs, connectors). */
+  enrol?: Pick<EnrolSpec, "interfaces" | "portsPerNode" | "iscsiConnector">;
 }): Promise<WorkerFront> {
   const { shard, resourceClass } = opts;
   const ironic = newClient();
-  const nodes = await enrolNodes(ironic, { count: opts.nodeCount, resourceClass, shard });
+  const nodes = await enrolNodes(ironic, { ...opts.enrol, count: opts.nodeCount, resourceClass, shard });
   const proxy = await startFaultProxy(sharedIronicUrl());
   const store = await openStore(opts.store, testSecrets());
   const front = await createComputeService({ store, ironic, driver: { ...FAST_DRIVER, cache: { maxAgeMs: 0, shard } }, compute: { ...FAST_COMPUTE, workerId: "front" }, log: silentLogger });

@@ -5,7 +5,9 @@ import { z } from "zod";
 import { createComputeService } from "../../src/compute/service.js";
 import { IronicClient } from "../../src/ironic/client.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
+import { writeSync } from "node:fs";
 import { createLogger } from "../../src/log/logger.js";
+import { noopObserver, type ServiceObserver } from "../../src/log/telemetry.js";
 import { openStore } from "../../src/store/open.js";
 import { testSecrets } from "./secrets.js";
 
@@ -16,8 +18,27 @@ const config = z
     workerId: z.string(),
     shard: z.string(),
     reconcileIntervalMs: z.number().int(),
+    crashAt: z.object({ operation: z.string(), step: z.string(), nth: z.number().int().positive() }).optional(),
   })
   .parse(JSON.parse(process.env["IRONIC_COMPUTE_TEST_CHILD"] ?? "{}"));
+
+/**
+ * The crash soak's trigger (children.ts ChildConfig.crashAt): the process kills
+ * itself, with no chance to clean up, just before the chosen step's call.
+ */
+function crashObserver(crashAt: NonNullable<typeof config.crashAt>): ServiceObserver {
+  let seen = 0;
+  return {
+    ...noopObserver,
+    driverStep: ({ operation, step }) => {
+      if (operation !== crashAt.operation || step !== crashAt.step) return;
+      seen += 1;
+      if (seen < crashAt.nth) return;
+      writeSync(2, `crash trigger: SIGKILL at ${operation}:${step}:${seen}\n`);
+      process.kill(process.pid, "SIGKILL");
+    },
+  };
+}
 
 const log = createLogger({ level: "info", name: config.workerId });
 const store = await openStore(config.store, testSecrets());
@@ -35,6 +56,7 @@ const service = await createComputeService({
     reconcileIntervalMs: config.reconcileIntervalMs,
   },
   log,
+  ...(config.crashAt === undefined ? {} : { observer: crashObserver(config.crashAt) }),
 });
 await service.start();
 process.stdout.write("ready\n");
