@@ -159,6 +159,17 @@ describe("a server's life on one node", () => {
     expect(log.text()).not.toContain(password);
   });
 
+  it("logs every record of an operation with its operation, instance and node ids (S14)", async () => {
+    const from = log.lines.length;
+    await driver.rescue({ instanceUuid: spec.uuid, nodeUuid: node() }, `rescue-${randomUUID()}`);
+    await driver.unrescue({ instanceUuid: spec.uuid, nodeUuid: node() });
+    const records = log.records().slice(from).filter((r) => r["operation"] === "rescue" || r["operation"] === "unrescue");
+    expect(new Set(records.map((r) => r["operation"]))).toEqual(new Set(["rescue", "unrescue"]));
+    for (const record of records) {
+      expect(record).toMatchObject({ instance: spec.uuid, node: node() });
+    }
+  });
+
   it("enables the console when disabled; fake hardware offers no socat URL, so it is refused", async () => {
     await expect(driver.serialConsole({ instanceUuid: spec.uuid, nodeUuid: node() })).rejects.toBeInstanceOf(ConsoleUnavailableError);
     expect((await client.nodes.getConsole(node())).console_enabled).toBe(true);
