@@ -18,15 +18,28 @@ export const OPERATION: Record<Phase, string> = { create: "spawn", rebuild: "reb
  */
 export const UNREACHABLE: Record<string, readonly string[]> = { spawn: ["claim"], destroy: ["abort"] };
 
-const reachable = (operation: string, steps: readonly string[]) => steps.filter((s) => !(UNREACHABLE[operation] ?? []).includes(s));
+/**
+ * Steps the driver never reported on this path in the 100-trial run of
+ * 2026-12-02 (0 of 10, 10, 3 and 3 trials): rescue's and unrescue's wait (on
+ * fake hardware the shared listing already shows the end state), and the
+ * destroy's detach-vifs and release (Ironic's teardown leaves nothing for them
+ * to do here). They stay in the plan's documentation but out of its rotation,
+ * so every trial of the full run is a real kill; why each is skipped was not
+ * investigated further.
+ */
+export const NOT_REPORTED: Record<string, readonly string[]> = { rescue: ["wait"], unrescue: ["wait"], destroy: ["detach-vifs", "release"] };
+
+const skipped = (operation: string): readonly string[] => [...(UNREACHABLE[operation] ?? []), ...(NOT_REPORTED[operation] ?? [])];
+
+const reachable = (operation: string, steps: readonly string[]) => steps.filter((s) => !skipped(operation).includes(s));
 
 /** Each phase's steps, "wait" included (the operation waiting on Ironic between two calls). */
 export const STEPS: Record<Phase, readonly string[]> = {
   create: [...reachable("spawn", SPAWN_STEPS), "wait"],
   rebuild: ["write-instance-info", "rebuild", "wait"],
-  rescue: ["rescue", "wait"],
-  unrescue: ["unrescue", "wait"],
-  delete: reachable("destroy", DESTROY_STEPS).concat("wait"),
+  rescue: reachable("rescue", ["rescue", "wait"]),
+  unrescue: reachable("unrescue", ["unrescue", "wait"]),
+  delete: reachable("destroy", [...DESTROY_STEPS, "wait"]),
 };
 
 export interface Trigger {
