@@ -8,45 +8,18 @@
 //
 //   npm run bench:memory -- [--runs 3]
 
-import { spawn } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { benchOptions } from "./lib/args.js";
 import { load, type Load } from "./lib/env.js";
-import { RESULT_PREFIX, type MemoryAnswer } from "./lib/memory-answer.js";
+import { runMemoryChild, type MemoryAnswer } from "./lib/memory-answer.js";
 import { FLEET, FLEET_SIZE } from "./lib/fleet.js";
 import { enrol, withIronic } from "./lib/ironic.js";
 import { fmt, note, printTable, startRecording } from "./lib/report.js";
 import { MiB, summarize } from "./lib/stats.js";
 
 const opts = benchOptions({ runs: 3 });
-const HERE = dirname(fileURLToPath(import.meta.url));
 const TARGET_MIB = 150;
 
 type ChildAnswer = MemoryAnswer;
-
-function runChild(url: string): Promise<ChildAnswer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", join(HERE, "memory-child.ts"), url], {
-      cwd: join(HERE, ".."),
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => (stdout += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.split("\n").find((text) => text.startsWith(RESULT_PREFIX));
-      if (code !== 0 || line === undefined) {
-        reject(new Error(`memory child ended with ${signal ?? String(code)}; stdout: ${stdout.slice(0, 500)}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildAnswer);
-    });
-  });
-}
 
 const mib = (bytes: number): number => bytes / MiB;
 
@@ -57,7 +30,7 @@ async function main(): Promise<void> {
     const runs: Array<ChildAnswer & { run: number; load: Load }> = [];
     for (let run = 1; run <= opts.runs; run++) {
       const before = load();
-      const answer = await runChild(ironic.url);
+      const answer = await runMemoryChild(ironic.url);
       if (answer.nodes !== FLEET_SIZE) throw new Error(`child cached ${answer.nodes} nodes, expected ${FLEET_SIZE}`);
       runs.push({ ...answer, run, load: before });
       note(`# run ${run}/${opts.runs}: final RSS ${fmt(mib(answer.stages.at(-1)?.rss ?? 0))} MiB`);

@@ -17,11 +17,9 @@
 //   node --import tsx bench/scale.ts [--nodes 1000] [--rounds 3] [--rss 2]
 
 import { randomUUID } from "node:crypto";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { createComputeService } from "../src/compute/service.js";
 import { INSTANCE_KEY } from "../src/driver/instance-info.js";
 import { IronicClient } from "../src/ironic/client.js";
@@ -32,12 +30,11 @@ import { benchOptions } from "./lib/args.js";
 import { load, type Load } from "./lib/env.js";
 import { scaledFleet } from "./lib/fleet.js";
 import { enrol, withIronic } from "./lib/ironic.js";
-import { RESULT_PREFIX, type MemoryAnswer } from "./lib/memory-answer.js";
+import { runMemoryChild, type MemoryAnswer } from "./lib/memory-answer.js";
 import { fmt, note, printTable, startRecording } from "./lib/report.js";
 import { MiB, summarize } from "./lib/stats.js";
 
 const opts = benchOptions({ nodes: 1_000, rounds: 3, rss: 2, claimed: 10 });
-const HERE = dirname(fileURLToPath(import.meta.url));
 const FLEET = scaledFleet(opts.nodes);
 const NODES = FLEET.reduce((sum, spec) => sum + spec.count, 0);
 const CLAIM_CONCURRENCY = 4;
@@ -63,29 +60,6 @@ async function claimSome(client: IronicClient, uuids: readonly string[], every: 
   };
   await Promise.all(Array.from({ length: CLAIM_CONCURRENCY }, worker));
   return claims;
-}
-
-function rssChild(url: string): Promise<MemoryAnswer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", join(HERE, "memory-child.ts"), url], {
-      cwd: join(HERE, ".."),
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let stdout = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => (stdout += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.split("\n").find((text) => text.startsWith(RESULT_PREFIX));
-      if (code !== 0 || line === undefined) {
-        reject(new Error(`memory child ended with ${signal ?? String(code)}; stdout: ${stdout.slice(0, 500)}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as MemoryAnswer);
-    });
-  });
 }
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
@@ -163,7 +137,7 @@ async function main(): Promise<void> {
     const rss: Array<{ run: number; load: Load; cachedMiB: number; finalMiB: number; stages: MemoryAnswer["stages"] }> = [];
     for (let run = 1; run <= opts.rss; run++) {
       const before = load();
-      const answer = await rssChild(ironic.url);
+      const answer = await runMemoryChild(ironic.url);
       if (answer.nodes !== NODES) throw new Error(`memory child cached ${answer.nodes} nodes, expected ${NODES}`);
       const cached = answer.stages.find((s) => s.stage.startsWith("cache refreshed"));
       rss.push({ run, load: before, cachedMiB: (cached?.rss ?? Number.NaN) / MiB, finalMiB: (answer.stages.at(-1)?.rss ?? Number.NaN) / MiB, stages: answer.stages });
