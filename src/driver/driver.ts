@@ -23,6 +23,7 @@ import { nodeOwnership, type NodeOwnership } from "./ownership.js";
 import type { Progress } from "./operation.js";
 import { instancePower, powerOf, powerOff, powerOn, reboot, triggerCrashDump, type InstancePower, type JustSeen } from "./power.js";
 import { rebuildInstance, type RebuildStep } from "./rebuild.js";
+import { RecentNodes } from "./recent-nodes.js";
 import { rescueInstance, unrescueInstance, type RescueStep } from "./rescue.js";
 import { spawnInstance, type SpawnNode, type SpawnStep } from "./spawn.js";
 import { partitionFilters, type Partition } from "./tenancy.js";
@@ -38,17 +39,17 @@ export interface InstanceOnNode {
 }
 
 /**
- * How long the claim's answer stands in for the spawn's first read of the node:
- * the spawn normally starts milliseconds after the claim; a spawn resumed later
- * reads the node itself.
+ * How long a node seen by this process stands in for the next operation's first
+ * read of it (the claim's answer for the spawn, the deploy's end for the
+ * power-on): they normally follow within milliseconds; a resumed one reads.
  */
-const CLAIM_ANSWER_MAX_AGE_MS = 10_000;
+const RECENT_NODE_MAX_AGE_MS = 10_000;
 
 interface Shared {
   cache: NodeCache;
   watch: NodeWatch;
   /** The claims' PATCH answers by node, until the spawn that follows takes them. */
-  claimed: Map<string, { node: SpawnNode; at: number }>;
+  claimed: RecentNodes<SpawnNode>;
 }
 
 export class IronicDriver {
@@ -60,7 +61,7 @@ export class IronicDriver {
    * The node as each spawn of this driver ended (a deploy's last observation,
    * bound to its instance), until the create's power-on that follows takes it.
    */
-  private readonly deployed = new Map<string, { node: JustSeen; at: number }>();
+  private readonly deployed = new RecentNodes<JustSeen>(RECENT_NODE_MAX_AGE_MS);
 
   constructor(
     readonly client: IronicClient,
@@ -73,7 +74,7 @@ export class IronicDriver {
     const filters = partitionFilters(this.partition);
     this.cache = shared?.cache ?? new NodeCache(client, { maxAgeMs: config.cache.maxAgeMs, filters }, log);
     this.watch = shared?.watch ?? new NodeWatch(client, { intervalMs: config.pollIntervalMs, filters, log });
-    this.claimed = shared?.claimed ?? new Map<string, { node: SpawnNode; at: number }>();
+    this.claimed = shared?.claimed ?? new RecentNodes<SpawnNode>(RECENT_NODE_MAX_AGE_MS);
   }
 
   /** The slice of Ironic this service manages (see tenancy.ts). */
@@ -169,15 +170,7 @@ export class IronicDriver {
       return;
     }
     this.cache.put(answer);
-    this.claimed.set(nodeUuid, { node: answer, at: Date.now() });
-  }
-
-  /** The claim's answer for the spawn of `instanceUuid` on `nodeUuid`, once, while recent. */
-  private takeClaimed(nodeUuid: string, instanceUuid: string): SpawnNode | undefined {
-    const entry = this.claimed.get(nodeUuid);
-    this.claimed.delete(nodeUuid);
-    if (entry === undefined || Date.now() - entry.at > CLAIM_ANSWER_MAX_AGE_MS) return undefined;
-    return entry.node.instance_uuid === instanceUuid ? entry.node : undefined;
+    this.claimed.put(nodeUuid, answer);
   }
 
   /** Returns the power of the node as the deploy ended (what the create does next depends on it). */
@@ -194,7 +187,7 @@ export class IronicDriver {
           timeoutMs: this.config.spawnTimeoutMs,
           onProgress: this.progress(onProgress),
           unwind: { ...this.wait, timeoutMs: this.config.destroyTimeoutMs, waitForCleaning: this.config.waitForCleaning },
-          claimed: this.takeClaimed(nodeUuid, spec.uuid),
+          claimed: this.claimed.take(nodeUuid, spec.uuid),
         },
         this.log,
       );
@@ -202,7 +195,7 @@ export class IronicDriver {
       if (ended === undefined || ended === null) await this.refreshNode(nodeUuid);
       else {
         this.cache.merge(nodeUuid, ended);
-        this.deployed.set(nodeUuid, { node: ended, at: Date.now() });
+        this.deployed.put(nodeUuid, ended);
       }
     }
     return ended === null ? "nostate" : instancePower(ended.power_state);
@@ -212,8 +205,8 @@ export class IronicDriver {
   async destroy(target: DestroyTarget, onProgress?: OnProgress): Promise<void> {
     const nodeUuid = target.nodeUuid ?? null;
     if (nodeUuid !== null) {
-      this.claimed.delete(nodeUuid);
-      this.deployed.delete(nodeUuid);
+      this.claimed.drop(nodeUuid);
+      this.deployed.drop(nodeUuid);
     }
     let ended: Awaited<ReturnType<typeof destroyInstance>> | undefined;
     try {
@@ -272,9 +265,7 @@ export class IronicDriver {
    * is the binding check, and the power request follows without reading the node.
    */
   async powerOn({ instanceUuid, nodeUuid }: InstanceOnNode): Promise<void> {
-    const entry = this.deployed.get(nodeUuid);
-    this.deployed.delete(nodeUuid);
-    const seen = entry !== undefined && Date.now() - entry.at <= CLAIM_ANSWER_MAX_AGE_MS ? entry.node : undefined;
+    const seen = this.deployed.take(nodeUuid, instanceUuid);
     await powerOn(this.client, nodeUuid, instanceUuid, { ...this.wait, timeoutMs: this.config.powerTimeoutMs }, seen);
   }
 
