@@ -96,6 +96,36 @@ describe("parseProperties: numbers (S5 boundaries)", () => {
     expect(record).toMatchObject({ level: 40, node: UUID, property: "cpus" });
   });
 
+  it("folds a JSON -0 into 0 (never a negative zero)", () => {
+    const parsed = parseProperties({ cpus: -0 }, silentLogger, UUID);
+    expect(Object.is(parsed.cpus, 0)).toBe(true);
+    expect(parsed.problems).toEqual([]);
+  });
+
+  // The rejected value is quoted in the problem and the log the way an operator
+  // would write it in JSON: strings in quotes, NaN/Infinity by name (JSON.stringify
+  // would say `null`), an explicitly undefined property as `undefined`.
+  it.each<[string, unknown, string]>([
+    ["a string", "8.5", '"8.5"'],
+    ["a number", 8.5, "8.5"],
+    ["NaN", Number.NaN, "NaN"],
+    ["Infinity", Number.POSITIVE_INFINITY, "Infinity"],
+    ["-Infinity", Number.NEGATIVE_INFINITY, "-Infinity"],
+    ["undefined (present key)", undefined, "undefined"],
+    ["null", null, "null"],
+    ["a boolean", true, "true"],
+    ["a 60-character rendering, kept whole", "x".repeat(58), `"${"x".repeat(58)}"`],
+    ["a 61-character rendering, cut at 60", "x".repeat(59), `"${"x".repeat(59)}…`],
+  ])("renders the rejected value: %s", (_name, value, shown) => {
+    const log = captureLog("warn");
+    const parsed = parseProperties({ cpus: value }, log.logger, UUID);
+    const problem = `cpus must be an integer from 0 to 2147483647, got ${shown}`;
+    expect(parsed.problems).toEqual([problem]);
+    expect(log.records()).toEqual([
+      expect.objectContaining({ level: 40, node: UUID, property: "cpus", value: shown, msg: `node property ${problem}; using 0` }),
+    ]);
+  });
+
   it("a missing property is 0 without complaint (scheduling uses the resource class)", () => {
     const log = captureLog("warn");
     const parsed = parseProperties({}, log.logger, UUID);
@@ -122,8 +152,10 @@ describe("parseProperties: cpu_arch", () => {
     ["upper-case", "X86_64", "x86_64"],
     ["amd64 alias", "amd64", "x86_64"],
     ["i386 alias", "i386", "i686"],
+    ["i486 alias", "i486", "i686"],
     ["i586 alias", "i586", "i686"],
     ["x86_32 alias", "x86_32", "i686"],
+    ["x86_32p alias", "x86_32p", "i686"],
     ["aarch64", "aarch64", "aarch64"],
     ["missing", undefined, null],
     ["null", null, null],
@@ -135,6 +167,37 @@ describe("parseProperties: cpu_arch", () => {
     const parsed = parseProperties(value === undefined ? {} : { cpu_arch: value }, silentLogger, UUID);
     expect(parsed.cpuArch).toBe(expected);
     expect(parsed.problems).toEqual([]); // informational only, never blocks scheduling
+  });
+});
+
+describe("parseProperties: what is logged for cpu_arch and capabilities", () => {
+  it("an unusable cpu_arch is logged with its value; a null or missing one is not", () => {
+    const log = captureLog("warn");
+    expect(parseProperties({ cpu_arch: "x86-64" }, log.logger, UUID).cpuArch).toBeNull();
+    expect(log.records()).toEqual([
+      expect.objectContaining({
+        level: 40,
+        node: UUID,
+        property: "cpu_arch",
+        value: '"x86-64"',
+        msg: "node property cpu_arch is not a valid architecture name; ignored",
+      }),
+    ]);
+    const quiet = captureLog("warn");
+    parseProperties({ cpu_arch: null }, quiet.logger, UUID);
+    parseProperties({}, quiet.logger, UUID);
+    expect(quiet.lines).toEqual([]);
+  });
+
+  it("a malformed capability is logged with the item (string and object forms)", () => {
+    const log = captureLog("warn");
+    parseProperties({ capabilities: "a:b,novalue" }, log.logger, UUID);
+    parseProperties({ capabilities: { boot_mode: "bios", cores: 4 } }, log.logger, UUID);
+    const msg = "ignoring malformed node capability; the format is key:value";
+    expect(log.records()).toEqual([
+      expect.objectContaining({ level: 40, node: UUID, capability: '"novalue"', msg }),
+      expect.objectContaining({ level: 40, node: UUID, capability: '{"cores":4}', msg }),
+    ]);
   });
 });
 
@@ -156,6 +219,12 @@ describe("parseProperties: capabilities", () => {
     ["object with a non-string value", { boot_mode: "bios", cores: 4 }, { boot_mode: "bios" }, 1],
     ["a number", 42, {}, 1],
     ["an array", ["a:b"], {}, 1],
+    ["a blank item between commas is quiet", "a:b, ,c:d", { a: "b", c: "d" }, 0],
+    ["object keys are trimmed", { " boot_mode ": "uefi" }, { boot_mode: "uefi" }, 0],
+    ["object with an empty key", { "": "x", a: "b" }, { a: "b" }, 1],
+    ["object with a blank key", { "  ": "x" }, {}, 1],
+    ["object with an empty value", { a: "", b: "c" }, { b: "c" }, 1],
+    ["null (Ironic's JSON null)", null, {}, 0],
     ["missing", undefined, {}, 0],
   ])("%s", (_name, value, expected, warnings) => {
     const log = captureLog("warn");
@@ -213,8 +282,24 @@ describe("nodeInventory", () => {
     const log = captureLog("warn");
     nodeInventory(node({ power_state: "unknown", unknown_states: { power_state: "warp" } }), log.logger);
     expect(log.records()).toEqual([
-      expect.objectContaining({ level: 40, node: UUID, unknown_states: { power_state: "warp" } }),
+      expect.objectContaining({
+        level: 40,
+        node: UUID,
+        unknown_states: { power_state: "warp" },
+        msg: "node reports a state this service does not know; treated as unavailable",
+      }),
     ]);
+  });
+
+  it("logs nothing for a known, healthy node", () => {
+    const log = captureLog("warn");
+    nodeInventory(node(), log.logger);
+    expect(log.lines).toEqual([]);
+  });
+
+  it("a schedulable node has no reason key at all (not reason: undefined)", () => {
+    expect(Object.hasOwn(nodeInventory(node(), silentLogger), "reason")).toBe(false);
+    expect(Object.hasOwn(nodeInventory(node({ maintenance: true }), silentLogger), "reason")).toBe(true);
   });
 
   it("copies the traits (callers may sort or extend them)", () => {
