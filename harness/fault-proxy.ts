@@ -9,7 +9,7 @@
 // path must equal the path without query; a RegExp is tested against the full
 // path *including* the query (so a rule can target e.g. `marker=`); anchor it with
 // `(\?|$)` to match a path regardless of query. A rule with `times` is removed
-// after that many matches.
+// after that many matches; remove(rule) takes one out before that (fault windows).
 // Recording: `requests` gets one entry per request once its outcome is known
 // (so a delayed request appears after the ones that overtook it); `body` is the
 // REQUEST body the client sent. clear() removes rules only; empty the record with
@@ -53,6 +53,8 @@ export interface RecordedRequest {
 export interface FaultProxy {
   url: string;
   add(rule: FaultRule): void;
+  /** Removes that rule (the object passed to add) if it is still installed; true if it was. */
+  remove(rule: FaultRule): boolean;
   clear(): void;
   readonly requests: RecordedRequest[];
   stop(): Promise<void>;
@@ -228,6 +230,12 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
         throw new Error(`fault rule after must be a non-negative integer, got ${rule.after}`);
       }
       rules.push({ rule, remaining: rule.times ?? Number.POSITIVE_INFINITY, skip: rule.after ?? 0 });
+    },
+    remove(rule: FaultRule): boolean {
+      const index = rules.findIndex((active) => active.rule === rule);
+      if (index < 0) return false;
+      rules.splice(index, 1);
+      return true;
     },
     clear(): void {
       rules.length = 0;
