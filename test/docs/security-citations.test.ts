@@ -60,6 +60,11 @@ export function citationProblems(citation: Citation, readSource: (file: string) 
     .map((title) => `${citation.text}: no describe/it titled "${title}" in ${citation.file}`);
 }
 
+/** Backticked spans that continue a citation without naming its file (`› title`, `… › title`). */
+export function fileLessCitations(markdown: string): string[] {
+  return [...markdown.matchAll(/`((?:…\s*)?›[^`]*)`/g)].map((match) => match[1] ?? "");
+}
+
 function readFromRepo(file: string): string | undefined {
   const path = join(ROOT, file);
   return existsSync(path) ? readFileSync(path, "utf8") : undefined;
@@ -78,6 +83,10 @@ describe("docs/security.md citations", () => {
     expect(problems).toEqual([]);
   });
 
+  it("names the file in every citation (no `› title` continuing the one before)", () => {
+    expect(fileLessCitations(doc)).toEqual([]);
+  });
+
   it("finds a wrong file, a wrong title and a title of another file", () => {
     const source = 'describe("outer", () => {\n  describe(`inner ${name}`, () => {\n    it("does it", () => {});\n  });\n});\n';
     const read = (file: string): string | undefined => (file === "test/a.test.ts" ? source : undefined);
@@ -87,5 +96,6 @@ describe("docs/security.md citations", () => {
     expect(check("test/a.test.ts › outer › does not")).toHaveLength(1);
     expect(check("test/a.test.ts › outer › does")).toHaveLength(1);
     expect(check("test/a.test.ts › … › does it")).toHaveLength(1);
+    expect(fileLessCitations("`› outer` and `… › does it` but not `test/a.test.ts › outer`")).toEqual(["› outer", "… › does it"]);
   });
 });
