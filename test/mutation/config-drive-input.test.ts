@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import {
+  INJECTED_FILES_UNSUPPORTED,
   validateInjectedFilePath,
   validateInjectedFiles,
   validateMetadata,
@@ -101,6 +102,19 @@ describe("validatePublicKeys: ssh", () => {
   it("refuses a line break inside, with its message", () => {
     expect(ssh(`${ED25519}\nx`)).toBe('public key "k" must be a single line');
     expect(ssh(`${ED25519}\rx`)).toBe('public key "k" must be a single line');
+  });
+
+  it("refuses a blank line as empty", () => {
+    expect(ssh("  \t ")).toBe('public key "k" must not be empty');
+  });
+
+  it("accepts several blanks between the fields", () => {
+    const line = `ssh-ed25519 \t ${sshBlob("ssh-ed25519")}  comment`;
+    expect(validatePublicKeys([{ name: "k", type: "ssh", data: line }]).publicKeys).toEqual({ k: line });
+  });
+
+  it("bounds the untrimmed data, not only the trimmed line", () => {
+    expect(ssh(`${ED25519}${" ".repeat(CONFIG_DRIVE_LIMITS.publicKeyChars)}`)).toBe('public key "k" is longer than 16384 characters');
   });
 
   it("refuses other control characters", () => {
@@ -283,6 +297,10 @@ describe("validateInjectedFilePath", () => {
 });
 
 describe("validateInjectedFiles", () => {
+  it("has a refusal text that says why files are refused (buildConfigDrive throws it)", () => {
+    expect(INJECTED_FILES_UNSUPPORTED).toBe("injected files are not supported with Ironic's dict config drive");
+  });
+
   const maxEncoded = Math.ceil(CONFIG_DRIVE_LIMITS.fileBytes / 3) * 4;
 
   it("refuses a non-list and a non-object item", () => {
@@ -397,6 +415,16 @@ describe("validateVendorData", () => {
 
   it("refuses a key that alone exceeds the byte budget, as too large", () => {
     expect(refusal(() => validateVendorData({ ["k".repeat(LIMIT)]: 1 }))).toBe(`vendor_data is larger than ${LIMIT} bytes`);
+  });
+
+  it("stops at the budget before checking a string or key longer than the limit", () => {
+    expect(refusal(() => validateVendorData({ v: "x".repeat(LIMIT + 1) }))).toBe(`vendor_data is larger than ${LIMIT} bytes`);
+    expect(refusal(() => validateVendorData({ ["k".repeat(LIMIT + 1)]: 1 }))).toBe(`vendor_data is larger than ${LIMIT} bytes`);
+  });
+
+  it("lets a string use up the budget exactly (then its own checks still run)", () => {
+    // object 1 + key 1 + string value 1 + its length = LIMIT
+    expect(refusal(() => validateVendorData({ v: `\u0000${"x".repeat(LIMIT - 4)}` }))).toBe("a vendor_data string contains a NUL character");
   });
 
   it("refuses many small values whose count exceeds the budget", () => {
