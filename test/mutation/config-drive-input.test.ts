@@ -324,6 +324,7 @@ describe("validateInjectedFiles", () => {
 
   it.each([
     { scenario: "not a string", contents: 5 },
+    { scenario: "an empty list (its text form is empty base64)", contents: [] },
     { scenario: "not base64", contents: "!!!!" },
     { scenario: "longer than the encoded limit", contents: "A".repeat(maxEncoded + 4) },
   ])("refuses contents that are $scenario", ({ contents }) => {
