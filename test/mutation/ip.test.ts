@@ -191,6 +191,7 @@ describe("Neutron's defaults at the edges", () => {
     ["192.0.2.0/24", "192.0.2.0", [{ start: "192.0.2.1", end: "192.0.2.254" }]],
     ["192.0.2.0/24", "192.0.2.255", [{ start: "192.0.2.1", end: "192.0.2.254" }]],
     ["192.0.2.0/24", "10.0.0.1", [{ start: "192.0.2.1", end: "192.0.2.254" }]],
+    ["192.0.2.0/24", "192.0.3.1", [{ start: "192.0.2.1", end: "192.0.2.254" }]], // above the subnet
     ["192.0.2.0/24", "nope", [{ start: "192.0.2.1", end: "192.0.2.254" }]],
     ["0.0.0.0/24", "::5", [{ start: "0.0.0.1", end: "0.0.0.254" }]], // a number inside, of the other version
   ] as const)("%s, gateway %s: pools %j", (net, gateway, pools) => {
@@ -256,6 +257,14 @@ describe("subnet validation at the edges", () => {
         { start: "192.0.2.15", end: "192.0.2.30" },
       ],
       "Found overlapping allocation pools: 192.0.2.10-192.0.2.20 and 192.0.2.15-192.0.2.30 for subnet 192.0.2.0/24.",
+    ],
+    [
+      null,
+      [
+        { start: "192.0.2.10", end: "192.0.2.20" },
+        { start: "192.0.2.10", end: "192.0.2.15" },
+      ],
+      "Found overlapping allocation pools: 192.0.2.10-192.0.2.20 and 192.0.2.10-192.0.2.15 for subnet 192.0.2.0/24.", // equal starts keep their order
     ],
     ["192.0.2.10", [{ start: "192.0.2.10", end: "192.0.2.20" }], "Gateway ip 192.0.2.10 conflicts with allocation pool 192.0.2.10-192.0.2.20."],
     ["192.0.2.20", [{ start: "192.0.2.10", end: "192.0.2.20" }], "Gateway ip 192.0.2.20 conflicts with allocation pool 192.0.2.10-192.0.2.20."],
