@@ -81,6 +81,7 @@ describe("address parsing at its edges", () => {
     " ::1",
     "::1 ",
     "::12345",
+    "1:2:3:4:5:6:7:8::1::2", // two "::": refused even when the text before them is a whole address
   ])("%j is no address", (text) => {
     expect(parseAddress(text)).toBeUndefined();
     expect(canonicalAddress(text)).toBeUndefined();
