@@ -7,6 +7,7 @@ import { buildNetworkData, type ConfigDriveNetwork } from "../../src/driver/conf
 import { InvalidInputError } from "../../src/driver/errors.js";
 import type { InstanceSpec, PublicKeySpec, SubnetSpec, VifSpec } from "../../src/driver/instance-spec.js";
 import type { Port, Portgroup } from "../../src/ironic/ports.js";
+import { TEST_CERTIFICATE as CERTIFICATE } from "../support/test-certificate.js";
 
 // ───────────────────────────── fixtures ─────────────────────────────
 
@@ -55,20 +56,6 @@ function sshKey(type: string, blobType: string = type, comment = "user@host"): s
   material.writeUInt32BE(32);
   return `${type} ${Buffer.concat([header, name, material]).toString("base64")}${comment === "" ? "" : ` ${comment}`}`;
 }
-
-// A throwaway self-signed certificate (no private key kept), for the x509 key type.
-const CERTIFICATE = [
-  "-----BEGIN CERTIFICATE-----",
-  "MIIBczCCARmgAwIBAgIUNbumHopfi5fqDCsS35mzta9OWS8wCgYIKoZIzj0EAwIw",
-  "DzENMAsGA1UEAwwEdGVzdDAeFw0yNjExMjIwNDEzNDZaFw0zNjExMTkwNDEzNDZa",
-  "MA8xDTALBgNVBAMMBHRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATajjrA",
-  "vVfq3GuSTuXbCNv8RrOCFI0BppLrsyGrGUqPb/O0Fg09XTWD8hId90QKDag+V7Ov",
-  "p8wcNhQu9Us2U0Bgo1MwUTAdBgNVHQ4EFgQUqCnqdZLfmXAlGASJtP7jnpbjwo8w",
-  "HwYDVR0jBBgwFoAUqCnqdZLfmXAlGASJtP7jnpbjwo8wDwYDVR0TAQH/BAUwAwEB",
-  "/zAKBggqhkjOPQQDAgNIADBFAiEArAfyWaAPm+AATiR5Nn0fBE/+bYH6zIa9KFoV",
-  "QOPmChECIGFpWnVtGEgPuwbR5BzVHYyuid9D5nOhyHpRxUvq0MKv",
-  "-----END CERTIFICATE-----",
-].join("\n");
 
 function port(overrides: Partial<Port> & { uuid: string; address: string }): Port {
   return {

@@ -14,6 +14,7 @@ import {
 } from "../../src/driver/config-drive/input.js";
 import { CONFIG_DRIVE_LIMITS, VENDOR_DATA_DEPTH } from "../../src/driver/config-drive/limits.js";
 import { InvalidInputError } from "../../src/driver/errors.js";
+import { TEST_CERTIFICATE as CERTIFICATE } from "../support/test-certificate.js";
 
 function refusal(fn: () => unknown): string {
   try {
@@ -35,20 +36,6 @@ function sshBlob(blobType: string, material = 32): string {
 }
 
 const ED25519 = `ssh-ed25519 ${sshBlob("ssh-ed25519")}`;
-
-// A throwaway self-signed certificate (no private key kept).
-const CERTIFICATE = [
-  "-----BEGIN CERTIFICATE-----",
-  "MIIBczCCARmgAwIBAgIUNbumHopfi5fqDCsS35mzta9OWS8wCgYIKoZIzj0EAwIw",
-  "DzENMAsGA1UEAwwEdGVzdDAeFw0yNjExMjIwNDEzNDZaFw0zNjExMTkwNDEzNDZa",
-  "MA8xDTALBgNVBAMMBHRlc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATajjrA",
-  "vVfq3GuSTuXbCNv8RrOCFI0BppLrsyGrGUqPb/O0Fg09XTWD8hId90QKDag+V7Ov",
-  "p8wcNhQu9Us2U0Bgo1MwUTAdBgNVHQ4EFgQUqCnqdZLfmXAlGASJtP7jnpbjwo8w",
-  "HwYDVR0jBBgwFoAUqCnqdZLfmXAlGASJtP7jnpbjwo8wDwYDVR0TAQH/BAUwAwEB",
-  "/zAKBggqhkjOPQQDAgNIADBFAiEArAfyWaAPm+AATiR5Nn0fBE/+bYH6zIa9KFoV",
-  "QOPmChECIGFpWnVtGEgPuwbR5BzVHYyuid9D5nOhyHpRxUvq0MKv",
-  "-----END CERTIFICATE-----",
-].join("\n");
 
 describe("validateMetadata", () => {
   it("refuses a non-object with its message", () => {

@@ -15,18 +15,7 @@ import {
   subnetProblem,
   type Cidr,
 } from "../../src/store/ip.js";
-
-function cidr(text: string): Cidr {
-  const parsed = parseCidr(text);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.cidr;
-}
-
-function address(text: string) {
-  const parsed = parseAddress(text);
-  if (parsed === undefined) throw new Error(`not an address: ${text}`);
-  return parsed;
-}
+import { address, cidr } from "../support/ip-parse.js";
 
 describe("address parsing at its edges", () => {
   it.each([
