@@ -30,6 +30,17 @@ export type FaultAction =
   | { kind: "rewrite"; rewrite: (upstream: { status: number; body: string }) => { status: number; body: string } }
   | { kind: "oversized"; bytes: number }; // 200 with a JSON-looking body of that many bytes, streamed
 
+/** The body of Ironic's 409 NodeLocked answer (as its API wraps a conductor error), for status rules. */
+export function nodeLockedBody(node: string, conductor = "conductor-1"): string {
+  return JSON.stringify({
+    error_message: JSON.stringify({
+      faultcode: "Client",
+      faultstring: `Node ${node} is locked by host ${conductor}, please retry after the current operation is completed.`,
+      debuginfo: null,
+    }),
+  });
+}
+
 export interface FaultRule {
   method?: string;
   /** string = exact path without query; RegExp = tested on the path with query */

@@ -4,7 +4,7 @@
 // malformed or oversized bodies, slow answers, states from a newer release.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enrolNodes } from "../../src/dev/enrol.js";
-import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
+import { nodeLockedBody, startFaultProxy, type FaultProxy } from "../../harness/fault-proxy.js";
 import { createServiceMetrics } from "../../src/api/metrics.js";
 import { IronicClient } from "../../src/ironic/client.js";
 import { ironicClientOptions } from "../../src/ironic/config.js";
@@ -34,15 +34,6 @@ const nodePath = () => `/v1/nodes/${node}`;
 const viaProxy = (overrides: Parameters<typeof newClient>[0] = {}, logger?: Parameters<typeof newClient>[1]) =>
   newClient({ url: proxy.url, retry: fastRetry, ...overrides }, logger);
 const hits = (path: string) => proxy.requests.filter((r) => r.path.split("?")[0] === path).length;
-
-const lockedBody = (n: string) =>
-  JSON.stringify({
-    error_message: JSON.stringify({
-      faultcode: "Client",
-      faultstring: `Node ${n} is locked by host conductor-1, please retry after the current operation is completed.`,
-      debuginfo: null,
-    }),
-  });
 
 beforeAll(async () => {
   direct = newClient();
@@ -85,7 +76,7 @@ describe("retried faults", () => {
   it("rides out a 409 'node locked' storm on an update", async () => {
     const client = viaProxy();
     await client.connect();
-    proxy.add({ method: "PATCH", path: nodePath(), times: 4, action: { kind: "status", status: 409, body: lockedBody(node) } });
+    proxy.add({ method: "PATCH", path: nodePath(), times: 4, action: { kind: "status", status: 409, body: nodeLockedBody(node) } });
     const updated = await client.nodes.update(node, [{ op: "add", path: "/extra/storm", value: "over" }]);
     expect(updated.extra).toMatchObject({ storm: "over" });
     expect(hits(nodePath())).toBe(5);
@@ -96,7 +87,7 @@ describe("retried faults", () => {
     const metrics = createServiceMetrics();
     const client = new IronicClient(ironicClientOptions({ url: proxy.url, retry: fastRetry }), undefined, metrics.observer);
     await client.connect();
-    proxy.add({ method: "PATCH", path: nodePath(), times: 4, action: { kind: "status", status: 409, body: lockedBody(node) } });
+    proxy.add({ method: "PATCH", path: nodePath(), times: 4, action: { kind: "status", status: 409, body: nodeLockedBody(node) } });
     await client.nodes.update(node, [{ op: "add", path: "/extra/counted", value: "yes" }]);
     const families = parsePrometheusText(await metrics.registry.metrics());
     const route = "/v1/nodes/{node}";
@@ -111,7 +102,7 @@ describe("retried faults", () => {
   it("gives up after the configured attempts with NodeLockedError", async () => {
     const client = viaProxy();
     await client.connect();
-    proxy.add({ method: "PATCH", path: nodePath(), action: { kind: "status", status: 409, body: lockedBody(node) } });
+    proxy.add({ method: "PATCH", path: nodePath(), action: { kind: "status", status: 409, body: nodeLockedBody(node) } });
     await expect(client.nodes.update(node, [{ op: "add", path: "/extra/x", value: 1 }])).rejects.toBeInstanceOf(
       NodeLockedError,
     );
@@ -133,7 +124,7 @@ describe("never retried", () => {
   it("does not retry the claim: one 409 'locked' comes straight back", async () => {
     const client = viaProxy();
     await client.connect();
-    proxy.add({ method: "PATCH", path: nodePath(), action: { kind: "status", status: 409, body: lockedBody(node) } });
+    proxy.add({ method: "PATCH", path: nodePath(), action: { kind: "status", status: 409, body: nodeLockedBody(node) } });
     await expect(
       client.nodes.update(node, [{ op: "add", path: "/instance_uuid", value: "x" }], { retry: "none" }),
     ).rejects.toBeInstanceOf(NodeLockedError);
@@ -194,7 +185,7 @@ describe("non-idempotent requests after an ambiguous failure (issue 8 #5)", () =
   it("still retries a non-idempotent request Ironic refused (409 locked, 503)", async () => {
     const client = viaProxy();
     await client.connect();
-    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 409, body: lockedBody(node) } });
+    proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 409, body: nodeLockedBody(node) } });
     proxy.add({ method: "PATCH", path: nodePath(), times: 1, action: { kind: "status", status: 503, body: "busy" } });
     const updated = await client.nodes.update(node, [{ op: "add", path: "/extra/refused", value: "then ok" }]);
     expect(updated.extra).toMatchObject({ refused: "then ok" });

@@ -12,8 +12,9 @@
 // `npm test` runs IRONIC_COMPUTE_FAULT_LIFECYCLES (default 4);
 // `npm run test:faults` runs 200.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFaultProxy, type FaultAction, type FaultProxy, type FaultRule } from "../../harness/fault-proxy.js";
+import { nodeLockedBody, startFaultProxy, type FaultAction, type FaultProxy, type FaultRule } from "../../harness/fault-proxy.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import { startTestApi, type TestApi } from "../support/api-service.js";
 import { newClient, sharedIronicUrl } from "../support/ironic.js";
@@ -64,13 +65,6 @@ function seeded(seed: number): () => number {
 type FaultKind = "reset" | "503" | "409-locked" | "latency" | "outage";
 const KINDS: readonly FaultKind[] = ["reset", "503", "409-locked", "latency", "outage"];
 const NODE_PATHS = /^\/v1\/nodes(\/|\?|$)/;
-const lockedBody = JSON.stringify({
-  error_message: JSON.stringify({
-    faultcode: "Client",
-    faultstring: "Node is locked by host conductor-fault-soak, please retry after the current operation is completed.",
-    debuginfo: null,
-  }),
-});
 
 interface Window {
   kind: FaultKind;
@@ -90,7 +84,7 @@ function draw(random: () => number): Window {
       return { kind, rules: [rule({ kind: "status", status: 503, body: JSON.stringify({ error_message: "fault soak: service unavailable" }) })], ms: between(1_000, 2_000) };
     case "409-locked": {
       // Ironic answers NodeLocked to writes only.
-      const locked: FaultAction = { kind: "status", status: 409, body: lockedBody };
+      const locked: FaultAction = { kind: "status", status: 409, body: nodeLockedBody("(any node)", "conductor-fault-soak") };
       return { kind, rules: ["POST", "PUT", "PATCH", "DELETE"].map((method) => rule(locked, { method })), ms: between(1_000, 2_500) };
     }
     case "latency":
@@ -100,8 +94,6 @@ function draw(random: () => number): Window {
       return { kind, rules: [{ path: /./, action: { kind: "reset" } }], ms: between(2_000, 5_000) };
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Installs fault windows from the seeded schedule until `done` says stop. */
 async function runSchedule(done: () => boolean, injected: Record<FaultKind, number>): Promise<void> {
@@ -151,11 +143,11 @@ async function send(method: "POST" | "DELETE", path: string, body?: unknown): Pr
   }
 }
 
-const STEPS: ReadonlyArray<{ name: string; body: unknown; expect: string }> = [
-  { name: "reboot", body: { reboot: { type: "HARD" } }, expect: "ACTIVE" },
-  { name: "stop", body: { "os-stop": null }, expect: "SHUTOFF" },
-  { name: "start", body: { "os-start": null }, expect: "ACTIVE" },
-  { name: "rebuild", body: { rebuild: { imageRef: "" } }, expect: "ACTIVE" },
+const STEPS: ReadonlyArray<{ name: string; body: () => unknown; expect: string }> = [
+  { name: "reboot", body: () => ({ reboot: { type: "HARD" } }), expect: "ACTIVE" },
+  { name: "stop", body: () => ({ "os-stop": null }), expect: "SHUTOFF" },
+  { name: "start", body: () => ({ "os-start": null }), expect: "ACTIVE" },
+  { name: "rebuild", body: () => ({ rebuild: { imageRef: api.imageId } }), expect: "ACTIVE" },
 ];
 
 /** Which server holds each node right now, to catch a node given twice. */
@@ -183,8 +175,7 @@ async function lifecycle(n: number): Promise<Lifecycle> {
     if (holder !== undefined && holder !== id) problems.push(`node ${node} given to ${id} while ${holder} holds it`);
     holders.set(node, id);
     for (const step of STEPS) {
-      const body = step.name === "rebuild" ? { rebuild: { imageRef: api.imageId } } : step.body;
-      const refused = await send("POST", `/v2.1/servers/${id}/action`, body);
+      const refused = await send("POST", `/v2.1/servers/${id}/action`, step.body());
       if (refused !== undefined) {
         problems.push(`${step.name}: ${refused}`);
         break;
