@@ -10,10 +10,12 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childPids, isRunning, startPostgres, type RunningPostgres } from "../../harness/postgres-process.js";
+import { DEPLOY_CAP_LOCK, DEPLOY_CAP_LOCK_WAIT_MS } from "../../src/store/kysely/tasks.js";
 import { openStore } from "../../src/store/open.js";
+import { postgresConnectionConfig } from "../../src/store/postgres.js";
 import type { Store } from "../../src/store/store.js";
 import { testSecrets } from "../support/secrets.js";
-import { describeStoreContract } from "./store-contract.js";
+import { at, describeStoreContract, storedServer, taskRecord } from "./store-contract.js";
 import { migrateUpTo, runSeed } from "./flavor-contract.js";
 
 let postgres: RunningPostgres | undefined;
@@ -75,6 +77,42 @@ describeStoreContract("postgres", {
     }
     return openStore({ kind: "postgres", url: url.toString() }, testSecrets());
   },
+});
+
+describe("PostgreSQL sessions of a stalled worker", () => {
+  // The CI failure of crash-pg (2026-12-03): a worker SIGSTOPped between the
+  // statements of a capped lease kept the deploy-cap lock, and every other
+  // worker's lease loop hung on it. The holder here is a session opened exactly
+  // like the store's, stalled after taking the lock.
+  it("hold up the others' capped leases only for a bounded wait, until the server ends the stalled session", async () => {
+    const idleInTransactionTimeoutMs = DEPLOY_CAP_LOCK_WAIT_MS * 3;
+    const store = await openEmpty();
+    const stalled = new pg.Client(postgresConnectionConfig(running().url, { idleInTransactionTimeoutMs }));
+    // Its first error is the server's FATAL; "Connection terminated" follows.
+    const ended = new Promise<Error>((resolve) => stalled.on("error", resolve));
+    try {
+      const { server, action } = await storedServer(store);
+      const create = taskRecord(server, action, { createdAt: at(0), updatedAt: at(0) });
+      await store.tasks.enqueue(create);
+      await stalled.connect();
+      await stalled.query("BEGIN");
+      await stalled.query("SELECT pg_advisory_xact_lock($1)", [DEPLOY_CAP_LOCK]);
+      const lockedAt = Date.now();
+
+      const begun = Date.now();
+      expect(await store.tasks.lease("w1", at(1), 30_000, { maxDeploys: 2 })).toBeUndefined();
+      const waited = Date.now() - begun;
+      expect(waited).toBeGreaterThanOrEqual(DEPLOY_CAP_LOCK_WAIT_MS - 50); // it did wait for the lock
+      expect(Date.now() - lockedAt).toBeLessThan(idleInTransactionTimeoutMs); // and gave up before the session ended
+
+      // The server terminates the idle transaction: its lock goes, the lease succeeds.
+      expect((await ended).message).toMatch(/idle-in-transaction timeout/);
+      expect((await store.tasks.lease("w1", at(2), 30_000, { maxDeploys: 2 }))?.id).toBe(create.id);
+    } finally {
+      await stalled.end().catch(() => undefined);
+      await store.close();
+    }
+  }, 30_000);
 });
 
 /** Waits until none of `pids` runs any more (zombies count as gone). */

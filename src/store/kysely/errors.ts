@@ -45,6 +45,11 @@ export function taskInsertError(task: TaskRecord, error: unknown): unknown {
   return error;
 }
 
+/** PostgreSQL gave up waiting for a lock (lock_not_available, 55P03: lock_timeout passed). */
+export function isLockTimeout(error: unknown): boolean {
+  return errorField(error, "code") === "55P03";
+}
+
 /** SQLite (SQLITE_CONSTRAINT_FOREIGNKEY) or PostgreSQL (23503). */
 export function isForeignKeyViolation(error: unknown): boolean {
   const code = errorField(error, "code");

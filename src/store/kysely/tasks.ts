@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { TaskStatus } from "../records.js";
 import type { Store } from "../store.js";
 import type { StoreContext } from "./context.js";
-import { taskInsertError } from "./errors.js";
+import { isLockTimeout, taskInsertError } from "./errors.js";
 import { affected, oldestFirst } from "./queries.js";
 import { actionSchema, taskSchema } from "./record-schemas.js";
 import { keptTaskParamsSchema } from "../task-params.js";
@@ -44,7 +44,16 @@ const DEPLOY_KINDS = ["create", "rebuild"] as const;
  * PostgreSQL advisory lock key of "leasing under the deploy cap": any constant no
  * other code on this database uses (the ASCII of "ICDP"; an exact JS number).
  */
-const DEPLOY_CAP_LOCK = 0x4943_4450;
+export const DEPLOY_CAP_LOCK = 0x4943_4450;
+
+/**
+ * How long a capped lease on PostgreSQL waits for that lock before it leases
+ * nothing this round. A holder is a few milliseconds, unless its process
+ * stalled inside the transaction (paused, swapped out): then the server ends
+ * that session (postgres.ts, idle_in_transaction_session_timeout) and the lock
+ * is free again; until then no waiter's poll loop hangs on it.
+ */
+export const DEPLOY_CAP_LOCK_WAIT_MS = 2_000;
 
 function checkMaxDeploys(maxDeploys: number): void {
   if (!Number.isInteger(maxDeploys) || maxDeploys < 0) {
@@ -160,8 +169,15 @@ export function tasksRepository({ db, kind, atomically, secrets }: StoreContext)
       // taskFromRow validates the row either way.
       let row: unknown;
       if (kind === "sqlite") row = (await atomically([query.compile()]))[0];
-      else if (maxDeploys > 0) row = (await atomically([sql`SELECT pg_advisory_xact_lock(${DEPLOY_CAP_LOCK})`.compile(db), query.compile()]))[0];
-      else row = await query.executeTakeFirst();
+      else if (maxDeploys > 0) {
+        try {
+          const wait = sql`SELECT set_config('lock_timeout', ${`${DEPLOY_CAP_LOCK_WAIT_MS}ms`}, true)`.compile(db);
+          row = (await atomically([wait, sql`SELECT pg_advisory_xact_lock(${DEPLOY_CAP_LOCK})`.compile(db), query.compile()]))[0];
+        } catch (error: unknown) {
+          if (!isLockTimeout(error)) throw error;
+          return undefined; // another lease holds the cap lock (or stalled holding it): next round
+        }
+      } else row = await query.executeTakeFirst();
       return row === undefined ? undefined : taskFromRow(row as Parameters<typeof taskFromRow>[0], secrets);
     },
     queuePosition: async (serverId) => {
