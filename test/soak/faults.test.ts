@@ -9,7 +9,7 @@
 // back as they started: unclaimed, available, without VIFs, none given twice
 // (the end checks are crash-invariants.ts's, read through a direct client).
 //
-// `npm test` runs IRONIC_COMPUTE_FAULT_LIFECYCLES (default 4);
+// `npm test` runs IRONIC_COMPUTE_FAULT_LIFECYCLES (default 3);
 // `npm run test:faults` runs 200.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -22,7 +22,7 @@ import { captureLog } from "../support/log-capture.js";
 import { waitUntil } from "../support/wait.js";
 import { violations, type Expected, type Scope } from "./crash-invariants.js";
 
-const LIFECYCLES = Number(process.env["IRONIC_COMPUTE_FAULT_LIFECYCLES"] ?? "4");
+const LIFECYCLES = Number(process.env["IRONIC_COMPUTE_FAULT_LIFECYCLES"] ?? "3");
 const SEED = Number(process.env["IRONIC_COMPUTE_FAULT_SEED"] ?? "16001");
 const CONCURRENCY = Math.min(4, LIFECYCLES);
 // One node more than lifecycles at once: a node freed by a delete may still be
