@@ -61,7 +61,8 @@ export type BasicOutcome =
   | { kind: "denied" }
   | { kind: "throttled"; retryAfterSeconds: number };
 
-class BasicAuthenticator {
+/** Exported for its unit tests; the API uses it only through authHook. */
+export class BasicAuthenticator {
   private readonly cacheKey = randomBytes(32);
   private readonly accepted: TtlCache<AuthenticatedCaller>;
   private readonly refused: TtlCache<true>;
