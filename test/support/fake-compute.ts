@@ -95,6 +95,8 @@ export function fakeCompute(
     }),
     servers: {
       create: missing,
+      // No view version: the API keeps no list answer of this fake.
+      viewVersion: () => Promise.resolve(undefined),
       // The filters the real compute hands to the store, done here on the given list (in its order; no sort).
       list: (caller: Caller, filter: ServerListFilter) => {
         // As before these filters: an admin sees every project's servers here.
