@@ -1,7 +1,7 @@
 // What bench/memory-child.ts reports to bench/memory.ts and bench/scale.ts: one stdout line,
 // RESULT_PREFIX followed by a MemoryAnswer as JSON.
 import { spawn } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -64,15 +64,28 @@ function run(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
     child.once("error", reject);
-    child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(" ")} ended with ${String(code)}`))));
+    child.once("close", (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${args.join(" ")} ended with ${String(code)}`));
+    });
   });
 }
 
-/** Runs bench/memory-child.ts, compiled, against `url` and returns what it measured. */
+/** The node flags the installed command runs with: those of bin/ironic-compute.js's `#!/usr/bin/env -S node …` line. */
+async function shippedNodeFlags(): Promise<string[]> {
+  const first = (await readFile(join(ROOT, "bin", "ironic-compute.js"), "utf8")).split("\n")[0] ?? "";
+  const words = first.replace(/^#!/, "").trim().split(/\s+/);
+  const node = words.indexOf("node");
+  if (node === -1) throw new Error(`bin/ironic-compute.js does not start node: ${first}`);
+  return words.slice(node + 1);
+}
+
+/** Runs bench/memory-child.ts, compiled, against `url` with the installed command's node flags, and returns what it measured. */
 export async function runMemoryChild(url: string): Promise<MemoryAnswer> {
   const script = await buildMemoryChild();
+  const flags = await shippedNodeFlags();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", script, url], {
+    const child = spawn(process.execPath, [...flags, "--expose-gc", script, url], {
       cwd: join(BENCH_DIR, ".."),
       stdio: ["ignore", "pipe", "inherit"],
     });
