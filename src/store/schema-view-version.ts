@@ -49,13 +49,33 @@ async function sqliteTriggers(db: Kysely<unknown>): Promise<void> {
   }
 }
 
+/**
+ * PostgreSQL: a constraint trigger deferred to the commit. Moving the counter
+ * takes its row's lock until the transaction ends; taken at the first write, it
+ * would be held while the transaction goes on to lock other rows, and two
+ * writers locking in opposite orders would deadlock (one holding the counter,
+ * waiting for the other's server row). Taken at commit, nothing waits for a row
+ * while holding it. Row-level (constraint triggers are), but a transaction
+ * moves the counter once: a transaction-local setting says it already did.
+ * TRUNCATE (no row trigger sees it) has a statement trigger of its own.
+ */
 async function postgresTriggers(db: Kysely<unknown>): Promise<void> {
-  // Once per statement: a write of many rows moves the counter once.
-  await sql.raw(`CREATE FUNCTION bump_view_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${BUMP}; RETURN NULL; END $$`).execute(db);
+  await sql
+    .raw(
+      `CREATE FUNCTION bump_view_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF current_setting('ironic_compute.view_version_moved', true) IS DISTINCT FROM 'yes' THEN
+          PERFORM set_config('ironic_compute.view_version_moved', 'yes', true);
+          ${BUMP};
+        END IF;
+        RETURN NULL;
+      END $$`,
+    )
+    .execute(db);
   for (const table of VIEW_TABLES) {
     await sql
-      .raw(`CREATE TRIGGER view_version_${table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION bump_view_version()`)
+      .raw(`CREATE CONSTRAINT TRIGGER view_version_${table} AFTER INSERT OR UPDATE OR DELETE ON ${table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_view_version()`)
       .execute(db);
+    await sql.raw(`CREATE TRIGGER view_version_${table}_truncate AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION bump_view_version()`).execute(db);
   }
 }
 

@@ -115,6 +115,39 @@ describe("PostgreSQL sessions of a stalled worker", () => {
   }, 30_000);
 });
 
+describe("the view version on PostgreSQL", () => {
+  // schema-view-version.ts: the counter moves at commit. Moved at the first
+  // write, two transactions updating servers in opposite orders deadlocked (one
+  // held the counter and waited for the other's server row).
+  it("two transactions writing two servers in opposite orders both commit, and the version moves once each", async () => {
+    const store = await openEmpty();
+    const first = new pg.Client(postgresConnectionConfig(running().url));
+    const second = new pg.Client(postgresConnectionConfig(running().url));
+    try {
+      const a = (await storedServer(store)).server.id;
+      const b = (await storedServer(store)).server.id;
+      const before = (await store.viewVersion()) ?? Number.NaN;
+      await first.connect();
+      await second.connect();
+      await first.query("BEGIN");
+      await second.query("BEGIN");
+      await first.query("UPDATE servers SET name = 'first' WHERE id = $1", [a]);
+      await second.query("UPDATE servers SET name = 'second' WHERE id = $1", [b]);
+      const waiting = first.query("UPDATE servers SET name = 'first' WHERE id = $1", [b]); // waits for second's row lock
+      await second.query("UPDATE servers SET description = 'second' WHERE id = $1", [b]);
+      await second.query("COMMIT");
+      await waiting;
+      await first.query("COMMIT");
+      expect((await store.servers.get(b))?.name).toBe("first");
+      expect(await store.viewVersion()).toBe(before + 2); // one per transaction, not per row or statement
+    } finally {
+      await first.end();
+      await second.end();
+      await store.close();
+    }
+  }, 30_000);
+});
+
 /** Waits until none of `pids` runs any more (zombies count as gone). */
 async function allGone(pids: number[], ms: number): Promise<number[]> {
   const until = Date.now() + ms;
