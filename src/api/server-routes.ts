@@ -258,7 +258,8 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi, list
       const key = answerKey({ path, query: rawQuery(request.url), base, microversion: request.microversion, projectId: caller.projectId, role: caller.role });
       const kept = version === undefined ? undefined : lists.get(key, version);
       // The answer varies by Accept-Encoding whether kept or not (for caches between).
-      reply.header("vary", "Accept-Encoding");
+      const vary = reply.getHeader("vary");
+      reply.header("vary", vary === undefined ? "Accept-Encoding" : `${String(vary)}, Accept-Encoding`);
       if (kept?.gzip !== undefined && acceptsGzip(request.headers["accept-encoding"])) {
         return reply.type(JSON_TYPE).header("content-encoding", "gzip").send(kept.gzip);
       }

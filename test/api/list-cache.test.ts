@@ -61,7 +61,7 @@ describe("kept server lists", () => {
     expect(second.body).toBe(first.body);
     expect(second.headers["content-type"]).toBe(first.headers["content-type"]);
     expect(second.headers["content-type"]).toBe("application/json; charset=utf-8");
-    expect(second.headers["vary"]).toBe("Accept-Encoding");
+    expect(second.headers["vary"]).toBe("OpenStack-API-Version, X-OpenStack-Nova-API-Version, Accept-Encoding");
     expect((JSON.parse(second.body) as { servers: unknown[] }).servers).toHaveLength(2); // alice's project only
   });
 
