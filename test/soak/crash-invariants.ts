@@ -4,6 +4,7 @@
 // (a volume: one attachment, one listing server, targets on one node), no VIF or
 // volume target of ours left on a node that carries no server, no port on the
 // scope's network without a live server.
+import { TARGET_OWNER_KEY } from "../../src/driver/volumes.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import type { ServerRecord } from "../../src/store/records.js";
 import type { Store } from "../../src/store/store.js";
@@ -119,8 +120,8 @@ export async function violations(scope: Scope, expectations: ReadonlyMap<string,
 /**
  * What a deleted server left behind that the service made or took for it: a
  * port still in the store (its own, or one it was seen with), a volume still
- * attached to it, an Ironic volume target for one of its volumes on a node of
- * the scope. Empty: all gone. For a volume no other server uses meanwhile.
+ * attached to it, an Ironic volume target made for it on a node of the scope.
+ * Empty: all gone.
  */
 export async function leftBehind(scope: Scope, made: { serverId: string; portIds: readonly string[]; volumeIds: readonly string[] }): Promise<string[]> {
   const { store, ironic } = scope;
@@ -135,9 +136,13 @@ export async function leftBehind(scope: Scope, made: { serverId: string; portIds
     const volume = await store.volumes.get(volumeId);
     if (volume?.attachment?.serverId === made.serverId) found.push(`volume ${volumeId}: still attached to deleted server ${made.serverId}`);
   }
+  // Targets the service made for this server (tagged with it), or untagged ones
+  // naming its volumes: a target left by an earlier server is that one's finding.
   for (const nodeUuid of scope.nodes) {
     for (const target of await ironic.volumes.listTargets(nodeUuid)) {
-      if (made.volumeIds.includes(target.volume_id)) found.push(`node ${nodeUuid}: volume target ${target.uuid} for volume ${target.volume_id} left after server ${made.serverId} was deleted`);
+      const owner = target.extra[TARGET_OWNER_KEY];
+      const its = owner === made.serverId || (owner === undefined && made.volumeIds.includes(target.volume_id));
+      if (its) found.push(`node ${nodeUuid}: volume target ${target.uuid} for volume ${target.volume_id} left after server ${made.serverId} was deleted`);
     }
   }
   return found;
