@@ -64,6 +64,9 @@ beforeAll(async () => {
     interfaces: { storage_interface: "external" },
     portsPerNode: 1,
     iscsiConnector: true,
+    // A task whose Ironic retries ran out in an outage is deferred until its
+    // lease expires: 5 s (the crash soak's children use 3 s), not the default 30 s.
+    compute: { taskLeaseMs: 5_000 },
   });
   direct = newClient();
   const network = (await created("/network/v2.0/networks", { network: { name: "fault-soak" } }, 201))["network"] as Json;
