@@ -272,9 +272,9 @@ describe("fault soak: lifecycles through resets, 5xx, locks, latency and outages
     const results: Lifecycle[] = [];
     let next = 0;
     let finished = false;
-    // At most two windows a lifecycle: a long run meets about one and a quarter
-    // (200 lifecycles met 248), so the cap only keeps a short sample from
-    // spending its time in back-to-back windows.
+    // At most two windows a lifecycle: a long run meets fewer (the plain soak's
+    // 200 lifecycles met 248 windows), so the cap only keeps a short sample
+    // from spending its time in back-to-back windows.
     const schedule = runSchedule(proxy, SEED, () => finished, injected, 2 * LIFECYCLES);
     // Each slot runs its lifecycles one after another, with its own volume.
     const worker = async (slot: number): Promise<void> => {
