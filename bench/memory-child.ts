@@ -2,7 +2,8 @@
 // service (SQLite in a temp dir) over the Ironic at argv[2], refreshes its node
 // cache, and prints its memory after a forced GC at each stage, as one JSON line
 // prefixed with "RESULT ". Modules are imported dynamically so the first stage
-// is the bare process (node + tsx loader).
+// is the bare process. memory-answer.ts compiles it (and the service) and runs
+// it under plain node, as the installed package runs.
 
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -37,7 +38,7 @@ async function measure(stage: string): Promise<void> {
 async function main(): Promise<void> {
   const url = process.argv[2];
   if (url === undefined) throw new Error("usage: memory-child.ts IRONIC_URL");
-  await measure("bare process (node + tsx)");
+  await measure("bare process (node)");
 
   const { createComputeService } = await import("../src/compute/service.js");
   const { candidates } = await import("../src/compute/scheduler.js");

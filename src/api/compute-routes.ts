@@ -1,6 +1,7 @@
 // The Compute API v2.1 surface, mounted under /v2.1.
 import type { FastifyPluginCallbackZod } from "fastify-type-provider-zod";
 import type { ComputeApi } from "../compute/contract.js";
+import type { AnswerCache } from "./answer-cache.js";
 import { registerExternalEventRoutes } from "./external-event-routes.js";
 import { registerFlavorRoutes } from "./flavor-routes.js";
 import { registerHypervisorRoutes } from "./hypervisor-routes.js";
@@ -17,11 +18,12 @@ import { registerServerPasswordRoutes } from "./server-password-routes.js";
 import { registerServerRoutes } from "./server-routes.js";
 import { registerZoneRoutes } from "./zone-routes.js";
 
-export function computeRoutes(compute: ComputeApi): FastifyPluginCallbackZod {
+/** `lists`: the answers of the server lists kept (answer-cache.ts). */
+export function computeRoutes(compute: ComputeApi, lists: AnswerCache): FastifyPluginCallbackZod {
   return (app, _options, done) => {
     // Before the routes: it hooks each /servers/{id} route with a body as it is added.
     serverBeforeBody(app, compute);
-    registerServerRoutes(app, compute);
+    registerServerRoutes(app, compute, lists);
     registerServerActionRoutes(app, compute);
     registerServerDetailRoutes(app, compute);
     registerFlavorRoutes(app, compute);

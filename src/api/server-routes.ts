@@ -1,6 +1,8 @@
 // /v2.1/servers: list, show, create, delete (Nova shapes, openstack-compat.md §5.2).
 import { z } from "zod";
 import type { ComputeApi, CreateServerRequest, NetworkRequest, ServerListFilter } from "../compute/contract.js";
+import { mayWaitForDeploySlot } from "../compute/servers.js";
+import { acceptsGzip, answerKey, type AnswerCache } from "./answer-cache.js";
 import { sendFault } from "./errors.js";
 import { baseUrl, callerOf, isAdmin, type ApiInstance } from "./request-context.js";
 import { accessIp, base64Text, flavorRef, metadataSchema, novaBoolean, queryCount, queryFlag, serverCount, uuidParams, uuidRef } from "./schemas.js";
@@ -199,7 +201,17 @@ function nextLink(base: string, path: string, query: ListQuery, lastId: string |
   return [{ rel: "next", href: `${base}/v2.1/${path}?${params.toString()}` }];
 }
 
-export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): void {
+/** The raw query string of a URL ("" without one): part of a kept answer's key. */
+function rawQuery(url: string): string {
+  const at = url.indexOf("?");
+  return at === -1 ? "" : url.slice(at + 1);
+}
+
+/** Fastify's own content type for an object it serializes: a kept answer is sent with the same. */
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/** `lists`: whole list answers, kept while the store's view version stands (answer-cache.ts). */
+export function registerServerRoutes(app: ApiInstance, compute: ComputeApi, lists: AnswerCache): void {
   for (const detailed of [false, true]) {
     const path = detailed ? "servers/detail" : "servers";
     app.get(`/${path}`, { config: { access: "reader" }, schema: { querystring: listQuery } }, async (request, reply) => {
@@ -239,15 +251,33 @@ export function registerServerRoutes(app: ApiInstance, compute: ComputeApi): voi
         ...(query.marker === undefined ? {} : { marker: query.marker }),
         ...(query.reservation_id === undefined ? {} : { reservationId: query.reservation_id }),
       };
-      const servers = await compute.servers.list(callerOf(request), filter);
+      const caller = callerOf(request);
       const base = baseUrl(request);
+      // Read before the rows (answer-cache.ts says why the order matters).
+      const version = lists.enabled ? await compute.servers.viewVersion() : undefined;
+      const key = answerKey({ path, query: rawQuery(request.url), base, microversion: request.microversion, projectId: caller.projectId, role: caller.role });
+      const kept = version === undefined ? undefined : lists.get(key, version);
+      // The answer varies by Accept-Encoding whether kept or not (for caches between).
+      reply.header("vary", "Accept-Encoding");
+      if (kept?.gzip !== undefined && acceptsGzip(request.headers["accept-encoding"])) {
+        return reply.type(JSON_TYPE).header("content-encoding", "gzip").send(kept.gzip);
+      }
+      if (kept !== undefined) return reply.type(JSON_TYPE).send(kept.body);
+      const servers = await compute.servers.list(caller, filter);
       const context = { base, microversion: request.microversion, admin };
       const full = filter.limit !== undefined && servers.length === filter.limit && servers.length > 0;
       const links = full ? nextLink(base, path, query, servers.at(-1)?.id) : [];
-      return {
+      const answer = {
         servers: servers.map((server) => (detailed ? serverDetail(server, context) : serverSummary(server, base))),
         ...(links.length > 0 ? { servers_links: links } : {}),
       };
+      // A summary shows no queue position: kept whatever the servers do.
+      if (version === undefined || (detailed && servers.some(mayWaitForDeploySlot))) return answer;
+      const body = Buffer.from(JSON.stringify(answer));
+      lists.set(key, version, body).catch((error: unknown) => {
+        request.log.warn({ err: error }, "could not gzip a server list answer; it is kept plain");
+      });
+      return reply.type(JSON_TYPE).send(body);
     });
   }
 

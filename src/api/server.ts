@@ -21,6 +21,7 @@ import type { Logger } from "../log/logger.js";
 import { adminRoutes } from "./admin-routes.js";
 import { authHook, type AuthMode } from "./auth.js";
 import { computeRoutes } from "./compute-routes.js";
+import { AnswerCache, DEFAULT_LIST_CACHE_MIB } from "./answer-cache.js";
 import { registerDiscoveryRoutes } from "./discovery.js";
 import { handleApiError, handleFrameworkError, handleNotFound, IDENTITY_PREFIX, NETWORK_PREFIX } from "./errors.js";
 import { DEFAULT_REGION } from "./identity-documents.js";
@@ -47,6 +48,8 @@ export interface ApiOptions {
   noneCaller?: Omit<Caller, "requestId">;
   /** How long a successful Basic check is reused (default 10 s). */
   authCacheTtlMs?: number;
+  /** Room for whole server-list answers (answer-cache.ts; api.listCacheMiB, default 16; 0: off). */
+  listCacheMiB?: number;
   /** Failed-login limits and the negative cache (defaults: login-limits.ts). */
   login?: LoginLimits;
   /** PEM contents; with them the API speaks HTTPS only. */
@@ -183,7 +186,8 @@ export function buildApi(compute: ComputeApi, options: ApiOptions): FastifyInsta
   app.setNotFoundHandler(handleNotFound);
 
   registerDiscoveryRoutes(app, compute);
-  void app.register(computeRoutes(compute), { prefix: "/v2.1" });
+  const lists = new AnswerCache((options.listCacheMiB ?? DEFAULT_LIST_CACHE_MIB) * 1024 * 1024);
+  void app.register(computeRoutes(compute, lists), { prefix: "/v2.1" });
   void app.register(imageRoutes(compute), { prefix: "/image/v2" });
   // Also Nova's image proxy (below 2.36), told apart by the compute microversion header.
   void app.register(imageRoutes(compute, { novaProxy: true }), { prefix: "/v2.1" });

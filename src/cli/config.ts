@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { YAMLParseError, parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { DEFAULT_LIST_CACHE_MIB } from "../api/answer-cache.js";
 import { loginLimitsSchema } from "../api/login-limits.js";
 import { computeConfigSchema } from "../compute/config.js";
 import { HOST_ENTRY } from "../api/host-check.js";
@@ -34,6 +35,7 @@ const apiSchema = z
     tls: z.object({ certFile: z.string().min(1).describe("PEM certificate (chain) the API serves HTTPS with."), keyFile: z.string().min(1).describe("PEM private key of certFile (a secret file: keep it 0600).") }).strict().optional(),
     allowPlaintext: z.boolean().default(false).describe("Basic auth over plain HTTP on a non-loopback address (passwords in clear): refused unless set, e.g. behind a TLS-terminating proxy; warned at start."),
     authCacheTtlMs: z.number().int().min(0).max(300_000).default(10_000).describe("How long a successful Basic check is reused."),
+    listCacheMiB: z.number().int().min(0).max(1_024).default(DEFAULT_LIST_CACHE_MIB).describe("Memory for whole server-list answers, kept while nothing they show changed (the database's view version); 0 turns it off."),
     login: loginLimitsSchema.prefault({}).describe("Failed Basic logins: limits per client and per user (429 + Retry-After), the negative cache."),
     metricsPublic: z.boolean().default(false).describe("GET /metrics without credentials (otherwise admin Basic auth); loopback listeners only."),
     /**

@@ -33,6 +33,7 @@ export function registerServeCommand(program: Command): void {
           port: config.api.port,
           auth: config.api.auth,
           authCacheTtlMs: config.api.authCacheTtlMs,
+          listCacheMiB: config.api.listCacheMiB,
           login: config.api.login,
           metricsPublic: config.api.metricsPublic,
           region: config.api.region,

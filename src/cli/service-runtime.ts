@@ -31,6 +31,7 @@ export interface RuntimeOptions {
     noneCaller?: Omit<Caller, "requestId">;
     tls?: { cert: string; key: string };
     authCacheTtlMs?: number;
+    listCacheMiB?: number;
     login?: LoginLimits;
     metricsPublic?: boolean;
     publicUrl?: string;

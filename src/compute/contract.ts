@@ -422,6 +422,8 @@ export interface ComputeApi {
   servers: {
     create(caller: Caller, request: CreateServerRequest): Promise<CreatedServer>;
     list(caller: Caller, filter: ServerListFilter): Promise<ServerView[]>;
+    /** Moves whenever anything a list shows may have changed; undefined: cache nothing (store.viewVersion). */
+    viewVersion(): Promise<number | undefined>;
     /** NotFoundError for unknown ids, deleted servers and other projects' servers. */
     get(caller: Caller, id: string): Promise<ServerView>;
     delete(caller: Caller, id: string): Promise<void>;

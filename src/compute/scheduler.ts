@@ -5,12 +5,14 @@
 // at random; claims through the driver and, when another claimer wins, tries the
 // next candidate, a bounded number of times. The claim checks owner/lessee and
 // the partition again on the node as Ironic shows it then (the cache may be stale).
+import { setTimeout as sleep } from "node:timers/promises";
 import type { CachedNode } from "../driver/availability.js";
 import type { IronicDriver } from "../driver/driver.js";
 import { InstanceAlreadyPlacedError, NodeAlreadyClaimedError, NodeNotAvailableError } from "../driver/errors.js";
 import type { InstanceSpec } from "../driver/instance-spec.js";
 import { nodeInventory, normalizeResourceClass, type NodeInventory } from "../driver/inventory.js";
 import type { IndexedNode } from "../driver/schedule-index.js";
+import { isTransientIronicError } from "../driver/ironic-exports.js";
 import { servesProject } from "../driver/tenancy.js";
 import type { Logger } from "../log/logger.js";
 import type { ServerGroupRecord } from "../store/records.js";
@@ -125,6 +127,17 @@ interface Option {
   domain: string | null;
 }
 
+/**
+ * The pauses (ms) before asking nodes that were only locked again: about Nova's
+ * and Ironic's own lock retries (a conductor holds a node lock for seconds).
+ */
+const BUSY_ROUNDS: readonly number[] = [500, 1_000, 2_000];
+
+/** The claim failed because Ironic had the node locked (409 NodeLocked), not because another instance holds it. */
+function isBusy(error: NodeAlreadyClaimedError | NodeNotAvailableError): boolean {
+  return error instanceof NodeAlreadyClaimedError && isTransientIronicError(error.cause);
+}
+
 export class Scheduler {
   // Nodes this process is claiming right now: concurrent creates skip them
   // instead of racing each other for the same machine.
@@ -179,39 +192,54 @@ export class Scheduler {
       allowed = arranged.length;
       options = arranged;
     }
-    let tried = 0;
+    let tried = 0; // this round's, against this.attempts
+    let total = 0;
     let refused = 0;
-    for (const { node, domain } of options) {
-      if (tried >= this.attempts) break;
-      if (this.claiming.has(node.uuid)) continue;
-      tried++;
-      if (group !== undefined && domain !== null) {
-        // Atomic across workers: another member may have taken the domain since `options`.
-        const reservation = await group.reserve(domain, (held) => admits(group.group, held, domain));
-        if (reservation === "refused") {
-          refused++;
-          continue;
+    for (let round = 0; ; round++) {
+      const busy: Option[] = [];
+      for (const { node, domain } of options) {
+        if (tried >= this.attempts) break;
+        if (this.claiming.has(node.uuid)) continue;
+        tried++;
+        total++;
+        if (group !== undefined && domain !== null) {
+          // Atomic across workers: another member may have taken the domain since `options`.
+          const reservation = await group.reserve(domain, (held) => admits(group.group, held, domain));
+          if (reservation === "refused") {
+            refused++;
+            continue;
+          }
+        }
+        this.claiming.add(node.uuid);
+        try {
+          await driver.claim({ instanceUuid, nodeUuid: node.uuid }, projectId, spec);
+          return node.uuid;
+        } catch (error) {
+          if (error instanceof InstanceAlreadyPlacedError) {
+            // An earlier attempt (which crashed) placed this instance: adopt its node.
+            const held = await driver.nodeOf(instanceUuid);
+            if (held !== null) return held;
+          }
+          if (!(error instanceof NodeAlreadyClaimedError || error instanceof NodeNotAvailableError)) throw error;
+          if (isBusy(error)) busy.push({ node, domain });
+          else this.driver.cache.forget(node.uuid);
+          this.log.info({ node: node.uuid, instance: instanceUuid, reason: error.message }, "claim lost; trying the next node");
+        } finally {
+          this.claiming.delete(node.uuid);
         }
       }
-      this.claiming.add(node.uuid);
-      try {
-        await driver.claim({ instanceUuid, nodeUuid: node.uuid }, projectId, spec);
-        return node.uuid;
-      } catch (error) {
-        if (error instanceof InstanceAlreadyPlacedError) {
-          // An earlier attempt (which crashed) placed this instance: adopt its node.
-          const held = await driver.nodeOf(instanceUuid);
-          if (held !== null) return held;
-        }
-        if (!(error instanceof NodeAlreadyClaimedError || error instanceof NodeNotAvailableError)) throw error;
-        this.log.info({ node: node.uuid, instance: instanceUuid, reason: error.message }, "claim lost; trying the next node");
-        this.driver.cache.forget(node.uuid);
-      } finally {
-        this.claiming.delete(node.uuid);
-      }
+      // Nodes Ironic only had locked (a conductor task, another claimer still
+      // deciding) are asked again after a pause, a few rounds: a lock is not a
+      // lost claim. Not with a group, whose reservations are per attempt.
+      if (busy.length === 0 || group !== undefined || round >= BUSY_ROUNDS.length) break;
+      const pause = BUSY_ROUNDS[round] ?? 0;
+      this.log.info({ instance: instanceUuid, nodes: busy.length, pause_ms: pause }, "nodes locked in Ironic; asking them again");
+      await sleep(pause);
+      options = busy;
+      tried = 0;
     }
     await group?.release();
-    throw new NoValidHostError(this.refusal(fitting(), allowed, tried, refused, group));
+    throw new NoValidHostError(this.refusal(fitting(), allowed, total, refused, group));
   }
 
   private refusal(fitting: number, allowed: number, tried: number, refused: number, group: GroupPlacement | undefined): string {

@@ -189,6 +189,14 @@ function recordTest(tests: ReadonlyArray<(server: ServerListFields) => boolean>)
   return tests.length === 0 ? undefined : (server) => tests.every((test) => test(server));
 }
 
+/**
+ * The server's view may show a deploy queue position, which comes from the tasks
+ * (the view version does not follow them): an answer showing it is not kept.
+ */
+export function mayWaitForDeploySlot(server: Pick<ServerRecord, "taskState">): boolean {
+  return server.taskState === "scheduling" || server.taskState === "rebuilding";
+}
+
 export class Servers {
   private readonly audit: Audit;
 
@@ -226,9 +234,13 @@ export class Servers {
 
   /** Only a server whose deploy has not started can wait for the cap: no query for the others. */
   private async queuePosition(server: ServerRecord): Promise<number | null> {
-    const waiting = server.taskState === "scheduling" || server.taskState === "rebuilding";
-    if (!waiting || this.config.maxConcurrentDeploys === 0) return null;
+    if (!mayWaitForDeploySlot(server) || this.config.maxConcurrentDeploys === 0) return null;
     return this.store.tasks.queuePosition(server.id);
+  }
+
+  /** The store's view version (store.viewVersion): what an answer cache of the lists keys on. */
+  viewVersion(): Promise<number | undefined> {
+    return this.store.viewVersion();
   }
 
   private async visible(caller: Caller, id: string): Promise<ServerRecord> {

@@ -207,6 +207,7 @@ export function createComputeService(options: ComputeServiceOptions): Promise<Co
         return server;
       },
       list: (caller, filter) => servers.list(caller, filter),
+      viewVersion: () => servers.viewVersion(),
       get: (caller, id) => servers.get(caller, id),
       delete: async (caller, id) => {
         const { superseded } = await servers.delete(caller, id);

@@ -170,6 +170,12 @@ export class KyselyStore implements Store {
     }
   }
 
+  async viewVersion(): Promise<number | undefined> {
+    const row = await this.#db.selectFrom("viewVersion").select("version").where("id", "=", 1).executeTakeFirst();
+    // BIGINT: PostgreSQL hands it back as a string.
+    return row === undefined ? undefined : Number(row.version);
+  }
+
   async schemaStatus(): Promise<SchemaStatus> {
     return await schemaStatus(this.#unmapped);
   }

@@ -1,6 +1,5 @@
 // Opens the configured store and brings its schema up to date.
 
-import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Store } from "./store.js";
@@ -18,9 +17,12 @@ export async function openStore(config: StoreConfig, secrets?: SecretBox): Promi
     case "sqlite":
       store = await openSqliteStore(config.path, options);
       break;
-    case "postgres":
+    case "postgres": {
+      // Loaded only for PostgreSQL: pg and its pool cost a SQLite service ~5 MiB (bench/memory.ts).
+      const { openPostgresStore } = await import("./postgres.js");
       store = await openPostgresStore(config.url, options);
       break;
+    }
   }
   try {
     await store.migrate();

@@ -25,6 +25,7 @@ import { sql, type ColumnType, type Migration, type MigrationProvider } from "ky
 import type { AdminAuditRecord, ServerGroupRecord } from "./records.js";
 import { networksMigration, type NetworkTables } from "./schema-networks.js";
 import { flavorExtraSpecsMigration } from "./schema-flavor-specs.js";
+import { viewVersionMigration, type ViewVersionTable } from "./schema-view-version.js";
 
 export interface ProjectsTable {
   id: string;
@@ -308,6 +309,7 @@ export interface Database extends NetworkTables {
   serverGroups: ServerGroupsTable;
   serverGroupMembers: ServerGroupMembersTable;
   volumes: VolumesTable;
+  viewVersion: ViewVersionTable;
 }
 
 /** Added by 0014: one row per extra spec of a flavor (Nova's flavor_extra_specs). */
@@ -738,6 +740,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0013_server_create_options": serverCreateOptions,
   "0014_flavor_extra_specs": flavorExtraSpecsMigration,
   "0015_servers_project_live": serversProjectLive,
+  "0016_view_version": viewVersionMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

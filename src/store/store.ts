@@ -279,6 +279,12 @@ export interface Store extends NetworkStore {
   migrate(): Promise<string[]>;
   /** Where the database's schema stands against this binary's (readiness, restore). */
   schemaStatus(): Promise<SchemaStatus>;
+  /**
+   * A number the database moves on every write to what a server's view shows
+   * (schema-view-version.ts); undefined when its row is missing (an emptied
+   * database), in which case nothing may be cached against it.
+   */
+  viewVersion(): Promise<number | undefined>;
   close(): Promise<void>;
   /** "sqlite" or "postgres". */
   readonly kind: "sqlite" | "postgres";

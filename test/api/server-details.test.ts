@@ -4,7 +4,9 @@
 // project isolation.
 import { beforeAll, describe, expect, it } from "vitest";
 import { testApiForFile, type CallOptions } from "../support/api-service.js";
+import { openStore } from "../../src/store/open.js";
 import { captureLog } from "../support/log-capture.js";
+import { testSecrets } from "../support/secrets.js";
 
 const log = captureLog("debug");
 const api = testApiForFile("server-details", { nodes: 3, log: log.logger });
@@ -289,5 +291,35 @@ describe("lock / unlock", () => {
     expect(await list("locked=true", V(72))).toEqual([...ids].reverse());
     expect((await api.call("GET", "/v2.1/servers?locked=maybe", { as: "member", headers: LATEST })).status).toBe(400);
     expect((await act({ unlock: null })).status).toBe(202);
+  });
+});
+
+describe("kept list answers (api/answer-cache.ts) follow every change", () => {
+  /** The first server's name and tags, as the list shows them. */
+  const listed = async (): Promise<string> => {
+    const servers = (await api.call("GET", "/v2.1/servers/detail", { as: "member", headers: LATEST })).json["servers"] as Array<{ id: string; name: string; tags: string[] }>;
+    const server = servers.find((candidate) => candidate.id === id);
+    return `${server?.name ?? "(missing)"}:${server?.tags.join("+") ?? ""}`;
+  };
+
+  it("an edit through the API, and a write to the database by another process, show in the next list", async () => {
+    await api.call("DELETE", `/v2.1/servers/${id}/tags`, { as: "member", headers: LATEST });
+    const { name } = await show(id);
+    expect(await listed()).toBe(`${String(name)}:`);
+    expect(await listed()).toBe(`${String(name)}:`); // kept, unchanged
+    expect((await api.call("PUT", `/v2.1/servers/${id}`, { as: "member", headers: LATEST, body: { server: { name: "kept-1" } } })).status).toBe(200);
+    expect(await listed()).toBe("kept-1:");
+    expect((await api.call("PUT", `/v2.1/servers/${id}/tags/fresh`, { as: "member", headers: LATEST })).status).toBe(201);
+    expect(await listed()).toBe("kept-1:fresh");
+    // Another process on the same SQLite file (a CLI, a second service): no message reaches this one.
+    const other = await openStore({ kind: "sqlite", path: api.storePath }, testSecrets());
+    try {
+      await other.servers.update(id, { name: "kept-2" });
+    } finally {
+      await other.close();
+    }
+    expect(await listed()).toBe("kept-2:fresh");
+    await api.call("DELETE", `/v2.1/servers/${id}/tags/fresh`, { as: "member", headers: LATEST });
+    expect(await listed()).toBe("kept-2:");
   });
 });

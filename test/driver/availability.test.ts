@@ -89,6 +89,13 @@ describe("availability", () => {
     }
   });
 
+  it("keeps the first 100 characters of a long raw state, then an ellipsis, and a short one whole", () => {
+    const long = availability(node({ provision_state: "unknown", unknown_states: { provision_state: `${"a".repeat(100)}${"b".repeat(50)}` } }));
+    expect(long).toEqual({ available: false, reason: `unknown provision state "${"a".repeat(100)}…" (newer Ironic?)` });
+    const exact = availability(node({ provision_state: "unknown", unknown_states: { provision_state: "c".repeat(100) } }));
+    expect(exact).toEqual({ available: false, reason: `unknown provision state "${"c".repeat(100)}" (newer Ironic?)` });
+  });
+
   it("bounds and escapes Ironic's raw text in the reason", () => {
     const result = availability(node({ provision_state: "unknown", unknown_states: { provision_state: `x\n${"y".repeat(500)}` } }));
     expect(result.available).toBe(false);

@@ -8,7 +8,7 @@ import { authHook, BasicAuthenticator, callerOfToken, parseBasic, WWW_AUTHENTICA
 import { DEFAULT_LOGIN_LIMITS, LoginGuard, type LoginLimits } from "../../src/api/login-limits.js";
 import type { RouteAccess } from "../../src/api/request-context.js";
 import type { ComputeApi, TokenView } from "../../src/compute/contract.js";
-import { basicHeader } from "../support/fake-compute.js";
+import { basicHeader } from "../support/basic-header.js";
 import { stubExchange, type StubExchangeOptions } from "../support/fastify-stub.js";
 import { captureLog } from "../support/log-capture.js";
 

@@ -4,7 +4,7 @@
 // check before every later node operation. Ironic is a hand-made stub that
 // records calls and answers from a script (test/support/ironic-stub.ts); the
 // behaviour against a real Ironic is covered by test/driver/*.test.ts.
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { CACHE_FIELDS, type CachedNode } from "../../src/driver/availability.js";
 import { boundNode, claimNode, writeClaim, type ClaimScope } from "../../src/driver/claim.js";
 import {
@@ -183,29 +183,37 @@ describe("writeClaim: the PATCH", () => {
   });
 });
 
+// The tables hold factories, not errors: src/ code run while the file loads
+// (describe level) would, under a mutant that throws, fail the whole file, which
+// Stryker's vitest runner counts as a survivor instead of a kill.
 describe("writeClaim: Ironic's refusals", () => {
   it.each([
-    ["409 node associated", new NodeAssociatedError("associated", { status: 409 }), NodeAlreadyClaimedError, "another instance claimed the node first"],
-    ["409 instance associated", new InstanceAssociatedError("placed", { status: 409 }), InstanceAlreadyPlacedError, "the instance already holds another node"],
-    ["409 node locked", new NodeLockedError("locked", { status: 409 }), NodeAlreadyClaimedError, "the node is busy in Ironic"],
-    ["404", new IronicNotFoundError("gone", { status: 404 }), NodeNotAvailableError, "the node does not exist"],
-  ] as const)("%s → %s", async (_what, ironicError, kind, message) => {
+    ["409 node associated → NodeAssociatedError: associated", () => new NodeAssociatedError("associated", { status: 409 }), NodeAlreadyClaimedError, "another instance claimed the node first"],
+    ["409 instance associated → InstanceAssociatedError: placed", () => new InstanceAssociatedError("placed", { status: 409 }), InstanceAlreadyPlacedError, "the instance already holds another node"],
+    ["409 node locked → NodeLockedError: locked", () => new NodeLockedError("locked", { status: 409 }), NodeAlreadyClaimedError, "the node is busy in Ironic"],
+    ["404 → IronicNotFoundError: gone", () => new IronicNotFoundError("gone", { status: 404 }), NodeNotAvailableError, "the node does not exist"],
+  ] as const)("%s", async (_what, makeIronicError, kind, message) => {
+    const ironicError = makeIronicError();
     const stub = ironicNodesStub({ update: [ironicError] });
     expectRefusal(await refusal(writeClaim(stub.client, NODE, INSTANCE)), kind, message, ironicError);
     expect(stub.calls).toHaveLength(1);
   });
 
   it.each([
-    ["another 409", new IronicConflictError("conflict", { status: 409 })],
-    ["a 403", new AuthError("forbidden", { status: 403 })],
-  ])("lets %s through unchanged", async (_what, ironicError) => {
+    ["another 409", () => new IronicConflictError("conflict", { status: 409 })],
+    ["a 403", () => new AuthError("forbidden", { status: 403 })],
+  ])("lets %s through unchanged", async (_what, makeIronicError) => {
+    const ironicError = makeIronicError();
     const stub = ironicNodesStub({ update: [ironicError] });
     await expect(writeClaim(stub.client, NODE, INSTANCE)).rejects.toBe(ironicError);
   });
 });
 
 describe("writeClaim: a lost answer is decided by reading the node again", () => {
-  const lost = new OutcomeUnknownError("connection reset");
+  let lost: OutcomeUnknownError;
+  beforeEach(() => {
+    lost = new OutcomeUnknownError("connection reset");
+  });
 
   it("reads only instance_uuid, and answers undefined when the claim landed", async () => {
     const stub = ironicNodesStub({ update: [lost], get: [{ uuid: NODE, instance_uuid: INSTANCE }] });

@@ -65,6 +65,24 @@ describe("redactDeep, by key", () => {
     expect(redactDeep(bare, registry)).toStrictEqual({ type: "Error", message: "bare" });
   });
 
+  it("counts an error's own fields and its cause as one level deeper each", () => {
+    // Twelve errors chained through an own field, then twelve through `cause`: the
+    // thirteenth link (depth 12) is truncated, the twelfth is still written out.
+    const chain = (link: (inner: unknown, i: number) => Error): unknown => {
+      let inner: unknown = "leaf";
+      for (let i = 0; i < 13; i += 1) inner = link(inner, i);
+      return inner;
+    };
+    const byField = chain((inner, i) => Object.assign(new Error(`field ${i}`), { detail: inner }));
+    const byCause = chain((inner, i) => new Error(`cause ${i}`, { cause: inner }));
+    for (const [top, key, label] of [[byField, "detail", "field"], [byCause, "cause", "cause"]] as const) {
+      let walked = redactDeep(top) as Record<string, unknown>;
+      for (let i = 0; i < 11; i += 1) walked = walked[key] as Record<string, unknown>;
+      expect(walked["message"]).toBe(`${label} 1`);
+      expect(walked[key]).toBe("[Truncated]");
+    }
+  });
+
   it("an error inside driver_info is not treated as driver_info", () => {
     const error = Object.assign(new Error("e", { cause: { community: "c" } }), { detail: { community: "x" } });
     error.stack = undefined;

@@ -44,11 +44,11 @@ function adminClient(): pg.Client {
   return admin;
 }
 
-/** A migrated store on the file's database, emptied. */
+/** A migrated store on the file's database, emptied (but for the view version's one row, part of the schema). */
 async function openEmpty(): Promise<Store> {
   const store = await openStore({ kind: "postgres", url: running().url }, testSecrets());
   const { rows } = await adminClient().query<{ tablename: string }>(
-    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE 'kysely%'",
+    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE 'kysely%' AND tablename <> 'view_version'",
   );
   await adminClient().query(`TRUNCATE ${rows.map((row) => `"${row.tablename}"`).join(", ")} CASCADE`);
   return store;
@@ -110,6 +110,39 @@ describe("PostgreSQL sessions of a stalled worker", () => {
       expect((await store.tasks.lease("w1", at(2), 30_000, { maxDeploys: 2 }))?.id).toBe(create.id);
     } finally {
       await stalled.end().catch(() => undefined);
+      await store.close();
+    }
+  }, 30_000);
+});
+
+describe("the view version on PostgreSQL", () => {
+  // schema-view-version.ts: the counter moves at commit. Moved at the first
+  // write, two transactions updating servers in opposite orders deadlocked (one
+  // held the counter and waited for the other's server row).
+  it("two transactions writing two servers in opposite orders both commit, and the version moves once each", async () => {
+    const store = await openEmpty();
+    const first = new pg.Client(postgresConnectionConfig(running().url));
+    const second = new pg.Client(postgresConnectionConfig(running().url));
+    try {
+      const a = (await storedServer(store)).server.id;
+      const b = (await storedServer(store)).server.id;
+      const before = (await store.viewVersion()) ?? Number.NaN;
+      await first.connect();
+      await second.connect();
+      await first.query("BEGIN");
+      await second.query("BEGIN");
+      await first.query("UPDATE servers SET name = 'first' WHERE id = $1", [a]);
+      await second.query("UPDATE servers SET name = 'second' WHERE id = $1", [b]);
+      const waiting = first.query("UPDATE servers SET name = 'first' WHERE id = $1", [b]); // waits for second's row lock
+      await second.query("UPDATE servers SET description = 'second' WHERE id = $1", [b]);
+      await second.query("COMMIT");
+      await waiting;
+      await first.query("COMMIT");
+      expect((await store.servers.get(b))?.name).toBe("first");
+      expect(await store.viewVersion()).toBe(before + 2); // one per transaction, not per row or statement
+    } finally {
+      await first.end();
+      await second.end();
       await store.close();
     }
   }, 30_000);

@@ -21,6 +21,7 @@ import { describeServerGroupContract } from "./server-groups-contract.js";
 import { describeFlavorContract } from "./flavor-contract.js";
 import { describeServerListContract } from "./server-list-contract.js";
 import { describeVolumeContract } from "./volumes-contract.js";
+import { describeViewVersionContract } from "./view-version-contract.js";
 import { describeSecretsContract } from "./secrets-contract.js";
 import type { SecretBox } from "../../src/store/secret-box.js";
 
@@ -1450,5 +1451,6 @@ export function describeStoreContract(name: string, hooks: ContractHooks): void 
     });
 
     describeNetworkContract(() => store, twins);
+    describeViewVersionContract(() => store, twins);
   });
 }

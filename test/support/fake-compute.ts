@@ -5,8 +5,9 @@ import type { Caller, ComputeApi, ServerListFilter, ServerView } from "../../src
 import { BadRequestError, NotFoundError } from "../../src/compute/contract.js";
 import { fakeHardwareFlavor } from "../../src/dev/demo-catalog.js";
 import type { FlavorRecord } from "../../src/store/records.js";
+import { FAKE_PASSWORD } from "./basic-header.js";
 
-export const FAKE_PASSWORD = "correct horse battery staple";
+export { basicHeader, FAKE_PASSWORD } from "./basic-header.js";
 
 export const FAKE_USERS: Record<string, Omit<Caller, "requestId">> = {
   alice: { userId: "u-alice", userName: "alice", projectId: "p-one", role: "member" },
@@ -14,10 +15,6 @@ export const FAKE_USERS: Record<string, Omit<Caller, "requestId">> = {
   rita: { userId: "u-rita", userName: "rita", projectId: "p-one", role: "reader" },
   root: { userId: "u-root", userName: "root", projectId: "p-admin", role: "admin" },
 };
-
-export function basicHeader(user: string, password = FAKE_PASSWORD): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-}
 
 export const FAKE_FLAVOR: FlavorRecord = {
   id: "1",
@@ -95,6 +92,8 @@ export function fakeCompute(
     }),
     servers: {
       create: missing,
+      // No view version: the API keeps no list answer of this fake.
+      viewVersion: () => Promise.resolve(undefined),
       // The filters the real compute hands to the store, done here on the given list (in its order; no sort).
       list: (caller: Caller, filter: ServerListFilter) => {
         // As before these filters: an admin sees every project's servers here.
