@@ -320,6 +320,8 @@ describe("fault soak: lifecycles through resets, 5xx, locks, latency and outages
         `  fault windows: ${KINDS.map((k) => `${k} ${injected[k]}`).join(", ")}`,
         `  answers through the proxy: ${proxy.requests.length} requests, ${hits.reset} reset, ${hits["503"]} 503, ${hits["409"]} 409`,
         `  ports and volumes: ${tally.ports} ports on servers that reached ACTIVE (${tally.asked} at an asked address, ${tally.pooled} from a pool of ${POOL.start}–${POOL.end}; ${tally.addresses.size} distinct addresses), ${tally.attached} volume attachments with ${tally.targets} Ironic targets, ${tally.checks} holding checks, ${tally.leftBehind} ports/attachments/targets left after delete`,
+        // Nova's text for an error the service did not expect: an ERROR, but no clear fault (reported, not failed).
+        `  ERRORs without a clear fault ("Unexpected error: …"): ${errors.filter((r) => (r.error ?? "").includes("Unexpected error")).length}`,
         ...errors.map((r) => `  ERROR ${r.id} at ${r.error ?? ""}`),
         ...problems.map((p) => `  PROBLEM ${p}`),
       ].join("\n"),
