@@ -2,8 +2,10 @@
 // a failed spawn, and the reconciler's tool for orphans.
 //
 // From a deployed state (active, deploy failed, error, wait call-back, the rescue
-// states …) Ironic is asked to unprovision ("deleted"); its tear-down removes the
-// VIFs, instance_info and the claim itself, then cleans. From a state that was
+// states …) our volume targets are deleted first (after a power-off: Ironic
+// deletes them only from a powered-off node), while the claim still keeps the
+// node ours; then Ironic is asked to unprovision ("deleted"); its tear-down
+// removes the VIFs, instance_info and the claim itself, then cleans. From a state that was
 // never deployed (available, manageable …) we remove, in reverse order of spawn,
 // volume targets, VIFs, instance_info and the claim. Then we wait, bounded but
 // generously (cleaning can take hours on real hardware; Nova gives up after about
@@ -129,7 +131,12 @@ export function decideDestroy(
     case "unrescue failed":
     case "service failed":
     case "service wait":
-      return busy ? { kind: "wait", reason: `node is ${node.provision_state}, busy` } : { kind: "act", step: "unprovision" };
+      if (busy) return { kind: "wait", reason: `node is ${node.provision_state}, busy` };
+      // Our volume targets go while the node is still ours: after the tear-down
+      // it is unclaimed, and another instance may claim it before they are gone
+      // (then they stay, on a node we may no longer power off).
+      if (leftovers) return removeTargets();
+      return { kind: "act", step: "unprovision" };
     case "deploy hold":
     case "service hold":
       return { kind: "act", step: "abort" };

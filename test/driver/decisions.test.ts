@@ -240,6 +240,22 @@ const DESTROY_ROWS: Array<[string, DestroyRow]> = [
     observed: destroyObserved({ provision_state: state }),
     expected: "act unprovision" as const,
   })),
+  ...perState("ours, deployed, our targets remain, powered on: power-off before the tear-down", DESTROY_UNPROVISION, (state) => ({
+    observed: destroyObserved({ provision_state: state }, { volumeTargets: [OUR_TARGET] }),
+    expected: "act power-off" as const,
+  })),
+  ...perState("ours, deployed, our targets remain, powered off: delete-volume-targets before the tear-down", DESTROY_UNPROVISION, (state) => ({
+    observed: destroyObserved({ provision_state: state, power_state: "power off" }, { volumeTargets: [OUR_TARGET] }),
+    expected: "act delete-volume-targets" as const,
+  })),
+  ...perState("ours, deployed, our targets remain, a power action running: wait", DESTROY_UNPROVISION, (state) => ({
+    observed: destroyObserved({ provision_state: state, target_power_state: "power off" }, { volumeTargets: [OUR_TARGET] }),
+    expected: "wait" as const,
+  })),
+  ...perState("ours, deployed, only another instance's targets: unprovision", DESTROY_UNPROVISION, (state) => ({
+    observed: destroyObserved({ provision_state: state }, { volumeTargets: [{ ...OUR_TARGET, extra: { [TARGET_OWNER_KEY]: OTHER } }] }),
+    expected: "act unprovision" as const,
+  })),
   ...perState("ours, deployed: wait while an action runs", DESTROY_UNPROVISION, (state) => ({
     observed: destroyObserved({ provision_state: state, target_provision_state: "active" }),
     expected: "wait" as const,

@@ -1,7 +1,10 @@
 // What the crash soak checks after every kill/restart has settled: each server
 // in its expected state (or ERROR with a fault), and across the store and
-// Ironic: no node claimed without a server, no node/address/volume given twice,
-// no VIF or volume target of ours left on a node that carries no server.
+// Ironic: no node claimed without a server, no node/address/volume given twice
+// (a volume: one attachment, one listing server, targets on one node), no VIF or
+// volume target of ours left on a node that carries no server, no port on the
+// scope's network without a live server.
+import { TARGET_OWNER_KEY } from "../../src/driver/volumes.js";
 import type { IronicClient } from "../../src/ironic/client.js";
 import type { ServerRecord } from "../../src/store/records.js";
 import type { Store } from "../../src/store/store.js";
@@ -62,10 +65,12 @@ export async function violations(scope: Scope, expectations: ReadonlyMap<string,
   // Ironic enables, accepts VIFs without keeping them: there the listing is
   // always empty, and the store's port bindings below are what can be checked.)
   const ports = await store.ports.list({ networkId: scope.networkId });
+  const targetNodes = new Map<string, string[]>(); // volume id → the nodes with a target for it
   for (const nodeUuid of scope.nodes) {
     const owner = claimed.find((n) => n.uuid === nodeUuid)?.instance_uuid ?? null;
     const vifs = (await ironic.nodes.listVifs(nodeUuid)).sort();
     const targets = await ironic.volumes.listTargets(nodeUuid);
+    for (const target of targets) targetNodes.set(target.volume_id, [...(targetNodes.get(target.volume_id) ?? []), nodeUuid]);
     const server = owner === null ? undefined : live.get(owner);
     if (server === undefined || server.vmState === "error") {
       if (vifs.length > 0) found.push(`node ${nodeUuid}: VIFs ${vifs.join(",")} left without a server`);
@@ -76,27 +81,68 @@ export async function violations(scope: Scope, expectations: ReadonlyMap<string,
     const foreign = vifs.filter((vif) => !own.includes(vif));
     if (foreign.length > 0) found.push(`node ${nodeUuid}: VIFs [${foreign.join(",")}] that are not server ${server.id}'s ports`);
     if (targets.length !== server.blockDevices.length) found.push(`node ${nodeUuid}: ${targets.length} volume targets for ${server.blockDevices.length} volumes`);
+    const strange = targets.filter((t) => !server.blockDevices.some((b) => b.volumeId === t.volume_id)).map((t) => t.volume_id);
+    if (strange.length > 0) found.push(`node ${nodeUuid}: volume targets for [${strange.join(",")}], which server ${server.id} does not list`);
   }
-  // Addresses: none held twice; no port left for a server that is gone.
+  for (const [volumeId, on] of targetNodes) if (on.length > 1) found.push(`volume ${volumeId}: targets on ${on.length} nodes (${on.join(", ")})`);
+  // Addresses: none held twice. Ports: every port on the scope's network is the
+  // service's, made for a server (no test hands in a port of its own), so one
+  // whose server is gone (or that names none) was left behind.
   const addresses = ports.flatMap((p) => p.fixedIps.map((ip) => `${ip.subnetId}/${ip.ipAddress}`));
   const twice = addresses.filter((a, i) => addresses.indexOf(a) !== i);
   if (twice.length > 0) found.push(`addresses given twice: ${twice.join(", ")}`);
   for (const port of ports) {
-    if (port.deviceId !== "" && !live.has(port.deviceId) && servers.includes(port.deviceId)) found.push(`port ${port.id}: left for server ${port.deviceId}, which is gone`);
+    if (!live.has(port.deviceId)) {
+      const at = port.fixedIps.map((ip) => ip.ipAddress).join(",");
+      found.push(`port ${port.id} (${at}): left for ${port.deviceId === "" ? "no server" : `server ${port.deviceId}`}, which is no live server`);
+    }
     if (port.bindingHostId === "") continue;
     const server = live.get(port.deviceId);
     if (server === undefined || server.nodeUuid !== port.bindingHostId) found.push(`port ${port.id}: bound to node ${port.bindingHostId}, which does not carry its server`);
   }
-  // Volumes: attached only to a live server that lists it.
+  // Volumes: attached only to a live server that lists it, listed by one server at most.
   for (const volumeId of scope.volumeIds) {
+    const listing = [...live.values()].filter((s) => s.blockDevices.some((b) => b.volumeId === volumeId)).map((s) => s.id);
+    if (listing.length > 1) found.push(`volume ${volumeId}: listed by ${listing.length} servers (${listing.join(", ")})`);
     const volume = await store.volumes.get(volumeId);
     const holder = volume?.attachment?.serverId;
     if (holder === undefined) continue;
     const server = live.get(holder);
     if (server === undefined) {
-      if (servers.includes(holder)) found.push(`volume ${volumeId}: still attached to gone server ${holder}`);
+      found.push(`volume ${volumeId}: still attached to ${servers.includes(holder) ? "gone" : "unknown"} server ${holder}`);
     } else if (!server.blockDevices.some((b) => b.volumeId === volumeId)) {
       found.push(`volume ${volumeId}: attached to ${holder}, which does not list it`);
+    }
+  }
+  return found;
+}
+
+/**
+ * What a deleted server left behind that the service made or took for it: a
+ * port still in the store (its own, or one it was seen with), a volume still
+ * attached to it, an Ironic volume target made for it on a node of the scope.
+ * Empty: all gone.
+ */
+export async function leftBehind(scope: Scope, made: { serverId: string; portIds: readonly string[]; volumeIds: readonly string[] }): Promise<string[]> {
+  const { store, ironic } = scope;
+  const found: string[] = [];
+  const ports = new Map((await store.ports.list({ deviceId: made.serverId })).map((p) => [p.id, p]));
+  for (const id of made.portIds) {
+    const port = ports.get(id) ?? (await store.ports.get(id));
+    if (port !== undefined) ports.set(id, port);
+  }
+  for (const port of ports.values()) found.push(`port ${port.id} (${port.fixedIps.map((ip) => ip.ipAddress).join(",")}): left after server ${made.serverId} was deleted`);
+  for (const volumeId of made.volumeIds) {
+    const volume = await store.volumes.get(volumeId);
+    if (volume?.attachment?.serverId === made.serverId) found.push(`volume ${volumeId}: still attached to deleted server ${made.serverId}`);
+  }
+  // Targets the service made for this server (tagged with it), or untagged ones
+  // naming its volumes: a target left by an earlier server is that one's finding.
+  for (const nodeUuid of scope.nodes) {
+    for (const target of await ironic.volumes.listTargets(nodeUuid)) {
+      const owner = target.extra[TARGET_OWNER_KEY];
+      const its = owner === made.serverId || (owner === undefined && made.volumeIds.includes(target.volume_id));
+      if (its) found.push(`node ${nodeUuid}: volume target ${target.uuid} for volume ${target.volume_id} left after server ${made.serverId} was deleted`);
     }
   }
   return found;
