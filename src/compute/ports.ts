@@ -32,7 +32,7 @@ export function normalMac(text: string): string {
   return mac;
 }
 
-function randomMac(): string {
+export function randomMac(): string {
   return [MAC_PREFIX, ...[...randomBytes(3)].map((byte) => byte.toString(16).padStart(2, "0"))].join(":");
 }
 

@@ -4,11 +4,11 @@
 // and releasing them all when the server goes. The rules are the port API's
 // (a network the caller sees; an explicit address only on one it owns).
 import type { PortRecord } from "../store/records.js";
-import type { Store } from "../store/store.js";
+import { DuplicateError, type Store } from "../store/store.js";
 import { nowIso } from "./clock.js";
 import type { Caller } from "./contract.js";
 import { conflict, notFound, requireOwner, requireSeen } from "./network-policy.js";
-import { normalMac, type Ports } from "./ports.js";
+import { normalMac, randomMac, type Ports } from "./ports.js";
 
 /** Nova's device_owner for an instance's port ("compute:<availability zone>"). */
 export function computeOwner(availabilityZone: string): string {
@@ -52,13 +52,34 @@ export class ServerPorts {
 
   /** The port is plugged into the node's Ironic port with this MAC: bound and ACTIVE (the service does this, no caller). */
   async bind(portId: string, binding: { nodeUuid: string; macAddress: string }): Promise<PortRecord> {
-    const bound = await this.store.ports.update(
-      portId,
-      { bindingHostId: binding.nodeUuid, macAddress: normalMac(binding.macAddress), status: "ACTIVE" },
-      nowIso(),
-    );
+    const mac = normalMac(binding.macAddress);
+    const write = () => this.store.ports.update(portId, { bindingHostId: binding.nodeUuid, macAddress: mac, status: "ACTIVE" }, nowIso());
+    let bound: PortRecord | undefined;
+    try {
+      bound = await write();
+    } catch (error) {
+      if (!(error instanceof DuplicateError) || !(await this.releaseStaleBinding(portId, binding.nodeUuid, mac))) throw error;
+      bound = await write();
+    }
     if (bound === undefined) throw notFound("Port", portId);
     return bound;
+  }
+
+  /**
+   * The NIC's MAC is still held on the network by another device's port bound
+   * to the same node: the port of the node's previous server, whose delete gave
+   * the node back before it deleted its ports (the fault soak met it). The node
+   * is this server's now (ports are bound after the claim), so that binding is
+   * stale: the old port is unbound and given a fresh MAC (it goes with its
+   * server's delete). Any other holder is left alone (false: the conflict stands).
+   */
+  private async releaseStaleBinding(portId: string, nodeUuid: string, mac: string): Promise<boolean> {
+    const port = await this.store.ports.get(portId);
+    if (port === undefined) return false;
+    const holder = (await this.store.ports.list({ networkId: port.networkId })).find((other) => other.id !== portId && other.macAddress === mac);
+    if (holder === undefined || holder.bindingHostId !== nodeUuid || holder.deviceId === port.deviceId) return false;
+    await this.store.ports.update(holder.id, { bindingHostId: "", macAddress: randomMac(), status: "DOWN" }, nowIso());
+    return true;
   }
 
   /** The server's ports, oldest first (the order its interfaces were asked for). */
