@@ -132,6 +132,8 @@ const STEPS: ReadonlyArray<{ name: string; body: () => unknown; expect: string }
 
 /** Which server holds each node right now, to catch a node given twice. */
 const holders = new Map<string, string>();
+/** Servers whose delete was asked: their node may be given to another server from then on. */
+const releasing = new Set<string>();
 /** Which server holds each address right now, to catch an address given twice. */
 const addressHolders = new Map<string, string>();
 
@@ -218,7 +220,10 @@ async function lifecycle(n: number, slot: number): Promise<Lifecycle> {
   else {
     const node = (await api.running.store.servers.get(id))?.nodeUuid ?? "";
     const holder = holders.get(node);
-    if (holder !== undefined && holder !== id) problems.push(`node ${node} given to ${id} while ${holder} holds it`);
+    // A node may go to another server once its holder's delete was asked: Ironic
+    // frees it at the end of the tear-down, while that delete still finishes
+    // (ports, volumes, the row) and before its lifecycle sees the 404.
+    if (holder !== undefined && holder !== id && !releasing.has(holder)) problems.push(`node ${node} given to ${id} while ${holder} holds it`);
     holders.set(node, id);
     first = await checkHeld(id, "create", want, undefined, problems);
     for (const step of STEPS) {
@@ -241,6 +246,7 @@ async function lifecycle(n: number, slot: number): Promise<Lifecycle> {
   }
   if (error !== undefined && error.endsWith(": ")) problems.push(`server ${id}: ERROR without a fault (${error})`);
   // ERROR or not, every lifecycle ends with the delete, and the server gone.
+  releasing.add(id);
   const refused = await send("DELETE", `/v2.1/servers/${id}`);
   if (refused !== undefined) problems.push(`delete: ${refused}`);
   let end = await settledStatus(id);
