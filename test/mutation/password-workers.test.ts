@@ -6,18 +6,9 @@
 import { existsSync, readdirSync } from "node:fs";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
+import { refusal } from "../support/refusal.js";
 import { ServiceBusyError } from "../../src/compute/contract.js";
 import { PasswordWorkerError, PasswordWorkers, type PasswordHasher } from "../../src/compute/password-workers.js";
-
-async function refusal(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
 
 /** Runs `use` on a fresh pool and closes it whatever happens. */
 async function withPool(options: { workers: number; queueLimit: number }, use: (pool: PasswordHasher) => Promise<void>): Promise<void> {

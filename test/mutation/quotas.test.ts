@@ -4,6 +4,7 @@
 // (who may read which project's, what show/detail list, what update refuses and
 // audits) against a stub of the few store parts it uses.
 import { describe, expect, it } from "vitest";
+import { refusal } from "../support/refusal.js";
 import { BadRequestError, ForbiddenError, QuotaExceededError, type Caller, type QuotaLimits } from "../../src/compute/contract.js";
 import { allowedCount, quotaClaim, quotaExceeded, Quotas, type FixedLimits } from "../../src/compute/quotas.js";
 import type { AdminAuditRecord, ProjectRecord, Role } from "../../src/store/records.js";
@@ -57,16 +58,6 @@ function stubStore(state: StubState = {}) {
 const caller = (role: Role, projectId = "p1"): Caller => ({ userId: `u-${role}`, userName: `${role}-user`, projectId, role, requestId: "req-q" });
 const FIXED: FixedLimits = { keyPairs: 100, metadataItems: 128, serverGroups: 10, serverGroupMembers: 12 };
 const PROJECT: ProjectRecord = { id: "p1", name: "one", description: "", createdAt: "2026-01-01T00:00:00.000Z" };
-
-async function refusal(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("quotaClaim and resource-class spellings", () => {
   it("names the class's default limit by its Placement name, -1 when the config names none", () => {

@@ -5,6 +5,7 @@
 // store parts tokens use (test/support/token-store-stub.ts), a recording hasher
 // and Date faked (tokens read the clock themselves).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { refusal } from "../support/refusal.js";
 import { NotFoundError, ScopeRefusedError, type Caller, type TokenCredentials, type TokenScope, type UserRef } from "../../src/compute/contract.js";
 import { DUMMY_HASH } from "../../src/compute/identity.js";
 import type { PasswordHasher } from "../../src/compute/password-workers.js";
@@ -81,16 +82,6 @@ const byCredential = (credential: Extract<TokenCredentials, { method: "applicati
   credential,
   secret,
 });
-
-async function refusal(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
 
 /** Class and message of a refusal, for one exact comparison. */
 async function refusedWith(promise: Promise<unknown>): Promise<[string, string]> {
