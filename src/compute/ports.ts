@@ -15,7 +15,7 @@ import {
   type NewPort,
   type Store,
 } from "../store/store.js";
-import { nowIso } from "./clock.js";
+import { creationIso, nowIso } from "./clock.js";
 import { BadRequestError, ServiceBusyError, type Caller } from "./contract.js";
 import type { FixedIpAsk, NetworkApi, PortCreate, PortView } from "./network-contract.js";
 import { conflict, invalidInput, isAdmin, notFound, owns, projectFor, requireAdminFor, requireOwner, requireSeen } from "./network-policy.js";
@@ -127,7 +127,7 @@ export class Ports implements Pick<NetworkApi, "ports"> {
         device_owner: request.deviceOwner?.startsWith("network:") === true ? request.deviceOwner : undefined,
       });
     }
-    const now = nowIso();
+    const now = creationIso();
     const port: NewPort = {
       id: randomUUID(),
       networkId: network.id,
