@@ -20,7 +20,7 @@ import type { VolumeAttachmentRecord, VolumeRecord, VolumeTarget } from "../stor
 import { SecretBoxError } from "../store/secret-box.js";
 import type { Store } from "../store/store.js";
 import { auditOf } from "./admin-audit.js";
-import { nowIso } from "./clock.js";
+import { creationIso, nowIso } from "./clock.js";
 import {
   BadRequestError,
   ConflictError,
@@ -195,7 +195,7 @@ export class Volumes implements VolumesApi {
    * NotFoundError when it is gone. The caller checked visibility with `lookup`.
    */
   async attach(volumeId: string, serverId: string): Promise<VolumeAttachmentRecord> {
-    const attachment: VolumeAttachmentRecord = { id: randomUUID(), serverId, attachedAt: nowIso() };
+    const attachment: VolumeAttachmentRecord = { id: randomUUID(), serverId, attachedAt: creationIso() };
     const outcome = await this.store.volumes.attach(volumeId, attachment);
     if (outcome === "missing") throw volumeNotFound(volumeId);
     if (outcome === "in-use") throw new ConflictError(`Invalid volume: Volume ${volumeId} status must be available to attach, but it is in-use.`);
