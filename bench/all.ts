@@ -28,7 +28,10 @@ const STEPS: Step[] = [
   { name: "cache", script: "cache.ts", args: ["--rounds", "3", "--nodes", quick ? "50" : "5000"] },
   { name: "memory", script: "memory.ts", args: ["--runs", quick ? "1" : "2"] },
   { name: "api", script: "api.ts", args: ["--rounds", "3", "--seconds", quick ? "2" : "5", "--servers", quick ? "50" : "1000"] },
-  { name: "create", script: "create.ts", args: ["--runs", "2", "--servers", quick ? "20" : "200"] },
+  // Judged on nodes already on (equal work for both sides, as on real hardware);
+  // one run with nodes off as information (the service then also powers on).
+  { name: "create", script: "create.ts", args: ["--runs", "2", "--servers", quick ? "20" : "200", "--poweredOn", "1"] },
+  { name: "create", script: "create.ts", args: ["--runs", "1", "--servers", quick ? "20" : "200", "--poweredOn", "0"] },
 ];
 
 const targetSchema = z.object({ target: z.string(), value: z.string(), met: z.boolean().nullable() });

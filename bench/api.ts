@@ -70,13 +70,17 @@ function seeded(owner: { projectId: string; userId: string; flavorId: string; im
   };
 }
 
-interface Round { round: number; load: Load; baseline: Shot; list: Shot; listPlain: Shot; create: Shot; createCpuMs: number }
+interface Round { round: number; load: Load; baseline: Shot; list: Shot; listPlain: Shot; create: Shot; createCpuMs: number; createAlone: Shot }
 
 /** `shot`, and the CPU time (user + system) this process spent per request meanwhile: less noisy than latency on a shared machine. */
 async function withCpu(shot: () => Promise<Shot>): Promise<{ shot: Shot; cpuMsPerRequest: number }> {
   const before = process.cpuUsage();
+  // The shot's window on the monotonic clock `--cpu-prof` stamps its samples
+  // with, for bench/profile-summary.ts --from/--to.
+  const from = process.hrtime.bigint() / 1000n;
   const result = await shot();
   const used = process.cpuUsage(before);
+  note(`# cpu-prof window of this shot: --from ${from} --to ${process.hrtime.bigint() / 1000n}`);
   return { shot: result, cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(result.requests.total, 1) };
 }
 
@@ -116,7 +120,10 @@ async function main(): Promise<void> {
           const listPlain = opts.part === "create" ? skipped : await shoot({ url: `${base}/v2.1/servers/detail`, headers });
           const { shot: create, cpuMsPerRequest: createCpuMs } =
             opts.part === "list" ? { shot: skipped, cpuMsPerRequest: Number.NaN } : await withCpu(() => shoot({ url: `${base}/v2.1/servers`, method: "POST", headers, body }));
-          rounds.push({ round, load: before, baseline, list, listPlain, create, createCpuMs });
+          // One client alone: the accept's own latency, without waiting behind the
+          // other connections' requests and background tasks (information).
+          const createAlone = opts.part === "list" ? skipped : await shoot({ url: `${base}/v2.1/servers`, method: "POST", headers, body, connections: 1 });
+          rounds.push({ round, load: before, baseline, list, listPlain, create, createCpuMs, createAlone });
           note(`# round ${round}: list p99 ${list.latency.p99} ms, create p99 ${create.latency.p99} ms (${fmt(createCpuMs)} ms CPU per create), load1 ${before.load1}`);
         }
       } finally {
@@ -128,8 +135,8 @@ async function main(): Promise<void> {
   }
   printTable(
     `per round (${opts.connections} connections, ${opts.seconds} s each; ms, req/s)`,
-    ["round", "load1", "healthz p50", "healthz p99", "healthz req/s", "list p50", "list p99", "list req/s", "list non-2xx", "plain list p50", "plain list p99", "create p50", "create p99", "create req/s", "create cpu ms/req", "create non-2xx"],
-    rounds.map((r) => [r.round, r.load.load1, r.baseline.latency.p50, r.baseline.latency.p99, r.baseline.requests.average, r.list.latency.p50, r.list.latency.p99, r.list.requests.average, r.list.non2xx, r.listPlain.latency.p50, r.listPlain.latency.p99, r.create.latency.p50, r.create.latency.p99, r.create.requests.average, r.createCpuMs, r.create.non2xx]),
+    ["round", "load1", "healthz p50", "healthz p99", "healthz req/s", "list p50", "list p99", "list req/s", "list non-2xx", "plain list p50", "plain list p99", "create p50", "create p99", "create req/s", "create cpu ms/req", "create non-2xx", "alone p50", "alone p99"],
+    rounds.map((r) => [r.round, r.load.load1, r.baseline.latency.p50, r.baseline.latency.p99, r.baseline.requests.average, r.list.latency.p50, r.list.latency.p99, r.list.requests.average, r.list.non2xx, r.listPlain.latency.p50, r.listPlain.latency.p99, r.create.latency.p50, r.create.latency.p99, r.create.requests.average, r.createCpuMs, r.create.non2xx, r.createAlone.latency.p50, r.createAlone.latency.p99]),
   );
   const s = {
     listP50: summarize(rounds.map((r) => r.list.latency.p50)),
@@ -143,14 +150,18 @@ async function main(): Promise<void> {
     createRps: summarize(rounds.map((r) => r.create.requests.average)),
     createCpuMs: summarize(rounds.map((r) => r.createCpuMs)),
     createRatio: summarize(rounds.map((r) => r.create.latency.p99 / Math.max(r.baseline.latency.p99, 1))),
+    createAloneP50: summarize(rounds.map((r) => r.createAlone.latency.p50)),
+    createAloneP99: summarize(rounds.map((r) => r.createAlone.latency.p99)),
+    createAloneRps: summarize(rounds.map((r) => r.createAlone.requests.average)),
   };
   const range = (x: { median: number; min: number; max: number }) => `${fmt(x.median)} (${fmt(x.min)}–${fmt(x.max)})`;
   printTable("summary over rounds (median (min–max))", ["figure", "value"], Object.entries(s).map(([k, v]) => [k, range(v)]));
-  const failures = rounds.reduce((sum, r) => sum + r.list.non2xx + r.listPlain.non2xx + r.create.non2xx + r.list.errors + r.listPlain.errors + r.create.errors, 0);
+  const failures = rounds.reduce((sum, r) => sum + r.list.non2xx + r.listPlain.non2xx + r.create.non2xx + r.list.errors + r.listPlain.errors + r.create.errors + r.createAlone.non2xx + r.createAlone.errors, 0);
   await recording.finish({ rounds, summary: s }, [
     { target: `GET /servers/detail (${opts.servers} servers) p99 < 25 ms`, value: `${range(s.listP99)} ms; p50 ${fmt(s.listP50.median)} ms; ${fmt(s.listRps.median)} req/s; ${fmt(s.listRatio.median)}× healthz p99`, met: s.listP99.median < 25 },
     { target: `(info) the same list without Accept-Encoding (sent plain)`, value: `p99 ${range(s.listPlainP99)} ms; p50 ${fmt(s.listPlainP50.median)} ms`, met: null },
     { target: "POST /servers accepted p99 < 20 ms", value: `${range(s.createP99)} ms; p50 ${fmt(s.createP50.median)} ms; ${fmt(s.createRps.median)} req/s; ${fmt(s.createRatio.median)}× healthz p99`, met: s.createP99.median < 20 },
+    { target: "(info) POST /servers accepted, one connection alone", value: `p99 ${range(s.createAloneP99)} ms; p50 ${fmt(s.createAloneP50.median)} ms; ${fmt(s.createAloneRps.median)} req/s`, met: null },
     { target: "(info) non-2xx answers and errors", value: String(failures), met: null },
   ]);
 }
