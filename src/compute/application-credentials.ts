@@ -9,7 +9,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ApplicationCredentialRecord, Role } from "../store/records.js";
 import { DuplicateError, type Store } from "../store/store.js";
-import { nowIso } from "./clock.js";
+import { creationIso, nowIso } from "./clock.js";
 import {
   BadRequestError,
   ConflictError,
@@ -67,7 +67,7 @@ export class ApplicationCredentials {
       roles,
       unrestricted: request.unrestricted ?? false,
       expiresAt,
-      createdAt: nowIso(),
+      createdAt: creationIso(),
     };
     try {
       await this.store.applicationCredentials.create(record);

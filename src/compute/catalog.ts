@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { FlavorRecord, ImageRecord, KeypairRecord } from "../store/records.js";
 import { DuplicateError, type Store } from "../store/store.js";
-import { nowIso } from "./clock.js";
+import { creationIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
 import { BoundedWork } from "./bounded-work.js";
 import type { ComputeConfig } from "./config.js";
@@ -82,7 +82,7 @@ export class Catalog {
     if (!isPrintableName(input.name)) throw new BadRequestError("invalid flavor name");
     checkExtraSpecs(input.extraSpecs);
     if (Object.keys(input.extraSpecs).length > MAX_EXTRA_SPECS) throw new BadRequestError(`a flavor has at most ${MAX_EXTRA_SPECS} extra specs`);
-    const flavor: FlavorRecord = { ...input, id: input.id ?? randomUUID(), createdAt: nowIso() };
+    const flavor: FlavorRecord = { ...input, id: input.id ?? randomUUID(), createdAt: creationIso() };
     const audit = auditOf(caller, { type: "flavor", id: flavor.id, name: flavor.name }, "create", flavorSummary(flavor));
     await this.store.flavors.create(flavor, audit).catch(conflictOnDuplicate(`Flavor with name ${input.name} or id ${flavor.id}`));
     return flavor;
@@ -147,7 +147,7 @@ export class Catalog {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new BadRequestError("image url must be http or https");
     if (url.username !== "" || url.password !== "") throw new BadRequestError("image url must not carry credentials");
-    const now = nowIso();
+    const now = creationIso();
     const image: ImageRecord = { ...input, id: input.id ?? randomUUID(), createdAt: now, updatedAt: now };
     const audit = auditOf(caller, { type: "image", id: image.id, name: image.name }, "create", imageSummary(image));
     await this.store.images.create(image, audit).catch(conflictOnDuplicate(`Image ${image.id}`));
@@ -199,7 +199,7 @@ export class Catalog {
       type,
       publicKey: key.text,
       fingerprint: key.fingerprint,
-      createdAt: nowIso(),
+      createdAt: creationIso(),
     };
     await this.store.keypairs.create(keypair).catch(conflictOnDuplicate(`Key pair '${name}'`));
     // Concurrent creates may all pass the first check: the one that ends up over

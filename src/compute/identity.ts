@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { ProjectRecord, Role, UserRecord } from "../store/records.js";
 import { DuplicateError, type Store } from "../store/store.js";
-import { nowIso } from "./clock.js";
+import { creationIso } from "./clock.js";
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, type Caller, type UserRef } from "./contract.js";
 import type { PasswordHasher } from "./password-workers.js";
 import { auditOf, changedFields } from "./admin-audit.js";
@@ -63,7 +63,7 @@ export class Identity {
   async createProject(caller: Caller, name: string, description = ""): Promise<ProjectRecord> {
     requireAdmin(caller);
     if (!NAME.test(name)) throw new BadRequestError("project names are 1-64 letters, digits and _.@-");
-    const project = { id: randomUUID(), name, description: description.slice(0, 255), createdAt: nowIso() };
+    const project = { id: randomUUID(), name, description: description.slice(0, 255), createdAt: creationIso() };
     try {
       await this.store.projects.create(project, auditOf(caller, { type: "project", id: project.id, name }, "create", { description: project.description }));
     } catch (error) {
@@ -124,7 +124,7 @@ export class Identity {
       passwordHash: await this.hasher.hash(user.password, BCRYPT_COST),
       projectId: user.projectId,
       role: user.role,
-      createdAt: nowIso(),
+      createdAt: creationIso(),
     };
     try {
       const changes = { project_id: record.projectId, role: record.role, password: "set" };

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { canonicalAddress, cidrsOverlap, defaultGateway, defaultPools, formatCidr, parseCidr, subnetProblem, type AddressRange, type Cidr } from "../store/ip.js";
 import type { HostRoute, NetworkRecord, SubnetRecord } from "../store/records.js";
 import { DuplicateError, NetworkInUseError, SubnetInUseError, type Store } from "../store/store.js";
-import { nowIso } from "./clock.js";
+import { creationIso, nowIso } from "./clock.js";
 import type { Caller } from "./contract.js";
 import { NETWORK_QUOTA_RESOURCES, type NetworkApi, type NetworkCreate, type NetworkView, type SubnetCreate } from "./network-contract.js";
 import {
@@ -140,7 +140,7 @@ export class Networks implements Pick<NetworkApi, "networks" | "subnets" | "quot
         "provider:physical_network": request.provider?.physicalNetwork ?? undefined,
         "provider:segmentation_id": request.provider?.segmentationId ?? undefined,
       });
-      const now = nowIso();
+      const now = creationIso();
       const network: NetworkRecord = {
         id: randomUUID(),
         name: request.name ?? "",
@@ -216,7 +216,7 @@ export class Networks implements Pick<NetworkApi, "networks" | "subnets" | "quot
       if (overlapping !== undefined) {
         throw invalidInput(`Requested subnet with cidr: ${formatCidr(cidr)} for network: ${network.id} overlaps with another subnet.`);
       }
-      const now = nowIso();
+      const now = creationIso();
       const subnet: SubnetRecord = {
         id: randomUUID(),
         networkId: network.id,

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServerGroupRecord } from "../store/records.js";
 import { OverQuotaError, type Store } from "../store/store.js";
-import { nowIso } from "./clock.js";
+import { creationIso } from "./clock.js";
 import {
   BadRequestError,
   NotFoundError,
@@ -47,7 +47,7 @@ export class ServerGroups {
       userId: caller.userId,
       policy: request.policy,
       maxServerPerHost: request.maxServerPerHost ?? null,
-      createdAt: nowIso(),
+      createdAt: creationIso(),
     };
     try {
       await this.store.serverGroups.create(record, this.limits.maxPerProject);

@@ -19,7 +19,7 @@ import {
 import { Audit, actionRecord } from "./audit.js";
 import { taskRecord } from "./tasks.js";
 import type { Catalog } from "./catalog.js";
-import { nowIso } from "./clock.js";
+import { creationIso, nowIso } from "./clock.js";
 import { isPrintableName } from "./names.js";
 import { allowedCount, quotaClaim, quotaExceeded } from "./quotas.js";
 import { schedulingRequest } from "./flavor-scheduling.js";
@@ -372,7 +372,7 @@ export class Servers {
     // refusal are this read's (same resource, same words), so the read is skipped.
     const count = counts.max === 1 ? 1 : await allowedCount(this.store, claim, caller.projectId, counts.min, counts.max);
     const membership = request.groupId === undefined ? undefined : await this.groups.membershipFor(caller, request.groupId);
-    const now = nowIso();
+    const now = creationIso();
     const reservation = reservationId();
     // One password for the request, as Nova: it reaches each machine in its config drive.
     const adminPass = request.adminPass ?? generatePassword();

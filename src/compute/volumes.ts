@@ -112,7 +112,7 @@ export class Volumes implements VolumesApi {
     if (registration.projectId !== null && (await this.store.projects.get(registration.projectId)) === undefined) {
       throw new BadRequestError(`Project ${registration.projectId} could not be found.`);
     }
-    const now = nowIso();
+    const now = creationIso();
     const record: VolumeRecord = {
       id: randomUUID(),
       name: registration.name,
