@@ -11,6 +11,13 @@ export const driverConfigSchema = z
       .boolean()
       .default(true)
       .describe("Waiting operations share one listing of the partition's associated nodes per interval instead of each reading its node (off: every waiter polls its own node)."),
+    sharedPollingByState: z
+      .object({
+        fromNodes: z.number().int().min(0).max(10_000_000).default(500).describe("The shared poll lists the nodes in a transition by provision state (plus a read of each waiting node at rest) instead of every associated node once the partition holds this many associated nodes…"),
+        perWaiter: z.number().int().min(0).max(10_000).default(4).describe("…and at least this many associated nodes per waiting operation (a listing costs Ironic ~0.5 ms of CPU per node)."),
+      })
+      .strict()
+      .default({ fromNodes: 500, perWaiter: 4 }),
     spawnTimeoutMs: ms(1_000, 24 * HOUR, HOUR).describe("Bound on a deployment (real hardware: minutes to tens of minutes)."),
     destroyTimeoutMs: ms(1_000, 48 * HOUR, 4 * HOUR).describe("Bound on a tear-down including cleaning (can take hours on real disks)."),
     waitForCleaning: z.boolean().default(true).describe("Whether destroy waits for cleaning to end (else: done once unbound)."),

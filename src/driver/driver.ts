@@ -73,7 +73,7 @@ export class IronicDriver {
   ) {
     const filters = partitionFilters(this.partition);
     this.cache = shared?.cache ?? new NodeCache(client, { maxAgeMs: config.cache.maxAgeMs, filters }, log);
-    this.watch = shared?.watch ?? new NodeWatch(client, { intervalMs: config.pollIntervalMs, filters, log });
+    this.watch = shared?.watch ?? new NodeWatch(client, { intervalMs: config.pollIntervalMs, filters, log, byState: config.sharedPollingByState });
     this.claimed = shared?.claimed ?? new RecentNodes<SpawnNode>(RECENT_NODE_MAX_AGE_MS);
   }
 
