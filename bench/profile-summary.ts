@@ -9,24 +9,15 @@
 //   node --cpu-prof --cpu-prof-dir /tmp/prof --import tsx bench/api.ts --rounds 1 --part create
 //   node --import tsx bench/profile-summary.ts /tmp/prof/CPU.*.cpuprofile [--top 25] [--from µs --to µs]
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { benchOptionsAndFiles } from "./lib/args.js";
 import { fmt, printTable } from "./lib/report.js";
 
-const { values, positionals: files } = parseArgs({
-  options: { top: { type: "string", default: "25" }, from: { type: "string", default: "0" }, to: { type: "string", default: String(Number.MAX_SAFE_INTEGER) } },
-  allowPositionals: true,
-  strict: true,
-});
-function integer(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
-  return value;
-}
-const top = integer("top", values.top);
-// A window in microseconds of the monotonic clock the samples are stamped with
-// (process.hrtime.bigint() / 1000n; bench/api.ts prints each shot's).
-const window = { from: integer("from", values.from), to: integer("to", values.to) };
+// --from/--to: a window in microseconds of the monotonic clock the samples are
+// stamped with (process.hrtime.bigint() / 1000n; bench/api.ts prints each shot's).
+const { options, files } = benchOptionsAndFiles({ top: 25, from: 0, to: Number.MAX_SAFE_INTEGER });
+const { top } = options;
+const window = { from: options.from, to: options.to };
 
 const profileSchema = z.object({
   nodes: z.array(

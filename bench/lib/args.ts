@@ -8,9 +8,18 @@ type Parsed<S extends Spec> = { [K in keyof S]: S[K] extends number ? number : S
 
 /** Integers default to the number given; a list of choices defaults to its first entry. */
 export function benchOptions<S extends Spec>(spec: S): Parsed<S> {
+  return benchCommandLine(spec, false).options;
+}
+
+/** benchOptions, and the arguments that are not options (file names): for a tool that takes them. */
+export function benchOptionsAndFiles<S extends Spec>(spec: S): { options: Parsed<S>; files: string[] } {
+  return benchCommandLine(spec, true);
+}
+
+function benchCommandLine<S extends Spec>(spec: S, allowPositionals: boolean): { options: Parsed<S>; files: string[] } {
   const options: Record<string, { type: "string" }> = {};
   for (const key of Object.keys(spec)) options[key] = { type: "string" };
-  const { values } = parseArgs({ options, allowPositionals: false, strict: true });
+  const { values, positionals } = parseArgs({ options, allowPositionals, strict: true });
   const out: Record<string, number | string> = {};
   for (const [key, definition] of Object.entries(spec)) {
     const raw = values[key];
@@ -24,5 +33,5 @@ export function benchOptions<S extends Spec>(spec: S): Parsed<S> {
       out[key] = choice;
     }
   }
-  return out as Parsed<S>;
+  return { options: out as Parsed<S>, files: positionals };
 }
